@@ -1,0 +1,40 @@
+# The set-up behind the README's two commands: `make lab` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_PIN := torch==2.13.0
+PYTEST_ARGS ?=
+
+.PHONY: lab test setup venv deps js browser bench clean
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=demos
+
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+setup: deps js browser
+
+venv: $(PY)
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
+deps: venv
+	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q $(TORCH_PIN)
+	$(PIP) install -q -e ".[test]"
+
+js: deps
+	@if [ -f extension/package.json ]; then $(MAKE) -C extension build PY=$(abspath $(PY)); fi
+
+# Debian's chromium drives the browser tests; never a downloaded browser.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+bench: setup
+	for f in bench/*.py; do $(PY) $$f; done
+
+clean:
+	rm -rf $(VENV) extension/node_modules extension/lib kernel_lib/diffwire/widget/static

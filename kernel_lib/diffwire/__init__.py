@@ -1,0 +1,34 @@
+"""diffwire: build differentiable programs by wiring blocks, in JupyterLab or from Python.
+
+```python
+import diffwire as dw
+g = dw.Graph()
+x = g.add("Input", name="x", shape=[None, 2])
+h = g.add("MLP", widths=[2, 64, 64, 2], activation="tanh", label="encoder")
+g.connect(x, h)
+g.add_output(h, name="y")
+model = g.compile()
+```
+"""
+
+from . import blocks, expr
+from .blocks import BLOCKS, Block, block, catalog, register, unregister
+from .compile import CompiledGraph
+from .document import FORMAT, MIGRATIONS, Edge, Graph, Node, load, loads, migrate, schema
+from .errors import (
+    CycleError, DanglingOutput, DuplicateInput, ExpressionError, FormatError, GraphError,
+    GraphErrors, KindMismatch, MissingInput, ParamError, RuntimeGraphError, ShapeMismatch,
+    UnknownBlockType, UnknownNode, UnknownPort,
+)
+from .ports import Param, Port
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BLOCKS", "Block", "CompiledGraph", "CycleError", "DanglingOutput", "DuplicateInput", "Edge",
+    "ExpressionError", "FORMAT", "FormatError", "Graph", "GraphError", "GraphErrors",
+    "KindMismatch", "MIGRATIONS", "MissingInput", "Node", "Param", "ParamError", "Port",
+    "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
+    "block", "blocks", "catalog", "expr", "load", "loads", "migrate", "register", "schema",
+    "unregister",
+]

@@ -1,0 +1,45 @@
+"""Built-in blocks, one small class per file, and the registry they live in."""
+
+from .activation import Activation
+from .add import Add
+from .base import Block, Fn
+from .bce import BCE
+from .compare import Compare
+from .concat import Concat
+from .conditional import Conditional
+from .constant import Constant
+from .cross_entropy import CrossEntropy
+from .div import Div
+from .expression import Expression
+from .huber import Huber
+from .index import Index
+from .input import Input
+from .l1 import L1
+from .linear import Linear
+from .loop import Loop
+from .map import Map
+from .matmul import MatMul
+from .mean import Mean
+from .mlp import MLP
+from .mse import MSE
+from .mul import Mul
+from .neg import Neg
+from .output import Output
+from .parameter import Parameter
+from .pow import Pow
+from .registry import BLOCKS, block, catalog, get_block, on_change, register, unregister
+from .reshape import Reshape
+from .split import Split
+from .sub import Sub
+from .sum import Sum
+
+BUILTINS = (
+    Input, Output, Constant, Parameter, Linear, MLP, Activation, MatMul, Add, Sub, Mul, Div,
+    Neg, Pow, Concat, Split, Index, Reshape, Sum, Mean, Expression, Compare, MSE, L1, Huber,
+    CrossEntropy, BCE, Loop, Conditional, Map,
+)
+for _cls in BUILTINS:
+    register(_cls)
+
+__all__ = ["BLOCKS", "BUILTINS", "Block", "Fn", "block", "catalog", "get_block", "on_change",
+           "register", "unregister"] + [c.__name__ for c in BUILTINS]

@@ -1,0 +1,10 @@
+import torch
+
+from .base import BinaryOp
+
+
+class Add(BinaryOp):
+    """a + b, broadcasting."""
+
+    type = "Add"
+    op = staticmethod(torch.add)

@@ -1,0 +1,149 @@
+"""The block contract: ports, params and bodies declared at class level, one build method."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+import torch
+from torch import nn
+
+from ..ports import Param, Port
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compile import BuildContext
+    from ..document import Graph, Node
+
+
+class Block:
+    """Base class of every block type.
+
+    A subclass declares `type` (its registry name), `category` (its palette section),
+    `inputs`, `outputs` and `params` as typed class attributes, and implements
+    :meth:`build`. Blocks whose ports depend on their params override
+    :meth:`input_ports` / :meth:`output_ports`; blocks that own subgraphs list their
+    body names in `bodies` and describe each body's interface in :meth:`body_interface`.
+    The class docstring is the block's documentation in the palette.
+    """
+
+    type: ClassVar[str] = ""
+    category: ClassVar[str] = "misc"
+    inputs: ClassVar[tuple[Port, ...]] = ()
+    outputs: ClassVar[tuple[Port, ...]] = ()
+    params: ClassVar[tuple[Param, ...]] = ()
+    bodies: ClassVar[tuple[str, ...]] = ()
+    #: params and input shapes used by the contract tests (and the palette's preview).
+    example_params: ClassVar[dict] = {}
+    example_inputs: ClassVar[dict[str, tuple]] = {}
+    #: False for blocks with data-dependent Python control flow (torch.compile would break).
+    static: ClassVar[bool] = True
+
+    @classmethod
+    def input_ports(cls, params: dict) -> tuple[Port, ...]:
+        """The input ports of a node with these params."""
+        return cls.inputs
+
+    @classmethod
+    def output_ports(cls, params: dict) -> tuple[Port, ...]:
+        """The output ports of a node with these params."""
+        return cls.outputs
+
+    @classmethod
+    def body_interface(cls, params: dict, body: str) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
+        """The (inputs, outputs) a body graph must expose through its Input/Output nodes."""
+        return (), ()
+
+    @classmethod
+    def param(cls, name: str) -> Param | None:
+        for p in cls.params:
+            if p.name == name:
+                return p
+        return None
+
+    @classmethod
+    def default_params(cls) -> dict:
+        return {p.name: _copy(p.default) for p in cls.params if not p.required}
+
+    @classmethod
+    def check_params(cls, params: dict, node: str | None = None) -> None:
+        """Extra cross-parameter checks; raise :class:`~diffwire.errors.ParamError`."""
+
+    @classmethod
+    def build(cls, node: "Node", ctx: "BuildContext") -> nn.Module | Callable:
+        """Return the module (or a pure function) that computes this node.
+
+        It is called with the input values in port order (``None`` for an unconnected
+        optional input) and returns one value, or a tuple in output-port order.
+        """
+        raise NotImplementedError(f"block {cls.type} has no build()")
+
+    @classmethod
+    def make_body(cls, params: dict, body: str) -> "Graph":
+        """A starter body graph (Input/Output nodes wired straight through where possible)."""
+        from ..document import Graph
+
+        g = Graph()
+        ins, outs = cls.body_interface(params, body)
+        for p in ins:
+            g.add("Input", name=p.name, kind=p.kind, shape=list(p.shape) if p.shape else None)
+        for p in outs:
+            g.add("Output", name=p.name)
+        return g
+
+    @classmethod
+    def catalog_entry(cls) -> dict:
+        """This block as JSON: what the palette, the handles and the param form are built from."""
+        params = cls.default_params()
+        return {
+            "type": cls.type,
+            "category": cls.category,
+            "doc": (cls.__doc__ or "").strip(),
+            "inputs": [p.to_json() for p in cls.input_ports(params)],
+            "outputs": [p.to_json() for p in cls.output_ports(params)],
+            "params": [p.to_json() for p in cls.params],
+            "bodies": list(cls.bodies),
+            "dynamic_ports": _has_dynamic_ports(cls),
+        }
+
+
+def _has_dynamic_ports(cls: type[Block]) -> bool:
+    return (
+        cls.input_ports.__func__ is not Block.input_ports.__func__  # type: ignore[attr-defined]
+        or cls.output_ports.__func__ is not Block.output_ports.__func__  # type: ignore[attr-defined]
+    )
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+class Fn(nn.Module):
+    """Wraps a pure function so stateless blocks live in the module tree like any other."""
+
+    def __init__(self, fn: Callable, name: str = ""):
+        super().__init__()
+        self.fn = fn
+        self.name = name
+
+    def forward(self, *args):
+        return self.fn(*args)
+
+    def extra_repr(self) -> str:
+        return self.name
+
+
+class BinaryOp(Block):
+    """Shared shape of the elementwise two-input blocks (Add, Sub, Mul, Div)."""
+
+    category = "math"
+    inputs = (Port("a", doc="left operand"), Port("b", doc="right operand (broadcasts)"))
+    outputs = (Port("out"),)
+    example_inputs = {"a": (3, 4), "b": (3, 4)}
+    op: ClassVar[Callable]
+
+    @classmethod
+    def build(cls, node, ctx):
+        return Fn(cls.op, cls.type)

@@ -1,0 +1,34 @@
+"""Calling a compiled body graph by port name: shared by Loop, Conditional, Map, ODESolve."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ..errors import ShapeMismatch
+
+
+class BodyCall(nn.Module):
+    """Wraps a compiled body so callers pass and receive values by name.
+
+    Inputs the body does not declare are dropped (e.g. a Loop body without an `i` input);
+    outputs come back as a dict.
+    """
+
+    def __init__(self, body: nn.Module, node_path: str):
+        super().__init__()
+        self.body = body
+        self.node_path = node_path
+
+    def __call__(self, **values):
+        args = [values[name] for name in self.body.input_names]
+        return dict(zip(self.body.output_names, self.body.run(*args)))
+
+    def has_input(self, name: str) -> bool:
+        return name in self.body.input_names
+
+
+def check_same_shape(name: str, before, after, node_path: str, what: str) -> None:
+    """Loops and branches must hand back state of the shape they were given."""
+    if tuple(before.shape) != tuple(after.shape):
+        raise ShapeMismatch(f"{what} changes the shape of '{name}'", port=name,
+                            expected=list(before.shape), found=list(after.shape))

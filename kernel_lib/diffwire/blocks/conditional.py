@@ -1,0 +1,102 @@
+import torch
+from torch import nn
+
+from ..compile import inferring
+from ..errors import ParamError, ShapeMismatch
+from ..ports import Param, Port
+from .base import Block
+from .body import BodyCall
+
+
+class Conditional(Block):
+    """Two body graphs, `then` and `else`, over the same inputs. ``where`` mode runs both and
+    picks per sample with torch.where (`cond` is a bool tensor, broadcast over trailing
+    dimensions); ``branch`` mode reads `cond` as one bool at run time and runs only the
+    chosen body."""
+
+    type = "Conditional"
+    category = "control"
+    bodies = ("then", "else")
+    static = False
+    params = (
+        Param("mode", "choice", "where", choices=("where", "branch")),
+        Param("inputs", "list", ["x"], item="string", min_len=1, doc="names of the inputs"),
+        Param("outputs", "list", ["y"], item="string", min_len=1, doc="names of the outputs"),
+    )
+    example_params = {"mode": "where"}
+    example_inputs = {"cond": (4,), "x": (4, 3)}
+
+    @classmethod
+    def check_params(cls, params, node=None):
+        for key in ("inputs", "outputs"):
+            names = params[key]
+            if len(set(names)) != len(names) or not all(n.isidentifier() for n in names) or "cond" in names:
+                raise ParamError(f"{key} are distinct identifiers other than 'cond'", node=node,
+                                 port=key, found=names)
+
+    @classmethod
+    def input_ports(cls, params):
+        shape = () if params.get("mode") == "branch" else None
+        return (Port("cond", "bool", shape, doc="which body: true -> then"),) + tuple(
+            Port(n) for n in params.get("inputs", ["x"]))
+
+    @classmethod
+    def output_ports(cls, params):
+        return tuple(Port(n) for n in params.get("outputs", ["y"]))
+
+    @classmethod
+    def body_interface(cls, params, body):
+        return (tuple(Port(n) for n in params.get("inputs", ["x"])),
+                tuple(Port(n) for n in params.get("outputs", ["y"])))
+
+    @classmethod
+    def make_body(cls, params, body):
+        from ..document import Graph
+
+        g = Graph()
+        ins = [g.add("Input", name=n) for n in params["inputs"]]
+        for i, n in enumerate(params["outputs"]):
+            g.add_output(ins[min(i, len(ins) - 1)], name=n)
+        return g
+
+    @classmethod
+    def build(cls, node, ctx):
+        p = node.params
+        path = ctx.path + node.id
+        return ConditionalModule(BodyCall(ctx.compile_body(node, "then"), path),
+                                 BodyCall(ctx.compile_body(node, "else"), path),
+                                 p["mode"], p["inputs"], p["outputs"])
+
+
+class ConditionalModule(nn.Module):
+    static = False
+
+    def __init__(self, then: BodyCall, other: BodyCall, mode: str, inputs, outputs):
+        super().__init__()
+        self.then, self.other = then, other
+        self.mode, self.inputs, self.outputs = mode, list(inputs), list(outputs)
+
+    def forward(self, cond, *xs):
+        values = dict(zip(self.inputs, xs))
+        if self.mode == "branch" and not inferring():
+            if cond.numel() != 1:
+                raise ShapeMismatch("branch mode needs one bool", port="cond", expected="[]",
+                                    found=list(cond.shape))
+            out = self.then(**values) if bool(cond) else self.other(**values)
+            return _result(out, self.outputs)
+        a, b = self.then(**values), self.other(**values)
+        picked = {}
+        for name in self.outputs:
+            if a[name].shape != b[name].shape:
+                raise ShapeMismatch(f"then and else give '{name}' different shapes", port=name,
+                                    expected=list(a[name].shape), found=list(b[name].shape))
+            if self.mode == "branch":
+                picked[name] = a[name]
+                continue
+            c = cond.reshape(cond.shape + (1,) * (a[name].dim() - cond.dim()))
+            picked[name] = torch.where(c, a[name], b[name])
+        return _result(picked, self.outputs)
+
+
+def _result(out: dict, names: list[str]):
+    return out[names[0]] if len(names) == 1 else tuple(out[n] for n in names)

@@ -1,0 +1,94 @@
+import torch
+from torch import nn
+
+from .. import expr as ex
+from ..errors import ExpressionError, ParamError
+from ..ports import Param, Port
+from .base import Block
+
+
+class Expression(Block):
+    """An arithmetic expression over named inputs and constants, e.g.
+    ``alpha*x - beta*x*y``. ``y[0]`` takes entry 0 of the last dimension; commas make
+    components stacked on a new last dimension (``a*y[0], -d*y[1]``). Names in
+    `constants` are fixed; names in `learnable` are trained. Parsed by a whitelist
+    parser: functions sin cos tan exp log sqrt abs tanh sigmoid relu softplus."""
+
+    type = "Expression"
+    category = "math"
+    outputs = (Port("out"),)
+    params = (
+        Param("expr", "string", "x", doc="the expression", multiline=True),
+        Param("inputs", "list", ["x"], item="string", doc="names that become input ports"),
+        Param("constants", "dict", {}, doc="fixed constants: name -> value"),
+        Param("learnable", "dict", {}, doc="learned constants: name -> initial value"),
+    )
+    example_params = {"expr": "alpha*x - beta*x*y, -x", "inputs": ["x", "y"],
+                      "constants": {"beta": 0.5}, "learnable": {"alpha": 1.3}}
+    example_inputs = {"x": (4,), "y": (4,)}
+
+    @classmethod
+    def input_ports(cls, params):
+        return tuple(Port(n) for n in params.get("inputs", ["x"]))
+
+    @classmethod
+    def check_params(cls, params, node=None):
+        try:
+            tree = ex.parse(params["expr"])
+        except ExpressionError as e:
+            raise _relabel(e, node) from None
+        ins = params["inputs"]
+        for n in ins:
+            if not isinstance(n, str) or not n.isidentifier():
+                raise ParamError("input names are identifiers", node=node, port="inputs",
+                                 expected="identifiers", found=n)
+        if len(set(ins)) != len(ins):
+            raise ParamError("input names repeat", node=node, port="inputs", found=ins)
+        known = set(ins) | set(params["constants"]) | set(params["learnable"])
+        clash = (set(ins) & (set(params["constants"]) | set(params["learnable"]))) | (
+            set(params["constants"]) & set(params["learnable"]))
+        if clash:
+            raise ParamError("a name is both an input and a constant", node=node, port="expr",
+                             found=sorted(clash))
+        for name in sorted(ex.names(tree)):
+            if name not in known:
+                raise ExpressionError(f"unknown name '{name}' in expression", node=node, port="expr",
+                                      expected=f"one of {sorted(known)}", found=name,
+                                      hint="add it to inputs, constants or learnable")
+
+    @classmethod
+    def build(cls, node, ctx):
+        p = node.params
+        return ExpressionModule(p["expr"], p["inputs"], p["constants"], p["learnable"])
+
+
+def _relabel(e: ExpressionError, node):
+    e.node, e.port = node, "expr"
+    e.args = (e._text(),)
+    return e
+
+
+class ExpressionModule(nn.Module):
+    """Evaluates a parsed expression; learnable constants are parameters named after them."""
+
+    def __init__(self, text: str, inputs: list[str], constants: dict, learnable: dict):
+        super().__init__()
+        self.text = text
+        self.tree = ex.parse(text)
+        self.input_names = list(inputs)
+        self.constants = dict(constants)
+        self.learnable = nn.ParameterDict(
+            {k: nn.Parameter(torch.tensor(float(v))) for k, v in learnable.items()})
+
+    def forward(self, *xs):
+        env = dict(self.constants)
+        env.update(self.learnable.items())
+        env.update(zip(self.input_names, xs))
+        out = ex.evaluate(self.tree, env)
+        if not isinstance(out, torch.Tensor):
+            ref = xs[0] if xs else None
+            out = torch.full_like(ref, out) if ref is not None else torch.tensor(out)
+        return out
+
+    def extra_repr(self) -> str:
+        return repr(self.text)

@@ -1,0 +1,40 @@
+from torch import nn
+
+from ..errors import ShapeMismatch
+from ..ports import Param, Port
+from .base import Block
+
+
+class Linear(Block):
+    """An affine map y = x W^T + b over the last dimension."""
+
+    type = "Linear"
+    category = "layers"
+    inputs = (Port("x", shape=("*", "in_features")),)
+    outputs = (Port("out", shape=("*", "out_features")),)
+    params = (
+        Param("in_features", "int", 2, min=1, doc="size of the last input dimension"),
+        Param("out_features", "int", 2, min=1, doc="size of the last output dimension"),
+        Param("bias", "bool", True, doc="add a learned offset"),
+    )
+    example_params = {"in_features": 3, "out_features": 2}
+    example_inputs = {"x": (4, 3)}
+
+    @classmethod
+    def build(cls, node, ctx):
+        p = node.params
+        return _Checked(nn.Linear(p["in_features"], p["out_features"], bias=p["bias"]))
+
+
+class _Checked(nn.Module):
+    """nn.Linear with a readable shape error while shapes are inferred."""
+
+    def __init__(self, inner: nn.Linear):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        if x.shape[-1:] != (self.inner.in_features,):
+            raise ShapeMismatch("last dimension does not match in_features", port="x",
+                                expected=f"[..., {self.inner.in_features}]", found=list(x.shape))
+        return self.inner(x)

@@ -1,0 +1,110 @@
+import torch
+from torch import nn
+
+from ..compile import inferring
+from ..errors import GraphError, ParamError
+from ..ports import Param, Port
+from .base import Block
+from .body import BodyCall, check_same_shape
+
+
+class Loop(Block):
+    """Applies its body graph repeatedly to carried `state`, with weights shared across
+    iterations. ``count`` mode runs `iterations` times (or `n` times when the `n` input is
+    wired: a data-dependent count); ``while`` mode runs until the body's `continue` output
+    is false, at most `max_iterations` times. The body sees the state and the iteration
+    index `i` and returns the new state."""
+
+    type = "Loop"
+    category = "control"
+    bodies = ("body",)
+    static = False
+    params = (
+        Param("mode", "choice", "count", choices=("count", "while")),
+        Param("iterations", "int", 3, min=0, max=1_000_000, doc="how many times (count mode)"),
+        Param("max_iterations", "int", 100, min=1, max=1_000_000, doc="guard for while mode"),
+        Param("state", "list", ["h"], item="string", min_len=1, doc="names of the carried values"),
+    )
+    example_params = {"iterations": 3}
+    example_inputs = {"h": (4, 3)}
+
+    @classmethod
+    def check_params(cls, params, node=None):
+        names = params["state"]
+        if len(set(names)) != len(names) or not all(n.isidentifier() for n in names):
+            raise ParamError("state names are distinct identifiers", node=node, port="state",
+                             found=names)
+        if {"n", "iterations", "i", "continue"} & set(names):
+            raise ParamError("state names n, i, iterations and continue are reserved", node=node,
+                             port="state", found=names)
+
+    @classmethod
+    def input_ports(cls, params):
+        return tuple(Port(n) for n in params.get("state", ["h"])) + (
+            Port("n", "scalar", (), optional=True, doc="run-time iteration count"),)
+
+    @classmethod
+    def output_ports(cls, params):
+        return tuple(Port(n) for n in params.get("state", ["h"])) + (
+            Port("iterations", "scalar", (), doc="how many times the body ran"),)
+
+    @classmethod
+    def body_interface(cls, params, body):
+        names = params.get("state", ["h"])
+        ins = tuple(Port(n) for n in names) + (Port("i", "scalar", (), optional=True),)
+        cont = params.get("mode") != "while"
+        outs = tuple(Port(n) for n in names) + (Port("continue", "bool", (), optional=cont),)
+        return ins, outs
+
+    @classmethod
+    def make_body(cls, params, body):
+        from ..document import Graph
+
+        g = Graph()
+        for n in params["state"]:
+            inp = g.add("Input", name=n)
+            g.add_output(inp, name=n)
+        return g
+
+    @classmethod
+    def build(cls, node, ctx):
+        p = node.params
+        body = BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id)
+        return LoopModule(body, p["state"], p["mode"], p["iterations"], p["max_iterations"])
+
+
+class LoopModule(nn.Module):
+    static = False
+
+    def __init__(self, body: BodyCall, state: list[str], mode: str, iterations: int, max_iterations: int):
+        super().__init__()
+        self.body = body
+        self.names = list(state)
+        self.mode, self.iterations, self.max_iterations = mode, iterations, max_iterations
+
+    def forward(self, *args):
+        state = dict(zip(self.names, args[: len(self.names)]))
+        n = args[len(self.names)]
+        if inferring():
+            out = self.body(**state, i=torch.zeros(()))
+            for name in self.names:
+                check_same_shape(name, state[name], out[name], "", "the loop body")
+            return (*[out[k] for k in self.names], torch.zeros(()))
+        if self.mode == "count":
+            count = self.iterations if n is None else int(n)
+            if count < 0:
+                raise GraphError("iteration count is negative", port="n", expected=">= 0", found=count)
+            for i in range(count):
+                out = self.body(**state, i=torch.tensor(float(i)))
+                state = {k: out[k] for k in self.names}
+            done = count
+        else:
+            limit = self.max_iterations if n is None else min(int(n), self.max_iterations)
+            done = 0
+            while done < limit:
+                out = self.body(**state, i=torch.tensor(float(done)))
+                state = {k: out[k] for k in self.names}
+                done += 1
+                if not bool(out["continue"].all()):
+                    break
+        return (*[state[k] for k in self.names], torch.tensor(float(done)))

@@ -1,0 +1,18 @@
+import torch
+
+from ..ports import Port
+from .base import Block, Fn
+
+
+class MatMul(Block):
+    """a @ b, with torch.matmul's broadcasting of batch dimensions."""
+
+    type = "MatMul"
+    category = "math"
+    inputs = (Port("a", shape=("*", "n", "k")), Port("b", shape=("*", "k", "m")))
+    outputs = (Port("out", shape=("*", "n", "m")),)
+    example_inputs = {"a": (2, 4, 3), "b": (3, 5)}
+
+    @classmethod
+    def build(cls, node, ctx):
+        return Fn(torch.matmul, "matmul")

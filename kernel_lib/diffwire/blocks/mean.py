@@ -1,0 +1,32 @@
+from torch import nn
+
+from ..ports import Param, Port
+from .base import Block
+
+
+class Mean(Block):
+    """The mean over `dim` (every entry when `dim` is null)."""
+
+    type = "Mean"
+    category = "math"
+    inputs = (Port("x"),)
+    outputs = (Port("out"),)
+    params = (
+        Param("dim", "int", None, nullable=True, doc="reduce over this dimension"),
+        Param("keepdim", "bool", False),
+    )
+    example_params = {"dim": 0}
+    example_inputs = {"x": (4, 3)}
+
+    @classmethod
+    def build(cls, node, ctx):
+        return _Mean(node.params["dim"], node.params["keepdim"])
+
+
+class _Mean(nn.Module):
+    def __init__(self, dim, keepdim):
+        super().__init__()
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        return x.mean() if self.dim is None else x.mean(self.dim, keepdim=self.keepdim)

@@ -1,0 +1,53 @@
+from torch import nn
+
+from ..errors import ShapeMismatch
+
+from ..ports import Param, Port
+from .activations import ACTIVATION_NAMES, ACTIVATIONS
+from .base import Block
+
+
+class MLP(Block):
+    """A multilayer perceptron: Linear layers of the given `widths` with an activation
+    between them (and optionally after the last)."""
+
+    type = "MLP"
+    category = "layers"
+    inputs = (Port("x", shape=("*", "widths[0]")),)
+    outputs = (Port("out", shape=("*", "widths[-1]")),)
+    params = (
+        Param("widths", "list", [2, 32, 2], item="int", min=1, min_len=2,
+              doc="layer sizes, input first"),
+        Param("activation", "choice", "tanh", choices=ACTIVATION_NAMES),
+        Param("final_activation", "choice", "none", choices=("none",) + ACTIVATION_NAMES),
+        Param("bias", "bool", True),
+    )
+    example_params = {"widths": [3, 5, 2], "activation": "tanh"}
+    example_inputs = {"x": (4, 3)}
+
+    @classmethod
+    def build(cls, node, ctx):
+        p = node.params
+        widths, act = p["widths"], ACTIVATIONS[p["activation"]]
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            layers.append(nn.Linear(a, b, bias=p["bias"]))
+            if i < len(widths) - 2:
+                layers.append(act())
+        if p["final_activation"] != "none":
+            layers.append(ACTIVATIONS[p["final_activation"]]())
+        return _CheckedSeq(widths[0], *layers)
+
+
+class _CheckedSeq(nn.Sequential):
+    """nn.Sequential whose first call checks the input width (a readable shape error)."""
+
+    def __init__(self, in_features: int, *layers: nn.Module):
+        super().__init__(*layers)
+        self.in_features = in_features
+
+    def forward(self, x):
+        if x.shape[-1] != self.in_features:
+            raise ShapeMismatch("last dimension does not match widths[0]", port="x",
+                                expected=f"[..., {self.in_features}]", found=list(x.shape))
+        return super().forward(x)

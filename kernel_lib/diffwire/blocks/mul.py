@@ -1,0 +1,10 @@
+import torch
+
+from .base import BinaryOp
+
+
+class Mul(BinaryOp):
+    """a * b elementwise, broadcasting."""
+
+    type = "Mul"
+    op = staticmethod(torch.mul)

@@ -1,0 +1,48 @@
+import math
+
+import torch
+from torch import nn
+
+from ..ports import Param, Port
+from .base import Block
+
+
+class Parameter(Block):
+    """A learnable tensor of a given shape, initialised by `init` times `scale`."""
+
+    type = "Parameter"
+    category = "sources"
+    outputs = (Port("out"),)
+    params = (
+        Param("shape", "list", [1], item="int", min=1, doc="the tensor's shape"),
+        Param("init", "choice", "normal", choices=("zeros", "ones", "normal", "uniform", "xavier")),
+        Param("scale", "float", 1.0, doc="multiplies the initial values"),
+    )
+    example_params = {"shape": [3], "init": "normal"}
+
+    @classmethod
+    def build(cls, node, ctx):
+        shape, init, scale = node.params["shape"], node.params["init"], node.params["scale"]
+        t = torch.empty(shape)
+        if init == "zeros":
+            nn.init.zeros_(t)
+        elif init == "ones":
+            nn.init.ones_(t)
+        elif init == "normal":
+            nn.init.normal_(t)
+        elif init == "uniform":
+            nn.init.uniform_(t, -1.0, 1.0)
+        else:
+            fan = shape[-1] if shape else 1
+            bound = math.sqrt(6.0 / (fan + (shape[0] if len(shape) > 1 else fan)))
+            nn.init.uniform_(t, -bound, bound)
+        return _Learnable(t * scale)
+
+
+class _Learnable(nn.Module):
+    def __init__(self, value: torch.Tensor):
+        super().__init__()
+        self.value = nn.Parameter(value)
+
+    def forward(self):
+        return self.value

@@ -1,0 +1,35 @@
+from torch import nn
+
+from ..ports import Param, Port
+from .base import Block
+
+
+class Reshape(Block):
+    """Gives a tensor a new `shape` (one entry may be -1). With `keep_batch` the first
+    dimension is kept and `shape` describes the rest."""
+
+    type = "Reshape"
+    category = "shape"
+    inputs = (Port("x"),)
+    outputs = (Port("out"),)
+    params = (
+        Param("shape", "list", [-1], item="int", min=-1, doc="the new shape"),
+        Param("keep_batch", "bool", True, doc="keep dimension 0 as it is"),
+    )
+    example_params = {"shape": [3, 1]}
+    example_inputs = {"x": (4, 3)}
+
+    @classmethod
+    def build(cls, node, ctx):
+        return _Reshape(node.params["shape"], node.params["keep_batch"])
+
+
+class _Reshape(nn.Module):
+    def __init__(self, shape, keep_batch):
+        super().__init__()
+        self.shape, self.keep_batch = tuple(shape), keep_batch
+
+    def forward(self, x):
+        if self.keep_batch:
+            return x.reshape((x.shape[0],) + self.shape)
+        return x.reshape(self.shape)

@@ -1,0 +1,42 @@
+from torch import nn
+
+from ..ports import Param, Port
+from .base import Block
+
+
+class Sum(Block):
+    """Adds its `n` inputs elementwise (a UDE's known and neural terms, say), then sums over
+    `dim` when given. With one input and no `dim` it sums every entry."""
+
+    type = "Sum"
+    category = "math"
+    outputs = (Port("out"),)
+    params = (
+        Param("n", "int", 1, min=1, max=64, doc="how many inputs to add"),
+        Param("dim", "int", None, nullable=True, doc="reduce over this dimension"),
+        Param("keepdim", "bool", False),
+    )
+    example_params = {"n": 2, "dim": -1}
+    example_inputs = {"x0": (4, 3), "x1": (4, 3)}
+
+    @classmethod
+    def input_ports(cls, params):
+        return tuple(Port(f"x{i}") for i in range(params.get("n", 1)))
+
+    @classmethod
+    def build(cls, node, ctx):
+        return _Sum(node.params["n"], node.params["dim"], node.params["keepdim"])
+
+
+class _Sum(nn.Module):
+    def __init__(self, n, dim, keepdim):
+        super().__init__()
+        self.n, self.dim, self.keepdim = n, dim, keepdim
+
+    def forward(self, *xs):
+        total = xs[0]
+        for x in xs[1:]:
+            total = total + x
+        if self.dim is not None:
+            return total.sum(self.dim, keepdim=self.keepdim)
+        return total.sum() if self.n == 1 else total

@@ -1,0 +1,209 @@
+"""Graph -> torch.nn.Module.
+
+The compiled module keeps one submodule per node in ``blocks``, keyed by node id, so a
+rebuilt graph reloads the weights of every unchanged node by name. ``forward`` walks a
+precomputed plan of slots; loops and branches inside blocks are ordinary Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from .document import Graph
+from .errors import GraphError, GraphErrors, RuntimeGraphError
+
+_INFER: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_infer", default=False)
+
+
+def inferring() -> bool:
+    """True while shapes are being inferred on meta tensors (control flow runs its body once)."""
+    return _INFER.get()
+
+
+@contextlib.contextmanager
+def infer_mode():
+    token = _INFER.set(True)
+    try:
+        yield
+    finally:
+        _INFER.reset(token)
+
+
+class BuildContext:
+    """What a block's build() may ask of the compiler: compile a body graph."""
+
+    def __init__(self, path: str = "", meta: bool = False):
+        self.path = path
+        self.meta = meta
+
+    def compile_body(self, node, body: str) -> "CompiledGraph":
+        """Compile the named body graph of `node` into a module (its weights nest under it)."""
+        graph = node.body[body]
+        return CompiledGraph(graph, BuildContext(f"{self.path}{node.id}/{body}/", self.meta))
+
+
+class _Blocks(nn.Module):
+    """A ModuleDict keyed by node id. Ids like ``train`` or ``type`` would clash with
+    nn.Module attributes under ModuleDict's checks, so entries go into ``_modules`` directly."""
+
+    def __getitem__(self, key: str) -> nn.Module:
+        return self._modules[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def set(self, key: str, module: nn.Module) -> None:
+        self._modules[key] = module
+
+    def keys(self):
+        return self._modules.keys()
+
+
+class CompiledGraph(nn.Module):
+    """A graph compiled into a module. Call it with the graph's inputs by name
+    (or position, in the order of the Input nodes); it returns the one output as a
+    tensor, or a dict of outputs by name when there are several."""
+
+    def __init__(self, graph: Graph, ctx: BuildContext | None = None):
+        super().__init__()
+        from .analysis import topo_order
+
+        ctx = ctx or BuildContext()
+        self.path = ctx.path
+        self.blocks = _Blocks()
+        order = topo_order(graph)
+        slot: dict[tuple[str, str], int] = {}
+        self.input_names: list[str] = []
+        self.output_names: list[str] = []
+        self._input_slots: list[int] = []
+        self._output_slots: list[int] = []
+        steps: list[tuple[str, Callable, tuple[int, ...], tuple[int, ...]]] = []
+        self.static = True
+        for nid in order:
+            node = graph.nodes[nid]
+            cls = node.block
+            if node.type == "Input":
+                idx = slot[(nid, "out")] = len(slot)
+                self.input_names.append(node.params["name"])
+                self._input_slots.append(idx)
+                continue
+            incoming = graph.edges_into(nid)
+            args = []
+            for p in node.input_ports():
+                e = incoming.get(p.name)
+                args.append(-1 if e is None else slot[(e.source, e.source_port)])
+            if node.type == "Output":
+                self.output_names.append(node.params["name"])
+                self._output_slots.append(args[0])
+                continue
+            module = cls.build(node, ctx)
+            if not isinstance(module, nn.Module):
+                from .blocks.base import Fn
+
+                module = Fn(module, node.type)
+            self.blocks.set(nid, module)
+            outs = []
+            for p in node.output_ports():
+                outs.append(len(slot))
+                slot[(nid, p.name)] = outs[-1]
+            steps.append((nid, module, tuple(args), tuple(outs)))
+            self.static = self.static and cls.static and getattr(module, "static", True)
+        self._nslots = len(slot)
+        self._steps = steps
+
+    # -- running ----------------------------------------------------------------------
+
+    def forward(self, *args: Any, **kwargs: Any):
+        outs = self.run(*args, **kwargs)
+        if len(outs) == 1:
+            return outs[0]
+        return dict(zip(self.output_names, outs))
+
+    def run(self, *args: Any, tap: Callable | None = None, **kwargs: Any) -> tuple:
+        """Run the graph; return the outputs as a tuple in Output-node order.
+
+        `tap(node_id, value)` is called after each node when given (metrics, NaN checks).
+        """
+        env: list[Any] = [None] * (self._nslots + 1)  # slot -1 stays None: unconnected optional
+        names = self.input_names
+        if len(args) > len(names):
+            raise GraphError(f"the graph takes {len(names)} inputs, got {len(args)}",
+                             expected=names, found=len(args))
+        for i, value in enumerate(args):
+            env[self._input_slots[i]] = value
+        for name, value in kwargs.items():
+            try:
+                env[self._input_slots[names.index(name)]] = value
+            except ValueError:
+                raise GraphError(f"the graph has no input '{name}'", port=name,
+                                 expected=names, found=name) from None
+        for name, s in zip(names, self._input_slots):
+            if env[s] is None:
+                raise GraphError(f"missing graph input '{name}'", port=name, expected=names,
+                                 found=sorted(kwargs))
+        nid = ""
+        try:
+            if tap is None:
+                for nid, fn, ins, outs in self._steps:
+                    r = fn(*[env[i] for i in ins])
+                    if len(outs) == 1:
+                        env[outs[0]] = r
+                    else:
+                        for o, v in zip(outs, r):
+                            env[o] = v
+            else:
+                for nid, fn, ins, outs in self._steps:
+                    r = fn(*[env[i] for i in ins])
+                    if len(outs) == 1:
+                        env[outs[0]] = r
+                    else:
+                        for o, v in zip(outs, r):
+                            env[o] = v
+                    tap(self.path + nid, r)
+        except GraphError as exc:
+            if exc.node is None:
+                exc.at(self.path + nid)
+            raise
+        except Exception as exc:
+            raise RuntimeGraphError(f"{type(exc).__name__}: {exc}", node=self.path + nid) from exc
+        return tuple(env[s] for s in self._output_slots)
+
+    def node_module(self, node_id: str) -> nn.Module:
+        """The submodule that computes `node_id`."""
+        return self.blocks[node_id]
+
+    def extra_repr(self) -> str:
+        return f"inputs={self.input_names}, outputs={self.output_names}"
+
+
+def compile_graph(graph: Graph, *, seed: int | None = None, check: bool = True, dtype=None,
+                  device=None) -> CompiledGraph:
+    """Compile `graph` into a :class:`CompiledGraph`.
+
+    **Arguments:**
+
+    - `seed`: when given, weights are initialised from this seed (deterministic builds).
+    - `check`: validate first and raise every problem found as one error.
+    - `dtype`, `device`: moved to after building.
+    """
+    if check:
+        errors = [e for e in graph.validate() if e.severity == "error"]
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise GraphErrors(errors)
+    rng = torch.random.fork_rng() if seed is not None else contextlib.nullcontext()
+    with rng:
+        if seed is not None:
+            torch.manual_seed(seed)
+        module = CompiledGraph(graph)
+    if dtype is not None:
+        module = module.to(dtype)
+    if device is not None:
+        module = module.to(device)
+    return module

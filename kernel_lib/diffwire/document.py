@@ -1,0 +1,496 @@
+"""The graph document: nodes, edges, bodies and the training section, to and from JSON.
+
+The document is the single source of truth; compile and export are pure functions of it.
+Loading parses JSON and checks it against the schema: it never imports or runs anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+import pathlib
+import re
+import tempfile
+from typing import Any, Iterator
+
+from .errors import (
+    DuplicateId, DuplicateInput, FormatError, GraphError, KindMismatch, UnknownNode, UnknownPort,
+)
+from .ports import Port, kinds_compatible
+
+FORMAT = "diffwire/1"
+_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclasses.dataclass
+class Node:
+    """One block instance: a stable `id`, a block `type`, its `params`, a canvas `position`,
+    an optional `label`, and `body` graphs for blocks that own subgraphs."""
+
+    id: str
+    type: str
+    params: dict = dataclasses.field(default_factory=dict)
+    position: list = dataclasses.field(default_factory=lambda: [0.0, 0.0])
+    label: str | None = None
+    body: dict[str, "Graph"] = dataclasses.field(default_factory=dict)
+
+    @property
+    def block(self):
+        from .blocks.registry import get_block
+
+        return get_block(self.type, node=self.id)
+
+    def input_ports(self) -> tuple[Port, ...]:
+        return self.block.input_ports(self.params)
+
+    def output_ports(self) -> tuple[Port, ...]:
+        return self.block.output_ports(self.params)
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "params": copy.deepcopy(self.params),
+            "position": [float(self.position[0]), float(self.position[1])],
+        }
+        if self.label is not None:
+            out["label"] = self.label
+        if self.body:
+            out["body"] = {name: g.to_dict(top=False) for name, g in self.body.items()}
+        return out
+
+    def __repr__(self) -> str:
+        label = f" {self.label!r}" if self.label else ""
+        return f"<Node {self.id}: {self.type}{label}>"
+
+
+@dataclasses.dataclass(frozen=True)
+class Edge:
+    """A wire from `(source, source_port)` to `(target, target_port)`."""
+
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+NodeLike = "Node | str | tuple"
+
+
+class Graph:
+    """A differentiable program: blocks (nodes) wired by edges, plus how to train it.
+
+    ```python
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 2])
+    h = g.add("MLP", widths=[2, 64, 2], activation="tanh")
+    g.connect(x, h)
+    g.add_output(h, name="y")
+    model = g.compile()
+    ```
+    """
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.training: dict = {}
+        self.meta: dict = {}
+
+    # -- building -------------------------------------------------------------------
+
+    def add(
+        self,
+        type: str,
+        *,
+        id: str | None = None,
+        label: str | None = None,
+        position: list | tuple | None = None,
+        body: dict | None = None,
+        **params: Any,
+    ) -> Node:
+        """Add a node of block `type` with `params`; returns the new :class:`Node`.
+
+        Unknown params, wrong types and out-of-range values raise
+        :class:`~diffwire.errors.ParamError` naming the param.
+        """
+        from .blocks.registry import get_block
+
+        cls = get_block(type)
+        if id is None:
+            base = params.get("name") if type in ("Input", "Output") else None
+            id = self._fresh_id(base if isinstance(base, str) and _ID.fullmatch(base) else type.lower())
+        if not isinstance(id, str) or not _ID.fullmatch(id):
+            raise GraphError("node ids are identifiers", node=str(id), expected="[A-Za-z_][A-Za-z0-9_]*",
+                             found=id)
+        if id in self.nodes:
+            raise DuplicateId(f"a node with id '{id}' exists already", node=id)
+        full = cls.default_params()
+        full.update(params)
+        node = Node(id=id, type=type, params=full, label=label)
+        node.params = check_params(node)
+        if position is None:
+            position = [220.0 * len(self.nodes), 80.0 * (len(self.nodes) % 2)]
+        node.position = [float(position[0]), float(position[1])]
+        if body is not None:
+            node.body = {k: (v if isinstance(v, Graph) else Graph.from_dict(v, top=False))
+                         for k, v in body.items()}
+        for name in cls.bodies:
+            if name not in node.body:
+                node.body[name] = cls.make_body(node.params, name)
+        self.nodes[id] = node
+        return node
+
+    def add_output(self, source: NodeLike, name: str = "y", port: str | None = None) -> Node:
+        """Add an Output node named `name` fed from `source` (a node, id or `(node, port)`)."""
+        out = self.add("Output", name=name)
+        self.connect(source if port is None else (source, port), out)
+        return out
+
+    def connect(
+        self,
+        source: NodeLike,
+        target: NodeLike,
+        source_port: str | None = None,
+        target_port: str | None = None,
+    ) -> Edge:
+        """Wire an output port to an input port.
+
+        `source` and `target` may be nodes, ids, `(node, port)` tuples or ``"id.port"``
+        strings; a port may be left out when the block has exactly one.
+        """
+        s_node, s_port = self._resolve(source, source_port, "output")
+        t_node, t_port = self._resolve(target, target_port, "input")
+        s_spec = _port(s_node.output_ports(), s_port, s_node.id, "output")
+        t_spec = _port(t_node.input_ports(), t_port, t_node.id, "input")
+        if not kinds_compatible(s_spec.kind, t_spec.kind):
+            raise KindMismatch(
+                f"cannot wire {s_node.id}.{s_port} ({s_spec.kind}) into a {t_spec.kind} port",
+                node=t_node.id, port=t_port, expected=t_spec.kind, found=s_spec.kind,
+            )
+        for e in self.edges:
+            if e.target == t_node.id and e.target_port == t_port:
+                raise DuplicateInput(
+                    "input port already has an edge", node=t_node.id, port=t_port,
+                    expected="one edge per input", found=f"edge from {e.source}.{e.source_port}",
+                    hint="disconnect it first",
+                )
+        edge = Edge(s_node.id, s_port, t_node.id, t_port)
+        self.edges.append(edge)
+        return edge
+
+    def disconnect(self, target: NodeLike, target_port: str | None = None) -> None:
+        """Remove the edge into an input port."""
+        t_node, t_port = self._resolve(target, target_port, "input")
+        self.edges = [e for e in self.edges if not (e.target == t_node.id and e.target_port == t_port)]
+
+    def remove(self, node: NodeLike) -> None:
+        """Remove a node and every edge touching it."""
+        n = self.node(node)
+        del self.nodes[n.id]
+        self.edges = [e for e in self.edges if n.id not in (e.source, e.target)]
+
+    def node(self, ref: NodeLike) -> Node:
+        """The node with this id (``"loop/body/mlp"`` reaches into bodies) or object."""
+        if isinstance(ref, Node):
+            ref = ref.id
+        if not isinstance(ref, str):
+            raise UnknownNode("expected a node or a node id", found=repr(ref))
+        graph, parts = self, ref.split("/")
+        for i in range(0, len(parts) - 1, 2):
+            graph = graph.node(parts[i]).body.get(parts[i + 1]) or _no_body(parts, i)
+        try:
+            return graph.nodes[parts[-1]]
+        except KeyError:
+            raise UnknownNode(f"no node '{ref}' in the graph", node=ref) from None
+
+    def inputs(self) -> list[Node]:
+        """The graph's Input nodes, in order."""
+        return [n for n in self.nodes.values() if n.type == "Input"]
+
+    def outputs(self) -> list[Node]:
+        """The graph's Output nodes, in order."""
+        return [n for n in self.nodes.values() if n.type == "Output"]
+
+    def edges_into(self, node_id: str) -> dict[str, Edge]:
+        return {e.target_port: e for e in self.edges if e.target == node_id}
+
+    def walk(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
+        """Every node with its path, bodies included (depth first)."""
+        for n in self.nodes.values():
+            path = f"{prefix}{n.id}"
+            yield path, n
+            for name, body in n.body.items():
+                yield from body.walk(f"{path}/{name}/")
+
+    # -- analysis and compile ---------------------------------------------------------
+
+    def validate(self, shapes: bool = True) -> list[GraphError]:
+        """Every problem in the graph at once (an empty list when it is sound)."""
+        from .analysis import validate
+
+        return validate(self, shapes=shapes)
+
+    def infer_shapes(self) -> dict[str, dict[str, list]]:
+        """Symbolic output shapes per node and port, e.g. ``{"mlp": {"out": ["B", 2]}}``."""
+        from .analysis import infer_shapes
+
+        return infer_shapes(self)
+
+    def compile(self, *, seed: int | None = None, check: bool = True, dtype=None, device=None):
+        """Build a real ``torch.nn.Module`` from the graph (raises the problems found)."""
+        from .compile import compile_graph
+
+        return compile_graph(self, seed=seed, check=check, dtype=dtype, device=device)
+
+    # -- document ---------------------------------------------------------------------
+
+    def to_dict(self, top: bool = True) -> dict:
+        out: dict[str, Any] = {
+            "nodes": [n.to_dict() for n in self.nodes.values()],
+            "edges": [e.to_dict() for e in self.edges],
+        }
+        if top:
+            out["format"] = FORMAT
+            out["training"] = copy.deepcopy(self.training)
+            if self.meta:
+                out["meta"] = copy.deepcopy(self.meta)
+        return out
+
+    def to_json(self) -> str:
+        """The document as text: sorted keys and two-space indent, so files diff cleanly."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, doc: dict, top: bool = True) -> "Graph":
+        """Build a graph from a parsed document (after :func:`migrate` and schema checks).
+
+        Unknown block types are kept as they are, so a document that names a block
+        defined elsewhere loads and :meth:`validate` names it.
+        """
+        if top:
+            doc = migrate(doc)
+            check_schema(doc)
+        g = cls()
+        for nd in doc.get("nodes", []):
+            nid = nd["id"]
+            if nid in g.nodes:
+                raise DuplicateId(f"two nodes share the id '{nid}'", node=nid)
+            node = Node(
+                id=nid, type=nd["type"], params=copy.deepcopy(nd.get("params", {})),
+                position=list(nd.get("position", [0.0, 0.0])), label=nd.get("label"),
+                body={k: cls.from_dict(v, top=False) for k, v in (nd.get("body") or {}).items()},
+            )
+            g.nodes[nid] = node
+        g.edges = [Edge(e["source"], e["source_port"], e["target"], e["target_port"])
+                   for e in doc.get("edges", [])]
+        if top:
+            g.training = copy.deepcopy(doc.get("training") or {})
+            g.meta = copy.deepcopy(doc.get("meta") or {})
+        return g
+
+    @classmethod
+    def from_json(cls, text: str) -> "Graph":
+        try:
+            doc = json.loads(text)
+        except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as exc:
+            raise FormatError(f"not a JSON document: {exc}") from None
+        if not isinstance(doc, dict):
+            raise FormatError("a diffwire document is a JSON object", expected="object",
+                              found=type(doc).__name__)
+        return cls.from_dict(doc)
+
+    def save(self, path: str | os.PathLike) -> pathlib.Path:
+        """Write the document atomically: a temporary file beside it, then a rename."""
+        path = pathlib.Path(path)
+        atomic_write_text(path, self.to_json())
+        return path
+
+    def copy(self) -> "Graph":
+        g = Graph.from_dict(self.to_dict(top=False), top=False)
+        g.training = copy.deepcopy(self.training)
+        g.meta = copy.deepcopy(self.meta)
+        return g
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Graph) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"<Graph: {len(self.nodes)} nodes, {len(self.edges)} edges>"
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _fresh_id(self, base: str) -> str:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", base) or "node"
+        if not _ID.fullmatch(base):
+            base = "n_" + base
+        if base not in self.nodes:
+            return base
+        i = 1
+        while f"{base}_{i}" in self.nodes:
+            i += 1
+        return f"{base}_{i}"
+
+    def _resolve(self, ref: Any, port: str | None, side: str) -> tuple[Node, str]:
+        if isinstance(ref, tuple):
+            ref, port = ref
+        if isinstance(ref, str) and "." in ref and port is None:
+            ref, port = ref.rsplit(".", 1)
+        node = self.node(ref)
+        if port is None:
+            ports = node.output_ports() if side == "output" else node.input_ports()
+            if side == "input":
+                taken = set(self.edges_into(node.id))
+                free = [p for p in ports if p.name not in taken]
+                ports = free if len(ports) > 1 and len(free) == 1 and not free[0].optional else ports
+            if len(ports) != 1:
+                raise UnknownPort(
+                    f"{node.type} has {len(ports)} {side} ports: name one", node=node.id,
+                    expected=f"one of {[p.name for p in ports]}", found=None,
+                )
+            port = ports[0].name
+        return node, port
+
+
+def _port(ports: tuple[Port, ...], name: str, node: str, side: str) -> Port:
+    for p in ports:
+        if p.name == name:
+            return p
+    raise UnknownPort(f"no {side} port '{name}'", node=node, port=name,
+                      expected=f"one of {[p.name for p in ports]}", found=name)
+
+
+def _no_body(parts: list[str], i: int):
+    raise UnknownNode(f"node '{parts[i]}' has no body '{parts[i + 1]}'", node="/".join(parts[: i + 1]))
+
+
+def check_params(node: Node) -> dict:
+    """The node's params checked against its block's declarations (raises ParamError)."""
+    from .errors import ParamError
+
+    cls = node.block
+    out = {}
+    known = {p.name: p for p in cls.params}
+    for name in node.params:
+        if name not in known:
+            raise ParamError(f"{node.type} has no parameter '{name}'", node=node.id, port=name,
+                             expected=f"one of {sorted(known)}", found=name)
+    for name, p in known.items():
+        if name not in node.params:
+            if p.required:
+                raise ParamError("required parameter is missing", node=node.id, port=name,
+                                 expected=p.kind, found="nothing")
+            continue
+        out[name] = p.check(node.params[name], node.id)
+    cls.check_params(out, node.id)
+    return out
+
+
+def atomic_write_text(path: pathlib.Path, text: str) -> None:
+    """Write `text` to `path` so that a crash leaves either the old or the new file."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: pathlib.Path, data: bytes) -> None:
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# -- versions ---------------------------------------------------------------------------
+
+#: format version -> function upgrading a document of that version by one step.
+MIGRATIONS: dict[str, Any] = {}
+
+
+def migrate(doc: dict) -> dict:
+    """Upgrade a parsed document to the current format, one registered step at a time."""
+    if not isinstance(doc, dict):
+        raise FormatError("a diffwire document is a JSON object", expected="object",
+                          found=type(doc).__name__)
+    seen = set()
+    while doc.get("format") != FORMAT:
+        version = doc.get("format")
+        if version in seen or version not in MIGRATIONS:
+            raise FormatError("unknown document format", expected=FORMAT, found=repr(version),
+                              hint="was it written by a newer diffwire?")
+        seen.add(version)
+        doc = MIGRATIONS[version](copy.deepcopy(doc))
+    return doc
+
+
+_SCHEMA: dict | None = None
+
+
+def schema() -> dict:
+    """The JSON Schema of the document format, shipped inside the package."""
+    global _SCHEMA
+    if _SCHEMA is None:
+        text = (pathlib.Path(__file__).parent / "schema" / "diffwire-1.schema.json").read_text()
+        _SCHEMA = json.loads(text)
+    return _SCHEMA
+
+
+def check_schema(doc: dict) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    try:
+        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    except RecursionError:
+        raise FormatError("document nests too deeply") from None
+    if errors:
+        e = errors[0]
+        where = "/".join(str(p) for p in e.absolute_path) or "(document)"
+        node = _node_at(doc, list(e.absolute_path))
+        raise FormatError(f"schema violation at {where}: {e.message[:200]}", node=node,
+                          expected=e.validator, found=_short(e.instance))
+
+
+def _node_at(doc: Any, path: list) -> str | None:
+    node = None
+    cur = doc
+    for key in path:
+        try:
+            cur = cur[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(cur, dict) and isinstance(cur.get("id"), str) and "type" in cur:
+            node = cur["id"]
+    return node
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load(path: str | os.PathLike) -> Graph:
+    """Read a ``.diffwire`` file. Parses JSON only: it never runs code from the file."""
+    path = pathlib.Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FormatError(f"{path.name} is not UTF-8 text") from None
+    return Graph.from_json(text)
+
+
+def loads(text: str) -> Graph:
+    """Parse a document from a string."""
+    return Graph.from_json(text)

@@ -1,0 +1,259 @@
+"""A whitelist parser for arithmetic expressions such as ``alpha*x - beta*x*y``.
+
+User text never reaches ``eval``: it is tokenised and parsed into a small tuple tree
+(numbers, names, ``+ - * / **``, unary minus, parentheses, ``name[k]`` to take entry k
+of the last dimension, and a fixed set of functions), and that tree is evaluated on
+tensors or printed as Python source for export. Commas separate components, which are
+stacked along a new last dimension.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable
+
+import torch
+import torch.nn.functional as F
+
+from .errors import ExpressionError
+
+FUNCTIONS: dict[str, Callable] = {
+    "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "exp": torch.exp, "log": torch.log,
+    "sqrt": torch.sqrt, "abs": torch.abs, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
+    "relu": torch.relu, "softplus": F.softplus,
+}
+# How each function is written in exported code (torch only).
+FUNCTION_SOURCE = {
+    "sin": "torch.sin", "cos": "torch.cos", "tan": "torch.tan", "exp": "torch.exp",
+    "log": "torch.log", "sqrt": "torch.sqrt", "abs": "torch.abs", "tanh": "torch.tanh",
+    "sigmoid": "torch.sigmoid", "relu": "torch.relu", "softplus": "torch.nn.functional.softplus",
+}
+MAX_LENGTH = 10_000
+MAX_DEPTH = 100
+
+_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/(),\[\]]))")
+
+
+def tokenize(text: str) -> list[tuple[str, str, int]]:
+    """(kind, text, position) tokens; anything outside the whitelist is an error naming it."""
+    if not isinstance(text, str):
+        raise ExpressionError("an expression is a string", expected="str", found=type(text).__name__)
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError("expression is too long", expected=f"<= {MAX_LENGTH} characters",
+                              found=len(text))
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m:
+            bad = text[pos:].strip()[:20]
+            raise ExpressionError(f"unexpected character in expression at {pos}: {bad!r}",
+                                  expected="numbers, names, + - * / ** ( ) , [ ]", found=bad)
+        num, name, op = m.groups()
+        out.append(("num", num, m.start()) if num else ("name", name, m.start()) if name else ("op", op, m.start()))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.toks = tokenize(text)
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self, op: str | None = None):
+        t = self.peek()
+        if t is None:
+            raise ExpressionError("expression ends too early", expected=op or "more",
+                                  found="end of text")
+        if op is not None and t[1] != op:
+            raise ExpressionError(f"unexpected token {t[1]!r} at {t[2]}", expected=op, found=t[1])
+        self.i += 1
+        return t
+
+    def deeper(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError("expression nests too deeply", expected=f"<= {MAX_DEPTH} levels",
+                                  found="more")
+
+    def parse(self):
+        if not self.toks:
+            raise ExpressionError("empty expression", expected="an expression", found="''")
+        items = [self.expr()]
+        while self.peek() is not None and self.peek()[1] == ",":
+            self.take(",")
+            items.append(self.expr())
+        t = self.peek()
+        if t is not None:
+            raise ExpressionError(f"unexpected token {t[1]!r} at {t[2]}", expected="an operator",
+                                  found=t[1])
+        return items[0] if len(items) == 1 else ("stack", items)
+
+    def expr(self):
+        left = self.term()
+        while self.peek() is not None and self.peek()[1] in ("+", "-"):
+            op = self.take()[1]
+            left = ("bin", op, left, self.term())
+        return left
+
+    def term(self):
+        left = self.unary()
+        while self.peek() is not None and self.peek()[1] in ("*", "/"):
+            op = self.take()[1]
+            left = ("bin", op, left, self.unary())
+        return left
+
+    def unary(self):
+        t = self.peek()
+        if t is not None and t[1] in ("-", "+"):
+            self.take()
+            self.deeper()
+            inner = self.unary()
+            self.depth -= 1
+            return ("neg", inner) if t[1] == "-" else inner
+        return self.power()
+
+    def power(self):
+        base = self.atom()
+        if self.peek() is not None and self.peek()[1] == "**":
+            self.take()
+            self.deeper()
+            exp = self.unary()
+            self.depth -= 1
+            return ("bin", "**", base, exp)
+        return base
+
+    def atom(self):
+        t = self.take()
+        kind, text, pos = t
+        if kind == "num":
+            value = float(text)
+            if not math.isfinite(value):
+                raise ExpressionError(f"number {text!r} is not finite", found=text)
+            return ("num", value)
+        if kind == "name":
+            nxt = self.peek()
+            if nxt is not None and nxt[1] == "(":
+                if text not in FUNCTIONS:
+                    raise ExpressionError(f"unknown function {text!r} at {pos}",
+                                          expected=f"one of {sorted(FUNCTIONS)}", found=text)
+                self.take("(")
+                self.deeper()
+                arg = self.expr()
+                self.depth -= 1
+                self.take(")")
+                return ("call", text, arg)
+            if nxt is not None and nxt[1] == "[":
+                self.take("[")
+                k = self.take()
+                if k[0] != "num" or not k[1].isdigit():
+                    raise ExpressionError(f"index must be a whole number at {k[2]}",
+                                          expected="an integer", found=k[1])
+                self.take("]")
+                return ("index", text, int(k[1]))
+            return ("name", text)
+        if text == "(":
+            self.deeper()
+            inner = self.expr()
+            self.depth -= 1
+            self.take(")")
+            return inner
+        raise ExpressionError(f"unexpected token {text!r} at {pos}", expected="a number, name or (",
+                              found=text)
+
+
+def parse(text: str):
+    """Parse `text` into a tree, or raise :class:`ExpressionError` naming the bad token."""
+    try:
+        return _Parser(text).parse()
+    except RecursionError:
+        raise ExpressionError("expression nests too deeply") from None
+
+
+def names(tree) -> set[str]:
+    """The free names a tree refers to (inputs and constants)."""
+    kind = tree[0]
+    if kind == "name":
+        return {tree[1]}
+    if kind == "index":
+        return {tree[1]}
+    if kind == "num":
+        return set()
+    if kind == "neg":
+        return names(tree[1])
+    if kind == "call":
+        return names(tree[2])
+    if kind == "stack":
+        return set().union(*(names(t) for t in tree[1]))
+    return names(tree[2]) | names(tree[3])
+
+
+_BIN = {"+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div}
+
+
+def evaluate(tree, env: dict[str, Any]):
+    """Evaluate a tree on tensors; `env` maps every free name to a tensor or number."""
+    kind = tree[0]
+    if kind == "num":
+        return tree[1]
+    if kind == "name":
+        return env[tree[1]]
+    if kind == "index":
+        return env[tree[1]][..., tree[2]]
+    if kind == "neg":
+        return -evaluate(tree[1], env)
+    if kind == "call":
+        arg = evaluate(tree[2], env)
+        return FUNCTIONS[tree[1]](arg if isinstance(arg, torch.Tensor) else torch.tensor(arg))
+    if kind == "stack":
+        parts = [evaluate(t, env) for t in tree[1]]
+        ref = next((p for p in parts if isinstance(p, torch.Tensor)), None)
+        parts = [p if isinstance(p, torch.Tensor) else torch.full_like(ref, p) if ref is not None
+                 else torch.tensor(p) for p in parts]
+        parts = torch.broadcast_tensors(*parts)
+        return torch.stack(parts, dim=-1)
+    a, b = evaluate(tree[2], env), evaluate(tree[3], env)
+    if tree[1] == "**":
+        return a**b
+    return _BIN[tree[1]](a, b) if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor) else _py(tree[1], a, b)
+
+
+def _py(op: str, a: float, b: float) -> float:
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    return a / b
+
+
+def to_source(tree, name: Callable[[str], str]) -> str:
+    """Python source for a tree (torch calls only); `name` maps each free name to code."""
+    kind = tree[0]
+    if kind == "num":
+        return repr(float(tree[1]))
+    if kind == "name":
+        return name(tree[1])
+    if kind == "index":
+        return f"{name(tree[1])}[..., {int(tree[2])}]"
+    if kind == "neg":
+        return f"(-{to_source(tree[1], name)})"
+    if kind == "call":
+        return f"{FUNCTION_SOURCE[tree[1]]}(torch.as_tensor({to_source(tree[2], name)}))"
+    if kind == "stack":
+        parts = ", ".join(to_source(t, name) for t in tree[1])
+        return f"_stack_components([{parts}])"
+    return f"({to_source(tree[2], name)} {tree[1]} {to_source(tree[3], name)})"
+
+
+def to_text(tree) -> str:
+    """The tree printed back as an expression (used for recovered equations)."""
+    return to_source(tree, lambda n: n).replace("torch.as_tensor", "")
