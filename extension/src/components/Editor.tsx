@@ -1,0 +1,355 @@
+// The editor: canvas, palette, inspector and live panel over a Transport. State is the
+// document (with its undo history) plus what the kernel said about it; React Flow's
+// own node list only carries selection and in-flight drag positions.
+import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import {
+  Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, applyEdgeChanges, applyNodeChanges,
+  useReactFlow, type Connection, type Edge, type EdgeChange, type NodeChange, type Viewport,
+} from "@xyflow/react";
+import type { Transport } from "../transport";
+import type { Catalog, EdgeDoc, GraphDoc, GraphErrorInfo, KernelEvent, PortsByNode, RunStatus, Shapes } from "../types";
+import * as G from "../graph";
+import * as H from "../history";
+import { stableStringify } from "../stable";
+import { BlockNode, shapeText, type BlockFlowNode } from "./BlockNode";
+import { DRAG_TYPE, Palette } from "./Palette";
+import { Inspector } from "./Inspector";
+
+const nodeTypes = { block: BlockNode };
+// plotly and elkjs are large: load them when first needed
+const LivePanel = lazy(() => import("./LivePanel").then((m) => ({ default: m.LivePanel })));
+const LARGE = 300; // above this many nodes: no minimap, no edge labels
+const VISIBLE_ONLY_ZOOM = 0.6; // render only visible elements when zoomed in this far
+
+interface Analysis { errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; ms: number }
+const NO_ANALYSIS: Analysis = { errors: [], shapes: {}, ports: {}, ms: 0 };
+
+export interface EditorProps {
+  transport: Transport;
+  height?: string;
+  /** Hide the live panel (benchmarks, read-only views). */
+  live?: boolean;
+}
+
+export function Editor(props: EditorProps) {
+  return (
+    <ReactFlowProvider>
+      <EditorInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function isTextInput(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
+}
+
+function EditorInner({ transport, height = "600px", live = true }: EditorProps) {
+  const rf = useReactFlow();
+  const rootRef = useRef<HTMLDivElement>(null);
+  const [catalog, setCatalog] = useState<Catalog>(() => transport.readCatalog());
+  const [hist, setHist] = useState(() => H.start(transport.readGraph()));
+  const histRef = useRef(hist);
+  histRef.current = hist;
+  const [path, setPath] = useState<G.GraphPath>([]);
+  const [analysis, setAnalysis] = useState<Analysis>(NO_ANALYSIS);
+  const [status, setStatus] = useState<RunStatus>(() => transport.readStatus());
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const refusalTimer = useRef<number>(0);
+  const clipboard = useRef<G.Clip | null>(null);
+  const [visibleOnly, setVisibleOnly] = useState(false);
+
+  const doc = hist.present;
+  const graph = useMemo(() => G.graphAt(doc, path), [doc, path]);
+  const specs = useMemo(() => new Map(catalog.blocks.map((b) => [b.type, b])), [catalog]);
+
+  useEffect(() => transport.onCatalog(setCatalog), [transport]);
+  useEffect(() => transport.onStatus(setStatus), [transport]);
+  useEffect(() => transport.onGraph((incoming) => {
+    if (stableStringify(incoming) !== stableStringify(histRef.current.present)) setHist((h) => H.replace(h, incoming));
+  }), [transport]);
+  useEffect(() => transport.onEvent((ev: KernelEvent) => {
+    if (ev.event === "analysis") setAnalysis({ errors: ev.errors, shapes: ev.shapes, ports: ev.ports, ms: ev.ms });
+  }), [transport]);
+
+  /** Commit an edit of the graph at the current path: one undo step, one write. */
+  const commit = useCallback((fn: (g: GraphDoc) => GraphDoc) => {
+    const h = histRef.current;
+    const next = G.updateAt(h.present, path, fn);
+    if (next === h.present) return;
+    const nh = H.push(h, next);
+    histRef.current = nh;
+    setHist(nh);
+    transport.writeGraph(next);
+  }, [path, transport]);
+
+  const travel = useCallback((fn: (h: H.History<GraphDoc>) => H.History<GraphDoc>) => {
+    const nh = fn(histRef.current);
+    if (nh === histRef.current) return;
+    histRef.current = nh;
+    setHist(nh);
+    transport.writeGraph(nh.present);
+  }, [transport]);
+
+  const ports: G.PortLookup = useMemo(() => {
+    const fallback = G.catalogPorts(catalog);
+    return (n) => analysis.ports[G.nodePath(path, n.id)] ?? fallback(n);
+  }, [catalog, analysis.ports, path]);
+
+  const enter = useCallback((id: string, body: string) => {
+    setPath((p) => [...p, { node: id, body }]);
+    window.setTimeout(() => void rf.fitView({ padding: 0.2 }), 50);
+  }, [rf]);
+
+  // -- nodes and edges for React Flow ------------------------------------------------
+
+  const errorsAt = useMemo(() => {
+    const m = new Map<string, GraphErrorInfo[]>();
+    for (const e of analysis.errors) {
+      if (!e.node) continue;
+      // an error inside a body shows on the enclosing node at this level too
+      for (const n of graph.nodes) {
+        const p = G.nodePath(path, n.id);
+        if (e.node === p || e.node.startsWith(p + "/")) m.set(n.id, [...(m.get(n.id) ?? []), e.node === p ? e : { ...e, port: null }]);
+      }
+    }
+    return m;
+  }, [analysis.errors, graph, path]);
+
+  const flowNodes = useMemo<BlockFlowNode[]>(() => graph.nodes.map((n) => {
+    const p = ports(n);
+    const sh = analysis.shapes[G.nodePath(path, n.id)] ?? {};
+    return {
+      id: n.id,
+      type: "block",
+      position: { x: n.position[0], y: n.position[1] },
+      data: {
+        node: n, spec: specs.get(n.type), inputs: p.inputs, outputs: p.outputs,
+        shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
+        errors: errorsAt.get(n.id) ?? [], onEnter: enter,
+      },
+    };
+  }), [graph, ports, analysis.shapes, path, specs, errorsAt, enter]);
+
+  const [rfNodes, setRfNodes] = useState<BlockFlowNode[]>(flowNodes);
+  useEffect(() => {
+    setRfNodes((prev) => {
+      const sel = new Set(prev.filter((n) => n.selected).map((n) => n.id));
+      return flowNodes.map((n) => (sel.has(n.id) ? { ...n, selected: true } : n));
+    });
+  }, [flowNodes]);
+
+  const large = graph.nodes.length > LARGE;
+  const flowEdges = useMemo<Edge[]>(() => graph.edges.map((e) => {
+    const sh = analysis.shapes[G.nodePath(path, e.source)]?.[e.source_port];
+    return {
+      id: G.edgeKey(e), source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port,
+      label: !large && sh ? shapeText(sh) : undefined,
+    };
+  }), [graph, analysis.shapes, path, large]);
+  const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
+  useEffect(() => {
+    setRfEdges((prev) => {
+      const sel = new Set(prev.filter((e) => e.selected).map((e) => e.id));
+      return flowEdges.map((e) => (sel.has(e.id) ? { ...e, selected: true } : e));
+    });
+  }, [flowEdges]);
+
+  const onNodesChange = useCallback((changes: NodeChange<BlockFlowNode>[]) => {
+    setRfNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
+    const moves: Record<string, [number, number]> = {};
+    for (const c of changes) if (c.type === "position" && c.dragging === false && c.position) moves[c.id] = [c.position.x, c.position.y];
+    if (Object.keys(moves).length) commit((g) => G.moveNodes(g, moves));
+  }, [commit]);
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    setRfEdges((es) => applyEdgeChanges(changes.filter((c) => c.type !== "remove"), es));
+  }, []);
+
+  const onDelete = useCallback(({ nodes, edges }: { nodes: { id: string }[]; edges: { id: string }[] }) => {
+    commit((g) => G.removeEdges(G.removeNodes(g, nodes.map((n) => n.id)), edges.map((e) => e.id)));
+  }, [commit]);
+
+  // -- connecting ------------------------------------------------------------------
+
+  const toEdge = (c: Connection | Edge): EdgeDoc => ({
+    source: c.source, source_port: c.sourceHandle ?? "", target: c.target, target_port: c.targetHandle ?? "",
+  });
+  const refuse = useCallback((reason: string | null, linger = false) => {
+    window.clearTimeout(refusalTimer.current);
+    setRefusal((r) => (r === reason ? r : reason));
+    if (linger && reason) refusalTimer.current = window.setTimeout(() => setRefusal(null), 4000);
+  }, []);
+  const graphRef = useRef(graph);
+  graphRef.current = graph;
+  const isValidConnection = useCallback((c: Connection | Edge) => {
+    const check = G.canConnect(graphRef.current, catalog, ports, toEdge(c));
+    refuse(check.ok ? null : check.reason);
+    return check.ok;
+  }, [catalog, ports, refuse]);
+  const onConnect = useCallback((c: Connection) => {
+    const e = toEdge(c);
+    const check = G.canConnect(graphRef.current, catalog, ports, e);
+    if (!check.ok) return refuse(check.reason, true);
+    refuse(null);
+    commit((g) => G.connect(g, e));
+  }, [catalog, ports, commit, refuse]);
+  const onConnectEnd = useCallback(() => {
+    setRefusal((r) => {
+      if (r) { window.clearTimeout(refusalTimer.current); refusalTimer.current = window.setTimeout(() => setRefusal(null), 4000); }
+      return r;
+    });
+  }, []);
+
+  // -- palette, clipboard, layout, keys -------------------------------------------------
+
+  const addBlock = useCallback((type: string, at?: { x: number; y: number }) => {
+    const spec = specs.get(type);
+    if (!spec) return;
+    const el = rootRef.current?.querySelector(".react-flow");
+    const r = el?.getBoundingClientRect();
+    const pos = at ?? rf.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 400) / 2, y: (r?.top ?? 0) + (r?.height ?? 300) / 2 });
+    commit((g) => G.addNode(g, spec, [Math.round(pos.x), Math.round(pos.y)]).graph);
+  }, [specs, rf, commit]);
+
+  const onDrop = useCallback((e: React.DragEvent) => {
+    const type = e.dataTransfer.getData(DRAG_TYPE);
+    if (!type) return;
+    e.preventDefault();
+    addBlock(type, rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+  }, [addBlock, rf]);
+
+  const selectedIds = useMemo(() => rfNodes.filter((n) => n.selected).map((n) => n.id), [rfNodes]);
+  const selectOnly = (ids: string[]) => {
+    const s = new Set(ids);
+    setRfNodes((ns) => ns.map((n) => ({ ...n, selected: s.has(n.id) })));
+  };
+
+  const runLayout = useCallback(async () => {
+    const sizes: Record<string, { width: number; height: number }> = {};
+    for (const n of rf.getNodes()) if (n.measured?.width) sizes[n.id] = { width: n.measured.width, height: n.measured.height ?? 80 };
+    const { layout } = await import("../layout");
+    const pos = await layout(graphRef.current, sizes);
+    commit((g) => G.moveNodes(g, pos));
+    window.setTimeout(() => void rf.fitView({ padding: 0.15 }), 50);
+  }, [rf, commit]);
+
+  const onKeyDownCapture = useCallback((e: React.KeyboardEvent) => {
+    // Keys typed in the editor are ours: tell Lumino (JupyterLab) to leave them alone.
+    (e.target as HTMLElement).setAttribute?.("data-lm-suppress-shortcuts", "true");
+    if (isTextInput(e.target)) return;
+    const mod = e.ctrlKey || e.metaKey;
+    const k = e.key.toLowerCase();
+    let done = true;
+    if (mod && k === "z") travel(e.shiftKey ? H.redo : H.undo);
+    else if (mod && k === "y") travel(H.redo);
+    else if (mod && k === "c") clipboard.current = G.copyNodes(graphRef.current, selectedIds);
+    else if (mod && k === "v" && clipboard.current) {
+      const clip = clipboard.current;
+      let ids: string[] = [];
+      commit((g) => { const r = G.paste(g, clip); ids = r.ids; return r.graph; });
+      window.setTimeout(() => selectOnly(ids), 0);
+    } else if (mod && k === "d") {
+      let ids: string[] = [];
+      commit((g) => { const r = G.duplicate(g, selectedIds); ids = r.ids; return r.graph; });
+      window.setTimeout(() => selectOnly(ids), 0);
+    } else if (mod && k === "a") selectOnly(graphRef.current.nodes.map((n) => n.id));
+    else if (!mod && !e.altKey && k === "f") void rf.fitView({ padding: 0.15 });
+    else if (!mod && !e.altKey && k === "l") void runLayout();
+    else if (!mod && k === "escape" && path.length) setPath((p) => p.slice(0, -1));
+    else done = false;
+    if (done) e.preventDefault();
+  }, [travel, commit, selectedIds, rf, runLayout, path.length]);
+
+  const onMoveEnd = useCallback((_: unknown, vp: Viewport) => {
+    const want = graphRef.current.nodes.length > 200 && vp.zoom >= VISIBLE_ONLY_ZOOM;
+    setVisibleOnly((v) => (v === want ? v : want));
+  }, []);
+
+  // -- render ----------------------------------------------------------------------
+
+  const single = selectedIds.length === 1 ? graph.nodes.find((n) => n.id === selectedIds[0]) : undefined;
+  const nErrors = analysis.errors.filter((e) => e.severity === "error").length;
+  const general = analysis.errors.filter((e) => !e.node);
+  const crumbs = [{ label: "graph", depth: 0 }, ...path.map((r, i) => ({ label: `${r.node}.${r.body}`, depth: i + 1 }))];
+
+  return (
+    <div
+      className="dw-root"
+      ref={rootRef}
+      style={{ height }}
+      tabIndex={0}
+      data-lm-suppress-shortcuts="true"
+      onKeyDownCapture={onKeyDownCapture}
+      onPointerDownCapture={(e) => {
+        if (!isTextInput(e.target) && !rootRef.current?.contains(document.activeElement)) rootRef.current?.focus({ preventScroll: true });
+      }}
+    >
+      <Palette catalog={catalog} onAdd={addBlock} />
+      <div className="dw-main">
+        <div className="dw-toolbar">
+          <div className="dw-breadcrumb">
+            {crumbs.map((c) => (
+              <button key={c.depth} className="dw-crumb" disabled={c.depth === path.length} onClick={() => setPath((p) => p.slice(0, c.depth))}>{c.label}</button>
+            ))}
+          </div>
+          <button title="Undo (Ctrl+Z)" disabled={!H.canUndo(hist)} onClick={() => travel(H.undo)} className="dw-undo">Undo</button>
+          <button title="Redo (Shift+Ctrl+Z)" disabled={!H.canRedo(hist)} onClick={() => travel(H.redo)} className="dw-redo">Redo</button>
+          <button title="Auto-layout (L)" onClick={() => void runLayout()}>Layout</button>
+          <button title="Fit (F)" onClick={() => void rf.fitView({ padding: 0.15 })}>Fit</button>
+          <button title="Validate" onClick={() => transport.send({ cmd: "validate" })}>Validate</button>
+        </div>
+        <div className="dw-canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
+          <ReactFlow<BlockFlowNode, Edge>
+            nodes={rfNodes}
+            edges={rfEdges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onDelete={onDelete}
+            onConnect={onConnect}
+            onConnectEnd={onConnectEnd}
+            isValidConnection={isValidConnection}
+            onMoveEnd={onMoveEnd}
+            onNodeDoubleClick={(_, n) => { const b = n.data.spec?.bodies[0]; if (b) enter(n.id, b); }}
+            onlyRenderVisibleElements={visibleOnly}
+            deleteKeyCode={["Delete", "Backspace"]}
+            multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+            fitView
+            minZoom={0.05}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background gap={20} size={1} />
+            <Controls showInteractive={false} />
+            {large ? null : <MiniMap pannable zoomable className="dw-minimap" />}
+          </ReactFlow>
+          {refusal ? <div className="dw-refusal" role="alert">Cannot connect: {refusal}</div> : null}
+        </div>
+        <div className="dw-statusbar">
+          <span>{graph.nodes.length} nodes, {graph.edges.length} edges</span>
+          <span className={`dw-error-count${nErrors ? " dw-has-errors" : ""}`} data-errors={nErrors}>{nErrors} errors</span>
+          {general.map((e, i) => <span key={i} className="dw-msg-error">{e.text}</span>)}
+          <span className="dw-validated">{analysis.ms ? `checked in ${analysis.ms.toFixed(0)} ms` : ""}</span>
+        </div>
+      </div>
+      <div className="dw-side">
+        {single ? (
+          <Inspector
+            node={single}
+            spec={specs.get(single.type)}
+            errors={errorsAt.get(single.id) ?? []}
+            onParam={(name, v) => commit((g) => G.setParam(g, single.id, name, v))}
+            onLabel={(l) => commit((g) => G.setLabel(g, single.id, l))}
+          />
+        ) : (
+          <div className="dw-inspector dw-empty">{selectedIds.length ? `${selectedIds.length} nodes selected` : "Select a block to edit its parameters. Drag blocks in from the palette."}</div>
+        )}
+        {live ? (
+          <Suspense fallback={<div className="dw-live">loading plots</div>}>
+            <LivePanel transport={transport} status={status} selected={single ? G.nodePath(path, single.id) : null} />
+          </Suspense>
+        ) : null}
+      </div>
+    </div>
+  );
+}
