@@ -21,11 +21,12 @@ from .errors import (
     UnknownBlockType, UnknownNode, UnknownPort,
 )
 from .ports import Param, Port
+from .widget import Editor
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BLOCKS", "Block", "CompiledGraph", "CycleError", "DanglingOutput", "DuplicateInput", "Edge",
+    "BLOCKS", "Block", "CompiledGraph", "Editor", "CycleError", "DanglingOutput", "DuplicateInput", "Edge",
     "ExpressionError", "FORMAT", "FormatError", "Graph", "GraphError", "GraphErrors",
     "KindMismatch", "MIGRATIONS", "MissingInput", "Node", "Param", "ParamError", "Port",
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
