@@ -13,10 +13,17 @@ import os
 import pathlib
 import re
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .errors import (
-    DuplicateId, DuplicateInput, FormatError, GraphError, KindMismatch, UnknownNode, UnknownPort,
+    DuplicateId,
+    DuplicateInput,
+    FormatError,
+    GraphError,
+    KindMismatch,
+    UnknownNode,
+    UnknownPort,
 )
 from .ports import Port, kinds_compatible
 
@@ -34,7 +41,7 @@ class Node:
     params: dict = dataclasses.field(default_factory=dict)
     position: list = dataclasses.field(default_factory=lambda: [0.0, 0.0])
     label: str | None = None
-    body: dict[str, "Graph"] = dataclasses.field(default_factory=dict)
+    body: dict[str, Graph] = dataclasses.field(default_factory=dict)
 
     @property
     def block(self):
@@ -266,7 +273,7 @@ class Graph:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_dict(cls, doc: dict, top: bool = True) -> "Graph":
+    def from_dict(cls, doc: dict, top: bool = True) -> Graph:
         """Build a graph from a parsed document (after :func:`migrate` and schema checks).
 
         Unknown block types are kept as they are, so a document that names a block
@@ -294,7 +301,7 @@ class Graph:
         return g
 
     @classmethod
-    def from_json(cls, text: str) -> "Graph":
+    def from_json(cls, text: str) -> Graph:
         try:
             doc = json.loads(text)
         except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as exc:
@@ -310,7 +317,7 @@ class Graph:
         atomic_write_text(path, self.to_json())
         return path
 
-    def copy(self) -> "Graph":
+    def copy(self) -> Graph:
         g = Graph.from_dict(self.to_dict(top=False), top=False)
         g.training = copy.deepcopy(self.training)
         g.meta = copy.deepcopy(self.meta)

@@ -1,6 +1,7 @@
 """What the loss blocks share: inputs `pred` and `target`, a scalar `loss`, a reduction."""
 
-from typing import Callable, ClassVar
+from collections.abc import Callable
+from typing import ClassVar
 
 from torch import nn
 

@@ -1,7 +1,6 @@
 from torch import nn
 
 from ..errors import ShapeMismatch
-
 from ..ports import Param, Port
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .base import Block
