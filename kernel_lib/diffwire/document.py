@@ -391,6 +391,7 @@ def check_params(node: Node) -> dict:
             if p.required:
                 raise ParamError("required parameter is missing", node=node.id, port=name,
                                  expected=p.kind, found="nothing")
+            out[name] = copy.deepcopy(p.default)  # a file may leave defaults out
             continue
         out[name] = p.check(node.params[name], node.id)
     cls.check_params(out, node.id)
@@ -434,7 +435,7 @@ def migrate(doc: dict) -> dict:
     seen = set()
     while doc.get("format") != FORMAT:
         version = doc.get("format")
-        if version in seen or version not in MIGRATIONS:
+        if not isinstance(version, str) or version in seen or version not in MIGRATIONS:
             raise FormatError("unknown document format", expected=FORMAT, found=repr(version),
                               hint="was it written by a newer diffwire?")
         seen.add(version)
