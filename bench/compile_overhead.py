@@ -3,9 +3,9 @@ and the time to validate + compile a 200-node graph (target < 200 ms)."""
 
 import time
 
-import diffwire as dw  # noqa: E402  (path set by _util)
+import _util  # puts kernel_lib on the import path
+import diffwire as dw
 import torch
-from _util import interleaved
 from torch import nn
 
 
@@ -34,7 +34,7 @@ def main():
     for fn in (step(model, x=data), step(hand)):
         for _ in range(20):
             fn()
-    t = interleaved({"diffwire": step(model, x=data), "torch": step(hand)}, repeats=200, inner=5)
+    t = _util.interleaved({"diffwire": step(model, x=data), "torch": step(hand)}, repeats=200, inner=5)
     ratio = t["diffwire"] / t["torch"]
     print(f"MLP 4x256, batch 256, forward+backward: diffwire {t['diffwire'] * 1e3:.3f} ms, "
           f"hand-written nn.Sequential {t['torch'] * 1e3:.3f} ms (medians of 200)")

@@ -179,15 +179,17 @@ class Graph:
                 f"cannot wire {s_node.id}.{s_port} ({s_spec.kind}) into a {t_spec.kind} port",
                 node=t_node.id, port=t_port, expected=t_spec.kind, found=s_spec.kind,
             )
-        for e in self.edges:
-            if e.target == t_node.id and e.target_port == t_port:
-                raise DuplicateInput(
-                    "input port already has an edge", node=t_node.id, port=t_port,
-                    expected="one edge per input", found=f"edge from {e.source}.{e.source_port}",
-                    hint="disconnect it first",
-                )
+        e = self._incoming().get(t_node.id, {}).get(t_port)
+        if e is not None:
+            raise DuplicateInput(
+                "input port already has an edge", node=t_node.id, port=t_port,
+                expected="one edge per input", found=f"edge from {e.source}.{e.source_port}",
+                hint="disconnect it first",
+            )
         edge = Edge(s_node.id, s_port, t_node.id, t_port)
         self.edges.append(edge)
+        self._index.setdefault(edge.target, {})[edge.target_port] = edge
+        self._index_key = (id(self.edges), len(self.edges))
         return edge
 
     def disconnect(self, target: NodeLike, target_port: str | None = None) -> None:
@@ -224,7 +226,18 @@ class Graph:
         return [n for n in self.nodes.values() if n.type == "Output"]
 
     def edges_into(self, node_id: str) -> dict[str, Edge]:
-        return {e.target_port: e for e in self.edges if e.target == node_id}
+        """The edges into a node's input ports, by port name."""
+        return dict(self._incoming().get(node_id, {}))
+
+    def _incoming(self) -> dict[str, dict[str, Edge]]:
+        # An index rebuilt when the edge list changes, so wiring 5,000 nodes stays linear.
+        key = (id(self.edges), len(self.edges))
+        if getattr(self, "_index_key", None) != key:
+            index: dict[str, dict[str, Edge]] = {}
+            for e in self.edges:
+                index.setdefault(e.target, {}).setdefault(e.target_port, e)
+            self._index, self._index_key = index, key
+        return self._index
 
     def walk(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
         """Every node with its path, bodies included (depth first)."""
@@ -337,9 +350,11 @@ class Graph:
             base = "n_" + base
         if base not in self.nodes:
             return base
-        i = 1
+        counters = self.__dict__.setdefault("_suffix", {})
+        i = counters.get(base, 1)
         while f"{base}_{i}" in self.nodes:
             i += 1
+        counters[base] = i + 1
         return f"{base}_{i}"
 
     def _resolve(self, ref: Any, port: str | None, side: str) -> tuple[Node, str]:
