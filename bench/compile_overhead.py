@@ -3,10 +3,12 @@ and the time to validate + compile a 200-node graph (target < 200 ms)."""
 
 import time
 
-import _util  # puts kernel_lib on the import path
-import diffwire as dw
 import torch
 from torch import nn
+
+import diffwire as dw
+
+import _util  # puts kernel_lib on the import path
 
 
 def main():

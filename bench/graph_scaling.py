@@ -4,8 +4,9 @@ should stay flat (no quadratic blow-up)."""
 import statistics
 import time
 
-import _util  # noqa: F401  (puts kernel_lib on the import path)
 import diffwire as dw
+
+import _util  # noqa: F401  (puts kernel_lib on the import path)
 
 
 def chain(n: int) -> dw.Graph:

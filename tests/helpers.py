@@ -5,8 +5,9 @@ A block joins the battery by being registered with `example_params` and `example
 
 from __future__ import annotations
 
-import diffwire as dw
 import torch
+
+import diffwire as dw
 from diffwire.blocks import BLOCKS
 
 

@@ -2,9 +2,11 @@
 
 import json
 
-import diffwire as dw
 import pytest
 import torch
+
+import diffwire as dw
+
 from helpers import compiled_block_types, example_graph
 
 TYPES = compiled_block_types()

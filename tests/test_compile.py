@@ -1,9 +1,10 @@
 """The compiled module is a real nn.Module equal to the same model written by hand."""
 
-import diffwire as dw
 import pytest
 import torch
 from torch import nn
+
+import diffwire as dw
 
 
 def residual_graph():

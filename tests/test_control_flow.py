@@ -1,9 +1,10 @@
 """Loop, Conditional and Map compile to Python control flow; gradients flow through them."""
 
-import diffwire as dw
 import pytest
 import torch
 from torch import nn
+
+import diffwire as dw
 
 
 def loop_graph(mode="count", iterations=3, with_n=False):

@@ -5,9 +5,10 @@ import json
 import os
 import pathlib
 
-import diffwire as dw
 import pytest
 import torch
+
+import diffwire as dw
 from diffwire import document
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"

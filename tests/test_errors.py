@@ -2,9 +2,10 @@
 
 import json
 
-import diffwire as dw
 import pytest
 import torch
+
+import diffwire as dw
 
 
 def mlp_graph():

@@ -3,12 +3,13 @@
 import math
 import time
 
-import diffwire as dw
 import pytest
 import torch
-from diffwire import expr as ex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import diffwire as dw
+from diffwire import expr as ex
 
 
 def value(text, **env):

@@ -7,11 +7,13 @@ import copy
 import json
 import random
 
-import diffwire as dw
 import pytest
-from helpers import compiled_block_types, example_graph
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import diffwire as dw
+
+from helpers import compiled_block_types, example_graph
 
 BASE = [example_graph(t)[0].to_dict() for t in compiled_block_types()]
 JUNK = [None, True, -1, 0, 1e308, float("nan"), float("inf"), "", "x" * 1000, "ü💥\u202e", [],
