@@ -130,7 +130,6 @@ def test_train_pause(nb):
     available = nb.kernel("result = ed.run.available")
     if not available:
         pytest.skip("the training engine (diffwire.train) is not in this build")
-    nb.kernel("ed.run.options = dict(_train_options)\nresult = 1")
     nb.editor.locator("button.dw-train").click()
     plot = nb.editor.locator(".dw-loss-plot")
     nb.page.wait_for_function(
