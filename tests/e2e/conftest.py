@@ -71,6 +71,10 @@ def lab(tmp_path_factory):
         JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
         JUPYTER_CONFIG_DIR=str(tmp / "config"),
     )
+    # no "get Jupyter news?" toast over the screenshots
+    notes = tmp / "settings" / "@jupyterlab" / "apputils-extension"
+    notes.mkdir(parents=True)
+    (notes / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     log = open(tmp / "lab.log", "w")
     proc = subprocess.Popen(
         [str(pathlib.Path(bindir) / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
