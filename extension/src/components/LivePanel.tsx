@@ -104,7 +104,7 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
         {status.stale ? <span className="dw-stale-text">edited: Rebuild to apply</span> : null}
         <label className="dw-log"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log</label>
       </div>
-      {status.message ? <div className="dw-msg dw-msg-error">{status.message}</div> : null}
+      {status.message && !/by request/.test(status.message) ? <div className="dw-msg dw-msg-error">{status.message}</div> : null}
       {exported ? <div className="dw-msg">exported: {exported}</div> : null}
       <div className="dw-plot dw-loss-plot" ref={lossRef} data-points={points} />
       <div className="dw-plot dw-pred-plot" ref={predRef} />

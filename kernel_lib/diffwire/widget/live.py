@@ -17,11 +17,13 @@ NO_RUN = {"state": "none", "step": 0, "steps_per_s": 0.0, "lr": None, "stale": F
 
 def _train_api():
     """`diffwire.train.train`, or None while the training engine is not installed."""
-    try:
-        from .. import train as train_mod  # type: ignore[attr-defined]
+    import importlib
+
+    try:  # by module path: `diffwire.train` the attribute is the function, not the package
+        mod = importlib.import_module(__name__.rsplit(".", 2)[0] + ".train")
     except ImportError:
         return None
-    return getattr(train_mod, "train", None)
+    return getattr(mod, "train", None)
 
 
 try:  # the hooks' base class, when the training engine is there
@@ -45,7 +47,7 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
     - `snapshot_every`: seconds between predictions snapshots (0: never).
     """
 
-    KEYS = ("loss", "val_loss", "lr", "grad_norm")
+    KEYS = ("loss", "val_loss")
 
     def __init__(self, editor: "Editor", interval: float = 0.25, snapshot_every: float = 1.0):
         self.editor = editor
