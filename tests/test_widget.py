@@ -7,12 +7,13 @@ import copy
 import time
 
 import pytest
-from helpers import compiled_block_types, example_graph
 
 import diffwire as dw
 from diffwire.analysis import infer_shapes
 from diffwire.widget.analysis import ShapeCache, analyze
 from diffwire.widget.live import LiveCallback, metrics_event
+
+from helpers import compiled_block_types, example_graph
 
 
 def quickstart() -> dw.Graph:

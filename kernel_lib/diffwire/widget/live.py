@@ -49,7 +49,7 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
 
     KEYS = ("loss", "val_loss")
 
-    def __init__(self, editor: "Editor", interval: float = 0.25, snapshot_every: float = 1.0):
+    def __init__(self, editor: Editor, interval: float = 0.25, snapshot_every: float = 1.0):
         self.editor = editor
         self.interval = interval
         self.snapshot_every = snapshot_every
@@ -153,7 +153,7 @@ def predictions_event(run: Any, snapshot: dict, limit: int = 500) -> dict | None
         xs = xs[:, 0] if xs.ndim > 1 else xs
         order = torch.argsort(xs)
 
-        def rows(t):
+        def rows(t, idx=idx, order=order):
             t = t.detach().cpu().reshape(len(t), -1)[idx][order]
             return t[:, :4].tolist()
 
@@ -171,7 +171,7 @@ class RunControl:
 
     LIVE = ("idle", "running", "paused")
 
-    def __init__(self, editor: "Editor"):
+    def __init__(self, editor: Editor):
         self.editor = editor
         self.run: Any = None
         self.callback: LiveCallback | None = None
