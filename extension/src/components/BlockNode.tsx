@@ -23,7 +23,7 @@ const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2]
 export const shapeText = (shape: unknown[] | undefined | null) =>
   shape ? `[${shape.map((d) => (d === null ? "?" : String(d))).join(", ")}]` : "";
 
-function PortRow({ port, side, shape, error }: { port: PortSpec; side: "in" | "out"; shape?: string; error?: boolean }) {
+function PortRow({ port, side, shape, error, far }: { port: PortSpec; side: "in" | "out"; shape?: string; error?: boolean; far?: boolean }) {
   return (
     <div className={`dw-port dw-port-${side}${error ? " dw-port-error" : ""}`} title={`${port.name}: ${port.kind}${port.doc ? " - " + port.doc : ""}`}>
       <Handle
@@ -34,7 +34,7 @@ function PortRow({ port, side, shape, error }: { port: PortSpec; side: "in" | "o
         data-port={port.name}
         data-kind={port.kind}
       />
-      <span className="dw-port-name">{port.name}</span>
+      {far ? null : <span className="dw-port-name">{port.name}</span>}
       {shape ? <span className="dw-port-shape">{shape}</span> : null}
     </div>
   );
@@ -63,9 +63,9 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
         ) : null}
       </div>
       <div className="dw-ports" style={{ minHeight: rows * 18 }}>
-        <div className="dw-col">{inputs.map((p) => <PortRow key={p.name} port={p} side="in" error={portErr.has(p.name)} />)}</div>
+        <div className="dw-col">{inputs.map((p) => <PortRow key={p.name} port={p} side="in" error={portErr.has(p.name)} far={far} />)}</div>
         <div className="dw-col dw-col-out">
-          {outputs.map((p) => <PortRow key={p.name} port={p} side="out" shape={far ? undefined : shapes[p.name]} error={portErr.has(p.name)} />)}
+          {outputs.map((p) => <PortRow key={p.name} port={p} side="out" shape={far ? undefined : shapes[p.name]} error={portErr.has(p.name)} far={far} />)}
         </div>
       </div>
       {params.length ? (

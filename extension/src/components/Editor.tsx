@@ -4,7 +4,7 @@
 import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, applyEdgeChanges, applyNodeChanges,
-  useReactFlow, type Connection, type Edge, type EdgeChange, type NodeChange, type Viewport,
+  useReactFlow, type Connection, type Edge, type ReactFlowInstance, type EdgeChange, type NodeChange, type Viewport,
 } from "@xyflow/react";
 import type { Transport } from "../transport";
 import type { Catalog, EdgeDoc, GraphDoc, GraphErrorInfo, KernelEvent, PortsByNode, RunStatus, Shapes } from "../types";
@@ -29,6 +29,8 @@ export interface EditorProps {
   height?: string;
   /** Hide the live panel (benchmarks, read-only views). */
   live?: boolean;
+  /** Called with React Flow's instance once the canvas is ready (hosts, benchmarks). */
+  onInit?: (instance: ReactFlowInstance<BlockFlowNode, Edge>) => void;
 }
 
 export function Editor(props: EditorProps) {
@@ -44,7 +46,7 @@ function isTextInput(t: EventTarget | null): boolean {
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }
 
-function EditorInner({ transport, height = "600px", live = true }: EditorProps) {
+function EditorInner({ transport, height = "600px", live = true, onInit }: EditorProps) {
   const rf = useReactFlow();
   const rootRef = useRef<HTMLDivElement>(null);
   const [catalog, setCatalog] = useState<Catalog>(() => transport.readCatalog());
@@ -66,9 +68,12 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
   useEffect(() => transport.onCatalog(setCatalog), [transport]);
   useEffect(() => transport.onStatus(setStatus), [transport]);
   useEffect(() => transport.onGraph((incoming) => {
+    // our own writes come back as change events too: same object, nothing to do
+    if (incoming === histRef.current.present) return;
     if (stableStringify(incoming) !== stableStringify(histRef.current.present)) setHist((h) => H.replace(h, incoming));
   }), [transport]);
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
+    if (ev.event === "analysis") performance.mark("dw-analysis");
     if (ev.event === "analysis") setAnalysis({ errors: ev.errors, shapes: ev.shapes, ports: ev.ports, ms: ev.ms });
   }), [transport]);
 
@@ -80,7 +85,9 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
     const nh = H.push(h, next);
     histRef.current = nh;
     setHist(nh);
+    performance.mark("dw-commit");
     transport.writeGraph(next);
+    performance.mark("dw-written");
   }, [path, transport]);
 
   const travel = useCallback((fn: (h: H.History<GraphDoc>) => H.History<GraphDoc>) => {
@@ -116,26 +123,51 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
     return m;
   }, [analysis.errors, graph, path]);
 
-  const flowNodes = useMemo<BlockFlowNode[]>(() => graph.nodes.map((n) => {
-    const p = ports(n);
-    const sh = analysis.shapes[G.nodePath(path, n.id)] ?? {};
-    return {
-      id: n.id,
-      type: "block",
-      position: { x: n.position[0], y: n.position[1] },
-      data: {
-        node: n, spec: specs.get(n.type), inputs: p.inputs, outputs: p.outputs,
-        shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
-        errors: errorsAt.get(n.id) ?? [], onEnter: enter,
-      },
-    };
-  }), [graph, ports, analysis.shapes, path, specs, errorsAt, enter]);
+  // Node data objects are reused when nothing a node shows has changed, so the memoized
+  // BlockNode skips rendering: an edit re-renders one node, not the whole canvas.
+  const dataCache = useRef(new Map<string, { key: string; node: BlockFlowNode }>());
+  const flowNodes = useMemo<BlockFlowNode[]>(() => {
+    const prev = dataCache.current;
+    const next = new Map<string, { key: string; node: BlockFlowNode }>();
+    const out = graph.nodes.map((n) => {
+      const p = ports(n);
+      const sh = analysis.shapes[G.nodePath(path, n.id)] ?? {};
+      const errs = errorsAt.get(n.id) ?? [];
+      const spec = specs.get(n.type);
+      const key = JSON.stringify([p, sh, errs, spec?.type, path.length]);
+      const old = prev.get(n.id);
+      if (old && old.key === key && old.node.data.node === n && old.node.data.spec === spec) {
+        next.set(n.id, old);
+        return old.node;
+      }
+      const node: BlockFlowNode = {
+        id: n.id,
+        type: "block",
+        position: { x: n.position[0], y: n.position[1] },
+        data: {
+          node: n, spec, inputs: p.inputs, outputs: p.outputs,
+          shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
+          errors: errs, onEnter: enter,
+        },
+      };
+      next.set(n.id, { key, node });
+      return node;
+    });
+    dataCache.current = next;
+    return out;
+  }, [graph, ports, analysis.shapes, path, specs, errorsAt, enter]);
 
   const [rfNodes, setRfNodes] = useState<BlockFlowNode[]>(flowNodes);
   useEffect(() => {
     setRfNodes((prev) => {
       const sel = new Set(prev.filter((n) => n.selected).map((n) => n.id));
-      return flowNodes.map((n) => (sel.has(n.id) ? { ...n, selected: true } : n));
+      const before = new Map(prev.map((n) => [n.id, n]));
+      return flowNodes.map((n) => {
+        const b = before.get(n.id);
+        // keep React Flow's own object (measured size, selection) when our data is the same
+        if (b && b.data === n.data && b.position.x === n.position.x && b.position.y === n.position.y) return b;
+        return sel.has(n.id) ? { ...n, selected: true } : n;
+      });
     });
   }, [flowNodes]);
 
@@ -266,7 +298,9 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
     if (done) e.preventDefault();
   }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length]);
 
-  const onMoveEnd = useCallback((_: unknown, vp: Viewport) => {
+  // Rendering only visible elements is a large win zoomed in and a loss when every node
+  // is on screen (TOOLCHAIN.md), so it follows the zoom level.
+  const onMove = useCallback((_: unknown, vp: Viewport) => {
     const want = graphRef.current.nodes.length > 200 && vp.zoom >= VISIBLE_ONLY_ZOOM;
     setVisibleOnly((v) => (v === want ? v : want));
   }, []);
@@ -315,7 +349,8 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
             onConnect={onConnect}
             onConnectEnd={onConnectEnd}
             isValidConnection={isValidConnection}
-            onMoveEnd={onMoveEnd}
+            onMove={onMove}
+            onInit={onInit}
             onNodeDoubleClick={(_, n) => { const b = n.data.spec?.bodies[0]; if (b) enter(n.id, b); }}
             onlyRenderVisibleElements={visibleOnly}
             deleteKeyCode={null /* handled in onKeyDownCapture, as one undo step */}

@@ -54,7 +54,8 @@ class Editor(anywidget.AnyWidget):
     _esm = (STATIC / "editor.js") if (STATIC / "editor.js").exists() else _MISSING
     _css = (STATIC / "editor.css") if (STATIC / "editor.css").exists() else ""
 
-    doc = traitlets.Dict().tag(sync=True)
+    # echo_update off: the browser wrote it, so echoing a 200-node document back is waste
+    doc = traitlets.Dict().tag(sync=True, echo_update=False)
     catalog = traitlets.Dict().tag(sync=True)
     status = traitlets.Dict().tag(sync=True)
     height = traitlets.Unicode("600px").tag(sync=True)
