@@ -241,8 +241,11 @@ def test_training_from_the_editor_streams_and_pauses():
         time.sleep(0.05)
     assert rec.of("metrics"), "no metrics arrived"
     ed._on_msg(ed, {"cmd": "set", "name": "lr", "value": 0.003}, [])
-    ed.graph.node("mlp").params["widths"] = [1, 8, 1]
+    ed.graph.node("mlp").params["widths"] = [1, 12, 1]
     ed.refresh()
+    assert ed.status["stale"]
+    ed._on_msg(ed, {"cmd": "rebuild"}, [])
+    assert not ed.status["stale"]
     ed._on_msg(ed, {"cmd": "pause"}, [])
     while ed.status["state"] != "paused" and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -40,9 +40,27 @@ function PortRow({ port, side, shape, error, far }: { port: PortSpec; side: "in"
   );
 }
 
+/** Zoomed out: a plain box with its handles, no rows, params or text inputs. With every
+ * node on screen, the per-element cost of the full view is what limits panning. */
+function FarNode({ data, selected, bad }: { data: BlockData; selected?: boolean; bad: number }) {
+  const rows = Math.max(data.inputs.length, data.outputs.length, 1);
+  return (
+    <div className={`dw-node dw-far${selected ? " dw-selected" : ""}${bad ? " dw-has-error" : ""}`} style={{ height: 26 + rows * 18 }}>
+      <div className="dw-node-title"><span className="dw-node-label">{data.node.label || data.node.id}</span>{bad ? <span className="dw-badge dw-badge-error">!</span> : null}</div>
+      {data.inputs.map((p, i) => (
+        <Handle key={p.name} type="target" position={Position.Left} id={p.name} className={`dw-handle dw-kind-${p.kind}`} style={{ top: 30 + i * 18 }} />
+      ))}
+      {data.outputs.map((p, i) => (
+        <Handle key={p.name} type="source" position={Position.Right} id={p.name} className={`dw-handle dw-kind-${p.kind}`} style={{ top: 30 + i * 18 }} />
+      ))}
+    </div>
+  );
+}
+
 function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const far = useStore(zoomedOut);
   const { node, spec, inputs, outputs, shapes, errors } = data;
+  if (far) return <FarNode data={data} selected={selected} bad={errors.filter((e) => e.severity === "error").length} />;
   const bad = errors.filter((e) => e.severity === "error");
   const portErr = new Set(errors.map((e) => e.port).filter(Boolean) as string[]);
   const rows = Math.max(inputs.length, outputs.length);

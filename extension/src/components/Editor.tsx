@@ -41,6 +41,18 @@ export function Editor(props: EditorProps) {
   );
 }
 
+const FIT = { padding: 0.15, maxZoom: 1.2 };
+
+function guessViewport(g: GraphDoc): Viewport {
+  if (!g.nodes.length) return { x: 0, y: 0, zoom: 1 };
+  const xs = g.nodes.map((n) => n.position[0]);
+  const ys = g.nodes.map((n) => n.position[1]);
+  const w = Math.max(...xs) - Math.min(...xs) + 200;
+  const h = Math.max(...ys) - Math.min(...ys) + 120;
+  const zoom = Math.min(1, 800 / w, 500 / h);
+  return { x: -Math.min(...xs) * zoom, y: -Math.min(...ys) * zoom, zoom };
+}
+
 function isTextInput(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
@@ -60,6 +72,9 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   const refusalTimer = useRef<number>(0);
   const clipboard = useRef<G.Clip | null>(null);
   const [visibleOnly, setVisibleOnly] = useState(false);
+  // Start near the fitted view, so a large graph renders once in its zoomed-out form
+  // instead of in full at zoom 1 and again after fitView.
+  const [initialViewport] = useState(() => guessViewport(G.graphAt(transport.readGraph(), [])));
 
   const doc = hist.present;
   const graph = useMemo(() => G.graphAt(doc, path), [doc, path]);
@@ -74,7 +89,15 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   }), [transport]);
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
     if (ev.event === "analysis") performance.mark("dw-analysis");
-    if (ev.event === "analysis") setAnalysis({ errors: ev.errors, shapes: ev.shapes, ports: ev.ports, ms: ev.ms });
+    if (ev.event === "analysis") {
+      // Downstream of an error the kernel cannot infer shapes: keep showing the last known
+      // ones there (the error badge says what is wrong) rather than blanking the canvas.
+      const failed = ev.errors.some((e) => e.severity === "error");
+      setAnalysis((a) => ({
+        errors: ev.errors, ports: ev.ports, ms: ev.ms,
+        shapes: failed ? { ...a.shapes, ...ev.shapes } : ev.shapes,
+      }));
+    }
   }), [transport]);
 
   /** Commit an edit of the graph at the current path: one undo step, one write. */
@@ -105,7 +128,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
 
   const enter = useCallback((id: string, body: string) => {
     setPath((p) => [...p, { node: id, body }]);
-    window.setTimeout(() => void rf.fitView({ padding: 0.2 }), 50);
+    window.setTimeout(() => void rf.fitView(FIT), 50);
   }, [rf]);
 
   // -- nodes and edges for React Flow ------------------------------------------------
@@ -172,18 +195,35 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   }, [flowNodes]);
 
   const large = graph.nodes.length > LARGE;
-  const flowEdges = useMemo<Edge[]>(() => graph.edges.map((e) => {
-    const sh = analysis.shapes[G.nodePath(path, e.source)]?.[e.source_port];
-    return {
-      id: G.edgeKey(e), source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port,
-      label: !large && sh ? shapeText(sh) : undefined,
-    };
-  }), [graph, analysis.shapes, path, large]);
+  const edgeCache = useRef(new Map<string, Edge>());
+  const flowEdges = useMemo<Edge[]>(() => {
+    const prev = edgeCache.current;
+    const next = new Map<string, Edge>();
+    const out = graph.edges.map((e) => {
+      const sh = analysis.shapes[G.nodePath(path, e.source)]?.[e.source_port];
+      const id = G.edgeKey(e);
+      const label = !large && sh ? shapeText(sh) : undefined;
+      const old = prev.get(id);
+      // same object when unchanged: edge labels are measured (getBBox) on every render
+      const edge = old && old.label === label ? old : {
+        id, source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port, label,
+      };
+      next.set(id, edge);
+      return edge;
+    });
+    edgeCache.current = next;
+    return out;
+  }, [graph, analysis.shapes, path, large]);
   const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
   useEffect(() => {
     setRfEdges((prev) => {
       const sel = new Set(prev.filter((e) => e.selected).map((e) => e.id));
-      return flowEdges.map((e) => (sel.has(e.id) ? { ...e, selected: true } : e));
+      const before = new Map(prev.map((e) => [e.id, e]));
+      return flowEdges.map((e) => {
+        const b = before.get(e.id);
+        if (b && b.label === e.label) return b;
+        return sel.has(e.id) ? { ...e, selected: true } : e;
+      });
     });
   }, [flowEdges]);
 
@@ -265,7 +305,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const { layout } = await import("../layout");
     const pos = await layout(graphRef.current, sizes);
     commit((g) => G.moveNodes(g, pos));
-    window.setTimeout(() => void rf.fitView({ padding: 0.15 }), 50);
+    window.setTimeout(() => void rf.fitView(FIT), 50);
   }, [rf, commit]);
 
   const onKeyDownCapture = useCallback((e: React.KeyboardEvent) => {
@@ -291,7 +331,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       const edges = rfEdges.filter((x) => x.selected).map((x) => x.id);
       if (selectedIds.length || edges.length) onDelete({ nodes: selectedIds.map((id) => ({ id })), edges: edges.map((id) => ({ id })) });
     } else if (mod && k === "a") selectOnly(graphRef.current.nodes.map((n) => n.id));
-    else if (!mod && !e.altKey && k === "f") void rf.fitView({ padding: 0.15 });
+    else if (!mod && !e.altKey && k === "f") void rf.fitView(FIT);
     else if (!mod && !e.altKey && k === "l") void runLayout();
     else if (!mod && k === "escape" && path.length) setPath((p) => p.slice(0, -1));
     else done = false;
@@ -335,7 +375,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
           <button title="Undo (Ctrl+Z)" disabled={!H.canUndo(hist)} onClick={() => travel(H.undo)} className="dw-undo">Undo</button>
           <button title="Redo (Shift+Ctrl+Z)" disabled={!H.canRedo(hist)} onClick={() => travel(H.redo)} className="dw-redo">Redo</button>
           <button title="Auto-layout (L)" onClick={() => void runLayout()}>Layout</button>
-          <button title="Fit (F)" onClick={() => void rf.fitView({ padding: 0.15 })}>Fit</button>
+          <button title="Fit (F)" onClick={() => void rf.fitView(FIT)}>Fit</button>
           <button title="Validate" onClick={() => transport.send({ cmd: "validate" })}>Validate</button>
         </div>
         <div className="dw-canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
@@ -356,6 +396,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
             deleteKeyCode={null /* handled in onKeyDownCapture, as one undo step */}
             multiSelectionKeyCode={["Shift", "Meta", "Control"]}
             fitView
+            fitViewOptions={FIT}
+            defaultViewport={initialViewport}
             minZoom={0.05}
             proOptions={{ hideAttribution: true }}
           >

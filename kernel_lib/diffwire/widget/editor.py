@@ -101,6 +101,7 @@ class Editor(anywidget.AnyWidget):
         """Push the Python-side graph to the canvas (after editing ``ed.graph``)."""
         with self._lock:
             self._push(self._graph.to_dict())
+        self.run.graph_edited()
         self.validate()
 
     def save(self, path: str | os.PathLike | None = None) -> pathlib.Path:
