@@ -21,6 +21,10 @@ from .errors import (
     UnknownBlockType, UnknownNode, UnknownPort,
 )
 from .ports import Param, Port
+from .train import (
+    Callback, Optimizer, Run, register_generator, resume, train, training_config,
+    validate_training,
+)
 
 __version__ = "0.1.0"
 
@@ -31,4 +35,7 @@ __all__ = [
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
     "block", "blocks", "catalog", "expr", "load", "loads", "migrate", "register", "schema",
     "unregister",
+    # training
+    "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
+    "validate_training",
 ]
