@@ -487,8 +487,8 @@ class Run:
         if old != new:
             self._emit("on_state_change", old, new)
 
-    def _event(self, kind: str, **info) -> None:
-        self.events.append({"type": kind, "step": self.step, **info})
+    def _event(self, event: str, **info) -> None:
+        self.events.append({"type": event, "step": self.step, **info})
 
     def _emit(self, hook: str, *args) -> None:
         for cb in self.callbacks:
