@@ -103,6 +103,11 @@ def phase_spec(graph: Graph, ref: Any) -> tuple[dict, str | None]:
     return optim.normalize(ref), None
 
 
+def _phase(graph: Graph, ref: Any, steps: int | None = None) -> Phase:
+    spec, node = phase_spec(graph, ref)
+    return Phase(spec, steps, node)
+
+
 def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimizer: Any = None,
             schedule: list | None = None, **scalars: Any) -> TrainConfig:
     """Merge `graph.training` with explicit arguments into a :class:`TrainConfig`."""
@@ -119,22 +124,21 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
         bindings[k] = normalize_binding(k, v)
 
     if optimizer is not None:
-        phases = [Phase(*phase_spec(graph, optimizer))]
+        phases = [_phase(graph, optimizer)]
     elif schedule is not None or sec.get("schedule"):
         phases = []
         for i, ph in enumerate(schedule if schedule is not None else sec["schedule"]):
             if not isinstance(ph, dict) or "optimizer" not in ph:
                 raise GraphError("a schedule phase is {'optimizer': ..., 'steps': N}",
                                  port=f"training.schedule.{i}", found=repr(ph))
-            spec, node = phase_spec(graph, ph["optimizer"])
-            phases.append(Phase(spec, ph.get("steps"), node))
+            phases.append(_phase(graph, ph["optimizer"], ph.get("steps")))
         if not phases:
             raise GraphError("the schedule has no phases", port="training.schedule")
     elif sec.get("optimizer") is not None:
-        phases = [Phase(*phase_spec(graph, sec["optimizer"]))]
+        phases = [_phase(graph, sec["optimizer"])]
     else:
         nodes = [n.id for n in graph.nodes.values() if n.type == "Optimizer"]
-        phases = [Phase(*phase_spec(graph, nodes[0]))] if len(nodes) == 1 else [Phase(optim.normalize("adam"))]
+        phases = [_phase(graph, nodes[0] if len(nodes) == 1 else "adam")]
 
     vals = {k: sec.get(k, d) for k, d in SCALARS.items()}
     vals.update({k: v for k, v in scalars.items() if v is not None})

@@ -117,6 +117,7 @@ class Run:
         self._auto_paused = False
         if background:
             self._foreground = False
+            self._set_state("running")  # before the thread exists, so wait() cannot race it
             self._thread = threading.Thread(target=self._main, name="diffwire-train", daemon=True)
             self._thread.start()
         else:
