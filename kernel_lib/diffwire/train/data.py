@@ -99,7 +99,8 @@ def safe_path(name: str, rel: Any, root: pathlib.Path) -> pathlib.Path:
 def _load_file(name: str, b: dict, root: pathlib.Path) -> np.ndarray:
     path = safe_path(name, b.get("path"), root)
     if not path.is_file():
-        raise _err(name, f"data file not found: {b.get('path')}", found=str(path))
+        raise _err(name, f"data file not found: {b.get('path')}",
+                   expected="a file next to the document", found=str(path))
     suffix = path.suffix.lower()
     if suffix == ".npz":
         try:

@@ -88,6 +88,7 @@ class Run:
         self._foreground = False
         self._auto_paused = False
         self._stop_requested = False
+        self._closed = False  # the run ended and every listener has heard so
         self._fresh = True
         self._rng: dict | None = None
         self._stream_hz = stream_hz
@@ -115,6 +116,7 @@ class Run:
             return self
         self._stop_requested = False
         self._auto_paused = False
+        self._closed = False
         if background:
             self._foreground = False
             self._set_state("running")  # before the thread exists, so wait() cannot race it
@@ -250,6 +252,7 @@ class Run:
         if not self.alive and self.state in ("idle", "paused"):
             self._finish("stopped", "stopped by request")
             self._emit("on_run_end")
+            self._close()
 
     def _do_set(self, **values) -> None:
         for k, v in values.items():
@@ -326,7 +329,7 @@ class Run:
     # -- the loop -------------------------------------------------------------------
 
     def _settled(self) -> bool:
-        return (self.state in TERMINAL or self.state == "idle"
+        return ((self.state in TERMINAL and self._closed) or self.state == "idle"
                 or (self.state == "paused" and (self._auto_paused or not self.alive)))
 
     def _main(self) -> None:
@@ -352,7 +355,13 @@ class Run:
             stream.close()
             if self.state in TERMINAL:
                 self._emit("on_run_end")
+                self._close()
             self._drain()
+
+    def _close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
     def _loop(self, stream: Stream) -> None:
         cfg = self.config
@@ -473,12 +482,12 @@ class Run:
 
     def _finish(self, state: str, reason: str | None, exc: BaseException | None = None) -> None:
         self.reason = reason
+        self._set_state(state)
         if self.out is not None:
             try:
                 outputs.write(self, self.out)
             except Exception as e:  # the run's own state matters more than its files
                 self._event("output_error", error=f"{type(e).__name__}: {e}")
-        self._set_state(state)
 
     def _set_state(self, new: str) -> None:
         old = self.state
