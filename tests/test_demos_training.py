@@ -1,21 +1,10 @@
-"""The live-training demo notebook executes, with a small budget."""
+"""The live-training demo notebook executes, with a small budget (DIFFWIRE_FAST=1)."""
 
-import os
-import pathlib
-
-import nbformat
-from nbclient import NotebookClient
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from nbrun import outputs_text, run_notebook
 
 
-def test_live_training_notebook_runs(monkeypatch, tmp_path):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        [str(ROOT / "kernel_lib"), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv("DIFFWIRE_FAST", "1")
-    nb = nbformat.read(ROOT / "demos" / "02_live_training.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    out = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                  for o in c.get("outputs", []))
-    assert "features kept their weights" in out
+def test_live_training_notebook_runs(tmp_path):
+    nb = run_notebook("02_live_training.ipynb", tmp_path, timeout=120)
+    text = outputs_text(nb)
+    assert "features kept their weights" in text
+    assert "<Run finished" in text

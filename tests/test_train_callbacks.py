@@ -2,8 +2,9 @@
 
 import threading
 
-import diffwire as dw
 from train_util import mlp_graph, sine_data, wait_for
+
+import diffwire as dw
 
 
 class Recorder(dw.Callback):

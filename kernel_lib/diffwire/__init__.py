@@ -34,7 +34,13 @@ from .errors import (
 )
 from .ports import Param, Port
 from .train import (
-    Callback, Optimizer, Run, register_generator, resume, train, training_config,
+    Callback,
+    Optimizer,
+    Run,
+    register_generator,
+    resume,
+    train,
+    training_config,
     validate_training,
 )
 

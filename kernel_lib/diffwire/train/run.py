@@ -24,7 +24,8 @@ from . import checkpoint as ckpt
 from . import optim, outputs
 from .callbacks import Callback, Stream
 from .config import SCALARS, TrainConfig, phase_spec
-from .data import Dataset, resolve as resolve_data
+from .data import Dataset
+from .data import resolve as resolve_data
 from .losses import LossFn, normalize_loss
 from .rebuild import transfer, transfer_optimizer
 from .step import NonFinite, train_step
@@ -109,7 +110,7 @@ class Run:
 
     # -- public control -------------------------------------------------------------
 
-    def start(self, background: bool = True) -> "Run":
+    def start(self, background: bool = True) -> Run:
         """Start (or continue) training; in a background thread unless `background` is False,
         in which case it returns when the run ends or pauses itself."""
         if self._thread is not None and self._thread.is_alive():
@@ -127,33 +128,33 @@ class Run:
             self._main()
         return self
 
-    def wait(self, timeout: float | None = None) -> "Run":
+    def wait(self, timeout: float | None = None) -> Run:
         """Block until the run ends (stopped, finished, failed) or pauses on its own (a
         non-finite value). Returns the run."""
         with self._cond:
             self._cond.wait_for(self._settled, timeout)
         return self
 
-    def pause(self, wait: bool = True) -> "Run":
+    def pause(self, wait: bool = True) -> Run:
         """Pause after the current step."""
         self._command("pause", wait)
         return self
 
-    def resume(self, wait: bool = True) -> "Run":
+    def resume(self, wait: bool = True) -> Run:
         """Continue a paused run."""
         if self.state == "paused" and not self.alive:
             return self.start(background=True)
         self._command("resume", wait)
         return self
 
-    def stop(self, wait: bool = True) -> "Run":
+    def stop(self, wait: bool = True) -> Run:
         """Stop after the current step (a checkpoint is written when `out` was given)."""
         self._command("stop", wait)
         if wait and self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=30)
         return self
 
-    def set(self, wait: bool = True, **values: Any) -> "Run":
+    def set(self, wait: bool = True, **values: Any) -> Run:
         """Change hyperparameters live: lr, momentum, nesterov, betas, weight_decay,
         grad_clip, eval_every, stats_every, checkpoint_every. An optimizer node in the
         graph is updated too, so the document shows the values in use."""
