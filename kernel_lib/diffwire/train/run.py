@@ -96,6 +96,10 @@ class Run:
 
         _check_inputs(graph, config)
         tensors = resolve_data(config.bindings, data_root)
+        for n in graph.inputs():  # an Input that declares float64 gets float64 data
+            t = tensors.get(n.params["name"])
+            if t is not None and t.is_floating_point() and n.params.get("dtype") == "float64":
+                tensors[n.params["name"]] = t.double()
         whole = {k for k, b in config.bindings.items() if b.get("batch") is False}
         self.dataset = Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
                                self.device)
@@ -401,6 +405,9 @@ class Run:
             self._pause(f"non-finite {nf.what} ({nf.value}) at step {s}{where}", auto=True)
             return
         self.step = s + 1
+        for nid, module in self._reporters:
+            for k, v in module.metrics().items():
+                record[f"{nid}/{k}"] = v
         val = self.dataset.validation()
         if val is not None and cfg.eval_every and (self.step % cfg.eval_every == 0
                                                    or self.step == cfg.steps):
@@ -441,6 +448,10 @@ class Run:
         self.built = g.copy()
         self.built.training = self.config.to_section()
         self._types = {nid: n.type for nid, n in g.nodes.items()}
+        # Blocks may report their own numbers (an ODE solve: function evaluations) through
+        # a `metrics() -> dict` method on their module; they join each step's record.
+        self._reporters = [(nid, m) for nid in self.model.blocks.keys()
+                           if callable(getattr(m := self.model.blocks[nid], "metrics", None))]
 
     def _grad_checked(self, report: dict) -> None:
         self.grad_check = report
