@@ -32,8 +32,7 @@ class Recorder(dw.Callback):
 
 def test_hooks_run_in_order_and_metrics_arrive_batched_and_complete():
     rec = Recorder()
-    run = dw.train(mlp_graph(), data=sine_data(), steps=300, progress=False, callbacks=[rec],
-                   stream_hz=20)
+    run = dw.train(mlp_graph(), data=sine_data(), steps=300, progress=False, callbacks=[rec])
     run.wait(timeout=20)
     assert run.state == "finished"
     assert rec.calls[0] == "idle->running" and rec.calls[1] == "start"
