@@ -32,15 +32,15 @@ class Recorder(dw.Callback):
 
 def test_hooks_run_in_order_and_metrics_arrive_batched_and_complete():
     rec = Recorder()
-    run = dw.train(mlp_graph(), data=sine_data(), steps=300, progress=False, callbacks=[rec])
+    run = dw.train(mlp_graph(), data=sine_data(), steps=120, progress=False, callbacks=[rec])
     run.wait(timeout=20)
     assert run.state == "finished"
     assert rec.calls[0] == "idle->running" and rec.calls[1] == "start"
-    assert rec.calls.count("step") == 300
+    assert rec.calls.count("step") == 120
     assert rec.calls[-2:] == ["running->finished", "end"]
     delivered = [s for b in rec.batches for s in b]
-    assert delivered == list(range(300))  # nothing lost, nothing repeated, in order
-    assert len(rec.batches) < 300 / 5  # batched, not one call per step
+    assert delivered == list(range(120))  # nothing lost, nothing repeated, in order
+    assert len(rec.batches) < 120 / 5  # batched, not one call per step
     assert "diffwire-stream" in rec.threads
 
 
@@ -131,3 +131,15 @@ def test_snapshot_returns_predictions():
         assert snap["outputs"]["y"].shape == (32, 1) and snap["step"] >= 2
     finally:
         run.stop()
+
+
+def test_a_metrics_listener_may_command_the_run():
+    class StopAt(dw.Callback):
+        def on_metrics(self, run, records):
+            if records[-1]["step"] >= 20:
+                run.stop()
+
+    run = dw.train(mlp_graph(), data=sine_data(), steps=10**7, progress=False,
+                   callbacks=[StopAt()], stream_hz=50)
+    run.wait(timeout=20)
+    assert run.state == "stopped" and run.step >= 21

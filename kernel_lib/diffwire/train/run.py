@@ -154,7 +154,7 @@ class Run:
     def stop(self, wait: bool = True) -> Run:
         """Stop after the current step (a checkpoint is written when `out` was given)."""
         self._command("stop", wait)
-        if wait and self._thread is not None and self._thread is not threading.current_thread():
+        if wait and self._thread is not None and self._may_block():
             self._thread.join(timeout=30)
         return self
 
@@ -211,6 +211,7 @@ class Run:
     def _command(self, name: str, wait: bool, **kwargs):
         cmd = _Command(name, kwargs)
         in_loop = threading.current_thread() is self._thread
+        wait = wait and self._may_block()
         if not self.alive or in_loop:
             self._handle(cmd)
         else:
@@ -223,6 +224,13 @@ class Run:
         if cmd.error is not None:
             raise cmd.error
         return cmd.result
+
+    def _may_block(self) -> bool:
+        """False in the run's own threads: the training thread cannot wait for itself, and
+        it may be waiting for the stream thread's delivery to finish."""
+        here = threading.current_thread()
+        stream = getattr(self, "_stream", None)
+        return here is not self._thread and (stream is None or here is not stream.thread)
 
     def _drain(self) -> None:
         while True:
