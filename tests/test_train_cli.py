@@ -102,3 +102,14 @@ def test_cli_validate(tmp_path, capsys):
 def test_cli_usage_and_commands_table():
     assert cli.main([]) == 2
     assert {"validate", "train"} <= set(cli.COMMANDS)
+
+
+def test_cli_validate_warns_about_kernel_bindings(tmp_path, capsys):
+    g = mlp_graph()
+    dw.training_config(g, data={"x": "X", "y": "Y"}, steps=3)
+    path = g.save(tmp_path / "k.diffwire")
+    assert cli.main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: training.data.x" in err and "kernel variable" in err
+    assert cli.main(["train", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert "no kernel" in capsys.readouterr().err and not (tmp_path / "o").exists()

@@ -32,7 +32,8 @@ from .step import NonFinite, train_step
 
 STATES = ("idle", "running", "paused", "stopped", "finished", "failed")
 TERMINAL = ("stopped", "finished", "failed")
-SETTABLE = optim.LIVE_KEYS | {"grad_clip", "eval_every", "stats_every", "checkpoint_every"}
+SETTABLE = (set(optim.DEFAULTS) - optim.REBUILD_KEYS) | {"eval_every", "stats_every",
+                                                          "checkpoint_every"}
 
 
 def default_device(device=None) -> torch.device:
@@ -159,10 +160,15 @@ class Run:
         return self
 
     def set(self, wait: bool = True, **values: Any) -> Run:
-        """Change hyperparameters live: lr, momentum, nesterov, betas, weight_decay,
-        grad_clip, eval_every, stats_every, checkpoint_every. An optimizer node in the
-        graph is updated too, so the document shows the values in use."""
+        """Change hyperparameters live: any optimizer option (lr, momentum, nesterov, betas,
+        weight_decay, grad_clip, the schedule's gamma/step_size/t_max/eta_min, LBFGS
+        max_iter/history_size) and eval_every, stats_every, checkpoint_every. The phase's
+        Optimizer node is updated too, so the document shows the values in use. Changing
+        the optimizer's kind, schedule or node list means editing the node and rebuilding."""
         bad = set(values) - SETTABLE
+        if set(values) & optim.REBUILD_KEYS:
+            raise ParamError(f"{sorted(set(values) & optim.REBUILD_KEYS)} need a new optimizer",
+                             hint="edit the Optimizer node's params, then run.rebuild()")
         if bad:
             raise ParamError(f"cannot set {sorted(bad)} on a run", expected=sorted(SETTABLE),
                              found=sorted(bad))
@@ -273,7 +279,7 @@ class Run:
                 setattr(self.config, k, v)
                 continue
             self.spec[k] = v
-            if k in optim.LIVE_KEYS and self.optimizer is not None:
+            if (k in optim.LIVE_KEYS or k in optim.SCHEDULE_KEYS) and self.optimizer is not None:
                 optim.apply_live(self.optimizer, self.scheduler, k, v)
             node = self.config.phases[self.phase].node
             for g in (self.graph, self.built):
