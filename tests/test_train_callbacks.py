@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-
 from train_util import mlp_graph, sine_data, wait_for
 
 import diffwire as dw
