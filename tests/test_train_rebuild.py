@@ -51,8 +51,13 @@ def test_rebuild_reports_and_callback():
     g = two_mlp_graph()
     run = dw.train(g, data=sine_data(), steps=4, progress=False, background=False,
                    callbacks=[Listen()])
+    assert not run.stale
+    g.node("dec").position = [5.0, 5.0]
+    assert not run.stale  # moving a node is no edit
     g.node("dec").params["activation"] = "relu"  # same shapes: kept
+    assert run.stale
     report = run.rebuild()
+    assert not run.stale
     assert report["reset"] == [] and report["kept"] == ["dec", "enc"]
     assert seen == [report]
 

@@ -200,7 +200,14 @@ class Run:
 
     @property
     def graph_built(self) -> Graph:
+        """The graph as it was when the model was last built (what the weights belong to)."""
         return self.built
+
+    @property
+    def stale(self) -> bool:
+        """Whether `graph` was edited since the last build (positions and labels aside):
+        the editor shows a Rebuild button while this is true."""
+        return _structure(self.graph) != _structure(self.built)
 
     def series(self, key: str) -> tuple[list[int], list[float]]:
         """``(steps, values)`` of one metric (``loss``, ``val_loss``, ``lr``...)."""
@@ -548,3 +555,12 @@ def _check_inputs(graph: Graph, config: TrainConfig) -> None:
                              port=f"training.data.{name}", expected=f"a binding for '{name}'",
                              found=sorted(config.bindings))
 
+
+
+def _structure(g: Graph) -> tuple:
+    nodes = []
+    for n in g.nodes.values():
+        body = {k: _structure(b) for k, b in n.body.items()}
+        nodes.append((n.id, n.type, repr(sorted(n.params.items())), repr(sorted(body.items()))))
+    return tuple(nodes), tuple(sorted((e.source, e.source_port, e.target, e.target_port)
+                                      for e in g.edges))
