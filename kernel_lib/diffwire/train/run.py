@@ -256,8 +256,9 @@ class Run:
     def _handle(self, cmd: _Command) -> None:
         try:
             cmd.result = getattr(self, f"_do_{cmd.name}")(**cmd.kwargs)
-        except BaseException as exc:  # handed back to the caller
+        except BaseException as exc:  # handed back to the caller (and logged: it may not wait)
             cmd.error = exc
+            self._event("command_error", command=cmd.name, error=f"{type(exc).__name__}: {exc}")
         finally:
             cmd.done.set()
 
