@@ -65,6 +65,10 @@ class Run:
     - `events`: pauses, sets, rebuilds, phase switches, checks, checkpoints, in order.
     - `grad_check`: the gradient-flow report after the first backward. `nonfinite`: where
       and when a NaN/inf appeared. `model`, `optimizer`: the live module and optimizer.
+
+    An exception raised in a step fails the run, unless it (or an exception in its cause
+    chain) has a true ``pauses_run`` attribute: then the run pauses with its message, so a
+    block can report a fixable problem (a solver out of steps) without ending the run.
     """
 
     def __init__(self, graph: Graph, config: TrainConfig, *, device=None, callbacks=(),
@@ -426,6 +430,16 @@ class Run:
             self._event("nonfinite", **self.nonfinite)
             self._pause(f"non-finite {nf.what} ({nf.value}) at step {s}{where}", auto=True)
             return
+        except Exception as exc:
+            cause = _pausing(exc)
+            if cause is None:
+                raise
+            # A block said this is worth fixing, not fatal (a solver out of steps): pause.
+            node = getattr(exc, "node", None) or getattr(cause, "node", None)
+            self._event("step_error", node=node, error=f"{type(cause).__name__}: {cause}")
+            self._pause(f"step {s} stopped at node '{node}': {cause}" if node
+                        else f"step {s}: {cause}", auto=True)
+            return
         self.step = s + 1
         for nid, module in self._reporters:
             for k, v in module.metrics().items():
@@ -540,6 +554,17 @@ class Run:
                 getattr(cb, hook)(self, *args)
             except Exception as exc:  # a broken listener must not kill the run
                 self._event("callback_error", hook=hook, error=f"{type(exc).__name__}: {exc}")
+
+
+def _pausing(exc: BaseException | None) -> BaseException | None:
+    """The exception in `exc`'s cause chain that asks to pause the run (``pauses_run``)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if getattr(exc, "pauses_run", False):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _same(a, b) -> bool:
