@@ -33,13 +33,12 @@ from .errors import (
     UnknownPort,
 )
 from .ports import Param, Port
-from .train import (
+from .train import (  # also binds dw.train, a callable package: dw.train(g, ...) starts a run
     Callback,
     Optimizer,
     Run,
     register_generator,
     resume,
-    train,
     training_config,
     validate_training,
 )
