@@ -156,6 +156,11 @@ def test_device_defaults_to_cuda_when_available_else_cpu():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert default_device().type == expected
     assert default_device("cpu").type == "cpu"
+    with pytest.raises(dw.ParamError, match="not a device"):
+        default_device("gpu9")
+    if not torch.cuda.is_available():
+        with pytest.raises(dw.ParamError, match="CUDA is not available"):
+            default_device("cuda")
     run = dw.train(mlp_graph(), data=sine_data(), steps=1, progress=False, start=False,
                    device="cpu")
     assert next(run.model.parameters()).device.type == "cpu"

@@ -38,9 +38,17 @@ SETTABLE = (set(optim.DEFAULTS) - optim.REBUILD_KEYS) | {"eval_every", "stats_ev
 
 def default_device(device=None) -> torch.device:
     """`device` when given, else CUDA when available, else the CPU."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ParamError(f"not a device: {exc}", port="device", expected="cpu, cuda, cuda:N",
+                         found=repr(device)) from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ParamError("CUDA is not available on this machine", port="device",
+                         expected="cpu", found=str(dev))
+    return dev
 
 
 class _Command:
