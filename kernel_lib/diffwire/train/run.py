@@ -344,11 +344,12 @@ class Run:
         new = g.compile(seed=self.config.seed + self.step + 1).to(self.device)
         report = transfer(self._types, self.model, g, new)
         pairs = report.pop("pairs")
+        spec, opt, sched = self._make_phase(self.phase, g, new)  # may raise: nothing changed yet
         old_opt, old_sched, old_spec = self.optimizer, self.scheduler, dict(self.spec)
         self.model, self.graph = new, g
         self._set_built(g)
         self.loss_fn = LossFn(self.config.loss)
-        self._setup_phase(self.phase, force=True)
+        self.spec, self.optimizer, self.scheduler = spec, opt, sched
         if self.spec["kind"] == old_spec.get("kind"):
             transfer_optimizer(old_opt, self.optimizer, pairs)
             for group, og in zip(self.optimizer.param_groups, old_opt.param_groups):
@@ -472,21 +473,24 @@ class Run:
 
     # -- helpers --------------------------------------------------------------------
 
-    def _setup_phase(self, i: int, force: bool = False) -> None:
+    def _setup_phase(self, i: int) -> None:
+        self.spec, self.optimizer, self.scheduler = self._make_phase(i, self.graph, self.model)
+        self.phase = i
+
+    def _make_phase(self, i: int, graph: Graph, model: torch.nn.Module) -> tuple:
+        """(spec, optimizer, scheduler) of phase `i` over `model`'s parameters."""
         ph = self.config.phases[i]
         if ph.node is not None:
-            spec, _ = phase_spec(self.graph, ph.node)
+            spec, _ = phase_spec(graph, ph.node)
         else:
             spec = optim.normalize(ph.spec)
-        params = optim.select_params(self.model, spec["nodes"])
+        params = optim.select_params(model, spec["nodes"])
         if not params:
             raise GraphError("nothing to train: the graph has no learnable parameters"
                              + (f" in nodes {spec['nodes']}" if spec["nodes"] else ""),
                              node=ph.node, port="nodes" if spec["nodes"] else None)
-        self.spec = spec
-        self.optimizer = optim.make_optimizer(spec, params)
-        self.scheduler = optim.make_scheduler(spec, self.optimizer, self.config.phase_length(i))
-        self.phase = i
+        opt = optim.make_optimizer(spec, params)
+        return spec, opt, optim.make_scheduler(spec, opt, self.config.phase_length(i))
 
     def _set_built(self, g: Graph) -> None:
         self.built = g.copy()
