@@ -188,8 +188,13 @@ class Run:
         return self
 
     def rebuild(self, graph: Graph | None = None, wait: bool = True) -> dict | None:
-        """Recompile the (edited) graph. Nodes whose type and parameter shapes did not change
-        keep their weights and optimizer state; returns ``{"kept", "reset", "removed"}``."""
+        """Recompile the (edited) graph, or `graph` when given.
+
+        Every node holding weights whose block type and tensor shapes did not change keeps
+        its weights and optimizer state; the others start afresh. Returns
+        ``{"kept": [...], "reset": [...], "removed": [...], "step": N}`` (node ids; plus
+        ``"optimizer_reset": True`` when the optimizer's kind changed). An invalid graph
+        raises its errors here and the run carries on with the old model."""
         return self._command("rebuild", wait, graph=graph)
 
     def snapshot(self, wait: bool = True) -> dict | None:
