@@ -226,7 +226,7 @@ def test_callback_sends_one_message_per_batch(ed):
 
 
 def test_training_from_the_editor_streams_and_pauses():
-    if not dw.Editor(dw.Graph()).run.available:
+    if not dw.Editor(dw.Graph()).control.available:
         pytest.skip("the training engine is not in this build")
     import torch
 
@@ -250,9 +250,9 @@ def test_training_from_the_editor_streams_and_pauses():
     while ed.status["state"] != "paused" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert ed.status["state"] == "paused"
-    step = ed.run.run.step
+    step = ed.control.run.step
     time.sleep(0.3)
-    assert ed.run.run.step == step
+    assert ed.control.run.step == step
     ed._on_msg(ed, {"cmd": "stop"}, [])
     while ed.status["state"] not in ("stopped", "finished") and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -165,7 +165,7 @@ def test_enter_and_leave_a_body(nb):
 
 
 def test_train_pause(nb):
-    available = nb.kernel("result = ed.run.available")
+    available = nb.kernel("result = ed.control.available")
     if not available:
         pytest.skip("the training engine (diffwire.train) is not in this build")
     nb.editor.locator("button.dw-train").click()
