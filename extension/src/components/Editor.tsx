@@ -126,10 +126,14 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     return (n) => analysis.ports[G.nodePath(path, n.id)] ?? fallback(n);
   }, [catalog, analysis.ports, path]);
 
-  const enter = useCallback((id: string, body: string) => {
-    setPath((p) => [...p, { node: id, body }]);
-    window.setTimeout(() => void rf.fitView(FIT), 50);
-  }, [rf]);
+  const enter = useCallback((id: string, body: string) => setPath((p) => [...p, { node: id, body }]), []);
+  // entering or leaving a body shows all of the graph there
+  const firstPath = useRef(true);
+  useEffect(() => {
+    if (firstPath.current) { firstPath.current = false; return; }
+    const t = window.setTimeout(() => void rf.fitView(FIT), 50);
+    return () => window.clearTimeout(t);
+  }, [path, rf]);
 
   // -- nodes and edges for React Flow ------------------------------------------------
 
