@@ -260,18 +260,22 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   }, []);
   const graphRef = useRef(graph);
   graphRef.current = graph;
+  const shapeOf = useCallback(
+    (node: string, port: string) => analysis.shapes[G.nodePath(path, node)]?.[port],
+    [analysis.shapes, path],
+  );
   const isValidConnection = useCallback((c: Connection | Edge) => {
-    const check = G.canConnect(graphRef.current, catalog, ports, toEdge(c));
+    const check = G.canConnect(graphRef.current, catalog, ports, toEdge(c), shapeOf);
     refuse(check.ok ? null : check.reason);
     return check.ok;
-  }, [catalog, ports, refuse]);
+  }, [catalog, ports, refuse, shapeOf]);
   const onConnect = useCallback((c: Connection) => {
     const e = toEdge(c);
-    const check = G.canConnect(graphRef.current, catalog, ports, e);
+    const check = G.canConnect(graphRef.current, catalog, ports, e, shapeOf);
     if (!check.ok) return refuse(check.reason, true);
     refuse(null);
     commit((g) => G.connect(g, e));
-  }, [catalog, ports, commit, refuse]);
+  }, [catalog, ports, commit, refuse, shapeOf]);
   const onConnectEnd = useCallback(() => {
     setRefusal((r) => {
       if (r) { window.clearTimeout(refusalTimer.current); refusalTimer.current = window.setTimeout(() => setRefusal(null), 4000); }
