@@ -21,6 +21,7 @@ from .errors import (
     UnknownBlockType, UnknownNode, UnknownPort,
 )
 from .ports import Param, Port
+from .export import export, from_module, from_python  # noqa: E402  (after the core it builds on)
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,6 @@ __all__ = [
     "ExpressionError", "FORMAT", "FormatError", "Graph", "GraphError", "GraphErrors",
     "KindMismatch", "MIGRATIONS", "MissingInput", "Node", "Param", "ParamError", "Port",
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
-    "block", "blocks", "catalog", "expr", "load", "loads", "migrate", "register", "schema",
+    "block", "blocks", "catalog", "export", "expr", "from_module", "from_python", "load", "loads", "migrate", "register", "schema",
     "unregister",
 ]
