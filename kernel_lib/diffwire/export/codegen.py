@@ -43,9 +43,9 @@ class ModuleWriter:
             self.helpers[name] = HELPERS[name] if source is None else source
         return name
 
-    def write_graph(self, graph: Graph, cls: str, path: str, top: bool) -> None:
+    def write_graph(self, graph: Graph, cls: str, path: str, top: bool, taps=()) -> None:
         self.helper("Slots")
-        self.classes.append(GraphWriter(self, graph, cls, path, top).source())
+        self.classes.append(GraphWriter(self, graph, cls, path, top, taps).source())
 
     def write_body(self, node: Node, body: str, path: str) -> BodyRef:
         graph = node.body[body]
@@ -107,8 +107,10 @@ def unpack(names: list[str]) -> str:
 class GraphWriter:
     """Writes one graph level as an nn.Module class."""
 
-    def __init__(self, module: ModuleWriter, graph: Graph, cls: str, path: str, top: bool):
+    def __init__(self, module: ModuleWriter, graph: Graph, cls: str, path: str, top: bool,
+                 taps=()):
         self.module, self.graph, self.cls, self.path, self.top = module, graph, cls, path, top
+        self.taps = list(taps)  # node ids whose first output the forward keeps (loss terms)
         self.namer = Namer()
 
     def source(self) -> str:
@@ -152,6 +154,8 @@ class GraphWriter:
             if done.init is not None:
                 init += [note, f"{slot} = {done.init}"]
             forward += [note] + list(done.forward)
+            if nid in self.taps:
+                forward.append(f"self.taps[{literal(nid)}] = {outs[0]}")
         return self._class(params, init, forward, results)
 
     def _class(self, params, init, forward, results) -> str:
@@ -161,6 +165,8 @@ class GraphWriter:
                'tuple."""')
         lines = [f"class {self.cls}(nn.Module):", f"    {doc}", "", "    def __init__(self):",
                  "        super().__init__()", "        self.blocks = Slots()"]
+        if self.taps:
+            lines.append("        self.taps = {}  # values the training loss reads")
         lines += ["        " + line for line in init]
         lines += ["", f"    def forward({', '.join(['self'] + params)}):"]
         lines += ["        " + line if line else "" for line in forward]

@@ -1,2 +1,129 @@
-def training_source(graph):
-    return ""
+"""The training part of an exported file: the section as data, and a fixed train().
+
+The document's training section (data bindings, loss terms, optimizer or schedule of
+phases, steps, batch size, seed) is normalised here into the ``TRAINING`` constant: plain
+data printed with ``repr``. The code that interprets it is the same for every file
+(:mod:`.training_template`), so a file trains with no diffwire installed.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ..document import Graph
+from ..errors import GraphError
+from .names import literal
+from .training_template import TRAIN_CODE
+
+#: Optimizer spec defaults, as the training engine reads an Optimizer node's params.
+OPTIMIZER_DEFAULTS: dict = {
+    "kind": "adam", "lr": 1e-3, "momentum": 0.0, "nesterov": False, "betas": [0.9, 0.999],
+    "weight_decay": 0.0, "grad_clip": 0.0, "schedule": "none", "step_size": 100, "gamma": 0.5,
+    "t_max": 0, "eta_min": 0.0, "history_size": 100, "max_iter": 20,
+    "line_search": "strong_wolfe", "nodes": [],
+}
+KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs")
+
+#: Built-in data generators written as torch code (name -> function source). A binding
+#: to any other generator asks for its data to be passed to train().
+GENERATOR_SOURCE = {
+    "sine": '''
+def sine(n=128, noise=0.0, seed=0, low=-3.0, high=3.0):
+    """y = sin(x) (+ Gaussian noise) on n points of [low, high], as columns."""
+    x = torch.linspace(low, high, n).unsqueeze(-1)
+    noise = noise * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
+    return {"x": x, "y": torch.sin(x) + noise}
+''',
+}
+
+
+def optimizer_spec(graph: Graph, ref) -> dict:
+    """A full optimizer spec from an Optimizer node id, a kind, or a partial dict."""
+    if isinstance(ref, str) and ref in graph.nodes:
+        node = graph.nodes[ref]
+        if node.type != "Optimizer":
+            raise GraphError("the training optimizer must be an Optimizer node", node=ref,
+                             port="training.optimizer", found=node.type)
+        ref = dict(node.params)
+    if ref is None:
+        ref = {}
+    if isinstance(ref, str):
+        ref = {"kind": ref}
+    if isinstance(ref, (list, tuple)) and len(ref) == 2:
+        ref = {"kind": ref[0], **dict(ref[1])}
+    if not isinstance(ref, dict):
+        raise GraphError("an optimizer is a node id, a kind or a dict", port="training.optimizer",
+                         found=repr(ref)[:60])
+    spec = {**OPTIMIZER_DEFAULTS, **{k: v for k, v in ref.items() if k in OPTIMIZER_DEFAULTS}}
+    spec["kind"] = str(spec["kind"]).lower()
+    if spec["kind"] not in KINDS:
+        raise GraphError("unknown optimizer kind", port="training.optimizer",
+                         expected=list(KINDS), found=spec["kind"])
+    return spec
+
+
+def training_plan(graph: Graph) -> dict:
+    """The training section normalised to what the exported train() reads."""
+    sec = copy.deepcopy(graph.training or {})
+    data = {}
+    for name, b in (sec.get("data") or {}).items():
+        if isinstance(b, str):
+            b = {"source": "kernel", "name": b}
+        if not isinstance(b, dict):
+            b = {"source": "kernel", "name": name}
+        b = {k: v for k, v in b.items() if k != "value"}
+        b.setdefault("source", "kernel")
+        data[str(name)] = b
+    if sec.get("schedule"):
+        phases = [{"optimizer": optimizer_spec(graph, ph.get("optimizer")), "steps": ph.get("steps")}
+                  for ph in sec["schedule"]]
+    elif sec.get("optimizer") is not None:
+        phases = [{"optimizer": optimizer_spec(graph, sec["optimizer"]), "steps": None}]
+    else:
+        nodes = [n.id for n in graph.nodes.values() if n.type == "Optimizer"]
+        phases = [{"optimizer": optimizer_spec(graph, nodes[0] if len(nodes) == 1 else None),
+                   "steps": None}]
+    steps = sec.get("steps")
+    if steps is None:
+        total = sum(ph["steps"] or 0 for ph in phases)
+        steps = total if total and all(ph["steps"] for ph in phases) else 1000
+    loss = sec.get("loss", "mse")
+    return {
+        "data": data, "loss": loss, "phases": phases, "steps": int(steps),
+        "batch_size": sec.get("batch_size"), "seed": int(sec.get("seed") or 0),
+    }
+
+
+def loss_nodes(graph: Graph) -> list[str]:
+    """Node ids whose value a loss term reads (``{"node": id}``): the forward keeps them."""
+    loss = (graph.training or {}).get("loss")
+    terms = [loss] if isinstance(loss, dict) else loss if isinstance(loss, list) else []
+    return [t["node"] for t in terms if isinstance(t, dict) and t.get("node") in graph.nodes]
+
+
+def training_source(graph: Graph) -> str:
+    """Constants and functions of the exported training code."""
+    plan = training_plan(graph)
+    gens = sorted({b.get("name") for b in plan["data"].values() if b["source"] == "generator"}
+                  & set(GENERATOR_SOURCE))
+    fixed = sorted(k for k, b in plan["data"].items() if b.get("batch") is False)
+    inputs = [n.params.get("name") for n in graph.inputs()]
+    outputs = [n.params.get("name") for n in graph.outputs()]
+    dynamic = any(not n.block.static for _, n in graph.walk() if n.type in _known())
+    parts = [GENERATOR_SOURCE[g].strip("\n") for g in gens]
+    consts = [
+        "# The training section of the document, as plain data.",
+        f"TRAINING = {literal(plan)}",
+        f"INPUTS = {literal(inputs)}  # the model's inputs, in forward order",
+        f"OUTPUTS = {literal(outputs)}",
+        f"FIXED = {literal(fixed)}  # data passed whole every step, not sliced into batches",
+        f"FIND_UNUSED = {literal(dynamic)}  # branches may leave weights without gradient",
+        "GENERATORS = {" + ", ".join(f"{literal(g)}: {g}" for g in gens) + "}",
+    ]
+    return "\n\n\n".join(parts + ["\n".join(consts)]) + "\n\n" + TRAIN_CODE
+
+
+def _known():
+    from ..blocks import BLOCKS
+
+    return BLOCKS

@@ -54,7 +54,9 @@ def export_source(graph: Graph, *, training: bool = True, name: str = "model.py"
             raise GraphErrors(errors)
     module = ModuleWriter()
     module.class_names.reserve("Model")
-    module.write_graph(graph, "Model", "", top=True)
+    from .training import loss_nodes
+
+    module.write_graph(graph, "Model", "", top=True, taps=loss_nodes(graph) if training else ())
     parts = [h.strip("\n") for h in module.helpers.values()] + [c.strip("\n") for c in module.classes]
     usage = ""
     if training:
