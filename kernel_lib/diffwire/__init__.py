@@ -21,7 +21,11 @@ from .errors import (
     UnknownBlockType, UnknownNode, UnknownPort,
 )
 from .ports import Param, Port
-from .export import export, from_module, from_python  # noqa: E402  (after the core it builds on)
+from .train import (
+    Callback, Optimizer, Run, register_generator, resume, train, training_config,
+    validate_training,
+)
+from .export import export, from_module, from_python  # noqa: E402  (after the layers it uses)
 
 __version__ = "0.1.0"
 
@@ -30,6 +34,11 @@ __all__ = [
     "ExpressionError", "FORMAT", "FormatError", "Graph", "GraphError", "GraphErrors",
     "KindMismatch", "MIGRATIONS", "MissingInput", "Node", "Param", "ParamError", "Port",
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
-    "block", "blocks", "catalog", "export", "expr", "from_module", "from_python", "load", "loads", "migrate", "register", "schema",
+    "block", "blocks", "catalog", "expr", "load", "loads", "migrate", "register", "schema",
     "unregister",
+    # export and import
+    "export", "from_module", "from_python",
+    # training
+    "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
+    "validate_training",
 ]
