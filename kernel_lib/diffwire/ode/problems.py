@@ -65,7 +65,7 @@ def lotka_volterra(n: int = 31, t_end: float = 3.0, noise: float = 0.05, seed: i
         x, y = u[..., 0], u[..., 1]
         return torch.stack([alpha * x - beta * x * y, gamma * x * y - delta * y], -1)
 
-    return _make("lotka_volterra", rhs, u0, torch.linspace(0, t_end, n),
+    return _make("lotka_volterra", rhs, u0, torch.linspace(0, t_end, n, dtype=torch.float64),
                  dict(alpha=alpha, beta=beta, gamma=gamma, delta=delta), noise, seed, dtype)
 
 
@@ -80,7 +80,7 @@ def spiral(n: int = 1000, t_end: float = 25.0, noise: float = 0.0, seed: int = 0
     def rhs(t, y):
         return (y ** 3) @ a.to(y.dtype)
 
-    return _make("spiral", rhs, y0, torch.linspace(0, t_end, n), {"A": SPIRAL_A}, noise, seed,
+    return _make("spiral", rhs, y0, torch.linspace(0, t_end, n, dtype=torch.float64), {"A": SPIRAL_A}, noise, seed,
                  dtype)
 
 
@@ -93,7 +93,7 @@ def damped_pendulum(n: int = 100, t_end: float = 10.0, noise: float = 0.02, seed
         th, om = u[..., 0], u[..., 1]
         return torch.stack([om, -g_over_l * torch.sin(th) - damping * om], -1)
 
-    return _make("damped_pendulum", rhs, y0, torch.linspace(0, t_end, n),
+    return _make("damped_pendulum", rhs, y0, torch.linspace(0, t_end, n, dtype=torch.float64),
                  dict(g_over_l=g_over_l, damping=damping), noise, seed, dtype)
 
 
@@ -106,7 +106,7 @@ def mass_spring(n: int = 100, t_end: float = 10.0, noise: float = 0.02, seed: in
         x, v = u[..., 0], u[..., 1]
         return torch.stack([v, -(k * x + c * v) / m], -1)
 
-    return _make("mass_spring", rhs, y0, torch.linspace(0, t_end, n), dict(k=k, m=m, c=c),
+    return _make("mass_spring", rhs, y0, torch.linspace(0, t_end, n, dtype=torch.float64), dict(k=k, m=m, c=c),
                  noise, seed, dtype)
 
 
