@@ -74,7 +74,7 @@ def field(dim: int, known=(), constants=None, learnable=None, hidden=(5, 5, 5),
     if len(parts) == 1:
         b.add_output(parts[0], name="dy")
         return b
-    s = b.add("Sum", n=len(parts), label="combine")
+    s = b.add("Sum", id="combine", n=len(parts), label="combine")
     for i, part in enumerate(parts):
         b.connect(part, s, target_port=f"x{i}")
     b.add_output(s, name="dy")

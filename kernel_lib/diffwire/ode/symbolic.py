@@ -112,7 +112,7 @@ def _body_of(module: nn.Module, name: str):
 
 
 def recover(model, node: str = "U", states=None, library: str = "poly3",
-            threshold: float = 0.1, data: dict | None = None, names=None,
+            threshold: float | str = "auto", data: dict | None = None, names=None,
             alpha: float = 0.05) -> Recovered:
     """Recover the equation a trained neural term represents.
 
@@ -124,12 +124,12 @@ def recover(model, node: str = "U", states=None, library: str = "poly3",
     - `states`: [N, D] states to evaluate it on. When omitted, `data` ``{"y0", "t"}`` (or
       the run's data) is integrated by the model and the predicted trajectory is used.
     - `library`: ``poly1`` ... ``poly5`` (polynomials with bias up to that degree).
-    - `threshold`, `alpha`: STLSQ's sparsity threshold and ridge strength.
+    - `threshold`: STLSQ's sparsity threshold, or ``"auto"``: sweep thresholds and take
+      the model at the elbow of term count vs residual (see `_sweep`).
+    - `alpha`: STLSQ's ridge strength (pysindy's default).
 
     **Returns:** a :class:`Recovered` with `.text`, `.coefficients`, `.as_expression()`.
     """
-    import pysindy as ps
-
     model, data = _model_and_data(model, data)
     if library not in LIBRARIES:
         raise GraphError("unknown library", port="library", expected=sorted(LIBRARIES),
@@ -148,16 +148,56 @@ def recover(model, node: str = "U", states=None, library: str = "poly3",
         out = term(x)
     X = states.double().cpu().numpy()
     Y = out.double().cpu().numpy()
-    lib = ps.PolynomialLibrary(degree=LIBRARIES[library])
-    model_s = ps.SINDy(feature_library=lib, optimizer=ps.STLSQ(threshold=threshold, alpha=alpha))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model_s.fit(X, t=1.0, x_dot=Y)
-    coef = np.asarray(model_s.coefficients(), dtype=float)
-    powers = np.asarray(lib.powers_, dtype=int)
+    degree = LIBRARIES[library]
+    if threshold == "auto":
+        coef, powers = _sweep(X, Y, degree, alpha)
+    else:
+        coef, powers = _stlsq(X, Y, degree, float(threshold), alpha)
     d = X.shape[1]
     names = list(names) if names else (["x", "y", "z"][:d] if d <= 3 else [f"x{i}" for i in range(d)])
     return Recovered(coef, powers, names)
+
+
+def _stlsq(X, Y, degree, threshold, alpha):
+    import pysindy as ps
+
+    lib = ps.PolynomialLibrary(degree=degree)
+    model = ps.SINDy(feature_library=lib, optimizer=ps.STLSQ(threshold=threshold, alpha=alpha))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, t=1.0, x_dot=Y)
+    return np.asarray(model.coefficients(), dtype=float), np.asarray(lib.powers_, dtype=int)
+
+
+def _features(X, powers):
+    return np.prod(X[:, None, :] ** powers[None, :, :], axis=-1)
+
+
+def _sweep(X, Y, degree, alpha, thresholds=np.logspace(-3, 1, 41), negligible=1e-3):
+    """Choose STLSQ's threshold at the elbow of the complexity-residual curve.
+
+    Every threshold gives a model; terms whose contribution is below `negligible` of the
+    target's scale are dropped; models are ordered by term count, and the one whose
+    residual fell most (as a ratio) relative to the next sparser model wins: past the
+    elbow, extra terms only chase the network's small deviations from a polynomial."""
+    scale = np.sqrt((Y ** 2).mean())
+    candidates = {}
+    for th in thresholds:
+        coef, powers = _stlsq(X, Y, degree, th, alpha)
+        F = _features(X, powers)
+        size = np.sqrt((F ** 2).mean(0))
+        coef = np.where(np.abs(coef) * size[None, :] < negligible * scale, 0.0, coef)
+        k = int(np.count_nonzero(coef))
+        rel = float(np.sqrt(((Y - F @ coef.T) ** 2).mean()) / scale)
+        if k not in candidates or rel < candidates[k][0]:
+            candidates[k] = (rel, coef, powers)
+    ks = sorted(candidates)
+    best, best_gain = ks[0], 0.0
+    for prev, k in zip(ks, ks[1:]):
+        gain = max(candidates[prev][0], negligible) / max(candidates[k][0], negligible)
+        if gain > best_gain:
+            best, best_gain = k, gain
+    return candidates[best][1], candidates[best][2]
 
 
 def _model_and_data(obj, data):
