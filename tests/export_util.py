@@ -11,6 +11,7 @@ import sys
 import torch
 
 import diffwire as dw
+import diffwire.ode  # noqa: F401  (registers ODESolve: the battery covers it too)
 
 _count = itertools.count()
 
@@ -22,7 +23,7 @@ def block_graph(cls) -> dw.Graph:
     for p in node.input_ports():
         if p.name not in cls.example_inputs:
             continue
-        kind = "bool" if p.kind == "bool" else "tensor"
+        kind = p.kind
         shape = list(cls.example_inputs[p.name])
         inp = g.add("Input", name=p.name, shape=shape, kind=kind,
                     dtype="bool" if kind == "bool" else "float32")
@@ -46,6 +47,8 @@ def example_inputs(g: dw.Graph, seed: int = 0) -> list[torch.Tensor]:
         shape = [4 if d is None or isinstance(d, str) else d for d in (n.params["shape"] or [4, 3])]
         if n.params["kind"] == "bool":
             out.append(torch.rand(shape, generator=gen) > 0.5)
+        elif n.params["kind"] == "time":  # a solver's grid: increasing
+            out.append(torch.linspace(0.0, 1.0, shape[0]) + 0.1 * torch.rand(1, generator=gen))
         else:
             out.append(torch.randn(shape, generator=gen).requires_grad_(True))
     return out

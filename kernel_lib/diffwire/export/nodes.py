@@ -316,3 +316,4 @@ def _maybe(fn: Callable) -> Callable:
 
 
 from . import control as _control  # noqa: E402,F401  (registers Loop, Conditional, Map)
+from . import ode as _ode  # noqa: E402,F401  (registers ODESolve)

@@ -34,6 +34,27 @@ def sine(n=128, noise=0.0, seed=0, low=-3.0, high=3.0):
     noise = noise * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
     return {"x": x, "y": torch.sin(x) + noise}
 ''',
+    "lotka_volterra": '''
+def lotka_volterra(
+    n=31, t_end=3.0, noise=0.05, seed=0, alpha=1.3, beta=0.9, gamma=0.8, delta=1.8,
+    u0=(0.44249296, 4.6280594),
+):
+    """Predator-prey data (dx = alpha x - beta x y, dy = gamma x y - delta y): a tight
+    float64 solve plus seeded noise scaled per component, as diffwire simulates it."""
+
+    def rhs(t, u):
+        x, y = u[..., 0], u[..., 1]
+        return torch.stack([alpha * x - beta * x * y, gamma * x * y - delta * y], -1)
+
+    y0 = torch.tensor(u0, dtype=torch.float64)
+    t = torch.linspace(0, t_end, n, dtype=torch.float64)
+    with torch.no_grad():
+        clean = torchdiffeq.odeint(rhs, y0, t, rtol=1e-10, atol=1e-10, method="dopri5")
+    gen = torch.Generator().manual_seed(seed)
+    scale = noise * clean.abs().mean(0)
+    y = clean + scale * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+    return {"t": t.float(), "y": y.float(), "y0": y0.float(), "clean": clean.float()}
+''',
 }
 
 
