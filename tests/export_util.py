@@ -74,6 +74,8 @@ def _flat(out) -> list:
 
 def assert_same(compiled: torch.nn.Module, exported: torch.nn.Module, inputs: list, atol=1e-6):
     """Outputs and gradients (inputs and weights) agree to `atol`."""
+    compiled.zero_grad(set_to_none=True)
+    exported.zero_grad(set_to_none=True)
     a_in = [x.detach().clone().requires_grad_(x.requires_grad) for x in inputs]
     b_in = [x.detach().clone().requires_grad_(x.requires_grad) for x in inputs]
     a, b = compiled(*a_in), exported(*b_in)

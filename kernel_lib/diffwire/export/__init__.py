@@ -13,6 +13,7 @@ import pathlib
 
 from ..document import Graph
 from .codegen import BodyRef, NodeContext, exporter_for
+from .module_block import MODULES, Module
 from .nodes import EXPORTERS, exporter
 
 
@@ -72,5 +73,5 @@ def from_module(module, example_inputs=(), **kwargs) -> Graph:
     return import_module(module, example_inputs, **kwargs)
 
 
-__all__ = ["BodyRef", "EXPORTERS", "NodeContext", "export", "exporter", "exporter_for",
+__all__ = ["BodyRef", "EXPORTERS", "MODULES", "Module", "NodeContext", "export", "exporter", "exporter_for",
            "from_module", "from_python"]

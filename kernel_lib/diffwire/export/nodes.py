@@ -91,6 +91,25 @@ def mlp(node, ctx):
                         forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
 
 
+@exporter("Conv2d")
+def conv2d(node, ctx):
+    p = node.params
+    extra = "".join(f", {k}={p[k]}" for k in ("stride", "padding") if p[k] != (1 if k == "stride" else 0))
+    if not p["bias"]:
+        extra += ", bias=False"
+    init = f"nn.Conv2d({p['in_channels']}, {p['out_channels']}, {p['kernel_size']}{extra})"
+    return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
+
+
+@exporter("Module")
+def opaque(node, ctx):
+    from ..errors import GraphError
+
+    raise GraphError(f"an opaque Module node ({node.params.get('class_name')}) has no code to "
+                     "export", expected="blocks with code", found="a module held in memory",
+                     hint="replace the node with blocks, or register a block for its layer")
+
+
 @exporter("Parameter")
 def parameter(node, ctx):
     shape, init, scale = node.params["shape"], node.params["init"], node.params["scale"]
