@@ -14,6 +14,7 @@ import diffwire as dw
 import diffwire.ode  # noqa: F401  (registers ODESolve: the battery covers it too)
 
 _count = itertools.count()
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def block_graph(cls) -> dw.Graph:

@@ -22,7 +22,7 @@ def _exportable():
     return out
 
 
-SKIP = {"Module": "opaque: holds an in-memory module (tested in test_from_module)"}
+SKIP = {"Module": "opaque: holds an in-memory module, checked below and in test_from_module"}
 
 
 @pytest.mark.parametrize("name", _exportable())
@@ -68,3 +68,11 @@ def test_every_block_file_runs_without_diffwire_and_passes_ruff(tmp_path):
     done = run_clean(["-c", script], cwd=work)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"ran {len(names)}" in done.stdout
+
+
+def test_opaque_module_block_compiles_but_refuses_to_export():
+    g = block_graph(dw.BLOCKS["Module"])
+    x = example_inputs(g)
+    assert torch.equal(g.compile()(*x), x[0])
+    with pytest.raises(dw.GraphError, match="opaque Module"):
+        dw.export(g)
