@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
-
 import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import torch
 from torch import nn
 
 from ..ports import Param, Port
@@ -73,7 +72,7 @@ class Block:
         """Extra cross-parameter checks; raise :class:`~diffwire.errors.ParamError`."""
 
     @classmethod
-    def build(cls, node: "Node", ctx: "BuildContext") -> nn.Module | Callable:
+    def build(cls, node: Node, ctx: BuildContext) -> nn.Module | Callable:
         """Return the module (or a pure function) that computes this node.
 
         It is called with the input values in port order (``None`` for an unconnected
@@ -88,7 +87,7 @@ class Block:
     export: ClassVar[Callable | None] = None
 
     @classmethod
-    def make_body(cls, params: dict, body: str) -> "Graph":
+    def make_body(cls, params: dict, body: str) -> Graph:
         """A starter body graph (Input/Output nodes wired straight through where possible)."""
         from ..document import Graph
 
