@@ -3,13 +3,12 @@ Output(s) exported as code loads the compiled weights and matches outputs and gr
 
 import ast
 import subprocess
-import sys
 
 import pytest
 import torch
+from export_util import block_graph, check_roundtrip, example_inputs, ruff_bin, run_clean
 
 import diffwire as dw
-from export_util import block_graph, check_roundtrip, example_inputs, ruff_bin, run_clean
 
 
 def _exportable():

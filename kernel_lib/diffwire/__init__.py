@@ -32,12 +32,18 @@ from .errors import (
     UnknownNode,
     UnknownPort,
 )
+from .export import export, from_module, from_python
 from .ports import Param, Port
 from .train import (
-    Callback, Optimizer, Run, register_generator, resume, train, training_config,
+    Callback,
+    Optimizer,
+    Run,
+    register_generator,
+    resume,
+    train,
+    training_config,
     validate_training,
 )
-from .export import export, from_module, from_python  # noqa: E402  (after the layers it uses)
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ one local variable per value.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from ..blocks.base import ExportedNode
 from ..document import Graph, Node
@@ -65,7 +65,7 @@ class NodeContext:
       `call_body(...)`.
     """
 
-    def __init__(self, writer: "GraphWriter", node: Node, args: list[str], outs: list[str],
+    def __init__(self, writer: GraphWriter, node: Node, args: list[str], outs: list[str],
                  slot: str):
         self.node, self.args, self.outs, self.slot = node, args, outs, slot
         self._writer = writer

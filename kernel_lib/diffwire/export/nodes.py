@@ -8,7 +8,7 @@ the expression that builds the node's submodule (keyed like the compiled graph's
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
