@@ -1,5 +1,6 @@
 from torch import nn
 
+from ..compile import inferring
 from ..ports import Param, Port
 from .base import Block
 
@@ -25,5 +26,15 @@ class Conv2d(Block):
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        return nn.Conv2d(p["in_channels"], p["out_channels"], p["kernel_size"], stride=p["stride"],
-                         padding=p["padding"], bias=p["bias"])
+        return _Conv2d(p["in_channels"], p["out_channels"], p["kernel_size"], stride=p["stride"],
+                       padding=p["padding"], bias=p["bias"])
+
+
+class _Conv2d(nn.Conv2d):
+    """nn.Conv2d (same weight keys) that infers shapes for inputs of any float dtype."""
+
+    def forward(self, x):
+        if inferring() and x.dtype != self.weight.dtype:
+            bias = None if self.bias is None else self.bias.to(x.dtype)
+            return self._conv_forward(x, self.weight.to(x.dtype), bias)
+        return super().forward(x)
