@@ -149,7 +149,7 @@ class GraphWriter:
             ctx = NodeContext(self, node, args, outs, slot)
             done = _export_node(node, ctx, self.path)
             note = f"# {comment(nid, 60)[1:-1]}: {node.type}"
-            if node.label:
+            if node.label and node.label != nid:
                 note += f" {comment(node.label)}"
             if done.init is not None:
                 init += [note, f"{slot} = {done.init}"]
