@@ -10,8 +10,10 @@ from ..errors import GraphError, GraphErrors
 
 
 def describe(e: GraphError) -> str:
-    """``error: node 'mlp', port 'widths': bad parameter value (...)``."""
-    return f"{e.severity}: {e}"
+    """``error: node 'mlp', port 'widths': bad parameter value (...)``; problems of the
+    training section carry no node and name their place (``training.data.x``) instead."""
+    where = f"{e.port}: " if e.node is None and e.port else ""
+    return f"{e.severity}: {where}{e}"
 
 
 def load_file(path: str) -> tuple[Graph | None, list[GraphError]]:

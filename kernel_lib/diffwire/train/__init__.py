@@ -9,6 +9,7 @@ run.stop(); run.history
 ```
 """
 
+from ..blocks.registry import register as _register
 from .api import resume, train
 from .callbacks import Callback, ProgressBar
 from .checkpoint import load as load_checkpoint
@@ -17,7 +18,6 @@ from .generators import GENERATORS, register_generator
 from .optimizer_block import Optimizer
 from .run import Run, default_device
 from .validate import validate_training
-from ..blocks.registry import register as _register
 
 _register(Optimizer)
 

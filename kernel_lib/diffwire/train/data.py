@@ -9,7 +9,8 @@ A binding says where one named array comes from:
 - ``{"source": "generator", "name": "sine", "kwargs": {...}, "key": "x"}``.
 
 ``"batch": false`` passes an array whole every step (a time grid, an initial state)
-instead of slicing it along its first dimension.
+instead of slicing it along its first dimension; for an in-memory value write
+``data={"t": {"source": "kernel", "value": t, "batch": False}}``.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def safe_path(name: str, rel: Any, root: pathlib.Path) -> pathlib.Path:
 def _load_file(name: str, b: dict, root: pathlib.Path) -> np.ndarray:
     path = safe_path(name, b.get("path"), root)
     if not path.is_file():
-        raise _err(name, f"data file not found: {b.get('path')}", found=str(path))
+        raise _err(name, f"data file not found: {b.get('path')}",
+                   expected="a file next to the document", found=str(path))
     suffix = path.suffix.lower()
     if suffix == ".npz":
         try:

@@ -7,7 +7,7 @@ A spec is a plain dict, the params of an ``Optimizer`` block (or an inline
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 

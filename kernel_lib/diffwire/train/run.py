@@ -24,7 +24,8 @@ from . import checkpoint as ckpt
 from . import optim, outputs
 from .callbacks import Callback, Stream
 from .config import SCALARS, TrainConfig, phase_spec
-from .data import Dataset, resolve as resolve_data
+from .data import Dataset
+from .data import resolve as resolve_data
 from .losses import LossFn, normalize_loss
 from .rebuild import transfer, transfer_optimizer
 from .step import NonFinite, train_step
@@ -88,12 +89,17 @@ class Run:
         self._foreground = False
         self._auto_paused = False
         self._stop_requested = False
+        self._closed = False  # the run ended and every listener has heard so
         self._fresh = True
         self._rng: dict | None = None
         self._stream_hz = stream_hz
 
         _check_inputs(graph, config)
         tensors = resolve_data(config.bindings, data_root)
+        for n in graph.inputs():  # an Input that declares float64 gets float64 data
+            t = tensors.get(n.params["name"])
+            if t is not None and t.is_floating_point() and n.params.get("dtype") == "float64":
+                tensors[n.params["name"]] = t.double()
         whole = {k for k, b in config.bindings.items() if b.get("batch") is False}
         self.dataset = Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
                                self.device)
@@ -108,13 +114,14 @@ class Run:
 
     # -- public control -------------------------------------------------------------
 
-    def start(self, background: bool = True) -> "Run":
+    def start(self, background: bool = True) -> Run:
         """Start (or continue) training; in a background thread unless `background` is False,
         in which case it returns when the run ends or pauses itself."""
         if self._thread is not None and self._thread.is_alive():
             return self
         self._stop_requested = False
         self._auto_paused = False
+        self._closed = False
         if background:
             self._foreground = False
             self._set_state("running")  # before the thread exists, so wait() cannot race it
@@ -125,33 +132,33 @@ class Run:
             self._main()
         return self
 
-    def wait(self, timeout: float | None = None) -> "Run":
+    def wait(self, timeout: float | None = None) -> Run:
         """Block until the run ends (stopped, finished, failed) or pauses on its own (a
         non-finite value). Returns the run."""
         with self._cond:
             self._cond.wait_for(self._settled, timeout)
         return self
 
-    def pause(self, wait: bool = True) -> "Run":
+    def pause(self, wait: bool = True) -> Run:
         """Pause after the current step."""
         self._command("pause", wait)
         return self
 
-    def resume(self, wait: bool = True) -> "Run":
+    def resume(self, wait: bool = True) -> Run:
         """Continue a paused run."""
         if self.state == "paused" and not self.alive:
             return self.start(background=True)
         self._command("resume", wait)
         return self
 
-    def stop(self, wait: bool = True) -> "Run":
+    def stop(self, wait: bool = True) -> Run:
         """Stop after the current step (a checkpoint is written when `out` was given)."""
         self._command("stop", wait)
-        if wait and self._thread is not None and self._thread is not threading.current_thread():
+        if wait and self._thread is not None and self._may_block():
             self._thread.join(timeout=30)
         return self
 
-    def set(self, wait: bool = True, **values: Any) -> "Run":
+    def set(self, wait: bool = True, **values: Any) -> Run:
         """Change hyperparameters live: lr, momentum, nesterov, betas, weight_decay,
         grad_clip, eval_every, stats_every, checkpoint_every. An optimizer node in the
         graph is updated too, so the document shows the values in use."""
@@ -204,6 +211,7 @@ class Run:
     def _command(self, name: str, wait: bool, **kwargs):
         cmd = _Command(name, kwargs)
         in_loop = threading.current_thread() is self._thread
+        wait = wait and self._may_block()
         if not self.alive or in_loop:
             self._handle(cmd)
         else:
@@ -216,6 +224,13 @@ class Run:
         if cmd.error is not None:
             raise cmd.error
         return cmd.result
+
+    def _may_block(self) -> bool:
+        """False in the run's own threads: the training thread cannot wait for itself, and
+        it may be waiting for the stream thread's delivery to finish."""
+        here = threading.current_thread()
+        stream = getattr(self, "_stream", None)
+        return here is not self._thread and (stream is None or here is not stream.thread)
 
     def _drain(self) -> None:
         while True:
@@ -250,6 +265,7 @@ class Run:
         if not self.alive and self.state in ("idle", "paused"):
             self._finish("stopped", "stopped by request")
             self._emit("on_run_end")
+            self._close()
 
     def _do_set(self, **values) -> None:
         for k, v in values.items():
@@ -326,7 +342,7 @@ class Run:
     # -- the loop -------------------------------------------------------------------
 
     def _settled(self) -> bool:
-        return (self.state in TERMINAL or self.state == "idle"
+        return ((self.state in TERMINAL and self._closed) or self.state == "idle"
                 or (self.state == "paused" and (self._auto_paused or not self.alive)))
 
     def _main(self) -> None:
@@ -352,7 +368,13 @@ class Run:
             stream.close()
             if self.state in TERMINAL:
                 self._emit("on_run_end")
+                self._close()
             self._drain()
+
+    def _close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
     def _loop(self, stream: Stream) -> None:
         cfg = self.config
@@ -391,6 +413,9 @@ class Run:
             self._pause(f"non-finite {nf.what} ({nf.value}) at step {s}{where}", auto=True)
             return
         self.step = s + 1
+        for nid, module in self._reporters:
+            for k, v in module.metrics().items():
+                record[f"{nid}/{k}"] = v
         val = self.dataset.validation()
         if val is not None and cfg.eval_every and (self.step % cfg.eval_every == 0
                                                    or self.step == cfg.steps):
@@ -431,6 +456,10 @@ class Run:
         self.built = g.copy()
         self.built.training = self.config.to_section()
         self._types = {nid: n.type for nid, n in g.nodes.items()}
+        # Blocks may report their own numbers (an ODE solve: function evaluations) through
+        # a `metrics() -> dict` method on their module; they join each step's record.
+        self._reporters = [(nid, m) for nid in self.model.blocks.keys()
+                           if callable(getattr(m := self.model.blocks[nid], "metrics", None))]
 
     def _grad_checked(self, report: dict) -> None:
         self.grad_check = report
@@ -473,12 +502,12 @@ class Run:
 
     def _finish(self, state: str, reason: str | None, exc: BaseException | None = None) -> None:
         self.reason = reason
+        self._set_state(state)
         if self.out is not None:
             try:
                 outputs.write(self, self.out)
             except Exception as e:  # the run's own state matters more than its files
                 self._event("output_error", error=f"{type(e).__name__}: {e}")
-        self._set_state(state)
 
     def _set_state(self, new: str) -> None:
         old = self.state
