@@ -33,6 +33,10 @@ from .errors import (
     UnknownPort,
 )
 from .ports import Param, Port
+from .train import (
+    Callback, Optimizer, Run, register_generator, resume, train, training_config,
+    validate_training,
+)
 
 __version__ = "0.1.0"
 
@@ -43,4 +47,7 @@ __all__ = [
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
     "block", "blocks", "catalog", "expr", "load", "loads", "migrate", "register", "schema",
     "unregister",
+    # training
+    "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
+    "validate_training",
 ]
