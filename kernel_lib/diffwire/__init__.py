@@ -11,7 +11,7 @@ model = g.compile()
 ```
 """
 
-from . import blocks, expr
+from . import blocks, expr, ode
 from .blocks import BLOCKS, Block, block, catalog, register, unregister
 from .compile import CompiledGraph
 from .document import FORMAT, MIGRATIONS, Edge, Graph, Node, load, loads, migrate, schema
@@ -32,11 +32,21 @@ from .errors import (
     UnknownNode,
     UnknownPort,
 )
+from .ode import ODESolve, ablate, recover, replace_with_expression
 from .ports import Param, Port
 from .train import (
-    Callback, Optimizer, Run, register_generator, resume, train, training_config,
+    Callback,
+    Optimizer,
+    Run,
+    register_generator,
+    resume,
+    train,
+    training_config,
     validate_training,
 )
+
+for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
+    register_generator(_name)(ode.problems.as_arrays(_gen))
 
 __version__ = "0.1.0"
 
@@ -50,4 +60,6 @@ __all__ = [
     # training
     "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
     "validate_training",
+    # ODEs, UDEs, symbolic recovery, ablation
+    "ODESolve", "ablate", "ode", "recover", "replace_with_expression",
 ]

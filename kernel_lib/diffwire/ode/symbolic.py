@@ -173,7 +173,10 @@ def _features(X, powers):
     return np.prod(X[:, None, :] ** powers[None, :, :], axis=-1)
 
 
-def _sweep(X, Y, degree, alpha, thresholds=np.logspace(-3, 1, 41), negligible=1e-3):
+THRESHOLDS = np.logspace(-3, 1, 41)
+
+
+def _sweep(X, Y, degree, alpha, thresholds=THRESHOLDS, negligible=1e-3):
     """Choose STLSQ's threshold at the elbow of the complexity-residual curve.
 
     Every threshold gives a model; terms whose contribution is below `negligible` of the
