@@ -1,6 +1,5 @@
 """Shared builders for the ODE tests: a graph with one ODESolve and a small field."""
 
-import torch
 from torch import nn
 
 import diffwire as dw

@@ -2,9 +2,9 @@
 
 import pytest
 import torch
+from ode_helpers import solve_graph
 
 import diffwire as dw
-from ode_helpers import solve_graph
 
 
 def expr_field(text, dim=2, **solve):

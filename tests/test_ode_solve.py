@@ -3,11 +3,11 @@
 import pytest
 import torch
 import torchdiffeq
+from ode_helpers import TorchField, mlp_field, solve_graph
 
 import diffwire as dw
 from diffwire.ode import METHODS, solver_stats
 from diffwire.ode.solve import BUILTIN_METHODS, TORCHDIFFEQ_METHODS
-from ode_helpers import TorchField, mlp_field, solve_graph
 
 T = torch.linspace(0, 1, 6)
 Y0 = torch.tensor([[1.0, -0.5], [0.3, 0.2], [-1.0, 0.8]])

@@ -11,7 +11,7 @@ model = g.compile()
 ```
 """
 
-from . import blocks, expr
+from . import blocks, expr, ode
 from .blocks import BLOCKS, Block, block, catalog, register, unregister
 from .compile import CompiledGraph
 from .document import FORMAT, MIGRATIONS, Edge, Graph, Node, load, loads, migrate, schema
@@ -33,6 +33,7 @@ from .errors import (
     UnknownPort,
 )
 from .export import export, from_module, from_python
+from .ode import ODESolve, ablate, recover, replace_with_expression
 from .ports import Param, Port
 from .train import (
     Callback,
@@ -44,6 +45,9 @@ from .train import (
     training_config,
     validate_training,
 )
+
+for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
+    register_generator(_name)(ode.problems.as_arrays(_gen))
 
 __version__ = "0.1.0"
 
@@ -59,4 +63,6 @@ __all__ = [
     # training
     "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
     "validate_training",
+    # ODEs, UDEs, symbolic recovery, ablation
+    "ODESolve", "ablate", "ode", "recover", "replace_with_expression",
 ]

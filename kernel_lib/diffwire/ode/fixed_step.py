@@ -8,7 +8,7 @@ rounding on the same grid."""
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

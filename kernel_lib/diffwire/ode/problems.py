@@ -8,7 +8,7 @@ component (the Lotka-Volterra UDE paper's recipe). Same arguments and seed, same
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torchdiffeq
@@ -108,6 +108,20 @@ def mass_spring(n: int = 100, t_end: float = 10.0, noise: float = 0.02, seed: in
 
     return _make("mass_spring", rhs, y0, torch.linspace(0, t_end, n, dtype=torch.float64), dict(k=k, m=m, c=c),
                  noise, seed, dtype)
+
+
+def as_arrays(generator: Callable[..., Trajectory]) -> Callable[..., dict]:
+    """A training-data generator from a problem: ``{"t", "y", "y0", "clean"}`` as numpy
+    arrays (bind `t` and `y0` with ``"batch": false``)."""
+
+    def gen(**kwargs) -> dict:
+        tr = generator(**kwargs)
+        return {"t": tr.t.numpy(), "y": tr.y.numpy(), "y0": tr.y0.numpy(),
+                "clean": tr.clean.numpy()}
+
+    gen.__name__ = generator.__name__
+    gen.__doc__ = generator.__doc__
+    return gen
 
 
 #: name -> generator; registered with the training engine's generator registry.

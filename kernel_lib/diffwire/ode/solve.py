@@ -64,7 +64,8 @@ class ODESolve(Block):
               doc="fixed-step methods: largest step (default: the grid itself)"),
     )
     example_params = {"method": "builtin_rk4"}
-    example_inputs = {"y0": (3, 2), "t": (5,)}
+    # the contract battery feeds random inputs; only a one-point grid is surely increasing
+    example_inputs = {"y0": (3, 2), "t": (1,)}
 
     @classmethod
     def body_interface(cls, params, body):
@@ -212,6 +213,20 @@ def _check_grid(t: torch.Tensor) -> None:
 def _first_bad(t: torch.Tensor) -> str:
     i = int(torch.nonzero(t[1:] <= t[:-1])[0])
     return f"t[{i}]={float(t[i]):g}, t[{i + 1}]={float(t[i + 1]):g}"
+
+
+def solver_metrics(model: nn.Module) -> dict:
+    """Totals over every ODESolve in `model` for a training record: ``nfe`` (forward and
+    backward evaluations of the latest solve) and ``solver_steps``; empty without ODEs."""
+    mods = model.__dict__.get("_diffwire_ode_modules")
+    if mods is None:
+        mods = [m for m in model.modules() if isinstance(m, ODESolveModule)]
+        model.__dict__["_diffwire_ode_modules"] = mods
+    if not mods:
+        return {}
+    stats = [m.stats for m in mods]
+    return {"nfe": sum(s.nfe + s.nfe_backward for s in stats),
+            "solver_steps": sum(s.steps for s in stats)}
 
 
 def solver_stats(model: nn.Module) -> dict[str, dict]:

@@ -146,8 +146,19 @@ def recover(model, node: str = "U", states=None, library: str = "poly3",
         p = next(term.parameters(), None)
         x = states.to(p.dtype) if p is not None else states
         out = term(x)
-    X = states.double().cpu().numpy()
-    Y = out.double().cpu().numpy()
+    return fit_sindy(states, out, library, threshold, names, alpha)
+
+
+def fit_sindy(states, targets, library: str = "poly3", threshold: float | str = "auto",
+              names=None, alpha: float = 0.05) -> Recovered:
+    """Sparse regression (pysindy STLSQ, ``fit(x, x_dot=targets)``) of `targets` [N, D] on
+    a polynomial library of `states` [N, D]; what :func:`recover` does after evaluating
+    the network, usable on any targets (finite differences of raw data, say)."""
+    if library not in LIBRARIES:
+        raise GraphError("unknown library", port="library", expected=sorted(LIBRARIES),
+                         found=library)
+    X = np.asarray(torch.as_tensor(states).double().cpu())
+    Y = np.asarray(torch.as_tensor(targets).double().cpu())
     degree = LIBRARIES[library]
     if threshold == "auto":
         coef, powers = _sweep(X, Y, degree, alpha)
@@ -173,7 +184,10 @@ def _features(X, powers):
     return np.prod(X[:, None, :] ** powers[None, :, :], axis=-1)
 
 
-def _sweep(X, Y, degree, alpha, thresholds=np.logspace(-3, 1, 41), negligible=1e-3):
+THRESHOLDS = np.logspace(-3, 1, 41)
+
+
+def _sweep(X, Y, degree, alpha, thresholds=THRESHOLDS, negligible=1e-3):
     """Choose STLSQ's threshold at the elbow of the complexity-residual curve.
 
     Every threshold gives a model; terms whose contribution is below `negligible` of the
@@ -205,8 +219,9 @@ def _model_and_data(obj, data):
         raise GraphError("recover needs trained weights: pass the compiled model or the run",
                          hint="model = g.compile(); ...train...; dw.recover(model, ...)")
     if hasattr(obj, "model") and not isinstance(obj, nn.Module):  # a training run
-        run_data = getattr(obj, "data", None) or {}
-        return obj.model, data or dict(run_data)
+        if data is None and getattr(obj, "dataset", None) is not None:
+            data = dict(obj.dataset.full())
+        return obj.model, data
     return obj, data
 
 

@@ -11,6 +11,7 @@ import time
 
 import torch
 
+from ..ode.solve import solver_metrics
 from . import checks, optim
 
 
@@ -78,4 +79,5 @@ def train_step(run, s: int) -> dict:
               "time": time.perf_counter() - t0, "phase": run.phase}
     if stats is not None:
         record["nodes"] = stats.result()
+    record.update(solver_metrics(model))  # nfe, solver_steps when the graph solves ODEs
     return record

@@ -72,7 +72,7 @@ def fit(model, y0, t, y, adam_steps: int = 200, lr: float = 0.1, lbfgs_steps: in
                                           line_search_fn="strong_wolfe")
                 reached = False
 
-                def closure():
+                def closure(lbfgs=lbfgs):
                     nonlocal nfe, reached
                     lbfgs.zero_grad()
                     loss = loss_fn(model, y0, t, y)
