@@ -15,15 +15,6 @@ from ..errors import GraphError
 from .names import literal
 from .training_template import TRAIN_CODE
 
-#: Optimizer spec defaults, as the training engine reads an Optimizer node's params.
-OPTIMIZER_DEFAULTS: dict = {
-    "kind": "adam", "lr": 1e-3, "momentum": 0.0, "nesterov": False, "betas": [0.9, 0.999],
-    "weight_decay": 0.0, "grad_clip": 0.0, "schedule": "none", "step_size": 100, "gamma": 0.5,
-    "t_max": 0, "eta_min": 0.0, "history_size": 100, "max_iter": 20,
-    "line_search": "strong_wolfe", "nodes": [],
-}
-KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs")
-
 #: Built-in data generators written as torch code (name -> function source). A binding
 #: to any other generator asks for its data to be passed to train().
 GENERATOR_SOURCE = {
@@ -59,28 +50,17 @@ def lotka_volterra(
 
 
 def optimizer_spec(graph: Graph, ref) -> dict:
-    """A full optimizer spec from an Optimizer node id, a kind, or a partial dict."""
+    """A full optimizer spec from an Optimizer node id, a kind, or a partial dict (the
+    training engine's own normalisation, so the file trains as a kernel run would)."""
+    from ..train import optim
+
     if isinstance(ref, str) and ref in graph.nodes:
         node = graph.nodes[ref]
         if node.type != "Optimizer":
             raise GraphError("the training optimizer must be an Optimizer node", node=ref,
                              port="training.optimizer", found=node.type)
         ref = dict(node.params)
-    if ref is None:
-        ref = {}
-    if isinstance(ref, str):
-        ref = {"kind": ref}
-    if isinstance(ref, (list, tuple)) and len(ref) == 2:
-        ref = {"kind": ref[0], **dict(ref[1])}
-    if not isinstance(ref, dict):
-        raise GraphError("an optimizer is a node id, a kind or a dict", port="training.optimizer",
-                         found=repr(ref)[:60])
-    spec = {**OPTIMIZER_DEFAULTS, **{k: v for k, v in ref.items() if k in OPTIMIZER_DEFAULTS}}
-    spec["kind"] = str(spec["kind"]).lower()
-    if spec["kind"] not in KINDS:
-        raise GraphError("unknown optimizer kind", port="training.optimizer",
-                         expected=list(KINDS), found=spec["kind"])
-    return spec
+    return optim.normalize(ref)
 
 
 def training_plan(graph: Graph) -> dict:
