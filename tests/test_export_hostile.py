@@ -13,7 +13,7 @@ ALLOWED_IMPORTS = {"torch", "torch.nn.functional", "torch.distributed", "torchdi
                    "argparse", "hashlib", "os", "pathlib", "math", "numpy", "torch.nn"}
 ALLOWED_BUILTINS = {"super", "range", "float", "int", "bool", "min", "max", "isinstance", "len",
                     "next", "dict", "list", "tuple", "sorted", "print", "ValueError", "KeyError",
-                    "zip", "enumerate"}
+                    "zip", "enumerate", "round"}
 
 
 def hostile_graph() -> dw.Graph:
@@ -108,3 +108,21 @@ def test_hostile_file_runs_without_payload(tmp_path):
     assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]
     assert not list(tmp_path.rglob("PWNED*"))
     assert dw.from_python(path) == g
+
+
+def test_names_that_look_like_modules_add_no_imports(tmp_path):
+    g = dw.Graph()
+    x = g.add("Input", name="os.environ", shape=[None, 3])
+    n = g.add("Neg", label="argparse.ArgumentParser")
+    g.connect(x, n)
+    g.add_output(n, name="math.pi F.relu torchdiffeq.odeint")
+    for training in (False, True):
+        path = tmp_path / f"m_{training}.py"
+        dw.export(g, path, training=training)
+        check = __import__("subprocess").run(
+            [ruff_bin(), "check", "--isolated", "--no-cache", str(path)],
+            capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout
+        imports = [line for line in path.read_text().splitlines()
+                   if line.startswith(("import ", "from "))]
+        assert "import math" not in imports and "import torchdiffeq" not in imports

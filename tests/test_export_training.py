@@ -34,12 +34,13 @@ def _losses(text: str) -> list[float]:
 
 
 def test_script_trains_and_saves_weights_the_compiled_graph_loads(tmp_path):
-    g = regression_graph()
+    g = regression_graph(val_split=0.25)
     dw.export(g, tmp_path / "model.py")
     _write_data(tmp_path)
     done = run_clean(["model.py", "--out", "w.pt"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     losses = _losses(done.stdout)
+    assert "val_loss" in done.stdout
     assert len(losses) >= 2 and losses[-1] < losses[0]
     state = torch.load(tmp_path / "w.pt", weights_only=True)
     compiled = g.compile()

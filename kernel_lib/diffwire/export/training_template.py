@@ -180,6 +180,14 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
     terms = loss_terms(tensors)
     whole = {k: v.to(device) for k, v in tensors.items() if k in FIXED}
     rows = {k: v for k, v in tensors.items() if k not in FIXED}
+    val = None
+    if TRAINING["val_split"] and rows:  # held out before sharding: every rank agrees
+        n_all = min(v.shape[0] for v in rows.values())
+        n_val = round(n_all * TRAINING["val_split"])
+        perm = torch.randperm(n_all, generator=torch.Generator().manual_seed(TRAINING["seed"]))
+        val = {k: v[perm[:n_val]].to(device) for k, v in rows.items()}
+        val.update(whole)
+        rows = {k: v[perm[n_val:]] for k, v in rows.items()}
     n = min((v.shape[0] for v in rows.values()), default=0) // world
     rows = {k: v[rank :: world][:n].to(device) for k, v in rows.items()}
     net = model
@@ -213,7 +221,11 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
                 schedule.step()
             step += 1
             if rank == 0 and (step % every == 0 or step == total):
-                log(f"step {step}/{total}  loss {loss.item():.6g}  phase {i}")
+                line = f"step {step}/{total}  loss {loss.item():.6g}  phase {i}"
+                if val is not None:
+                    with torch.no_grad():
+                        line += f"  val_loss {compute_loss(model, model, val, terms).item():.6g}"
+                log(line)
     return model
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
+import tokenize
 
 from ..document import Graph
 from ..errors import GraphError, GraphErrors
@@ -26,20 +28,19 @@ Train from the command line (the document's training section):
     torchrun --nproc_per_node=2 {file}    # data-parallel, DistributedDataParallel
 '''
 
-#: (pattern in the generated code, import line), in the order imports are written.
+#: (name the code uses as `name.attr`, import line), in the order imports are written.
 IMPORTS = (
-    (r"\bargparse\.", "import argparse"),
-    (r"\bhashlib\.", "import hashlib"),
-    (r"\bmath\.", "import math"),
-    (r"\bos\.", "import os"),
-    (r"\bpathlib\.", "import pathlib"),
-    (r"\btime\.", "import time"),
+    ("argparse", "import argparse"),
+    ("hashlib", "import hashlib"),
+    ("math", "import math"),
+    ("os", "import os"),
+    ("pathlib", "import pathlib"),
     (None, ""),
-    (r"\btorch\b", "import torch"),
-    (r"\bdist\.", "import torch.distributed as dist"),
-    (r"\bF\.", "import torch.nn.functional as F"),
-    (r"\btorchdiffeq\.", "import torchdiffeq"),
-    (r"\bnn\.", "from torch import nn"),
+    ("torch", "import torch"),
+    ("dist", "import torch.distributed as dist"),
+    ("F", "import torch.nn.functional as F"),
+    ("torchdiffeq", "import torchdiffeq"),
+    ("nn", "from torch import nn"),
 )
 
 
@@ -75,17 +76,31 @@ def export_source(graph: Graph, *, training: bool = True, name: str = "model.py"
     return ruff_format(text) if format else text
 
 
+def _used_modules(text: str) -> set[str]:
+    """Names used as ``name.attr`` in code: comments and strings (which may quote user
+    text, say an output called "math.pi") do not count."""
+    used, prev = set(), None
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                        tokenize.DEDENT):
+            continue
+        if tok.type == tokenize.OP and tok.string == "." and prev is not None and \
+                prev.type == tokenize.NAME:
+            used.add(prev.string)
+        prev = tok
+    return used
+
+
 def _imports(body: str) -> str:
-    # Comments may quote labels; only code decides what is imported.
-    body = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
+    used = _used_modules(body)
     lines, group = [], []
-    for pattern, line in IMPORTS:
-        if pattern is None:
+    for name, line in IMPORTS:
+        if name is None:
             if group:
                 lines += group + [""]
             group = []
             continue
-        if re.search(pattern, body):
+        if name in used:
             group.append(line)
     return "\n".join(lines + group) + "\n"
 
