@@ -35,7 +35,7 @@ class Module(Block):
     exported as code or rebuilt from a saved file."""
 
     type = "Module"
-    category = "layers"
+    category = "imported"
     params = (
         Param("class_name", "string", "", doc="the module's class (for display)"),
         Param("ref", "string", "", doc="the in-memory module this node holds"),
