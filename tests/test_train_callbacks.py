@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from train_util import mlp_graph, sine_data, wait_for
 
 import diffwire as dw
@@ -111,8 +112,9 @@ def test_gradient_flow_check_reports_unused_params_and_detached_edges():
             def on_grad_check(self, run, report):
                 reports.append(report)
 
-        run = dw.train(g, data=sine_data(), steps=3, progress=False, background=False,
-                       callbacks=[Check()])
+        with pytest.warns(UserWarning, match="gradient flow"):
+            run = dw.train(g, data=sine_data(), steps=3, progress=False, background=False,
+                           callbacks=[Check()])
         assert len(reports) == 1
         rep = run.grad_check
         assert "blocks.unused.value" in rep["no_grad"]
