@@ -1,6 +1,7 @@
 """Writes the ODE demo notebooks (03, 04, 05); run from the repository root."""
 import nbformat as nbf
 
+
 def nb(cells):
     n = nbf.v4.new_notebook()
     n.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

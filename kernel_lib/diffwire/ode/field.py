@@ -32,6 +32,16 @@ def straight_line(body) -> callable:
     return scope["run"]
 
 
+class Counts:
+    """Evaluations and steps of the current solve, and the latest derivative."""
+
+    __slots__ = ("nfe", "accepted", "rejected", "last")
+
+    def __init__(self):
+        self.nfe = self.accepted = self.rejected = 0
+        self.last = None
+
+
 class VectorField(nn.Module):
     """`dy = f(t, y)` from a compiled body with Input `y`, optional Input `t`, Output `dy`.
 
@@ -48,13 +58,32 @@ class VectorField(nn.Module):
         self.reset()
 
     def reset(self) -> None:
-        self.nfe = 0
-        self.accepted = 0
-        self.rejected = 0
-        self.last = None
+        self.counts = Counts()
+
+    # nn.Module.__setattr__ is slow; the per-call counters live on a plain object.
+    @property
+    def nfe(self) -> int:
+        return self.counts.nfe
+
+    @property
+    def accepted(self) -> int:
+        return self.counts.accepted
+
+    @accepted.setter
+    def accepted(self, value: int) -> None:
+        self.counts.accepted = value
+
+    @property
+    def rejected(self) -> int:
+        return self.counts.rejected
+
+    @property
+    def last(self):
+        return self.counts.last
 
     def forward(self, t, y):
-        self.nfe += 1
+        counts = self.counts
+        counts.nfe += 1
         args = [y if n == "y" else t for n in self.order]
         try:
             dy = self._run(*args)[self._dy]
@@ -65,7 +94,7 @@ class VectorField(nn.Module):
             raise ShapeMismatch("the vector field's dy has a different shape from the state y",
                                 port="dy", expected=list(y.shape), found=list(dy.shape),
                                 hint="the field body must return one derivative per state entry")
-        self.last = dy
+        counts.last = dy
         return dy
 
 
@@ -73,14 +102,14 @@ class StepCounting(VectorField):
     """A field that also listens to torchdiffeq's step callbacks (adaptive solvers)."""
 
     def callback_accept_step(self, t0, y0, dt):
-        self.accepted += 1
+        self.counts.accepted += 1
 
     def callback_reject_step(self, t0, y0, dt):
-        self.rejected += 1
+        self.counts.rejected += 1
 
 
 class FixedStepCounting(VectorField):
     """A field that counts the steps of torchdiffeq's fixed-grid solvers."""
 
     def callback_step(self, t0, y0, dt):
-        self.accepted += 1
+        self.counts.accepted += 1
