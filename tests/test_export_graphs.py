@@ -195,3 +195,12 @@ def test_exported_model_has_a_submodule_per_weighted_node(tmp_path):
     model = mod.Model()
     assert set(model.blocks._modules) == {"loop"}
     assert hasattr(mod, "LoopBody")
+
+
+def test_dw_export_is_a_callable_package():
+    import diffwire.export.nodes as nodes
+
+    assert "MLP" in nodes.EXPORTERS and callable(dw.export)
+    assert dw.export.from_python is dw.from_python
+    g = _mlp_loop()
+    assert dw.export(g) == dw.export.export(g)

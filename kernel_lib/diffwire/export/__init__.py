@@ -4,12 +4,19 @@
   a ``__main__`` that trains, also under torchrun).
 - :func:`from_python`: the graph a file written by :func:`export` carries.
 - :func:`from_module`: an existing ``nn.Module`` traced with torch.fx into a graph.
+
+``dw.export`` is both this package and the function: calling the package calls
+:func:`export` (a plain function of that name would shadow the package, and
+``import diffwire.export.nodes`` would break), as ``dw.train`` does.
 """
 
 from __future__ import annotations
 
+import inspect as _inspect
 import os
 import pathlib
+import sys as _sys
+import types as _types
 
 from ..document import Graph
 from .codegen import BodyRef, NodeContext, exporter_for
@@ -73,5 +80,14 @@ def from_module(module, example_inputs=(), **kwargs) -> Graph:
     return import_module(module, example_inputs, **kwargs)
 
 
-__all__ = ["BodyRef", "EXPORTERS", "MODULES", "Module", "NodeContext", "export", "exporter", "exporter_for",
-           "from_module", "from_python"]
+class _CallablePackage(_types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return export(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallablePackage
+__signature__ = _inspect.signature(export)  # what Shift-Tab and help() show for dw.export(...)
+__doc__ = f"{export.__doc__}\n{__doc__}"
+
+__all__ = ["BodyRef", "EXPORTERS", "MODULES", "Module", "NodeContext", "export", "exporter",
+           "exporter_for", "from_module", "from_python"]
