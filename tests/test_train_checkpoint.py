@@ -5,9 +5,9 @@ import pickle
 
 import pytest
 import torch
+from train_util import sine_data, two_mlp_graph
 
 import diffwire as dw
-from train_util import sine_data, two_mlp_graph
 
 
 def test_resume_reproduces_the_uninterrupted_loss_curve_exactly(tmp_path):
@@ -72,3 +72,19 @@ def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
     torch.save({"a": torch.zeros(2)}, p)
     with pytest.raises(dw.FormatError, match="not a diffwire checkpoint"):
         dw.resume(p)
+
+
+def test_stop_writes_a_checkpoint_that_resumes(tmp_path):
+    from train_util import wait_for
+
+    data = sine_data()
+    run = dw.train(two_mlp_graph(), data=data, steps=10**7, out=tmp_path, progress=False)
+    assert wait_for(lambda: run.step >= 3)
+    run.stop()
+    assert run.state == "stopped"
+    ck = torch.load(run.last_checkpoint, weights_only=True)
+    assert ck["step"] == run.step and len(ck["history"]) == run.step
+    again = dw.resume(run.last_checkpoint, data=data, steps=run.step + 2, progress=False,
+                      background=False)
+    assert again.state == "finished" and again.step == run.step + 2
+    assert [r["loss"] for r in again.history[: run.step]] == [r["loss"] for r in run.history]

@@ -8,10 +8,10 @@ import sys
 
 import numpy as np
 import torch
+from train_util import mlp_graph, sine_data
 
 import diffwire as dw
 from diffwire import cli
-from train_util import mlp_graph, sine_data
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -102,3 +102,29 @@ def test_cli_validate(tmp_path, capsys):
 def test_cli_usage_and_commands_table():
     assert cli.main([]) == 2
     assert {"validate", "train"} <= set(cli.COMMANDS)
+
+
+def test_cli_validate_warns_about_kernel_bindings(tmp_path, capsys):
+    g = mlp_graph()
+    dw.training_config(g, data={"x": "X", "y": "Y"}, steps=3)
+    path = g.save(tmp_path / "k.diffwire")
+    assert cli.main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: training.data.x" in err and "kernel variable" in err
+    assert cli.main(["train", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert "no kernel" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_cli_trains_a_two_phase_schedule_from_the_file(tmp_path):
+    g = mlp_graph()
+    dw.training_config(g, data={"x": {"source": "generator", "name": "sine", "kwargs": {"n": 16}},
+                                "y": {"source": "generator", "name": "sine", "kwargs": {"n": 16}}},
+                       schedule=[{"optimizer": ("adam", {"lr": 1e-2}), "steps": 5},
+                                 {"optimizer": ("lbfgs", {"lr": 1.0, "max_iter": 3}), "steps": 5}])
+    path = g.save(tmp_path / "s.diffwire")
+    out = tmp_path / "out"
+    assert cli.main(["train", str(path), "--steps", "7", "--quiet", "--out", str(out)]) == 0
+    summary = json.loads((out / "metrics.json").read_text())
+    assert [r["phase"] for r in summary["history"]] == [0] * 5 + [1] * 2
+    assert [(e["step"], e["kind"]) for e in summary["events"] if e["type"] == "phase"] == [
+        (5, "lbfgs")]

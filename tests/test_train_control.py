@@ -3,9 +3,10 @@
 import threading
 
 import pytest
+import torch
+from train_util import mlp_graph, sine_data, wait_for
 
 import diffwire as dw
-from train_util import mlp_graph, sine_data, wait_for
 
 BIG = 10**7  # a budget no test reaches: runs end by stop()
 
@@ -138,3 +139,42 @@ def test_failing_block_gives_failed_state_with_traceback():
         assert again.state == "finished"
     finally:
         dw.unregister("TestBoom")
+
+
+def test_seeded_cpu_runs_are_reproducible_step_for_step():
+    kw = dict(data=sine_data(), steps=12, batch_size=8, seed=7, progress=False, background=False,
+              device="cpu")
+    a, b = dw.train(mlp_graph(), **kw), dw.train(mlp_graph(), **kw)
+    assert [r["loss"] for r in a.history] == [r["loss"] for r in b.history]
+    c = dw.train(mlp_graph(), **{**kw, "seed": 8})
+    assert [r["loss"] for r in a.history] != [r["loss"] for r in c.history]
+
+
+def test_device_defaults_to_cuda_when_available_else_cpu():
+    from diffwire.train import default_device
+
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert default_device().type == expected
+    assert default_device("cpu").type == "cpu"
+    with pytest.raises(dw.ParamError, match="not a device"):
+        default_device("gpu9")
+    if not torch.cuda.is_available():
+        with pytest.raises(dw.ParamError, match="CUDA is not available"):
+            default_device("cuda")
+    run = dw.train(mlp_graph(), data=sine_data(), steps=1, progress=False, start=False,
+                   device="cpu")
+    assert next(run.model.parameters()).device.type == "cpu"
+    assert run.dataset.full()["x"].device.type == "cpu"
+
+
+def test_dw_train_is_a_callable_package_with_the_functions_signature():
+    import inspect
+
+    import diffwire.train.optim as optim_module
+
+    assert optim_module.KINDS and callable(dw.train)
+    assert "steps" in inspect.signature(dw.train).parameters
+    assert dw.train.Run is dw.Run and "Arguments" in dw.train.__doc__
+    for name in ("train", "resume", "Run", "Callback", "register_generator", "training_config",
+                 "validate_training", "Optimizer"):
+        assert getattr(dw, name).__doc__, name

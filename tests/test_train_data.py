@@ -4,10 +4,10 @@ import sys
 
 import numpy as np
 import pytest
+from train_util import mlp_graph, sine_data
 
 import diffwire as dw
 from diffwire.train.config import resolve
-from train_util import mlp_graph, sine_data
 
 
 def test_file_bindings_npz_and_csv(tmp_path):
@@ -114,3 +114,48 @@ def test_loss_wiring_errors_and_loss_nodes():
     run = dw.train(g, data=data, loss={"node": "mse"}, steps=5, optimizer=("adam", {"lr": 0.05}),
                    progress=False, background=False)
     assert run.history[-1]["loss"] < run.history[0]["loss"]
+
+
+def test_whole_arrays_are_not_batched_and_block_metrics_join_the_record():
+    class Scale(dw.Block):
+        """Multiplies by a fixed array `s` and counts its calls (a metrics() reporter)."""
+
+        type = "TestScale"
+        category = "test"
+        inputs = (dw.Port("x"), dw.Port("s"))
+        outputs = (dw.Port("out"),)
+
+        @classmethod
+        def build(cls, node, ctx):
+            import torch
+
+            class M(torch.nn.Module):
+                calls = 0
+
+                def forward(self, x, s):
+                    self.calls += 1
+                    return x * s
+
+                def metrics(self):
+                    return {"calls": self.calls}
+
+            return M()
+
+    dw.register(Scale)
+    try:
+        g = mlp_graph()
+        g.disconnect("y")
+        s = g.add("Input", name="s", shape=[1])
+        sc = g.add("TestScale", id="scale")
+        g.connect("mlp", (sc, "x"))
+        g.connect(s, (sc, "s"))
+        g.connect(sc, "y")
+        d = sine_data(20)
+        run = dw.train(g, data={**d, "s": {"source": "kernel", "name": "s",
+                                           "value": np.ones(1, np.float32), "batch": False}},
+                       batch_size=5, steps=3, progress=False, background=False)
+        assert run.state == "finished", run.reason
+        assert run.dataset.batch(0)["x"].shape == (5, 1) and run.dataset.batch(0)["s"].shape == (1,)
+        assert [r["scale/calls"] for r in run.history] == [1, 2, 3]
+    finally:
+        dw.unregister("TestScale")

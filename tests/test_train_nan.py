@@ -1,7 +1,8 @@
 """A NaN or inf pauses the run and names the first node whose output went non-finite."""
 
-import diffwire as dw
 from train_util import mlp_graph, sine_data
+
+import diffwire as dw
 
 
 def test_division_by_a_zero_constant_pauses_and_names_the_node():
@@ -49,3 +50,46 @@ def test_nan_in_the_data_names_the_input():
     data["x"][3, 0] = float("nan")
     run = dw.train(mlp_graph(), data=data, steps=10, progress=False, background=False)
     assert run.state == "paused" and run.nonfinite["node"] == "input 'x'"
+
+
+def test_an_error_marked_pauses_run_pauses_instead_of_failing():
+    class Budget(RuntimeError):
+        pauses_run = True
+
+    class Stiff(dw.Block):
+        """Runs out of its step budget on the second call."""
+
+        type = "TestStiff"
+        category = "test"
+        inputs = (dw.Port("x"),)
+        outputs = (dw.Port("out"),)
+
+        @classmethod
+        def build(cls, node, ctx):
+            calls = [0]
+
+            def fn(x):
+                calls[0] += 1
+                if calls[0] == 2:
+                    raise Budget("max_steps exhausted")
+                return x
+
+            return fn
+
+    dw.register(Stiff)
+    try:
+        g = mlp_graph()
+        g.disconnect("y")
+        g.add("TestStiff", id="solve")
+        g.connect("mlp", "solve")
+        g.connect("solve", "y")
+        run = dw.train(g, data=sine_data(), steps=5, progress=False)
+        run.wait(timeout=10)
+        assert run.state == "paused" and run.alive
+        assert "node 'solve'" in run.reason and "max_steps exhausted" in run.reason
+        assert run.step == 1
+        run.resume()  # the block works again: the run carries on to the end
+        run.wait(timeout=10)
+        assert run.state == "finished" and run.step == 5
+    finally:
+        dw.unregister("TestStiff")

@@ -2,10 +2,10 @@
 
 import pytest
 import torch
+from train_util import mlp_graph, sine_data
 
 import diffwire as dw
 from diffwire.train import optim
-from train_util import mlp_graph, sine_data
 
 
 @pytest.mark.parametrize("kind", optim.KINDS)
@@ -85,3 +85,26 @@ def test_bad_optimizer_references_are_located_errors():
     with pytest.raises(dw.ParamError):
         dw.train(mlp_graph(), data=sine_data(), progress=False, start=False,
                  optimizer=("adam", {"learning_rate": 1}))
+
+
+def test_set_reaches_schedule_and_clipping_and_refuses_kind():
+    run = dw.train(mlp_graph(), data=sine_data(), progress=False, start=False, steps=6,
+                   optimizer={"kind": "sgd", "lr": 0.1, "schedule": "step", "step_size": 2,
+                              "gamma": 0.5})
+    run.set(gamma=0.1, grad_clip=1e-3)
+    run.start(background=False)
+    assert [r["lr"] for r in run.history] == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
+    assert run.scheduler.gamma == 0.1 and run.spec["grad_clip"] == 1e-3
+    with pytest.raises(dw.ParamError, match="rebuild"):
+        run.set(kind="adam")
+
+
+def test_editing_the_optimizer_node_and_rebuilding_swaps_the_optimizer():
+    g = mlp_graph()
+    g.add("Optimizer", id="opt", kind="adam", lr=1e-2)
+    g.training = {"optimizer": "opt"}
+    run = dw.train(g, data=sine_data(), steps=3, progress=False, background=False)
+    g.node("opt").params["kind"] = "rmsprop"
+    report = run.rebuild()
+    assert report.get("optimizer_reset") and isinstance(run.optimizer, torch.optim.RMSprop)
+    assert report["kept"] == ["mlp"]

@@ -1,9 +1,9 @@
 """Rebuilding a live run after graph edits keeps what did not change."""
 
 import pytest
+from train_util import equal, sine_data, state_copy, two_mlp_graph, wait_for
 
 import diffwire as dw
-from train_util import equal, sine_data, state_copy, two_mlp_graph, wait_for
 
 
 def test_width_change_keeps_other_nodes_weights_and_optimizer_state():
@@ -51,8 +51,13 @@ def test_rebuild_reports_and_callback():
     g = two_mlp_graph()
     run = dw.train(g, data=sine_data(), steps=4, progress=False, background=False,
                    callbacks=[Listen()])
+    assert not run.stale
+    g.node("dec").position = [5.0, 5.0]
+    assert not run.stale  # moving a node is no edit
     g.node("dec").params["activation"] = "relu"  # same shapes: kept
+    assert run.stale
     report = run.rebuild()
+    assert not run.stale
     assert report["reset"] == [] and report["kept"] == ["dec", "enc"]
     assert seen == [report]
 
@@ -70,3 +75,15 @@ def test_rebuild_of_an_invalid_graph_raises_and_keeps_the_old_model():
         assert run.model is model and run.state == "running"
     finally:
         run.stop()
+
+
+def test_a_rebuild_that_leaves_nothing_to_train_changes_nothing():
+    g = two_mlp_graph()
+    g.add("Optimizer", id="opt", kind="adam", nodes=["enc"])
+    g.training = {"optimizer": "opt"}
+    run = dw.train(g, data=sine_data(), steps=2, progress=False, background=False)
+    model, opt = run.model, run.optimizer
+    g.node("opt").params["nodes"] = ["gone"]
+    with pytest.raises(dw.GraphError, match="nothing to train"):
+        run.rebuild()
+    assert run.model is model and run.optimizer is opt

@@ -34,13 +34,12 @@ from .errors import (
 )
 from .ode import ODESolve, ablate, recover, replace_with_expression
 from .ports import Param, Port
-from .train import (
+from .train import (  # also binds dw.train, a callable package: dw.train(g, ...) starts a run
     Callback,
     Optimizer,
     Run,
     register_generator,
     resume,
-    train,
     training_config,
     validate_training,
 )

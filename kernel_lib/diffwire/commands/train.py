@@ -46,9 +46,7 @@ def main(args) -> int:
     except GraphError as e:  # problems only visible with the data in hand
         report(args.file, [e])
         return 2
-    except RuntimeError as e:  # e.g. an unknown --device
-        print(f"diffwire train: {e}", file=sys.stderr)
-        return 2
+
     if not args.quiet:
         from ..train.callbacks import ProgressBar
 

@@ -6,7 +6,8 @@ import os
 import pathlib
 from typing import Any
 
-from ..document import Graph, load as load_graph
+from ..document import Graph
+from ..document import load as load_graph
 from . import checkpoint as ckpt
 from .callbacks import Callback, ProgressBar, want_progress
 from .config import resolve

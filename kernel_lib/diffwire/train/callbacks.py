@@ -70,6 +70,10 @@ class Stream:
         self._lock = threading.Lock()
 
     @property
+    def thread(self) -> threading.Thread | None:
+        return self._thread
+
+    @property
     def active(self) -> bool:
         return bool(self.callbacks)
 

@@ -8,6 +8,7 @@ import os
 import pathlib
 import pickle
 import tempfile
+import warnings
 
 import torch
 
@@ -53,7 +54,9 @@ def load(path: str | os.PathLike, map_location="cpu") -> dict:
     if not path.is_file():
         raise FormatError(f"no checkpoint at {path}")
     try:
-        ck = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch's note about pickle protocols is noise here
+            warnings.simplefilter("ignore", UserWarning)
+            ck = torch.load(path, map_location=map_location, weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FormatError(f"refusing to load {path.name}: not a plain-data checkpoint "

@@ -9,7 +9,8 @@ A binding says where one named array comes from:
 - ``{"source": "generator", "name": "sine", "kwargs": {...}, "key": "x"}``.
 
 ``"batch": false`` passes an array whole every step (a time grid, an initial state)
-instead of slicing it along its first dimension.
+instead of slicing it along its first dimension; for an in-memory value write
+``data={"t": {"source": "kernel", "value": t, "batch": False}}``.
 """
 
 from __future__ import annotations

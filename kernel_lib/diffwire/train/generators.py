@@ -7,7 +7,7 @@ one of them (``key``, default the binding's own name).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

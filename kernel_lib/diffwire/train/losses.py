@@ -12,7 +12,8 @@ A bare function name (``"mse"``) pairs every graph output with the data of the s
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F

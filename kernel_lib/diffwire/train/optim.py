@@ -7,7 +7,7 @@ A spec is a plain dict, the params of an ``Optimizer`` block (or an inline
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 
@@ -37,7 +37,12 @@ DEFAULTS: dict = {
 }
 
 #: Keys run.set() may change on a live optimizer (they live in param_groups).
-LIVE_KEYS = {"lr", "momentum", "nesterov", "betas", "weight_decay"}
+LIVE_KEYS = {"lr", "momentum", "nesterov", "betas", "weight_decay", "history_size", "max_iter"}
+#: Keys that change the live schedule, and the scheduler attribute each one sets.
+SCHEDULE_KEYS = {"gamma": "gamma", "step_size": "step_size", "t_max": "T_max",
+                 "eta_min": "eta_min"}
+#: Keys that need a new optimizer: edit the Optimizer node and rebuild instead.
+REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search"}
 
 
 def normalize(spec: dict | str | tuple | None) -> dict:
@@ -118,6 +123,11 @@ def make_scheduler(spec: dict, opt: torch.optim.Optimizer, phase_steps: int):
 
 def apply_live(opt: torch.optim.Optimizer, sched, key: str, value) -> None:
     """Change a hyperparameter of a running optimizer (and its schedule's base)."""
+    if key in SCHEDULE_KEYS:
+        attr = SCHEDULE_KEYS[key]
+        if sched is not None and hasattr(sched, attr):
+            setattr(sched, attr, value)
+        return
     for group in opt.param_groups:
         if key == "betas":
             value = tuple(float(b) for b in value)

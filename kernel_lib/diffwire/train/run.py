@@ -24,21 +24,31 @@ from . import checkpoint as ckpt
 from . import optim, outputs
 from .callbacks import Callback, Stream
 from .config import SCALARS, TrainConfig, phase_spec
-from .data import Dataset, resolve as resolve_data
+from .data import Dataset
+from .data import resolve as resolve_data
 from .losses import LossFn, normalize_loss
 from .rebuild import transfer, transfer_optimizer
 from .step import NonFinite, train_step
 
 STATES = ("idle", "running", "paused", "stopped", "finished", "failed")
 TERMINAL = ("stopped", "finished", "failed")
-SETTABLE = optim.LIVE_KEYS | {"grad_clip", "eval_every", "stats_every", "checkpoint_every"}
+SETTABLE = (set(optim.DEFAULTS) - optim.REBUILD_KEYS) | {"eval_every", "stats_every",
+                                                          "checkpoint_every"}
 
 
 def default_device(device=None) -> torch.device:
     """`device` when given, else CUDA when available, else the CPU."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ParamError(f"not a device: {exc}", port="device", expected="cpu, cuda, cuda:N",
+                         found=repr(device)) from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ParamError("CUDA is not available on this machine", port="device",
+                         expected="cpu", found=str(dev))
+    return dev
 
 
 class _Command:
@@ -63,6 +73,10 @@ class Run:
     - `events`: pauses, sets, rebuilds, phase switches, checks, checkpoints, in order.
     - `grad_check`: the gradient-flow report after the first backward. `nonfinite`: where
       and when a NaN/inf appeared. `model`, `optimizer`: the live module and optimizer.
+
+    An exception raised in a step fails the run, unless it (or an exception in its cause
+    chain) has a true ``pauses_run`` attribute: then the run pauses with its message, so a
+    block can report a fixable problem (a solver out of steps) without ending the run.
     """
 
     def __init__(self, graph: Graph, config: TrainConfig, *, device=None, callbacks=(),
@@ -95,6 +109,10 @@ class Run:
 
         _check_inputs(graph, config)
         tensors = resolve_data(config.bindings, data_root)
+        for n in graph.inputs():  # an Input that declares float64 gets float64 data
+            t = tensors.get(n.params["name"])
+            if t is not None and t.is_floating_point() and n.params.get("dtype") == "float64":
+                tensors[n.params["name"]] = t.double()
         whole = {k for k, b in config.bindings.items() if b.get("batch") is False}
         self.dataset = Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
                                self.device)
@@ -109,7 +127,7 @@ class Run:
 
     # -- public control -------------------------------------------------------------
 
-    def start(self, background: bool = True) -> "Run":
+    def start(self, background: bool = True) -> Run:
         """Start (or continue) training; in a background thread unless `background` is False,
         in which case it returns when the run ends or pauses itself."""
         if self._thread is not None and self._thread.is_alive():
@@ -127,37 +145,42 @@ class Run:
             self._main()
         return self
 
-    def wait(self, timeout: float | None = None) -> "Run":
+    def wait(self, timeout: float | None = None) -> Run:
         """Block until the run ends (stopped, finished, failed) or pauses on its own (a
         non-finite value). Returns the run."""
         with self._cond:
             self._cond.wait_for(self._settled, timeout)
         return self
 
-    def pause(self, wait: bool = True) -> "Run":
+    def pause(self, wait: bool = True) -> Run:
         """Pause after the current step."""
         self._command("pause", wait)
         return self
 
-    def resume(self, wait: bool = True) -> "Run":
+    def resume(self, wait: bool = True) -> Run:
         """Continue a paused run."""
         if self.state == "paused" and not self.alive:
             return self.start(background=True)
         self._command("resume", wait)
         return self
 
-    def stop(self, wait: bool = True) -> "Run":
+    def stop(self, wait: bool = True) -> Run:
         """Stop after the current step (a checkpoint is written when `out` was given)."""
         self._command("stop", wait)
-        if wait and self._thread is not None and self._thread is not threading.current_thread():
+        if wait and self._thread is not None and self._may_block():
             self._thread.join(timeout=30)
         return self
 
-    def set(self, wait: bool = True, **values: Any) -> "Run":
-        """Change hyperparameters live: lr, momentum, nesterov, betas, weight_decay,
-        grad_clip, eval_every, stats_every, checkpoint_every. An optimizer node in the
-        graph is updated too, so the document shows the values in use."""
+    def set(self, wait: bool = True, **values: Any) -> Run:
+        """Change hyperparameters live: any optimizer option (lr, momentum, nesterov, betas,
+        weight_decay, grad_clip, the schedule's gamma/step_size/t_max/eta_min, LBFGS
+        max_iter/history_size) and eval_every, stats_every, checkpoint_every. The phase's
+        Optimizer node is updated too, so the document shows the values in use. Changing
+        the optimizer's kind, schedule or node list means editing the node and rebuilding."""
         bad = set(values) - SETTABLE
+        if set(values) & optim.REBUILD_KEYS:
+            raise ParamError(f"{sorted(set(values) & optim.REBUILD_KEYS)} need a new optimizer",
+                             hint="edit the Optimizer node's params, then run.rebuild()")
         if bad:
             raise ParamError(f"cannot set {sorted(bad)} on a run", expected=sorted(SETTABLE),
                              found=sorted(bad))
@@ -165,8 +188,13 @@ class Run:
         return self
 
     def rebuild(self, graph: Graph | None = None, wait: bool = True) -> dict | None:
-        """Recompile the (edited) graph. Nodes whose type and parameter shapes did not change
-        keep their weights and optimizer state; returns ``{"kept", "reset", "removed"}``."""
+        """Recompile the (edited) graph, or `graph` when given.
+
+        Every node holding weights whose block type and tensor shapes did not change keeps
+        its weights and optimizer state; the others start afresh. Returns
+        ``{"kept": [...], "reset": [...], "removed": [...], "step": N}`` (node ids; plus
+        ``"optimizer_reset": True`` when the optimizer's kind changed). An invalid graph
+        raises its errors here and the run carries on with the old model."""
         return self._command("rebuild", wait, graph=graph)
 
     def snapshot(self, wait: bool = True) -> dict | None:
@@ -189,7 +217,14 @@ class Run:
 
     @property
     def graph_built(self) -> Graph:
+        """The graph as it was when the model was last built (what the weights belong to)."""
         return self.built
+
+    @property
+    def stale(self) -> bool:
+        """Whether `graph` was edited since the last build (positions and labels aside):
+        the editor shows a Rebuild button while this is true."""
+        return _structure(self.graph) != _structure(self.built)
 
     def series(self, key: str) -> tuple[list[int], list[float]]:
         """``(steps, values)`` of one metric (``loss``, ``val_loss``, ``lr``...)."""
@@ -206,6 +241,7 @@ class Run:
     def _command(self, name: str, wait: bool, **kwargs):
         cmd = _Command(name, kwargs)
         in_loop = threading.current_thread() is self._thread
+        wait = wait and self._may_block()
         if not self.alive or in_loop:
             self._handle(cmd)
         else:
@@ -219,6 +255,13 @@ class Run:
             raise cmd.error
         return cmd.result
 
+    def _may_block(self) -> bool:
+        """False in the run's own threads: the training thread cannot wait for itself, and
+        it may be waiting for the stream thread's delivery to finish."""
+        here = threading.current_thread()
+        stream = getattr(self, "_stream", None)
+        return here is not self._thread and (stream is None or here is not stream.thread)
+
     def _drain(self) -> None:
         while True:
             try:
@@ -230,8 +273,9 @@ class Run:
     def _handle(self, cmd: _Command) -> None:
         try:
             cmd.result = getattr(self, f"_do_{cmd.name}")(**cmd.kwargs)
-        except BaseException as exc:  # handed back to the caller
+        except BaseException as exc:  # handed back to the caller (and logged: it may not wait)
             cmd.error = exc
+            self._event("command_error", command=cmd.name, error=f"{type(exc).__name__}: {exc}")
         finally:
             cmd.done.set()
 
@@ -260,7 +304,7 @@ class Run:
                 setattr(self.config, k, v)
                 continue
             self.spec[k] = v
-            if k in optim.LIVE_KEYS and self.optimizer is not None:
+            if (k in optim.LIVE_KEYS or k in optim.SCHEDULE_KEYS) and self.optimizer is not None:
                 optim.apply_live(self.optimizer, self.scheduler, k, v)
             node = self.config.phases[self.phase].node
             for g in (self.graph, self.built):
@@ -305,11 +349,12 @@ class Run:
         new = g.compile(seed=self.config.seed + self.step + 1).to(self.device)
         report = transfer(self._types, self.model, g, new)
         pairs = report.pop("pairs")
+        spec, opt, sched = self._make_phase(self.phase, g, new)  # may raise: nothing changed yet
         old_opt, old_sched, old_spec = self.optimizer, self.scheduler, dict(self.spec)
         self.model, self.graph = new, g
         self._set_built(g)
         self.loss_fn = LossFn(self.config.loss)
-        self._setup_phase(self.phase, force=True)
+        self.spec, self.optimizer, self.scheduler = spec, opt, sched
         if self.spec["kind"] == old_spec.get("kind"):
             transfer_optimizer(old_opt, self.optimizer, pairs)
             for group, og in zip(self.optimizer.param_groups, old_opt.param_groups):
@@ -399,7 +444,20 @@ class Run:
             self._event("nonfinite", **self.nonfinite)
             self._pause(f"non-finite {nf.what} ({nf.value}) at step {s}{where}", auto=True)
             return
+        except Exception as exc:
+            cause = _pausing(exc)
+            if cause is None:
+                raise
+            # A block said this is worth fixing, not fatal (a solver out of steps): pause.
+            node = getattr(exc, "node", None) or getattr(cause, "node", None)
+            self._event("step_error", node=node, error=f"{type(cause).__name__}: {cause}")
+            self._pause(f"step {s} stopped at node '{node}': {cause}" if node
+                        else f"step {s}: {cause}", auto=True)
+            return
         self.step = s + 1
+        for nid, module in self._reporters:
+            for k, v in module.metrics().items():
+                record[f"{nid}/{k}"] = v
         val = self.dataset.validation()
         if val is not None and cfg.eval_every and (self.step % cfg.eval_every == 0
                                                    or self.step == cfg.steps):
@@ -420,26 +478,33 @@ class Run:
 
     # -- helpers --------------------------------------------------------------------
 
-    def _setup_phase(self, i: int, force: bool = False) -> None:
+    def _setup_phase(self, i: int) -> None:
+        self.spec, self.optimizer, self.scheduler = self._make_phase(i, self.graph, self.model)
+        self.phase = i
+
+    def _make_phase(self, i: int, graph: Graph, model: torch.nn.Module) -> tuple:
+        """(spec, optimizer, scheduler) of phase `i` over `model`'s parameters."""
         ph = self.config.phases[i]
         if ph.node is not None:
-            spec, _ = phase_spec(self.graph, ph.node)
+            spec, _ = phase_spec(graph, ph.node)
         else:
             spec = optim.normalize(ph.spec)
-        params = optim.select_params(self.model, spec["nodes"])
+        params = optim.select_params(model, spec["nodes"])
         if not params:
             raise GraphError("nothing to train: the graph has no learnable parameters"
                              + (f" in nodes {spec['nodes']}" if spec["nodes"] else ""),
                              node=ph.node, port="nodes" if spec["nodes"] else None)
-        self.spec = spec
-        self.optimizer = optim.make_optimizer(spec, params)
-        self.scheduler = optim.make_scheduler(spec, self.optimizer, self.config.phase_length(i))
-        self.phase = i
+        opt = optim.make_optimizer(spec, params)
+        return spec, opt, optim.make_scheduler(spec, opt, self.config.phase_length(i))
 
     def _set_built(self, g: Graph) -> None:
         self.built = g.copy()
         self.built.training = self.config.to_section()
         self._types = {nid: n.type for nid, n in g.nodes.items()}
+        # Blocks may report their own numbers (an ODE solve: function evaluations) through
+        # a `metrics() -> dict` method on their module; they join each step's record.
+        self._reporters = [(nid, m) for nid in self.model.blocks.keys()
+                           if callable(getattr(m := self.model.blocks[nid], "metrics", None))]
 
     def _grad_checked(self, report: dict) -> None:
         self.grad_check = report
@@ -508,6 +573,17 @@ class Run:
                 self._event("callback_error", hook=hook, error=f"{type(exc).__name__}: {exc}")
 
 
+def _pausing(exc: BaseException | None) -> BaseException | None:
+    """The exception in `exc`'s cause chain that asks to pause the run (``pauses_run``)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if getattr(exc, "pauses_run", False):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _same(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return a == b or (math.isnan(a) and math.isnan(b))
@@ -522,3 +598,12 @@ def _check_inputs(graph: Graph, config: TrainConfig) -> None:
                              port=f"training.data.{name}", expected=f"a binding for '{name}'",
                              found=sorted(config.bindings))
 
+
+
+def _structure(g: Graph) -> tuple:
+    nodes = []
+    for n in g.nodes.values():
+        body = {k: _structure(b) for k, b in n.body.items()}
+        nodes.append((n.id, n.type, repr(sorted(n.params.items())), repr(sorted(body.items()))))
+    return tuple(nodes), tuple(sorted((e.source, e.source_port, e.target, e.target_port)
+                                      for e in g.edges))
