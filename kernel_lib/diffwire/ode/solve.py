@@ -58,7 +58,8 @@ class ODESolve(Block):
         Param("method", "choice", "dopri5", choices=METHODS),
         Param("rtol", "float", 1e-6, min=0.0, doc="relative tolerance (adaptive methods)"),
         Param("atol", "float", 1e-8, min=0.0, doc="absolute tolerance (adaptive methods)"),
-        Param("max_steps", "int", 10_000, min=1, doc="give up after this many steps"),
+        Param("max_steps", "int", 10_000, min=1,
+              doc="give up after this many steps (adaptive: between two output times)"),
         Param("adjoint", "bool", False, doc="backpropagate by solving the adjoint ODE"),
         Param("step_size", "float", None, nullable=True, min=0.0,
               doc="fixed-step methods: largest step (default: the grid itself)"),
@@ -119,9 +120,23 @@ class ODESolveModule(nn.Module):
         self.static = method in BUILTIN_METHODS and getattr(body, "static", True)
         self._stats = SolverStats(method)
 
+    def metrics(self) -> dict:
+        """The latest solve's cost for each training record (``<node>/nfe``, ...)."""
+        st = self.stats
+        return {"nfe": st.nfe, "steps": st.steps, "rejected": st.rejected,
+                "nfe_backward": st.nfe_backward}
+
     def forward(self, y0, t):
         if inferring():
             return self._infer(y0, t)
+        try:
+            return self._solve(y0, t)
+        except GraphError as exc:
+            # a fixable problem: under dw.train the run pauses with this message
+            exc.pauses_run = True
+            raise
+
+    def _solve(self, y0, t):
         _check_grid(t)
         self.field.reset()
         if self.method in BUILTIN_METHODS:

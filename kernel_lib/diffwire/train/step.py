@@ -11,7 +11,6 @@ import time
 
 import torch
 
-from ..ode.solve import solver_metrics
 from . import checks, optim
 
 
@@ -79,5 +78,4 @@ def train_step(run, s: int) -> dict:
               "time": time.perf_counter() - t0, "phase": run.phase}
     if stats is not None:
         record["nodes"] = stats.result()
-    record.update(solver_metrics(model))  # nfe, solver_steps when the graph solves ODEs
     return record
