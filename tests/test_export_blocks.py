@@ -6,9 +6,10 @@ import subprocess
 
 import pytest
 import torch
-from export_util import block_graph, check_roundtrip, example_inputs, ruff_bin, run_clean
 
 import diffwire as dw
+
+from export_util import block_graph, check_roundtrip, example_inputs, ruff_bin, run_clean
 
 
 def _exportable():

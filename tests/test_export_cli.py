@@ -3,10 +3,10 @@
 import subprocess
 import sys
 
-from export_util import ROOT, block_graph
-
 import diffwire as dw
 from diffwire.cli import main
+
+from export_util import ROOT, block_graph
 
 
 def test_cli_export_writes_a_module_that_reads_back(tmp_path, capsys):

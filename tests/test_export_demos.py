@@ -5,10 +5,11 @@ import pathlib
 
 import pytest
 import torch
-from export_util import ROOT, assert_same, example_inputs, load_source
 
 import diffwire as dw
 from diffwire import ode
+
+from export_util import ROOT, assert_same, example_inputs, load_source
 
 FILES = sorted((ROOT / "demos").glob("*.diffwire")) + sorted(
     (ROOT / "tests" / "fixtures").glob("*.diffwire"))

@@ -2,11 +2,12 @@
 Expression block computes (values and gradients), precedence included."""
 
 import torch
-from export_util import load_source
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import diffwire as dw
+
+from export_util import load_source
 
 ATOMS = st.sampled_from(["x", "y", "c", "k", "x[0]", "y[1]", "2", "0.5", "3.25"])
 FUNCS = ["sin", "cos", "tanh", "sigmoid", "exp", "abs", "softplus", "relu"]

@@ -3,9 +3,10 @@
 import ast
 
 import pytest
-from export_util import check_roundtrip, load_source
 
 import diffwire as dw
+
+from export_util import check_roundtrip, load_source
 
 
 def _mlp_loop(mode="count"):

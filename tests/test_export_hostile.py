@@ -3,9 +3,9 @@
 import ast
 import builtins
 
-from export_util import check_roundtrip, ruff_bin, run_clean
-
 import diffwire as dw
+
+from export_util import check_roundtrip, ruff_bin, run_clean
 
 PAYLOAD = 'x"); import os; os.system("touch PWNED")#'
 PAYLOAD2 = "'''\n__import__('os').system('touch PWNED2')\n'''"

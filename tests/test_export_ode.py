@@ -2,10 +2,11 @@
 
 import pytest
 import torch
-from export_util import assert_same, load_source, run_clean
 
 import diffwire as dw
 from diffwire import ode
+
+from export_util import assert_same, load_source, run_clean
 
 
 def _inputs(dim=2, batch=3, n=6):

@@ -6,9 +6,10 @@ import sys
 import numpy as np
 import pytest
 import torch
-from export_util import load_source, run_clean
 
 import diffwire as dw
+
+from export_util import load_source, run_clean
 
 
 def regression_graph(**training) -> dw.Graph:

@@ -3,11 +3,12 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from export_util import assert_same, load_source
 from torch import nn
 
 import diffwire as dw
 from diffwire.export import MODULES
+
+from export_util import assert_same, load_source
 
 
 class Residual(nn.Module):
