@@ -16,6 +16,10 @@ import torch
 from ..errors import GraphError
 
 
+class _Reached(Exception):
+    """Raised inside the LBFGS closure to stop as soon as the target loss is reached."""
+
+
 @dataclasses.dataclass
 class FitResult:
     """What a fit did: the loss after each step, the final loss, wall time, whether it
@@ -70,20 +74,20 @@ def fit(model, y0, t, y, adam_steps: int = 200, lr: float = 0.1, lbfgs_steps: in
                                           max_eval=int(lbfgs_steps * 1.5), history_size=50,
                                           tolerance_grad=1e-12, tolerance_change=1e-14,
                                           line_search_fn="strong_wolfe")
-                reached = False
-
                 def closure(lbfgs=lbfgs):
-                    nonlocal nfe, reached
+                    nonlocal nfe
                     lbfgs.zero_grad()
                     loss = loss_fn(model, y0, t, y)
                     loss.backward()
                     nfe += _nfe(model)
-                    if reached:
-                        return loss
-                    reached = record(loss.item())
+                    if record(loss.item()):
+                        raise _Reached
                     return loss
 
-                lbfgs.step(closure)
+                try:
+                    lbfgs.step(closure)
+                except _Reached:
+                    pass
     except GraphError as exc:
         failure = str(exc)
     if best[0] < float("inf"):
