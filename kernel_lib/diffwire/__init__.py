@@ -11,7 +11,12 @@ model = g.compile()
 ```
 """
 
-from . import blocks, expr, ode
+from . import (
+    blocks,
+    export,  # the package is callable: dw.export(g) writes the module
+    expr,
+    ode,
+)
 from .blocks import BLOCKS, Block, block, catalog, register, unregister
 from .compile import CompiledGraph
 from .document import FORMAT, MIGRATIONS, Edge, Graph, Node, load, loads, migrate, schema
@@ -32,6 +37,7 @@ from .errors import (
     UnknownNode,
     UnknownPort,
 )
+from .export import from_module, from_python
 from .ode import ODESolve, ablate, recover, replace_with_expression
 from .ports import Param, Port
 from .train import (  # also binds dw.train, a callable package: dw.train(g, ...) starts a run
@@ -56,6 +62,8 @@ __all__ = [
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
     "block", "blocks", "catalog", "expr", "load", "loads", "migrate", "register", "schema",
     "unregister",
+    # export and import
+    "export", "from_module", "from_python",
     # training
     "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
     "validate_training",
