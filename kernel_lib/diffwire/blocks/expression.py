@@ -81,14 +81,20 @@ class ExpressionModule(nn.Module):
             {k: nn.Parameter(torch.tensor(float(v))) for k, v in learnable.items()})
 
     def forward(self, *xs):
-        env = dict(self.constants)
-        env.update(self.learnable.items())
-        env.update(zip(self.input_names, xs))
-        out = ex.evaluate(self.tree, env)
+        fn = self.__dict__.get("_fn")
+        if fn is None:  # the tree as code, generated once (a copy or a pickle makes its own)
+            fn = self.__dict__["_fn"] = ex.compile_tree(
+                self.tree, self.input_names, self.constants, list(self.learnable.keys()))
+        out = fn(self.learnable._parameters, *xs)
         if not isinstance(out, torch.Tensor):
             ref = xs[0] if xs else None
             out = torch.full_like(ref, out) if ref is not None else torch.tensor(out)
         return out
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_fn", None)
+        return state
 
     def extra_repr(self) -> str:
         return repr(self.text)

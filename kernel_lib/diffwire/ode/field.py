@@ -38,15 +38,66 @@ class Counts:
     __slots__ = ("nfe", "accepted", "rejected", "last")
 
     def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
         self.nfe = self.accepted = self.rejected = 0
         self.last = None
+
+
+def field_function(body, counts: Counts, on_error) -> callable:
+    """The whole vector field as one generated ``f(t, y)``: count the call, run the body's
+    steps in line, check that `dy` has the state's shape, keep it as ``counts.last``.
+
+    This is what the solvers call: no module wrapper, no argument lists, no output tuple,
+    so a diffwire field costs what a hand-written ``forward`` does. The body's blocks are
+    still called as modules (their hooks run). `on_error(t, y)` runs when a step raises
+    (it re-runs the body through the general path to name the failing node)."""
+    names = {s: f"v{s}" for s in range(body._nslots)}
+    names[-1] = "None"
+    for name, s in zip(body.input_names, body._input_slots):
+        names[s] = "y" if name == "y" else "t"
+    scope: dict = {"_counts": counts, "_on_error": on_error, "_bad_shape": _bad_shape}
+    lines = []
+    for k, (_nid, fn, ins, outs) in enumerate(body._steps):
+        scope[f"m{k}"] = fn
+        call = f"m{k}({', '.join(names[i] for i in ins)})"
+        if len(outs) == 1:
+            lines.append(f"        {names[outs[0]]} = {call}")
+        else:
+            lines.append(f"        {', '.join(names[o] for o in outs)}, = {call}")
+    dy = names[body._output_slots[body.output_names.index("dy")]]
+    defaults = ", ".join(f"{k}={k}" for k in scope)
+    src = "\n".join([
+        f"def f(t, y, {defaults}):",
+        "    _counts.nfe += 1",
+        "    try:",
+        *lines,
+        "    except Exception:",
+        "        _on_error(t, y)",
+        "        raise",
+        f"    if {dy}.shape != y.shape:",
+        f"        _bad_shape({dy}, y)",
+        f"    _counts.last = {dy}",
+        f"    return {dy}",
+    ])
+    exec(compile(src, f"<diffwire field {body.path}>", "exec"), scope)
+    return scope["f"]
+
+
+def _bad_shape(dy, y):
+    raise ShapeMismatch("the vector field's dy has a different shape from the state y",
+                        port="dy", expected=list(y.shape), found=list(dy.shape),
+                        hint="the field body must return one derivative per state entry")
 
 
 class VectorField(nn.Module):
     """`dy = f(t, y)` from a compiled body with Input `y`, optional Input `t`, Output `dy`.
 
     Counts function evaluations (`nfe`) and, through torchdiffeq's callbacks, accepted and
-    rejected steps; `last` keeps the latest derivative for error reports.
+    rejected steps; `last` keeps the latest derivative for error reports. The solvers call
+    `fn`, the generated function (see :func:`field_function`); the module holds the body's
+    parameters and calls `fn` too.
     """
 
     def __init__(self, body: nn.Module):
@@ -55,10 +106,32 @@ class VectorField(nn.Module):
         self.order = [n for n in body.input_names]
         self._dy = body.output_names.index("dy")
         self._run = straight_line(body)
-        self.reset()
+        self.counts = Counts()
+        self.fn = field_function(body, self.counts, self._name_error)
+        self._add_callbacks(self.fn, self.counts)
+
+    # the generated functions hold this module's blocks: a copy or a pickle rebuilds them
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("fn", None)
+        state.pop("_run", None)
+        state["counts"] = Counts()  # `last` may be a non-leaf tensor, which cannot be copied
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._run = straight_line(self.body)
+        self.fn = field_function(self.body, self.counts, self._name_error)
+        self._add_callbacks(self.fn, self.counts)
+
+    def _add_callbacks(self, fn, counts: Counts) -> None:
+        """torchdiffeq looks its step callbacks up on the function it integrates."""
+
+    def _name_error(self, t, y) -> None:
+        self.body.run(*[y if n == "y" else t for n in self.order])  # raises, naming the node
 
     def reset(self) -> None:
-        self.counts = Counts()
+        self.counts.clear()
 
     # nn.Module.__setattr__ is slow; the per-call counters live on a plain object.
     @property
@@ -82,24 +155,21 @@ class VectorField(nn.Module):
         return self.counts.last
 
     def forward(self, t, y):
-        counts = self.counts
-        counts.nfe += 1
-        args = [y if n == "y" else t for n in self.order]
-        try:
-            dy = self._run(*args)[self._dy]
-        except Exception:
-            self.body.run(*args)  # re-raises with the failing node's name
-            raise
-        if dy.shape != y.shape:
-            raise ShapeMismatch("the vector field's dy has a different shape from the state y",
-                                port="dy", expected=list(y.shape), found=list(dy.shape),
-                                hint="the field body must return one derivative per state entry")
-        counts.last = dy
-        return dy
+        return self.fn(t, y)
 
 
 class StepCounting(VectorField):
     """A field that also listens to torchdiffeq's step callbacks (adaptive solvers)."""
+
+    def _add_callbacks(self, fn, counts):
+        def callback_accept_step(t0, y0, dt):
+            counts.accepted += 1
+
+        def callback_reject_step(t0, y0, dt):
+            counts.rejected += 1
+
+        fn.callback_accept_step = callback_accept_step
+        fn.callback_reject_step = callback_reject_step
 
     def callback_accept_step(self, t0, y0, dt):
         self.counts.accepted += 1
@@ -110,6 +180,12 @@ class StepCounting(VectorField):
 
 class FixedStepCounting(VectorField):
     """A field that counts the steps of torchdiffeq's fixed-grid solvers."""
+
+    def _add_callbacks(self, fn, counts):
+        def callback_step(t0, y0, dt):
+            counts.accepted += 1
+
+        fn.callback_step = callback_step
 
     def callback_step(self, t0, y0, dt):
         self.counts.accepted += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import torch
 import torchdiffeq
@@ -119,6 +120,8 @@ class ODESolveModule(nn.Module):
         self.max_steps, self.adjoint, self.step_size = max_steps, adjoint, step_size
         self.static = method in BUILTIN_METHODS and getattr(body, "static", True)
         self._stats = SolverStats(method)
+        # the grid checked last: tensor, version, step_size, substeps, times as floats
+        self._grid = (None, -1, None, None, None)
 
     def metrics(self) -> dict:
         """The latest solve's cost for each training record (``<node>/nfe``, ...)."""
@@ -137,19 +140,45 @@ class ODESolveModule(nn.Module):
             raise
 
     def _solve(self, y0, t):
-        _check_grid(t)
+        if torch.compiler.is_compiling():
+            _check_grid(t)
+        else:
+            self._checked_grid(t)
         self.field.reset()
         if self.method in BUILTIN_METHODS:
             y = self._solve_builtin(y0, t)
         else:
             y = self._solve_torchdiffeq(y0, t)
-        self._stats = SolverStats(self.method, self.field.nfe, self.field.accepted,
-                                  self.field.rejected)
-        if not torch.isfinite(y).all():
+        # straight into __dict__: nn.Module.__setattr__ costs more than the rest of this
+        self.__dict__["_stats"] = SolverStats(self.method, self.field.nfe, self.field.accepted,
+                                              self.field.rejected)
+        # a finite sum means every entry is finite (one reduction instead of two); a sum
+        # that overflowed is told apart by the full check
+        if not math.isfinite(float(y.detach().sum())) and not torch.isfinite(y).all():
             raise GraphError("the solution has NaN or inf values", port="y",
                              hint="the field may blow up on this horizon; lower the learning "
                                   "rate, shorten t, or check the field's terms")
         return y
+
+    def _checked_grid(self, t):
+        """Check the grid; the same tensor, unchanged since (its version counter), under the
+        same step_size was checked already: return the substeps found then (builtin)."""
+        try:
+            version = t._version
+        except RuntimeError:  # an inference-mode tensor keeps no version counter
+            version = None
+        grid, seen, step_size, n_sub, times = self._grid
+        if t is grid and version is not None and version == seen and \
+                step_size == self.step_size:
+            return n_sub, times
+        _check_grid(t)
+        n_sub = times = None
+        if self.method in BUILTIN_METHODS:
+            if self.step_size:
+                n_sub = fixed_step.substeps(t, self.step_size)
+            times = t.detach().cpu().tolist()
+        self.__dict__["_grid"] = (t, version, self.step_size, n_sub, times)
+        return n_sub, times
 
     @property
     def stats(self) -> SolverStats:
@@ -168,13 +197,20 @@ class ODESolveModule(nn.Module):
         return y0.unsqueeze(0).expand(t.shape[0], *y0.shape)
 
     def _solve_builtin(self, y0, t):
-        n_sub = fixed_step.substeps(t, self.step_size) if self.step_size else None
+        if torch.compiler.is_compiling():  # traced: tensor times, no host sync
+            n_sub = fixed_step.substeps(t, self.step_size) if self.step_size else None
+            times = None
+        else:
+            n_sub, times = self._checked_grid(t)
         total = sum(n_sub) if n_sub else t.shape[0] - 1
         if total > self.max_steps:
             raise GraphError("the fixed-step solve needs more steps than max_steps",
                              port="max_steps", expected=f"<= {self.max_steps}", found=total,
                              hint="raise max_steps or step_size")
-        y = fixed_step.solve_fixed(self.field, y0, t, self.method, n_sub)
+        if times is not None and "t" not in self.field.order and not t.requires_grad:
+            y = fixed_step.solve_fixed_floats(self.field.fn, y0, times, self.method, n_sub)
+        else:
+            y = fixed_step.solve_fixed(self.field.fn, y0, t, self.method, n_sub)
         self.field.accepted = total
         return y
 
@@ -194,9 +230,10 @@ class ODESolveModule(nn.Module):
         try:
             if self.adjoint:
                 params = tuple(p for p in self.field.parameters() if p.requires_grad)
-                return torchdiffeq.odeint_adjoint(self.field, y0, t, adjoint_params=params,
+                return torchdiffeq.odeint_adjoint(self.field.fn, y0, t, adjoint_params=params,
                                                   adjoint_options=dict(options), **kw)
-            return torchdiffeq.odeint(self.field, y0, t, **kw)
+            # the generated field function itself, without a module wrapper per call
+            return torchdiffeq.odeint(self.field.fn, y0, t, **kw)
         except AssertionError as exc:
             raise self._failure(str(exc)) from None
 
