@@ -32,6 +32,7 @@ FUNCTION_SOURCE = {
 }
 MAX_LENGTH = 10_000
 MAX_DEPTH = 100
+MAX_INDEX_DIGITS = 9  # int() of a 5,000-digit index would raise ValueError, not ours
 
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/(),\[\]]))")
 
@@ -155,7 +156,7 @@ class _Parser:
             if nxt is not None and nxt[1] == "[":
                 self.take("[")
                 k = self.take()
-                if k[0] != "num" or not k[1].isdigit():
+                if k[0] != "num" or not k[1].isdigit() or len(k[1]) > MAX_INDEX_DIGITS:
                     raise ExpressionError(f"index must be a whole number at {k[2]}",
                                           expected="an integer", found=k[1])
                 self.take("]")
@@ -222,19 +223,37 @@ def evaluate(tree, env: dict[str, Any]):
         parts = torch.broadcast_tensors(*parts)
         return torch.stack(parts, dim=-1)
     a, b = evaluate(tree[2], env), evaluate(tree[3], env)
+    if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
+        return _py(tree[1], a, b)
     if tree[1] == "**":
         return a**b
-    return _BIN[tree[1]](a, b) if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor) else _py(tree[1], a, b)
+    return _BIN[tree[1]](a, b)
+
+
+_TORCH_BIN = {**_BIN, "**": torch.pow}
 
 
 def _py(op: str, a: float, b: float) -> float:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    return a / b
+    """Constant arithmetic with the IEEE semantics torch has: 1/0 is inf, (-1)**0.5 is nan
+    and 10**400 is inf, where plain Python floats would raise or turn complex."""
+    try:
+        if op == "+":
+            r = a + b
+        elif op == "-":
+            r = a - b
+        elif op == "*":
+            r = a * b
+        elif op == "/":
+            r = a / b
+        else:
+            r = a**b
+        if isinstance(r, float | int):
+            return r
+    except ArithmeticError:  # ZeroDivisionError, OverflowError
+        pass
+    t = _TORCH_BIN[op](torch.tensor(float(a), dtype=torch.float64),
+                       torch.tensor(float(b), dtype=torch.float64))
+    return float(t)
 
 
 def to_source(tree, name: Callable[[str], str]) -> str:
