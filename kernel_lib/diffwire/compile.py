@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .document import Graph
-from .errors import GraphError, GraphErrors, RuntimeGraphError
+from .errors import GraphError, GraphErrors, ParamError, RuntimeGraphError
 
 _INFER: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_infer", default=False)
 
@@ -104,7 +104,16 @@ class CompiledGraph(nn.Module):
                 self.output_names.append(node.params["name"])
                 self._output_slots.append(args[0])
                 continue
-            module = cls.build(node, ctx)
+            try:
+                module = cls.build(node, ctx)
+            except GraphError as exc:
+                if exc.node is None:
+                    exc.at(ctx.path + nid)
+                raise
+            except Exception as exc:  # a failed allocation (a 10**12-wide layer), a user bug
+                raise ParamError(f"could not build the block: {type(exc).__name__}: "
+                                 f"{str(exc)[:300]}", node=ctx.path + nid,
+                                 hint="check the block's parameters") from exc
             if not isinstance(module, nn.Module):
                 from .blocks.base import Fn
 
