@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,10 @@ from torch import nn
 
 from .document import Graph
 from .errors import GraphError, GraphErrors, ParamError, RuntimeGraphError
+
+# The node path each thread is running, so a watchdog in another thread can name the node a
+# hung step is stuck in (one dict write per node: cheap next to a module call).
+RUNNING: dict[int, str | None] = {}
 
 _INFER: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_infer", default=False)
 
@@ -123,7 +128,7 @@ class CompiledGraph(nn.Module):
             for p in node.output_ports():
                 outs.append(len(slot))
                 slot[(nid, p.name)] = outs[-1]
-            steps.append((nid, module, tuple(args), tuple(outs)))
+            steps.append((nid, module, tuple(args), tuple(outs), ctx.path + nid))
             self.static = self.static and cls.static and getattr(module, "static", True)
         self._nslots = len(slot)
         self._steps = steps
@@ -159,9 +164,15 @@ class CompiledGraph(nn.Module):
                 raise GraphError(f"missing graph input '{name}'", port=name, expected=names,
                                  found=sorted(kwargs))
         nid = ""
+        if torch.compiler.is_compiling():  # no thread ids under torch.compile: no graph break
+            running, ident = {}, 0
+        else:
+            running, ident = RUNNING, threading.get_ident()
+        outer = running.get(ident)  # the enclosing node, when this is a body
         try:
             if tap is None:
-                for nid, fn, ins, outs in self._steps:  # noqa: B007 - nid names the failing node
+                for nid, fn, ins, outs, where in self._steps:  # noqa: B007 - nid names the failing node
+                    running[ident] = where
                     r = fn(*[env[i] for i in ins])
                     if len(outs) == 1:
                         env[outs[0]] = r
@@ -169,7 +180,8 @@ class CompiledGraph(nn.Module):
                         for o, v in zip(outs, r):
                             env[o] = v
             else:
-                for nid, fn, ins, outs in self._steps:  # noqa: B007 - nid names the failing node
+                for nid, fn, ins, outs, where in self._steps:  # noqa: B007 - nid names the failing node
+                    running[ident] = where
                     r = fn(*[env[i] for i in ins])
                     if len(outs) == 1:
                         env[outs[0]] = r
@@ -183,6 +195,8 @@ class CompiledGraph(nn.Module):
             raise
         except Exception as exc:
             raise RuntimeGraphError(f"{type(exc).__name__}: {exc}", node=self.path + nid) from exc
+        finally:
+            running[ident] = outer
         return tuple(env[s] for s in self._output_slots)
 
     def node_module(self, node_id: str) -> nn.Module:
