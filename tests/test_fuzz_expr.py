@@ -120,14 +120,14 @@ TOKENS = ["x", "y", "a", "__import__", "os", "system", "eval", "exec", "open", "
           "getattr", "x.y", "0x10", "1_000", "not", "and", "if", "else", "True", "None"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(TOKENS), max_size=40))
 def test_token_soups_stay_inside_the_whitelist(tokens):
     exercise("".join(tokens))
     exercise(" ".join(tokens))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200))
 def test_arbitrary_text_stays_inside_the_whitelist(text):
     exercise(text)

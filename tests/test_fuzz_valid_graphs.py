@@ -103,7 +103,7 @@ def valid_graphs(draw):
     return g, inputs
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(valid_graphs(), st.integers(0, 2**31 - 1))
 def test_random_valid_graphs_compile_and_run(case, seed):
