@@ -131,3 +131,27 @@ def test_kernel_death_during_training_keeps_the_file_and_the_last_checkpoint_res
     assert run.state == "finished" and run.step == step + 4
     assert [r["step"] for r in run.history][-5:] == list(range(step - 1, step + 4))
     assert all(r["loss"] == r["loss"] for r in run.history)  # finite, no NaN
+
+
+def test_truncated_and_corrupted_checkpoints_are_format_errors(tmp_path):
+    """Before: a truncated file raised a bare OSError ("Invalid argument") from torch.load."""
+    good = ckpt.save(tmp_path / "good.pt", payload(0)).read_bytes()
+    rng = random.Random(3)
+    cuts = sorted({0, 1, 10, 100, len(good) // 2, len(good) - 1}
+                  | {rng.randrange(len(good)) for _ in range(20)})
+    for i, n in enumerate(cuts):
+        p = tmp_path / f"cut{i}.pt"
+        p.write_bytes(good[:n])
+        with pytest.raises(dw.FormatError):
+            ckpt.load(p)
+    for i in range(20):  # flipped bytes: refused, or (in tensor data) loaded as plain data
+        data = bytearray(good)
+        for _ in range(8):
+            data[rng.randrange(len(data))] ^= 0xFF
+        p = tmp_path / f"flip{i}.pt"
+        p.write_bytes(bytes(data))
+        try:
+            ck = ckpt.load(p)
+            assert isinstance(ck, dict)
+        except dw.FormatError:
+            pass

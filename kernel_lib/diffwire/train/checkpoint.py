@@ -9,6 +9,7 @@ import pathlib
 import pickle
 import tempfile
 import warnings
+import zipfile
 
 import torch
 
@@ -57,10 +58,13 @@ def load(path: str | os.PathLike, map_location="cpu") -> dict:
         with warnings.catch_warnings():  # torch's note about pickle protocols is noise here
             warnings.simplefilter("ignore", UserWarning)
             ck = torch.load(path, map_location=map_location, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError, ValueError) as exc:
+    except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError, ValueError,
+            OSError, KeyError, IndexError, TypeError, zipfile.BadZipFile) as exc:
+        # OSError: a truncated zip (a partial copy, a full disk) makes torch's reader fail
+        # with "Invalid argument"; the rest: pickle payloads and corrupted records.
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FormatError(f"refusing to load {path.name}: not a plain-data checkpoint "
-                          f"({first[:200]})",
+        raise FormatError(f"refusing to load {path.name}: not a complete, plain-data "
+                          f"checkpoint ({type(exc).__name__}: {first[:200]})",
                           hint="checkpoints load with weights_only=True; pickled objects are "
                                "never unpickled") from None
     if not isinstance(ck, dict) or ck.get("format") != FORMAT:
