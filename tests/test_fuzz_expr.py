@@ -191,3 +191,11 @@ def test_the_tripwires_work():
     with pytest.raises(AssertionError, match="audit"):
         with guarded():
             sys.audit("exec", None)
+
+
+@pytest.mark.parametrize("name", ["__class__", "forward", "to", "training", "state_dict"])
+def test_learnable_names_that_clash_with_torch_attributes_are_param_errors(name):
+    # Before: a bare KeyError from nn.ParameterDict when the block was built.
+    with pytest.raises(dw.ParamError) as info:
+        dw.Graph().add("Expression", expr=f"{name} * x", inputs=["x"], learnable={name: 1.0})
+    assert info.value.port == "learnable" and info.value.found == name
