@@ -83,7 +83,7 @@ def hostile_graphs(draw):
     names = draw(st.lists(IDENT, min_size=2, max_size=4, unique=True))
     inp, consts = names[0], names[1:2]
     learn = [n for n in names[2:] if not hasattr(torch.nn.ParameterDict(), n)]  # see test_fuzz_expr
-    e = g.add("Expression", expr=draw(expressions(names)), inputs=[inp],
+    e = g.add("Expression", expr=f"{inp} + {draw(expressions(names))}", inputs=[inp],
               constants={c: draw(st.floats(-2, 2)) for c in consts},
               learnable={c: draw(st.floats(-2, 2)) for c in learn}, label=draw(TEXT))
     g.connect(x, e)

@@ -190,3 +190,21 @@ def test_hostile_documents_give_graph_errors(name):
                 g.compile()
         except dw.GraphError as e:
             assert str(e)
+
+
+@pytest.mark.parametrize("names", [{"state": [""]}, {"inputs": ["x" * 201]},
+                                   {"outputs": [""], "state": ["h"]}])
+def test_port_names_the_file_cannot_hold_are_refused_when_added(names):
+    # Before: Map(state=[""]) was accepted, and the saved file failed its own schema on load.
+    with pytest.raises(dw.ParamError):
+        dw.Graph().add("Map", **names)
+
+
+def test_every_graph_that_saves_loads_again(tmp_path):
+    g = dw.Graph()
+    x = g.add("Input", name="", shape=[None, 2], label="")  # an empty input *name* is a param
+    y = g.add("Neg")
+    g.connect(x, y)
+    g.add_output(y, name="ü" * 200)
+    g.save(tmp_path / "g.diffwire")
+    assert dw.load(tmp_path / "g.diffwire").to_json() == g.to_json()
