@@ -89,7 +89,8 @@ def hostile_graphs(draw):
     g.connect(x, e)
     last = e
     if draw(st.booleans()):
-        state, seq, out = draw(st.lists(TEXT, min_size=3, max_size=3, unique=True))
+        port = TEXT.filter(lambda t: 1 <= len(t) <= 200)  # the file format's limit
+        state, seq, out = draw(st.lists(port, min_size=3, max_size=3, unique=True))
         m = g.add("Map", state=[state], inputs=[seq], outputs=[out], dim=1, label=draw(TEXT))
         r = g.add("Reshape", shape=[2, 1], label=draw(TEXT))
         g.connect(e, (m, state))

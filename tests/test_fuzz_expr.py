@@ -199,3 +199,17 @@ def test_learnable_names_that_clash_with_torch_attributes_are_param_errors(name)
     with pytest.raises(dw.ParamError) as info:
         dw.Graph().add("Expression", expr=f"{name} * x", inputs=["x"], learnable={name: 1.0})
     assert info.value.port == "learnable" and info.value.found == name
+
+
+@pytest.mark.parametrize("text", ["1/0 + x", "x * (-1)**0.5", "10**400 - x", "(-2)**x",
+                                  "x / (c - c)", "sin(1/0) + x", "-(3 - 5) * x"])
+def test_exported_source_agrees_with_evaluate(text):
+    # Before: to_source wrote "(1.0 / 0.0)", which raises ZeroDivisionError in exported code.
+    consts = {"c": 2.0}
+    tree = ex.parse(text)
+    x = torch.linspace(0.5, 2, 4, dtype=torch.float64)
+    src = ex.to_source(tree, lambda n: n, consts)
+    got = eval(src, {"torch": torch, "x": x})  # noqa: S307 - source generated from the whitelist
+    want = ex.evaluate(tree, {"x": x, **consts})
+    torch.testing.assert_close(torch.as_tensor(got, dtype=torch.float64),
+                               torch.as_tensor(want, dtype=torch.float64), equal_nan=True)

@@ -256,23 +256,58 @@ def _py(op: str, a: float, b: float) -> float:
     return float(t)
 
 
-def to_source(tree, name: Callable[[str], str]) -> str:
-    """Python source for a tree (torch calls only); `name` maps each free name to code."""
+def _constant(tree, constants: dict | None):
+    """The value of a subtree of numbers, `constants` and arithmetic, as :func:`evaluate`
+    computes it (IEEE: 1/0 is inf); None when it involves anything else."""
+    kind = tree[0]
+    if kind == "num":
+        return tree[1]
+    if kind == "name" and constants and tree[1] in constants:
+        v = constants[tree[1]]
+        return v if isinstance(v, int | float) and not isinstance(v, bool) else None
+    if kind == "neg":
+        v = _constant(tree[1], constants)
+        return None if v is None else -v
+    if kind == "bin":
+        a, b = _constant(tree[2], constants), _constant(tree[3], constants)
+        return None if a is None or b is None else _py(tree[1], a, b)
+    return None
+
+
+def _number_source(v: float) -> str:
+    v = float(v)
+    if not math.isfinite(v):
+        return f'float("{v}")'
+    return repr(v) if v >= 0 else f"({v!r})"
+
+
+def to_source(tree, name: Callable[[str], str], constants: dict | None = None) -> str:
+    """Python source for a tree (torch calls only); `name` maps each free name to code.
+
+    Arithmetic on numbers (and on `constants`, when given) is folded here, with the IEEE
+    results :func:`evaluate` gives, so exported code never runs Python float arithmetic
+    that would raise where the graph gives inf or nan (``1/0``, ``10**400``)."""
     kind = tree[0]
     if kind == "num":
         return repr(float(tree[1]))
+    if kind in ("bin", "neg"):
+        v = _constant(tree, constants)
+        if v is not None:
+            return _number_source(v)
     if kind == "name":
         return name(tree[1])
     if kind == "index":
         return f"{name(tree[1])}[..., {int(tree[2])}]"
     if kind == "neg":
-        return f"(-{to_source(tree[1], name)})"
+        return f"(-{to_source(tree[1], name, constants)})"
     if kind == "call":
-        return f"{FUNCTION_SOURCE[tree[1]]}(torch.as_tensor({to_source(tree[2], name)}))"
+        return (f"{FUNCTION_SOURCE[tree[1]]}(torch.as_tensor("
+                f"{to_source(tree[2], name, constants)}))")
     if kind == "stack":
-        parts = ", ".join(to_source(t, name) for t in tree[1])
+        parts = ", ".join(to_source(t, name, constants) for t in tree[1])
         return f"_stack_components([{parts}])"
-    return f"({to_source(tree[2], name)} {tree[1]} {to_source(tree[3], name)})"
+    return (f"({to_source(tree[2], name, constants)} {tree[1]} "
+            f"{to_source(tree[3], name, constants)})")
 
 
 def to_text(tree) -> str:
