@@ -208,3 +208,20 @@ def test_every_graph_that_saves_loads_again(tmp_path):
     g.add_output(y, name="ü" * 200)
     g.save(tmp_path / "g.diffwire")
     assert dw.load(tmp_path / "g.diffwire").to_json() == g.to_json()
+
+
+def test_ports_and_inputs_named_self_work():
+    # Before: BodyCall(**values) and CompiledGraph.forward(**inputs) took "self" as their
+    # own argument: "got multiple values for argument 'self'".
+    g = dw.Graph()
+    x = g.add("Input", name="self", shape=[None, 2])
+    seq = g.add("Input", name="seq", shape=[None, 3, 2])
+    m = g.add("Map", state=["self"], inputs=["x"], outputs=["y"], dim=1)
+    g.connect(x, (m, "self"))
+    g.connect(seq, (m, "x"))
+    g.add_output((m, "self"), name="out")
+    model = g.compile()
+    (out,) = model.run(**{"self": torch.ones(4, 2), "seq": torch.ones(4, 3, 2)})
+    assert out.shape == (4, 2)
+    assert model(torch.ones(4, 2), torch.ones(4, 3, 2)).shape == (4, 2)  # by position
+    # (model(self=...) cannot work: torch's Module.__call__ owns that keyword.)

@@ -135,13 +135,13 @@ class CompiledGraph(nn.Module):
 
     # -- running ----------------------------------------------------------------------
 
-    def forward(self, *args: Any, **kwargs: Any):
+    def forward(self, /, *args: Any, **kwargs: Any):  # an input may be called "self"
         outs = self.run(*args, **kwargs)
         if len(outs) == 1:
             return outs[0]
         return dict(zip(self.output_names, outs))
 
-    def run(self, *args: Any, tap: Callable | None = None, **kwargs: Any) -> tuple:
+    def run(self, /, *args: Any, tap: Callable | None = None, **kwargs: Any) -> tuple:
         """Run the graph; return the outputs as a tuple in Output-node order.
 
         `tap(node_id, value)` is called after each node when given (metrics, NaN checks).
