@@ -239,3 +239,15 @@ def test_exported_files_run_in_a_clean_process_without_any_payload(tmp_path):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["cases"] == len(CASES) + 1 and result["events"] == ["os.system"]
     assert not [p for p in tmp_path.rglob("*") if CANARY in p.name]
+
+
+def test_constant_division_by_zero_exports_like_the_graph_runs(tmp_path):
+    # Before: the exported forward computed "(1.0 / 0.0)" in Python: ZeroDivisionError,
+    # where the compiled graph gives inf (constants follow torch's IEEE arithmetic).
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 2])
+    e = g.add("Expression", expr="x + 1/c - 1/c*0 + (-1)**0.5 * 0", inputs=["x"],
+              constants={"c": 0.0})
+    g.connect(x, e)
+    g.add_output(e)
+    roundtrip(g, tmp_path)
