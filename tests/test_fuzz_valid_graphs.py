@@ -103,10 +103,23 @@ def valid_graphs(draw):
     return g, inputs
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=HEALTH)
 @given(valid_graphs(), st.integers(0, 2**31 - 1))
 def test_random_valid_graphs_compile_and_run(case, seed):
+    run_valid(case, seed)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
+@given(valid_graphs(), st.integers(0, 2**31 - 1))
+def test_random_valid_graphs_1000(case, seed):
+    run_valid(case, seed)
+
+
+def run_valid(case, seed):
     g, inputs = case
     with time_limit(CASE_LIMIT_S):
         errors = [e for e in g.validate() if e.severity == "error"]
