@@ -116,10 +116,12 @@ def hostile_graphs(draw):
         g.connect(e, (m, state))
         g.connect(e, r)
         g.connect(r, (m, seq))
-        g.add_output((m, out), name=draw(TEXT))
+        map_out = draw(TEXT)
+        g.add_output((m, out), name=map_out)
         last = (m, state)
     out_name = draw(TEXT)
-    if out_name == in_name:
+    taken = {in_name} | {n.params["name"] for n in g.outputs()}
+    while out_name in taken:  # Output names are distinct (validate says so)
         out_name += "_out"
     lin = g.add("Linear", in_features=2, out_features=2, label=draw(TEXT))
     g.connect(last, lin)
