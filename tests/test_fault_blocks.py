@@ -199,3 +199,18 @@ def test_the_running_node_is_tracked_inside_bodies():
         dw.unregister("TestSpy")
     assert set(seen) == {"loop/body/spy"} and len(seen) >= 2  # plus shape inference
     assert RUNNING.get(threading.get_ident()) is None
+
+
+@pytest.mark.timeout(60)
+def test_cli_train_step_timeout_fails_a_hanging_run(tmp_path, capsys):
+    from diffwire import cli
+
+    g = with_block("TestHang", "stuck", after=2)
+    dw.training_config(g, data={"x": {"source": "generator", "name": "sine"},
+                                "y": {"source": "generator", "name": "sine"}}, steps=5)
+    path = g.save(tmp_path / "hang.diffwire")
+    code = cli.main(["train", str(path), "--out", str(tmp_path / "runs"), "--quiet",
+                     "--device", "cpu", "--step-timeout", "0.3"])
+    err = capsys.readouterr().err
+    assert code != 0 and "StepTimeout" in err and "node 'stuck'" in err, err[-2000:]
+    assert cli.main(["train", str(path), "--step-timeout", "-1"]) == 2
