@@ -214,3 +214,19 @@ def test_cli_train_step_timeout_fails_a_hanging_run(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code != 0 and "StepTimeout" in err and "node 'stuck'" in err, err[-2000:]
     assert cli.main(["train", str(path), "--step-timeout", "-1"]) == 2
+
+
+@pytest.mark.parametrize("name", ["tap", "self"])
+def test_inputs_named_like_run_arguments_train(name):
+    # Before: the loss called model.run(**batch, tap=...): an input called "tap" clashed
+    # ("got multiple values for keyword argument 'tap'"), one called "self" too.
+    g = dw.Graph()
+    x = g.add("Input", name=name, shape=[None, 1])
+    h = g.add("MLP", id="mlp", widths=[1, 4, 1])
+    g.connect(x, h)
+    g.add_output(h, name="y")
+    d = sine_data()
+    run = dw.train(g, data={name: d["x"], "y": d["y"]}, steps=3, progress=False,
+                   background=False)
+    assert run.state == "finished", run
+    assert run.snapshot()["outputs"]["y"].shape == (32, 1)

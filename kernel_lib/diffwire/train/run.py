@@ -325,7 +325,7 @@ class Run:
     def _do_snapshot(self) -> dict:
         with torch.no_grad():
             batch = self.dataset.full()
-            outs = self.model.run(**{k: batch[k] for k in self.model.input_names})
+            outs = self.model.run(*[batch[k] for k in self.model.input_names])
         snap = {"step": self.step,
                 "outputs": {n: o.detach().cpu() for n, o in zip(self.model.output_names, outs)
                             if isinstance(o, torch.Tensor)}}
