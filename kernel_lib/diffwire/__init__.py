@@ -49,6 +49,7 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
     training_config,
     validate_training,
 )
+from .widget import Editor
 
 for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
     register_generator(_name)(ode.problems.as_arrays(_gen))
@@ -56,7 +57,7 @@ for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data genera
 __version__ = "0.1.0"
 
 __all__ = [
-    "BLOCKS", "Block", "CompiledGraph", "CycleError", "DanglingOutput", "DuplicateInput", "Edge",
+    "BLOCKS", "Block", "CompiledGraph", "Editor", "CycleError", "DanglingOutput", "DuplicateInput", "Edge",
     "ExpressionError", "FORMAT", "FormatError", "Graph", "GraphError", "GraphErrors",
     "KindMismatch", "MIGRATIONS", "MissingInput", "Node", "Param", "ParamError", "Port",
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",

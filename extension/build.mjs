@@ -1,0 +1,27 @@
+// Bundles the editor into the ESM + CSS that the anywidget loads (kernel_lib/diffwire/widget/static).
+import * as esbuild from "esbuild";
+
+const dev = process.argv.includes("--dev");
+const common = {
+  bundle: true,
+  format: "esm",
+  minify: !dev,
+  sourcemap: dev ? "inline" : false,
+  target: "es2022",
+  define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
+  logLevel: "warning",
+};
+
+await esbuild.build({
+  ...common,
+  entryPoints: { editor: "src/anywidget.tsx" },
+  outdir: "../kernel_lib/diffwire/widget/static",
+});
+
+// Benchmark pages: the editor on a static transport, and bare React Flow as the reference.
+await esbuild.build({
+  ...common,
+  entryPoints: { "bench-editor": "bench/editor_page.tsx", "bench-bare": "bench/bare_page.tsx" },
+  splitting: true,
+  outdir: "../kernel_lib/diffwire/widget/static/bench",
+});

@@ -1,0 +1,115 @@
+// The JSON the kernel and the editor exchange. Mirrors kernel_lib/diffwire/document.py
+// (Graph.to_dict), blocks/registry.py (catalog()), errors.py (GraphError.to_dict())
+// and widget/editor.py (status, commands, events).
+
+export type Kind = "tensor" | "scalar" | "bool" | "state" | "time" | string;
+
+export interface PortSpec {
+  name: string;
+  kind: Kind;
+  shape: (string | number | null)[] | null;
+  optional: boolean;
+  doc: string;
+}
+
+export type ParamKind = "int" | "float" | "choice" | "list" | "bool" | "string" | "dict" | "shape";
+
+export interface ParamSpec {
+  name: string;
+  kind: ParamKind;
+  doc: string;
+  required: boolean;
+  default?: unknown;
+  min?: number;
+  max?: number;
+  item?: "int" | "float" | "string";
+  min_len?: number;
+  choices?: unknown[];
+  multiline?: boolean;
+  nullable?: boolean;
+}
+
+export interface BlockSpec {
+  type: string;
+  category: string;
+  doc: string;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  params: ParamSpec[];
+  bodies: string[];
+  dynamic_ports: boolean;
+}
+
+export interface Catalog {
+  blocks: BlockSpec[];
+  /** target kind -> source kinds it accepts */
+  kinds: Record<string, string[]>;
+}
+
+export interface NodeDoc {
+  id: string;
+  type: string;
+  params: Record<string, unknown>;
+  position: [number, number];
+  label?: string | null;
+  body?: Record<string, GraphDoc>;
+}
+
+export interface EdgeDoc {
+  source: string;
+  source_port: string;
+  target: string;
+  target_port: string;
+}
+
+export interface GraphDoc {
+  format?: string;
+  nodes: NodeDoc[];
+  edges: EdgeDoc[];
+  training?: Record<string, unknown>;
+  meta?: Record<string, unknown>;
+}
+
+export interface GraphErrorInfo {
+  code: string;
+  severity: "error" | "warning";
+  node: string | null;
+  port: string | null;
+  message: string;
+  expected: string | null;
+  found: string | null;
+  hint: string | null;
+  text: string;
+}
+
+export interface RunStatus {
+  /** none | starting | running | paused | stopped | done | error */
+  state: string;
+  step: number;
+  steps_per_s: number;
+  lr: number | null;
+  stale: boolean;
+  message: string;
+  available: boolean;
+}
+
+export type CommandName =
+  | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch";
+
+export interface Command {
+  cmd: CommandName;
+  [arg: string]: unknown;
+}
+
+/** Node path ("loop/body/mlp") -> port name -> symbolic shape. */
+export type Shapes = Record<string, Record<string, (string | number | null)[]>>;
+export type PortsByNode = Record<string, { inputs: PortSpec[]; outputs: PortSpec[] }>;
+
+export type KernelEvent =
+  | { event: "analysis"; seq: number; errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; ms: number }
+  | { event: "metrics"; step: number[]; values: Record<string, (number | null)[]> }
+  | { event: "predictions"; x: number[]; y_true: number[][]; y_pred: number[][]; step: number }
+  | { event: "node_stats"; node: string; stats: Record<string, number> }
+  | { event: "export"; source: string; path: string | null }
+  | { event: "error"; message: string; error?: GraphErrorInfo }
+  | { event: "reset_metrics" };

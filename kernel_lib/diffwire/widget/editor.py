@@ -1,0 +1,255 @@
+"""`dw.Editor`: the graph editor as an anywidget.
+
+State synced with the browser (traitlets): ``doc`` (the whole document, both ways),
+``catalog`` (the block registry as JSON), ``status`` (the training run). Commands arrive
+as custom messages ``{"cmd": ...}``; events go back as ``{"event": ...}``. The protocol is
+written down in README.md beside this file; extension/src/types.ts mirrors it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import threading
+import weakref
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..blocks import registry
+from ..document import Graph, load
+from ..errors import GraphError
+from .analysis import ShapeCache, analyze
+from .live import NO_RUN, RunControl
+
+STATIC = pathlib.Path(__file__).parent / "static"
+
+_MISSING = """
+export default { render({ el }) {
+  el.innerHTML = '<pre style="color:#c00">diffwire: the editor bundle is not built. Run `make js` ' +
+    '(or `npm ci && npm run build` in extension/) and re-run this cell.</pre>';
+} };
+"""
+
+
+class Editor(anywidget.AnyWidget):
+    """The graph editor in a notebook output: palette, canvas, inspector, live plots.
+
+    ```python
+    ed = dw.Editor(g)            # or dw.Editor("model.diffwire")
+    ed                           # shows the canvas
+    ed.graph                     # a live Graph: always what the canvas shows
+    ed.graph.add("MLP"); ed.refresh()   # Python-side edits, pushed to the canvas
+    run = ed.train()             # what the Train button does; ed.control maps the buttons
+    ```
+
+    **Arguments:**
+
+    - `graph`: a :class:`~diffwire.Graph`, a path to a ``.diffwire`` file, or nothing for an
+      empty graph.
+    - `height`: the widget's CSS height.
+    - `train_options`: keyword arguments for ``dw.train`` when Train is pressed.
+    """
+
+    _esm = (STATIC / "editor.js") if (STATIC / "editor.js").exists() else _MISSING
+    _css = (STATIC / "editor.css") if (STATIC / "editor.css").exists() else ""
+
+    # echo_update off: the browser wrote it, so echoing a 200-node document back is waste
+    doc = traitlets.Dict().tag(sync=True, echo_update=False)
+    catalog = traitlets.Dict().tag(sync=True)
+    status = traitlets.Dict().tag(sync=True)
+    height = traitlets.Unicode("600px").tag(sync=True)
+
+    def __init__(self, graph: Graph | str | os.PathLike | None = None, *, height: str = "600px",
+                 train_options: dict | None = None, **kwargs: Any):
+        self.path: pathlib.Path | None = None
+        if graph is None:
+            graph = Graph()
+        elif isinstance(graph, (str, os.PathLike)):
+            self.path = pathlib.Path(graph)
+            graph = load(self.path)
+        if not isinstance(graph, Graph):
+            raise GraphError("Editor takes a Graph or a path to a .diffwire file",
+                             expected="Graph or path", found=type(graph).__name__)
+        self._graph = graph
+        self._lock = threading.RLock()
+        self._pushing = False
+        self.last_analysis: dict = {}
+        self._shapes = ShapeCache()
+        self.control = RunControl(self)
+        super().__init__(doc=graph.to_dict(), catalog=registry.catalog(), height=height,
+                         status=dict(NO_RUN, available=self.control.available), **kwargs)
+        self.control.options = dict(train_options or {})
+        self.observe(self._on_doc, names="doc")
+        self.on_msg(self._on_msg)
+        registry.on_change(_RegistryListener(self))
+
+    # -- the graph, both ways -------------------------------------------------------
+
+    @property
+    def graph(self) -> Graph:
+        """The graph on the canvas. Edit it from Python, then call :meth:`refresh`."""
+        return self._graph
+
+    @graph.setter
+    def graph(self, graph: Graph) -> None:
+        self._graph = graph
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Push the Python-side graph to the canvas (after editing ``ed.graph``)."""
+        with self._lock:
+            self._push(self._graph.to_dict())
+        self.control.graph_edited()
+        self.validate()
+
+    def save(self, path: str | os.PathLike | None = None) -> pathlib.Path:
+        """Save the document (to `path`, or the file it was opened from)."""
+        target = pathlib.Path(path) if path is not None else self.path
+        if target is None:
+            raise GraphError("no path to save to", hint="pass a path: ed.save('model.diffwire')")
+        self.path = target
+        return self._graph.save(target)
+
+    def validate(self) -> dict:
+        """Check the graph now and send the result to the canvas; returns the analysis event."""
+        event = analyze(self._graph, self._shapes)
+        self.last_analysis = event
+        self.send(event)
+        return event
+
+    def train(self, **options: Any):
+        """Start training, as the Train button does; returns the ``dw.Run``.
+
+        `options` (``data``, ``loss``, ``optimizer``, ``steps``...) update `train_options`.
+        The canvas's plots and controls follow the run.
+        """
+        self.control.options.update(options)
+        self.control.train()
+        return self.control.run
+
+    @property
+    def current_run(self):
+        """The last ``dw.Run`` started from this editor, or None."""
+        return self.control.run
+
+    def _push(self, doc: dict) -> None:
+        self._pushing = True
+        try:
+            self.doc = doc
+        finally:
+            self._pushing = False
+
+    def _on_doc(self, change: dict) -> None:
+        """A committed edit from the canvas: update `graph` in place, then validate."""
+        if self._pushing:
+            return
+        with self._lock:
+            try:
+                new = _from_canvas(change["new"])
+            except GraphError as e:
+                self.send({"event": "error", "message": str(e), "error": e.to_dict()})
+                return
+            filled = _fill_bodies(new)
+            g = self._graph
+            g.nodes, g.edges, g.training, g.meta = new.nodes, new.edges, new.training, new.meta
+            if filled:
+                self._push(g.to_dict())
+        self.control.graph_edited()
+        self.validate()
+
+    def _on_registry(self, name: str) -> None:
+        self.catalog = registry.catalog()
+        self.validate()
+
+    # -- commands ------------------------------------------------------------------------
+
+    def _on_msg(self, _widget: Any, content: Any, buffers: list) -> None:
+        if not isinstance(content, dict) or "cmd" not in content:
+            return
+        cmd = content["cmd"]
+        try:
+            if cmd == "validate":
+                self.validate()
+            elif cmd == "export":
+                self._export()
+            elif cmd == "watch":
+                self.control.watch(content.get("node"))
+            elif cmd in ("train", "pause", "resume", "stop", "rebuild"):
+                getattr(self.control, cmd)()
+            elif cmd == "set":
+                self.control.set(str(content.get("name")), content.get("value"))
+            else:
+                self.send({"event": "error", "message": f"unknown command {cmd!r}"})
+        except GraphError as e:
+            self.send({"event": "error", "message": str(e), "error": e.to_dict()})
+        except Exception as e:  # noqa: BLE001 - report to the canvas instead of a lost traceback
+            self.send({"event": "error", "message": f"{cmd}: {type(e).__name__}: {e}"})
+
+    def _export(self) -> None:
+        """Export to plain PyTorch source: beside the file the editor opened, else as text."""
+        import importlib
+
+        try:
+            export = importlib.import_module(__name__.rsplit(".", 2)[0] + ".export").export
+        except (ImportError, AttributeError):
+            self.send({"event": "error", "message": "export is not available in this version"})
+            return
+        path = None if self.path is None else self.path.with_suffix(".py")
+        source = export(self._graph, path)
+        self.send({"event": "export", "source": source, "path": None if path is None else str(path)})
+
+    def __repr__(self) -> str:
+        return f"<Editor {self._graph!r}>"
+
+
+class _RegistryListener:
+    """Refreshes an editor's palette when the registry changes, without keeping the editor
+    alive; it removes itself once the editor is gone."""
+
+    def __init__(self, editor: Editor):
+        self.ref = weakref.ref(editor)
+
+    def __call__(self, name: str) -> None:
+        editor = self.ref()
+        if editor is None:
+            with contextlib.suppress(ValueError):
+                registry._listeners.remove(self)
+            return
+        editor._on_registry(name)
+
+
+def _from_canvas(doc: dict) -> Graph:
+    """A graph from the canvas's document. The editor only writes documents it read, so
+    the JSON Schema pass (30 ms at 200 nodes) is skipped; structure is still checked."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("nodes"), list):
+        raise GraphError("the canvas sent a malformed document", expected="a diffwire document",
+                         found=type(doc).__name__)
+    try:
+        g = Graph.from_dict(doc, top=False)
+    except (KeyError, TypeError, ValueError) as e:
+        raise GraphError(f"the canvas sent a malformed document: {e}") from None
+    g.training = dict(doc.get("training") or {})
+    g.meta = dict(doc.get("meta") or {})
+    return g
+
+
+def _fill_bodies(graph: Graph) -> bool:
+    """Give body blocks dropped from the palette (empty bodies) their starter body graph."""
+    filled = False
+    for _path, node in list(graph.walk()):
+        try:
+            cls = node.block
+        except GraphError:
+            continue
+        for name in cls.bodies:
+            body = node.body.get(name)
+            if body is None or not body.nodes:
+                try:
+                    node.body[name] = cls.make_body(node.params, name)
+                    filled = True
+                except Exception:  # noqa: BLE001 - bad params: validation reports them
+                    pass
+    return filled
