@@ -55,19 +55,24 @@ def register(kernel: Any = None) -> bool:
 
 def _open(comm: Any, open_msg: dict) -> None:
     data = open_msg.get("content", {}).get("data", {}) or {}
-    DocumentSession(comm, text=data.get("text"), path=data.get("path"))
+    DocumentSession(comm, text=data.get("text"), path=data.get("path"),
+                    settings=data.get("settings"))
 
 
 class DocumentSession:
     """One open ``.diffwire`` tab: an :class:`Editor` on the tab's comm, plus the few
     messages only a document host sends (``reload``, ``export``)."""
 
-    def __init__(self, comm: Any, text: str | None, path: str | None):
+    def __init__(self, comm: Any, text: str | None, path: str | None,
+                 settings: dict | None = None):
         self.comm = comm
         self.path = path
+        self.interval = 0.2  # seconds between metric messages (the plot refresh rate)
         graph, problem = _parse(text)
         self.editor = Editor(graph, comm=comm)
         self.editor.path = None  # the browser writes the file; the kernel never does
+        self.apply_settings(settings or {})
+        self._wrap_train()
         comm.on_msg(self._on_msg)  # after Editor took the comm: route, then delegate
         comm.on_close(self._on_close)
         SESSIONS[comm.comm_id] = self.editor
@@ -88,15 +93,59 @@ class DocumentSession:
             self._reload(content.get("text"))
         elif cmd == "export":
             self._export()
+        elif cmd == "settings":
+            self.apply_settings(content.get("settings") or {})
         else:
             self.editor._handle_msg(msg)
+
+    def apply_settings(self, settings: dict) -> None:
+        """The extension's settings (schema/plugin.json) as options of the next run."""
+        hz = settings.get("plotRefreshHz")
+        if isinstance(hz, (int, float)) and hz > 0:
+            self.interval = 1.0 / float(hz)
+        wanted = {"stream_hz": hz if isinstance(hz, (int, float)) and hz > 0 else None,
+                  "device": settings.get("device") or None,
+                  "checkpoint_every": settings.get("checkpointEvery") or None}
+        accepted = _train_parameters()
+        opts = self.editor.run.options
+        for name, value in wanted.items():
+            if accepted is not None and name not in accepted:
+                continue
+            if value is None:
+                opts.pop(name, None)
+            else:
+                opts[name] = value
+
+    def _wrap_train(self) -> None:
+        """Runs started here stream at the configured rate (LiveCallback's interval)."""
+        run = self.editor.run
+        start = run.train
+
+        def train() -> None:
+            start()
+            if run.callback is not None:
+                run.callback.interval = self.interval
+
+        run.train = train
 
     def _reload(self, text: str | None) -> None:
         graph, problem = _parse(text)
         if problem is not None:
             self.editor.send(problem)
             return
-        self.editor.graph = graph  # pushes to the browser and validates
+        # The browser already shows this text: take it without pushing it back (a pushed,
+        # normalised copy would mark a freshly reverted document dirty again).
+        ed = self.editor
+        doc = graph.to_dict()
+        ed._pushing = True
+        try:
+            with ed._lock_property(doc=doc):
+                ed.doc = doc
+        finally:
+            ed._pushing = False
+        ed._graph = graph
+        ed.run.graph_edited()
+        ed.validate()
 
     def _export(self) -> None:
         import diffwire
@@ -121,6 +170,21 @@ class DocumentSession:
                 run.stop()
         finally:
             self.editor.comm = None  # the comm is gone; Editor.close() would close it again
+
+
+def _train_parameters() -> set[str] | None:
+    """Keyword arguments that ``dw.train`` takes, or None while it is not installed."""
+    import inspect
+
+    from .live import _train_api
+
+    train = _train_api()
+    if train is None:
+        return None
+    try:
+        return set(inspect.signature(train).parameters)
+    except (TypeError, ValueError):
+        return None
 
 
 def _parse(text: str | None):
