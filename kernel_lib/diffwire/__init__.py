@@ -16,9 +16,21 @@ from .blocks import BLOCKS, Block, block, catalog, register, unregister
 from .compile import CompiledGraph
 from .document import FORMAT, MIGRATIONS, Edge, Graph, Node, load, loads, migrate, schema
 from .errors import (
-    CycleError, DanglingOutput, DuplicateInput, ExpressionError, FormatError, GraphError,
-    GraphErrors, KindMismatch, MissingInput, ParamError, RuntimeGraphError, ShapeMismatch,
-    UnknownBlockType, UnknownNode, UnknownPort,
+    CycleError,
+    DanglingOutput,
+    DuplicateInput,
+    ExpressionError,
+    FormatError,
+    GraphError,
+    GraphErrors,
+    KindMismatch,
+    MissingInput,
+    ParamError,
+    RuntimeGraphError,
+    ShapeMismatch,
+    UnknownBlockType,
+    UnknownNode,
+    UnknownPort,
 )
 from .ports import Param, Port
 from .widget import Editor

@@ -12,8 +12,15 @@ import torch
 
 from .document import Graph, Node, check_params
 from .errors import (
-    CycleError, DanglingOutput, DuplicateInput, GraphError, KindMismatch, MissingInput,
-    RuntimeGraphError, ShapeMismatch, UnknownPort,
+    CycleError,
+    DanglingOutput,
+    DuplicateInput,
+    GraphError,
+    KindMismatch,
+    MissingInput,
+    RuntimeGraphError,
+    ShapeMismatch,
+    UnknownPort,
 )
 from .ports import kinds_compatible
 
@@ -53,7 +60,7 @@ def structural_errors(graph: Graph, prefix: str = "", top: bool = True) -> list[
     ok_nodes: dict[str, Node] = {}
     for nid, node in graph.nodes.items():
         try:
-            node.block
+            node.block  # noqa: B018 - raises UnknownBlockType
             node.params = check_params(node)
             ok_nodes[nid] = node
         except GraphError as e:
@@ -63,7 +70,12 @@ def structural_errors(graph: Graph, prefix: str = "", top: bool = True) -> list[
     for e in graph.edges:
         bad = _edge_error(graph, ok_nodes, e)
         if bad is not None:
-            errs.append(_at(bad, prefix))
+            if bad.severity == "error":
+                errs.append(_at(bad, prefix))
+                continue
+            # an edge touching a broken node still counts as wired: no extra noise
+            seen_inputs[(e.target, e.target_port)] = f"{e.source}.{e.source_port}"
+            used_outputs.add(e.source)
             continue
         key = (e.target, e.target_port)
         if key in seen_inputs:
@@ -103,13 +115,13 @@ def _at(err: GraphError, prefix: str) -> GraphError:
 
 
 def _edge_error(graph: Graph, ok: dict[str, Node], e) -> GraphError | None:
-    for end, port, side in ((e.source, e.source_port, "output"), (e.target, e.target_port, "input")):
+    for end, port in ((e.source, e.source_port), (e.target, e.target_port)):
         if end not in graph.nodes:
             return UnknownPort(f"edge refers to a missing node '{end}'", node=end, port=port,
                                expected="an existing node", found=end)
     if e.source not in ok or e.target not in ok:
         return GraphError("edge touches a node with errors", node=e.target, port=e.target_port,
-                          severity="warning")
+                          severity="info")
     s_ports = {p.name: p for p in ok[e.source].output_ports()}
     t_ports = {p.name: p for p in ok[e.target].input_ports()}
     if e.source_port not in s_ports:

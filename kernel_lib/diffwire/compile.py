@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -41,7 +42,7 @@ class BuildContext:
         self.path = path
         self.meta = meta
 
-    def compile_body(self, node, body: str) -> "CompiledGraph":
+    def compile_body(self, node, body: str) -> CompiledGraph:
         """Compile the named body graph of `node` into a module (its weights nest under it)."""
         graph = node.body[body]
         return CompiledGraph(graph, BuildContext(f"{self.path}{node.id}/{body}/", self.meta))
@@ -149,7 +150,7 @@ class CompiledGraph(nn.Module):
         nid = ""
         try:
             if tap is None:
-                for nid, fn, ins, outs in self._steps:
+                for nid, fn, ins, outs in self._steps:  # noqa: B007 - nid names the failing node
                     r = fn(*[env[i] for i in ins])
                     if len(outs) == 1:
                         env[outs[0]] = r
@@ -157,7 +158,7 @@ class CompiledGraph(nn.Module):
                         for o, v in zip(outs, r):
                             env[o] = v
             else:
-                for nid, fn, ins, outs in self._steps:
+                for nid, fn, ins, outs in self._steps:  # noqa: B007 - nid names the failing node
                     r = fn(*[env[i] for i in ins])
                     if len(outs) == 1:
                         env[outs[0]] = r

@@ -13,10 +13,17 @@ import os
 import pathlib
 import re
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .errors import (
-    DuplicateId, DuplicateInput, FormatError, GraphError, KindMismatch, UnknownNode, UnknownPort,
+    DuplicateId,
+    DuplicateInput,
+    FormatError,
+    GraphError,
+    KindMismatch,
+    UnknownNode,
+    UnknownPort,
 )
 from .ports import Port, kinds_compatible
 
@@ -34,7 +41,7 @@ class Node:
     params: dict = dataclasses.field(default_factory=dict)
     position: list = dataclasses.field(default_factory=lambda: [0.0, 0.0])
     label: str | None = None
-    body: dict[str, "Graph"] = dataclasses.field(default_factory=dict)
+    body: dict[str, Graph] = dataclasses.field(default_factory=dict)
 
     @property
     def block(self):
@@ -172,15 +179,17 @@ class Graph:
                 f"cannot wire {s_node.id}.{s_port} ({s_spec.kind}) into a {t_spec.kind} port",
                 node=t_node.id, port=t_port, expected=t_spec.kind, found=s_spec.kind,
             )
-        for e in self.edges:
-            if e.target == t_node.id and e.target_port == t_port:
-                raise DuplicateInput(
-                    "input port already has an edge", node=t_node.id, port=t_port,
-                    expected="one edge per input", found=f"edge from {e.source}.{e.source_port}",
-                    hint="disconnect it first",
-                )
+        e = self._incoming().get(t_node.id, {}).get(t_port)
+        if e is not None:
+            raise DuplicateInput(
+                "input port already has an edge", node=t_node.id, port=t_port,
+                expected="one edge per input", found=f"edge from {e.source}.{e.source_port}",
+                hint="disconnect it first",
+            )
         edge = Edge(s_node.id, s_port, t_node.id, t_port)
         self.edges.append(edge)
+        self._index.setdefault(edge.target, {})[edge.target_port] = edge
+        self._index_key = (id(self.edges), len(self.edges))
         return edge
 
     def disconnect(self, target: NodeLike, target_port: str | None = None) -> None:
@@ -217,7 +226,18 @@ class Graph:
         return [n for n in self.nodes.values() if n.type == "Output"]
 
     def edges_into(self, node_id: str) -> dict[str, Edge]:
-        return {e.target_port: e for e in self.edges if e.target == node_id}
+        """The edges into a node's input ports, by port name."""
+        return dict(self._incoming().get(node_id, {}))
+
+    def _incoming(self) -> dict[str, dict[str, Edge]]:
+        # An index rebuilt when the edge list changes, so wiring 5,000 nodes stays linear.
+        key = (id(self.edges), len(self.edges))
+        if getattr(self, "_index_key", None) != key:
+            index: dict[str, dict[str, Edge]] = {}
+            for e in self.edges:
+                index.setdefault(e.target, {}).setdefault(e.target_port, e)
+            self._index, self._index_key = index, key
+        return self._index
 
     def walk(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
         """Every node with its path, bodies included (depth first)."""
@@ -266,7 +286,7 @@ class Graph:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_dict(cls, doc: dict, top: bool = True) -> "Graph":
+    def from_dict(cls, doc: dict, top: bool = True) -> Graph:
         """Build a graph from a parsed document (after :func:`migrate` and schema checks).
 
         Unknown block types are kept as they are, so a document that names a block
@@ -294,7 +314,7 @@ class Graph:
         return g
 
     @classmethod
-    def from_json(cls, text: str) -> "Graph":
+    def from_json(cls, text: str) -> Graph:
         try:
             doc = json.loads(text)
         except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as exc:
@@ -310,7 +330,7 @@ class Graph:
         atomic_write_text(path, self.to_json())
         return path
 
-    def copy(self) -> "Graph":
+    def copy(self) -> Graph:
         g = Graph.from_dict(self.to_dict(top=False), top=False)
         g.training = copy.deepcopy(self.training)
         g.meta = copy.deepcopy(self.meta)
@@ -330,9 +350,11 @@ class Graph:
             base = "n_" + base
         if base not in self.nodes:
             return base
-        i = 1
+        counters = self.__dict__.setdefault("_suffix", {})
+        i = counters.get(base, 1)
         while f"{base}_{i}" in self.nodes:
             i += 1
+        counters[base] = i + 1
         return f"{base}_{i}"
 
     def _resolve(self, ref: Any, port: str | None, side: str) -> tuple[Node, str]:
@@ -384,6 +406,7 @@ def check_params(node: Node) -> dict:
             if p.required:
                 raise ParamError("required parameter is missing", node=node.id, port=name,
                                  expected=p.kind, found="nothing")
+            out[name] = copy.deepcopy(p.default)  # a file may leave defaults out
             continue
         out[name] = p.check(node.params[name], node.id)
     cls.check_params(out, node.id)
@@ -427,7 +450,7 @@ def migrate(doc: dict) -> dict:
     seen = set()
     while doc.get("format") != FORMAT:
         version = doc.get("format")
-        if version in seen or version not in MIGRATIONS:
+        if not isinstance(version, str) or version in seen or version not in MIGRATIONS:
             raise FormatError("unknown document format", expected=FORMAT, found=repr(version),
                               hint="was it written by a newer diffwire?")
         seen.add(version)

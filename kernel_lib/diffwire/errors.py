@@ -72,7 +72,7 @@ class GraphError(Exception):
             "text": str(self),
         }
 
-    def at(self, prefix: str) -> "GraphError":
+    def at(self, prefix: str) -> GraphError:
         """The same error, its node path prefixed by an enclosing node's path."""
         self.node = prefix if self.node is None else f"{prefix}/{self.node}"
         self.args = (self._text(),)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -52,7 +53,8 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
             raise ExpressionError(f"unexpected character in expression at {pos}: {bad!r}",
                                   expected="numbers, names, + - * / ** ( ) , [ ]", found=bad)
         num, name, op = m.groups()
-        out.append(("num", num, m.start()) if num else ("name", name, m.start()) if name else ("op", op, m.start()))
+        at = m.start(m.lastindex)
+        out.append(("num", num, at) if num else ("name", name, at) if name else ("op", op, at))
         pos = m.end()
     return out
 

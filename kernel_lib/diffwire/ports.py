@@ -8,16 +8,17 @@ from typing import Any
 
 from .errors import ParamError
 
-PORT_KINDS = ("tensor", "scalar", "bool", "state", "time")
+PORT_KINDS = ("tensor", "scalar", "bool", "state", "time", "any")
 
 # dst kind -> src kinds it accepts. State and time are tensors with a role; a scalar
 # broadcasts into a tensor; bool only flows into bool (a mask is not a number).
 _ACCEPTS = {
-    "tensor": {"tensor", "state", "scalar", "time"},
+    "tensor": {"tensor", "state", "scalar", "time", "any"},
     "state": {"state", "tensor"},
     "time": {"time", "tensor"},
     "scalar": {"scalar", "tensor"},
     "bool": {"bool"},
+    "any": {"tensor", "scalar", "bool", "state", "time", "any"},  # graph outputs take anything
 }
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import torch
 from torch import nn
 
 from ..ports import Param, Port
@@ -68,7 +68,7 @@ class Block:
         """Extra cross-parameter checks; raise :class:`~diffwire.errors.ParamError`."""
 
     @classmethod
-    def build(cls, node: "Node", ctx: "BuildContext") -> nn.Module | Callable:
+    def build(cls, node: Node, ctx: BuildContext) -> nn.Module | Callable:
         """Return the module (or a pure function) that computes this node.
 
         It is called with the input values in port order (``None`` for an unconnected
@@ -77,7 +77,7 @@ class Block:
         raise NotImplementedError(f"block {cls.type} has no build()")
 
     @classmethod
-    def make_body(cls, params: dict, body: str) -> "Graph":
+    def make_body(cls, params: dict, body: str) -> Graph:
         """A starter body graph (Input/Output nodes wired straight through where possible)."""
         from ..document import Graph
 

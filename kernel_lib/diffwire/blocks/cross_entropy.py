@@ -12,4 +12,5 @@ class CrossEntropy(LossBlock):
     fn = staticmethod(F.cross_entropy)
     params = (REDUCTION, Param("label_smoothing", "float", 0.0, min=0.0, max=1.0))
     extra = ("label_smoothing",)
+    same_shape = False
     inputs = (Port("pred", shape=("B", "C")), Port("target"))

@@ -1,5 +1,6 @@
 from torch import nn
 
+from ..compile import inferring
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
 from .base import Block
@@ -37,4 +38,6 @@ class _Checked(nn.Module):
         if x.shape[-1:] != (self.inner.in_features,):
             raise ShapeMismatch("last dimension does not match in_features", port="x",
                                 expected=f"[..., {self.inner.in_features}]", found=list(x.shape))
+        if inferring():  # meta addmm goes through slow Python decompositions
+            return x.new_empty(x.shape[:-1] + (self.inner.out_features,))
         return self.inner(x)

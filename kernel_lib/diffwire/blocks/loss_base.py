@@ -1,9 +1,11 @@
 """What the loss blocks share: inputs `pred` and `target`, a scalar `loss`, a reduction."""
 
-from typing import Callable, ClassVar
+from collections.abc import Callable
+from typing import ClassVar
 
 from torch import nn
 
+from ..errors import ShapeMismatch
 from ..ports import Param, Port
 from .base import Block
 
@@ -18,19 +20,23 @@ class LossBlock(Block):
     example_inputs = {"pred": (4, 3), "target": (4, 3)}
     fn: ClassVar[Callable]
     extra: ClassVar[tuple[str, ...]] = ()  # params passed on to fn as keywords
+    same_shape: ClassVar[bool] = True  # pred and target must agree (no silent broadcasting)
 
     @classmethod
     def build(cls, node, ctx):
         kwargs = {k: node.params[k] for k in cls.extra}
-        return _Loss(cls.fn, node.params["reduction"], kwargs)
+        return _Loss(cls.fn, node.params["reduction"], kwargs, cls.same_shape)
 
 
 class _Loss(nn.Module):
-    def __init__(self, fn, reduction, kwargs):
+    def __init__(self, fn, reduction, kwargs, same_shape):
         super().__init__()
-        self.fn, self.reduction, self.kwargs = fn, reduction, kwargs
+        self.fn, self.reduction, self.kwargs, self.same_shape = fn, reduction, kwargs, same_shape
 
     def forward(self, pred, target):
+        if self.same_shape and pred.shape != target.shape:
+            raise ShapeMismatch("pred and target differ in shape", port="target",
+                                expected=list(pred.shape), found=list(target.shape))
         return self.fn(pred, target, reduction=self.reduction, **self.kwargs)
 
     def extra_repr(self):

@@ -1,7 +1,7 @@
 from torch import nn
 
+from ..compile import inferring
 from ..errors import ShapeMismatch
-
 from ..ports import Param, Port
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .base import Block
@@ -45,9 +45,12 @@ class _CheckedSeq(nn.Sequential):
     def __init__(self, in_features: int, *layers: nn.Module):
         super().__init__(*layers)
         self.in_features = in_features
+        self.out_features = [m for m in layers if isinstance(m, nn.Linear)][-1].out_features
 
     def forward(self, x):
         if x.shape[-1] != self.in_features:
             raise ShapeMismatch("last dimension does not match widths[0]", port="x",
                                 expected=f"[..., {self.in_features}]", found=list(x.shape))
+        if inferring():  # meta addmm goes through slow Python decompositions
+            return x.new_empty(x.shape[:-1] + (self.out_features,))
         return super().forward(x)

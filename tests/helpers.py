@@ -1,0 +1,46 @@
+"""An example instance of every registered block, for the contract battery.
+
+A block joins the battery by being registered with `example_params` and `example_inputs`.
+"""
+
+from __future__ import annotations
+
+import torch
+
+import diffwire as dw
+from diffwire.blocks import BLOCKS
+
+
+def compiled_block_types() -> list[str]:
+    return sorted(n for n, cls in BLOCKS.items() if getattr(cls, "compiled", True))
+
+
+def example_graph(type_name: str) -> tuple[dw.Graph, dict[str, torch.Tensor]]:
+    """A graph Input(s) -> block -> Output(s) and matching random inputs (float64)."""
+    cls = BLOCKS[type_name]
+    g = dw.Graph()
+    if type_name == "Input":
+        x = g.add("Input", name="x", shape=[4, 3])
+        g.add_output(x, name="y")
+        return g, {"x": torch.rand(4, 3, dtype=torch.float64) + 0.5}
+    if type_name == "Output":
+        x = g.add("Input", name="x", shape=[4, 3])
+        g.add_output(x, name="out")
+        return g, {"x": torch.rand(4, 3, dtype=torch.float64) + 0.5}
+    node = g.add(type_name, id="node", **cls.example_params)
+    inputs: dict[str, torch.Tensor] = {}
+    for port in node.input_ports():
+        shape = cls.example_inputs.get(port.name)
+        if shape is None:
+            continue  # optional input left unconnected
+        name = f"in_{port.name}"
+        if port.kind == "bool":
+            g.add("Input", id=name, name=name, shape=list(shape), kind="bool", dtype="bool")
+            inputs[name] = torch.rand(shape) > 0.5
+        else:
+            g.add("Input", id=name, name=name, shape=list(shape), dtype="float64")
+            inputs[name] = torch.rand(shape, dtype=torch.float64) + 0.5
+        g.connect(name, (node, port.name))
+    for port in node.output_ports():
+        g.add_output((node, port.name), name=f"out_{port.name}")
+    return g, inputs

@@ -1,0 +1,43 @@
+"""Executes a demo notebook in a real kernel that imports this checkout's diffwire."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def run_notebook(name: str, tmp_path: pathlib.Path, timeout: int = 300, env: dict | None = None):
+    """Run demos/NAME in `tmp_path` with DIFFWIRE_FAST=1; return the executed notebook."""
+    nb = nbformat.read(ROOT / "demos" / name, as_version=4)
+    old = dict(os.environ)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "kernel_lib")] + [p for p in old.get("PYTHONPATH", "").split(os.pathsep) if p])
+    os.environ["DIFFWIRE_FAST"] = "1"
+    os.environ["PATH"] = str(pathlib.Path(sys.executable).parent) + os.pathsep + old.get("PATH", "")
+    os.environ.update(env or {})
+    for src in (ROOT / "demos").iterdir():
+        if src.suffix in (".diffwire", ".npz", ".csv"):
+            (tmp_path / src.name).write_bytes(src.read_bytes())
+    try:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(tmp_path)}})
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return nb
+
+
+def outputs_text(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", ""))
+            parts.append(str(out.get("data", {}).get("text/plain", "")))
+    return "\n".join(parts)

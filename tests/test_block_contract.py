@@ -1,0 +1,96 @@
+"""Every registered block through build, forward shape, gradcheck and JSON round trip."""
+
+import json
+
+import pytest
+import torch
+
+import diffwire as dw
+
+from helpers import compiled_block_types, example_graph
+
+TYPES = compiled_block_types()
+
+
+def test_every_builtin_is_in_the_battery():
+    for name in ["Input", "Output", "Constant", "Parameter", "Linear", "MLP", "Activation",
+                 "MatMul", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Concat", "Split", "Index",
+                 "Reshape", "Sum", "Mean", "Expression", "MSE", "L1", "Huber", "CrossEntropy",
+                 "BCE", "Loop", "Conditional", "Map"]:
+        assert name in TYPES
+        assert dw.BLOCKS[name].__doc__, f"{name} has no docstring"
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_builds_and_forward_shapes_match_inference(type_name):
+    g, inputs = example_graph(type_name)
+    assert [e for e in g.validate() if e.severity == "error"] == []
+    shapes = g.infer_shapes()
+    model = g.compile(seed=0, dtype=torch.float64)
+    outs = model.run(**inputs)
+    for out_node, value in zip(g.outputs(), outs):
+        edge = g.edges_into(out_node.id)["x"]
+        inferred = shapes[edge.source][edge.source_port]
+        assert list(value.shape) == inferred, (type_name, edge, inferred)
+
+
+def _differentiable(type_name):
+    g, inputs = example_graph(type_name)
+    model = g.compile(seed=0, dtype=torch.float64)
+    has_args = any(v.is_floating_point() for v in inputs.values()) or any(
+        True for _ in model.parameters())
+    has_float_out = any(o.is_floating_point() for o in model.run(**inputs))
+    return has_args and has_float_out
+
+
+NOT_DIFFERENTIABLE = {"Constant", "Compare"}
+
+
+def test_only_constant_and_compare_lack_gradients():
+    assert {t for t in TYPES if not _differentiable(t)} == NOT_DIFFERENTIABLE & set(TYPES)
+
+
+@pytest.mark.parametrize("type_name", [t for t in TYPES if t not in NOT_DIFFERENTIABLE])
+def test_gradcheck_float64(type_name):
+    """Gradients w.r.t. every float input and every parameter, checked numerically."""
+    g, inputs = example_graph(type_name)
+    model = g.compile(seed=0, dtype=torch.float64)
+    float_names = [n for n in inputs if inputs[n].is_floating_point()]
+    param_names = [n for n, _ in model.named_parameters()]
+    params = dict(model.named_parameters())
+
+    def fn(*args):
+        values = dict(inputs)
+        values.update(zip(float_names, args[: len(float_names)]))
+        p = dict(zip(param_names, args[len(float_names):]))
+        out = torch.func.functional_call(model, p, args=(), kwargs=values)
+        outs = tuple(out.values()) if isinstance(out, dict) else (out,)
+        return tuple(o for o in outs if o.is_floating_point())
+
+    args = tuple(inputs[n].clone().requires_grad_(True) for n in float_names) + tuple(
+        params[n].detach().clone().requires_grad_(True) for n in param_names)
+    assert args
+    assert torch.autograd.gradcheck(fn, args, eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_json_round_trip(type_name, tmp_path):
+    g, inputs = example_graph(type_name)
+    path = g.save(tmp_path / "g.diffwire")
+    g2 = dw.load(path)
+    assert g2 == g
+    assert g2.to_json() == path.read_text()
+    a = g.compile(seed=3, dtype=torch.float64).run(**inputs)
+    b = g2.compile(seed=3, dtype=torch.float64).run(**inputs)
+    for x, y in zip(a, b):
+        assert torch.equal(x, y)
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_catalog_entry_is_json(type_name):
+    entry = next(b for b in dw.catalog()["blocks"] if b["type"] == type_name)
+    text = json.dumps(entry)
+    assert json.loads(text)["type"] == type_name
+    assert entry["doc"]
+    for p in entry["params"]:
+        assert p["kind"] in dw.ports.PARAM_KINDS
