@@ -168,6 +168,8 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
 
   const onDelete = useCallback(({ nodes, edges }: { nodes: { id: string }[]; edges: { id: string }[] }) => {
     commit((g) => G.removeEdges(G.removeNodes(g, nodes.map((n) => n.id)), edges.map((e) => e.id)));
+    // the focused node is gone: keep keyboard focus in the editor, not JupyterLab
+    rootRef.current?.focus({ preventScroll: true });
   }, [commit]);
 
   // -- connecting ------------------------------------------------------------------
@@ -253,13 +255,16 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
       let ids: string[] = [];
       commit((g) => { const r = G.duplicate(g, selectedIds); ids = r.ids; return r.graph; });
       window.setTimeout(() => selectOnly(ids), 0);
+    } else if (!mod && (k === "delete" || k === "backspace")) {
+      const edges = rfEdges.filter((x) => x.selected).map((x) => x.id);
+      if (selectedIds.length || edges.length) onDelete({ nodes: selectedIds.map((id) => ({ id })), edges: edges.map((id) => ({ id })) });
     } else if (mod && k === "a") selectOnly(graphRef.current.nodes.map((n) => n.id));
     else if (!mod && !e.altKey && k === "f") void rf.fitView({ padding: 0.15 });
     else if (!mod && !e.altKey && k === "l") void runLayout();
     else if (!mod && k === "escape" && path.length) setPath((p) => p.slice(0, -1));
     else done = false;
     if (done) e.preventDefault();
-  }, [travel, commit, selectedIds, rf, runLayout, path.length]);
+  }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length]);
 
   const onMoveEnd = useCallback((_: unknown, vp: Viewport) => {
     const want = graphRef.current.nodes.length > 200 && vp.zoom >= VISIBLE_ONLY_ZOOM;
@@ -313,7 +318,7 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
             onMoveEnd={onMoveEnd}
             onNodeDoubleClick={(_, n) => { const b = n.data.spec?.bodies[0]; if (b) enter(n.id, b); }}
             onlyRenderVisibleElements={visibleOnly}
-            deleteKeyCode={["Delete", "Backspace"]}
+            deleteKeyCode={null /* handled in onKeyDownCapture, as one undo step */}
             multiSelectionKeyCode={["Shift", "Meta", "Control"]}
             fitView
             minZoom={0.05}

@@ -79,7 +79,7 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
   }, [selected]);
 
   const s = status.state;
-  const running = s === "running" || s === "starting";
+  const running = s === "running" || s === "starting" || s === "idle";
   const lrNum = Number(lr);
   const lrOk = lr.trim() !== "" && Number.isFinite(lrNum) && lrNum > 0;
   return (
@@ -92,7 +92,7 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
         <button className="dw-stop" disabled={!(running || s === "paused")} onClick={() => send({ cmd: "stop" })}>Stop</button>
         <button className={`dw-rebuild${status.stale ? " dw-stale" : ""}`} disabled={!status.stale} title="apply the edits made during the run (unchanged nodes keep their weights)"
           onClick={() => send({ cmd: "rebuild" })}>Rebuild</button>
-        <label className="dw-lr">lr <input className={lrOk ? "" : "dw-invalid"} value={lr} onChange={(e) => setLr(e.target.value)}
+        <label className="dw-lr">lr <input className={lrOk || lr.trim() === "" ? "" : "dw-invalid"} placeholder="default" value={lr} onChange={(e) => setLr(e.target.value)}
           onKeyDown={(e) => { if (e.key === "Enter" && lrOk) send({ cmd: "set", name: "lr", value: lrNum }); }}
           onBlur={() => { if (lrOk && lrNum !== status.lr) send({ cmd: "set", name: "lr", value: lrNum }); }} /></label>
         <button onClick={() => send({ cmd: "export" })} title="export to plain PyTorch source">Export</button>
@@ -104,7 +104,7 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
         {status.stale ? <span className="dw-stale-text">edited: Rebuild to apply</span> : null}
         <label className="dw-log"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log</label>
       </div>
-      {status.message ? <div className="dw-msg dw-msg-error">{status.message}</div> : null}
+      {status.message && !/by request/.test(status.message) ? <div className="dw-msg dw-msg-error">{status.message}</div> : null}
       {exported ? <div className="dw-msg">exported: {exported}</div> : null}
       <div className="dw-plot dw-loss-plot" ref={lossRef} data-points={points} />
       <div className="dw-plot dw-pred-plot" ref={predRef} />

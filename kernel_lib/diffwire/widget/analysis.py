@@ -9,15 +9,22 @@ import time
 
 import torch
 
-from ..analysis import _first_port, _shape_message, _Symbols, infer_shapes, input_example
-from ..analysis import structural_errors, topo_order
-from ..compile import BuildContext, infer_mode
+from ..analysis import (
+    _first_port,
+    _shape_message,
+    _Symbols,
+    infer_shapes,
+    input_example,
+    structural_errors,
+    topo_order,
+)
 from ..blocks.base import _has_dynamic_ports
+from ..compile import BuildContext, infer_mode
 from ..document import Graph
 from ..errors import GraphError
 
 
-def analyze(graph: Graph, cache: "ShapeCache | None" = None) -> dict:
+def analyze(graph: Graph, cache: ShapeCache | None = None) -> dict:
     """The ``analysis`` event for `graph` (see README.md in this folder)."""
     t0 = time.perf_counter()
     errors: list[GraphError] = []

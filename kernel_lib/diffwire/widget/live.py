@@ -5,7 +5,6 @@ slowing the run (one message per `interval` seconds at most, whatever the step r
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -18,115 +17,167 @@ NO_RUN = {"state": "none", "step": 0, "steps_per_s": 0.0, "lr": None, "stale": F
 
 def _train_api():
     """`diffwire.train.train`, or None while the training engine is not installed."""
-    try:
-        from .. import train as train_mod  # type: ignore[attr-defined]
+    import importlib
+
+    try:  # by module path: `diffwire.train` the attribute is the function, not the package
+        mod = importlib.import_module(__name__.rsplit(".", 2)[0] + ".train")
     except ImportError:
         return None
-    return getattr(train_mod, "train", None)
+    return getattr(mod, "train", None)
 
 
-class LiveCallback:
-    """A training callback that streams to an editor: metric batches, status, predictions.
+try:  # the hooks' base class, when the training engine is there
+    from ..train.callbacks import Callback as _Base  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - before the training engine lands
+    _Base = object
+
+
+class LiveCallback(_Base):  # type: ignore[misc,valid-type]
+    """A training callback that streams a run to an editor.
+
+    The run hands step records to ``on_metrics`` in batches from its delivery thread; this
+    turns each batch into one ``metrics`` event (columns, not rows), sends status at most
+    every `interval` seconds, and asks the run for a predictions snapshot every
+    `snapshot_every` seconds. Nothing here runs per training step.
 
     **Arguments:**
 
     - `editor`: the :class:`~diffwire.widget.Editor` to send to.
-    - `interval`: seconds between messages (metrics are batched in between).
+    - `interval`: seconds between status updates.
+    - `snapshot_every`: seconds between predictions snapshots (0: never).
     """
 
-    def __init__(self, editor: "Editor", interval: float = 0.2):
+    KEYS = ("loss", "val_loss")
+
+    def __init__(self, editor: Editor, interval: float = 0.25, snapshot_every: float = 1.0):
         self.editor = editor
         self.interval = interval
-        self._steps: list[int] = []
-        self._values: dict[str, list] = {}
-        self._last_send = 0.0
+        self.snapshot_every = snapshot_every
         self._last_status = 0.0
-        self._rate_t = time.monotonic()
-        self._rate_step = 0
-        self._lock = threading.Lock()
+        self._last_snapshot = 0.0
+        self._rate = (time.monotonic(), 0)
         self.sent_messages = 0
 
-    # hooks called by the training loop -------------------------------------------------
+    # hooks ------------------------------------------------------------------------------
 
-    def on_metrics(self, run: Any = None, metrics: dict | None = None, step: int | None = None,
-                   **_: Any) -> None:
-        """New metric values (``{"loss": 0.1, ...}``) at `step`."""
-        if metrics is None:
+    def on_metrics(self, run: Any, records: list[dict]) -> None:
+        """A batch of step records: one ``metrics`` event."""
+        if not records:
             return
-        if step is None:
-            step = int(metrics.get("step", len(self._steps)))
-        with self._lock:
-            n = len(self._steps)
-            self._steps.append(int(step))
-            for name, v in metrics.items():
-                if name == "step" or not isinstance(v, (int, float)) or isinstance(v, bool):
-                    continue
-                col = self._values.setdefault(name, [None] * n)
-                col.append(float(v) if math.isfinite(v) else None)
-            for col in self._values.values():
-                if len(col) < n + 1:
-                    col.append(None)
-        self._maybe_flush(run, step)
-
-    def on_step_end(self, run: Any = None, step: int | None = None, **kw: Any) -> None:
-        """Called after every step; sends status at most every `interval` seconds."""
-        if step is not None:
-            self._maybe_flush(run, step)
-
-    def on_state_change(self, run: Any = None, state: str | None = None, **_: Any) -> None:
-        """The run started, paused, resumed, stopped, finished or failed."""
-        self.flush()
-        self.editor.run.state_changed(state, run)
-
-    def on_predictions(self, run: Any = None, x=None, y_true=None, y_pred=None, step: int = 0,
-                       **_: Any) -> None:
-        """A snapshot of predictions against data (lists of rows)."""
-        self.editor.send({"event": "predictions", "x": _rows(x, flat=True), "y_true": _rows(y_true),
-                          "y_pred": _rows(y_pred), "step": int(step)})
-
-    # sending ------------------------------------------------------------------------
-
-    def _maybe_flush(self, run: Any, step: int) -> None:
+        event = metrics_event(records, self.KEYS)
+        self.sent_messages += 1
+        self.editor.send(event)
+        self._progress(run, int(records[-1].get("step", 0)) + 1)
+        stats = [r["nodes"] for r in records if isinstance(r.get("nodes"), dict)]
+        if stats:
+            self.editor.run.node_stats_record(stats[-1])
         now = time.monotonic()
-        if now - self._last_send >= self.interval:
-            self.flush()
-            dt = now - self._rate_t
-            rate = (step - self._rate_step) / dt if dt > 0 else 0.0
-            self._rate_t, self._rate_step = now, step
-            self.editor.run.progress(step, rate, run)
+        if self.snapshot_every and now - self._last_snapshot >= self.snapshot_every:
+            self._last_snapshot = now
+            try:
+                run.snapshot(wait=False)
+            except Exception:  # noqa: BLE001 - snapshots are a nicety; training goes on
+                pass
 
-    def flush(self) -> None:
-        with self._lock:
-            steps, values = self._steps, self._values
-            self._steps, self._values = [], {}
-        self._last_send = time.monotonic()
-        if steps:
-            self.sent_messages += 1
-            self.editor.send({"event": "metrics", "step": steps, "values": values})
+    def on_eval(self, run: Any, record: dict) -> None:
+        """Validation loss: sent as its own point on the loss plot."""
+        if "val_loss" in record:
+            self.editor.send({"event": "metrics", "step": [int(record.get("step", 0))],
+                              "values": {"val_loss": [_finite(record["val_loss"])]}})
+
+    def on_node_stats(self, run: Any, record: dict) -> None:
+        self.editor.run.node_stats_record(record.get("stats") or {})
+
+    def on_snapshot(self, run: Any, snapshot: dict) -> None:
+        """Predictions against data for the live panel's second plot."""
+        event = predictions_event(run, snapshot)
+        if event is not None:
+            self.editor.send(event)
+
+    def on_state_change(self, run: Any, old: str, new: str) -> None:
+        self.editor.run.state_changed(new, run)
+
+    def on_run_end(self, run: Any) -> None:
+        self.editor.run.state_changed(getattr(run, "state", "stopped"), run)
+
+    # ------------------------------------------------------------------------------
+
+    def _progress(self, run: Any, step: int) -> None:
+        now = time.monotonic()
+        if now - self._last_status < self.interval:
+            return
+        t0, s0 = self._rate
+        rate = (step - s0) / (now - t0) if now > t0 else 0.0
+        self._rate = (now, step)
+        self._last_status = now
+        self.editor.run.progress(step, rate, run)
 
 
-def _rows(v: Any, flat: bool = False) -> list:
-    if v is None:
-        return []
-    if hasattr(v, "detach"):
-        v = v.detach().cpu()
-        if v.ndim == 1 and not flat:
-            v = v[:, None]
-        if flat and v.ndim > 1:
-            v = v[:, 0]
-        v = v.tolist()
-    return list(v)
+def _finite(v: Any) -> float | None:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def metrics_event(records: list[dict], keys=LiveCallback.KEYS) -> dict:
+    """Step records as one ``metrics`` event: a step column and one column per metric."""
+    steps = [int(r.get("step", i)) for i, r in enumerate(records)]
+    values = {}
+    for k in keys:
+        col = [_finite(r[k]) if k in r else None for r in records]
+        if any(v is not None for v in col):
+            values[k] = col
+    return {"event": "metrics", "step": steps, "values": values}
+
+
+def predictions_event(run: Any, snapshot: dict, limit: int = 500) -> dict | None:
+    """The first output that has data of the same name, against the first input."""
+    import torch
+
+    outputs = snapshot.get("outputs") or {}
+    try:
+        data = run.dataset.full()
+    except Exception:  # noqa: BLE001 - runs without a dataset view
+        return None
+    for name, pred in outputs.items():
+        if name not in data:
+            continue
+        truth = data[name]
+        inputs = [k for k in getattr(run.model, "input_names", []) if k in data]
+        x = data[inputs[0]] if inputs else torch.arange(len(truth))
+        n = min(len(truth), limit)
+        idx = torch.linspace(0, len(truth) - 1, n).long()
+        xs = x.detach().cpu()[idx]
+        xs = xs[:, 0] if xs.ndim > 1 else xs
+        order = torch.argsort(xs)
+
+        def rows(t, idx=idx, order=order):
+            t = t.detach().cpu().reshape(len(t), -1)[idx][order]
+            return t[:, :4].tolist()
+
+        return {"event": "predictions", "x": xs[order].tolist(), "y_true": rows(truth),
+                "y_pred": rows(pred), "step": int(snapshot.get("step", 0)), "output": name}
+    return None
 
 
 class RunControl:
-    """Runs ``dw.train`` for an editor and maps its commands onto the run."""
+    """Runs ``dw.train`` for an editor and maps the canvas's commands onto the run.
 
-    def __init__(self, editor: "Editor"):
+    Commands never wait for the training thread (``wait=False``): the message handler
+    returns at once and the run's state changes come back through :class:`LiveCallback`.
+    """
+
+    LIVE = ("idle", "running", "paused")
+
+    def __init__(self, editor: Editor):
         self.editor = editor
         self.run: Any = None
         self.callback: LiveCallback | None = None
         self.options: dict = {}
         self.watched: str | None = None
+        self.stats: dict = {}
 
     @property
     def available(self) -> bool:
@@ -138,107 +189,136 @@ class RunControl:
         s["available"] = self.available
         self.editor.status = s
 
+    def _live(self) -> bool:
+        return self.run is not None and self._state() in self.LIVE
+
     # commands -----------------------------------------------------------------------
 
     def train(self) -> None:
+        """Start a new run on a copy of the graph (edits after this mark the run stale)."""
         train = _train_api()
         if train is None:
-            self._status(message="training is not available yet (diffwire.train missing)")
+            self._status(message="training is not available (diffwire.train is missing)")
             return
-        if self.run is not None and self._state() in ("running", "paused"):
+        if self._live():
             return
+        opts = dict(self.options)
         self.callback = LiveCallback(self.editor)
+        opts["callbacks"] = [self.callback, *opts.get("callbacks", ())]
+        opts.setdefault("progress", False)
+        opts.setdefault("stats_every", 50)
         self.editor.send({"event": "reset_metrics"})
+        self.stats = {}
         self._status(state="starting", step=0, steps_per_s=0.0, stale=False, message="")
-        self.run = train(self.editor.graph, callbacks=[self.callback], **self.options)
+        try:
+            self.run = train(self.editor.graph.copy(), **opts)
+        except Exception as e:
+            self._status(state="failed", message=str(e))
+            raise
         self._status(state=self._state() or "running", lr=self._lr())
 
     def pause(self) -> None:
         if self.run is not None:
-            self.run.pause()
-            self._status(state="paused")
+            self.run.pause(wait=False)
 
     def resume(self) -> None:
         if self.run is not None:
-            self.run.resume()
-            self._status(state="running")
+            self.run.resume(wait=False)
 
     def stop(self) -> None:
         if self.run is not None:
-            self.run.stop()
-            self._status(state="stopped")
+            self.run.stop(wait=False)
 
     def set(self, name: str, value: Any) -> None:
-        if self.run is None:
-            if name == "lr":
-                self.options["lr"] = float(value)
-                self._status(lr=float(value))
-            return
-        self.run.set(**{name: value})
+        """Set a hyperparameter (``lr``...) on the run, or for the next run."""
         if name == "lr":
-            self._status(lr=float(value))
+            value = float(value)
+            if not (value > 0 and math.isfinite(value)):
+                raise ValueError("the learning rate must be a positive number")
+        if self._live():
+            self.run.set(wait=False, **{name: value})
+        else:
+            self.options[name if name != "lr" else "optimizer"] = (
+                value if name != "lr" else _with_lr(self.options.get("optimizer"), value))
+        if name == "lr":
+            self._status(lr=value)
 
     def rebuild(self) -> None:
-        if self.run is not None:
-            self.run.rebuild(self.editor.graph)
+        """Apply the canvas's edits to the run; unchanged nodes keep their weights."""
+        if self._live():
+            self.run.rebuild(self.editor.graph.copy(), wait=False)
         self._status(stale=False)
 
     def watch(self, node: str | None) -> None:
-        """Send statistics of `node`'s weights (and the run's view of it) to the canvas."""
+        """Follow `node` in the live panel's statistics table."""
         self.watched = node
-        if node is None:
-            return
-        stats = self.node_stats(node)
-        if stats:
-            self.editor.send({"event": "node_stats", "node": node, "stats": stats})
+        self._send_stats()
 
-    def node_stats(self, node: str) -> dict:
-        model = getattr(self.run, "model", None)
-        if model is None:
-            return {}
-        try:
-            mod = model.blocks[node.split("/")[0]]
-        except Exception:  # noqa: BLE001 - nodes inside bodies, or nodes the run predates
-            return {}
-        out: dict[str, float] = {}
-        params = [p.detach() for p in mod.parameters()]
-        if params:
-            flat = __import__("torch").cat([p.flatten().float().cpu() for p in params])
-            out = {"parameters": float(flat.numel()), "mean": float(flat.mean()),
-                   "std": float(flat.std()) if flat.numel() > 1 else 0.0,
-                   "abs max": float(flat.abs().max())}
-        return out
-
-    # from the run / callback ----------------------------------------------------------
+    # from the run (training or delivery thread) -----------------------------------------
 
     def graph_edited(self) -> None:
-        if self.run is not None and self._state() in ("running", "paused"):
+        if self._live():
             self._status(stale=True)
 
     def progress(self, step: int, rate: float, run: Any) -> None:
-        self._status(step=int(step), steps_per_s=float(rate))
-        if self.watched:
-            stats = self.node_stats(self.watched)
-            if stats:
-                self.editor.send({"event": "node_stats", "node": self.watched, "stats": stats})
+        self._status(step=int(step), steps_per_s=float(rate), lr=self._lr(), state=self._state())
+
+    def node_stats_record(self, stats: dict) -> None:
+        self.stats = stats
+        self._send_stats()
 
     def state_changed(self, state: str | None, run: Any) -> None:
         kw: dict = {"state": state or self._state() or "none"}
-        err = getattr(run, "error", None)
-        if err:
-            kw["message"] = str(err)
+        reason = getattr(run, "reason", None)
+        kw["message"] = f"{kw['state']}: {reason}" if reason and kw["state"] in ("failed", "paused") else ""
         step = getattr(run, "step", None)
         if isinstance(step, int):
             kw["step"] = step
         self._status(**kw)
 
+    # ------------------------------------------------------------------------------
+
+    def _send_stats(self) -> None:
+        node = self.watched
+        if not node:
+            return
+        out: dict[str, float] = {}
+        s = self.stats.get(node)
+        if isinstance(s, dict):
+            out.update({k: float(v) for k, v in s.items() if isinstance(v, (int, float))})
+        model = getattr(self.run, "model", None)
+        if model is not None:
+            try:
+                params = [p.detach() for p in model.blocks[node.split("/")[0]].parameters()]
+            except Exception:  # noqa: BLE001 - a node without weights, or one the run predates
+                params = []
+            if params:
+                import torch
+
+                flat = torch.cat([p.flatten().float().cpu() for p in params])
+                out.update({"weights": float(flat.numel()), "weight mean": float(flat.mean()),
+                            "weight std": float(flat.std()) if flat.numel() > 1 else 0.0})
+        if out:
+            self.editor.send({"event": "node_stats", "node": node, "stats": out})
+
     def _state(self) -> str | None:
-        s = getattr(self.run, "state", None)
-        return getattr(s, "value", s)
+        return getattr(self.run, "state", None)
 
     def _lr(self) -> float | None:
-        try:
-            lr = self.run.get("lr")
-        except Exception:  # noqa: BLE001 - runs without a get(): fall back to the options
-            lr = self.options.get("lr")
-        return None if lr is None else float(lr)
+        hist = getattr(self.run, "history", None)
+        if hist:
+            lr = hist[-1].get("lr")
+            if isinstance(lr, (int, float)):
+                return float(lr)
+        opt = self.options.get("optimizer")
+        if isinstance(opt, tuple) and len(opt) == 2 and isinstance(opt[1], dict):
+            return opt[1].get("lr")
+        return None
+
+
+def _with_lr(optimizer: Any, lr: float) -> Any:
+    if isinstance(optimizer, tuple) and len(optimizer) == 2:
+        return (optimizer[0], {**optimizer[1], "lr": lr})
+    if isinstance(optimizer, str):
+        return (optimizer, {"lr": lr})
+    return ("adam", {"lr": lr})

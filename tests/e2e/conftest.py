@@ -1,0 +1,137 @@
+"""A real JupyterLab and a real (Debian) Chromium for the editor's end-to-end tests.
+
+One `jupyter lab` per test session on 127.0.0.1 with a token in a temp dir, one
+persistent Chromium context, and one notebook page (the demo notebook plus nothing else)
+that the scenarios share. Each scenario resets the graph from the kernel first.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from labserver import chromium, open_notebook, running_lab
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+BUNDLE = ROOT / "kernel_lib" / "diffwire" / "widget" / "static" / "editor.js"
+NOTEBOOK = "tour.ipynb"
+
+
+def build_bundle() -> None:
+    """Build the editor bundle if it is missing (a fresh clone under plain pytest)."""
+    if BUNDLE.exists():
+        return
+    subprocess.run(["make", "-C", str(ROOT / "extension"), "build"], check=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """A running JupyterLab: yields (base_url, token, root_dir)."""
+    pytest.importorskip("playwright")
+    if shutil.which("jupyter", path=str(pathlib.Path(sys.executable).parent)) is None:
+        pytest.skip("jupyter lab is not installed in this environment")
+    build_bundle()
+    tmp = tmp_path_factory.mktemp("lab")
+    nb = nbformat.read(ROOT / "demos" / "00_editor_tour.ipynb", as_version=4)
+    # the demo's cells up to the one that shows the editor
+    cells = []
+    for c in nb.cells:
+        if c.cell_type == "code":
+            cells.append(c)
+            if "dw.Editor(" in c.source:
+                break
+    nb.cells = cells
+    with running_lab(tmp, {NOTEBOOK: nb}) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    with chromium(tmp_path_factory.mktemp("chromium")) as ctx:
+        yield ctx
+
+
+class Notebook:
+    """The shared notebook page, with helpers that act on the kernel directly."""
+
+    def __init__(self, page, root: pathlib.Path):
+        self.page = page
+        self.root = root
+        self.editor = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .dw-root").first
+        self._n = 0
+
+    def kernel(self, code: str, timeout: float = 30.0):
+        """Run `code` in the notebook's kernel; the value of `result` comes back as JSON."""
+        self._n += 1
+        out = self.root / f".probe_{self._n}.json"
+        full = (f"{code}\nimport json as _json\n"
+                f"open({str(out)!r}, 'w').write(_json.dumps(result if 'result' in dir() else None))")
+        self.page.evaluate(
+            """(code) => {
+                const nb = window.jupyterapp.shell.currentWidget;
+                nb.sessionContext.session.kernel.requestExecute({code, silent: false, store_history: false});
+            }""",
+            full,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if out.exists():
+                try:
+                    return json.loads(out.read_text())
+                except json.JSONDecodeError:
+                    pass
+            time.sleep(0.1)
+        raise TimeoutError(f"the kernel did not answer: {code}")
+
+    def graph(self) -> dict:
+        return self.kernel("result = ed.graph.to_dict()")
+
+    def wait_graph(self, check, timeout: float = 15.0) -> dict:
+        """Poll the kernel's `ed.graph` until `check(doc)` holds."""
+        deadline = time.monotonic() + timeout
+        doc = self.graph()
+        while not check(doc):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"kernel graph never satisfied the check: {json.dumps(doc)[:2000]}")
+            time.sleep(0.3)
+            doc = self.graph()
+        return doc
+
+    def node(self, node_id: str):
+        return self.editor.locator(f'.react-flow__node[data-id="{node_id}"]')
+
+    def screenshot(self, name: str) -> pathlib.Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.editor.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture(scope="session")
+def notebook(lab, browser_context):
+    """The demo notebook open in JupyterLab with its editor cell run."""
+    base, token, root = lab
+    page = open_notebook(browser_context, base, token, NOTEBOOK)
+    nb = Notebook(page, root)
+    nb.kernel("import diffwire as dw\n_start = ed.graph.to_dict()\nresult = 1")
+    yield nb
+    page.close()
+
+
+@pytest.fixture
+def nb(notebook):
+    """The shared notebook, with the editor reset to the demo graph."""
+    notebook.kernel("ed.graph = dw.Graph.from_dict(_start)\nresult = 1")
+    notebook.page.wait_for_timeout(300)
+    notebook.editor.locator('.react-flow__node[data-id="mlp"]').wait_for()
+    notebook.page.keyboard.press("Escape")
+    return notebook
