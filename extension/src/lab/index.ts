@@ -80,6 +80,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       modelName: "text",
       preferKernel: true,
       canStartKernel: true,
+      // a .diffwire file names no kernel: start the default one (the toolbar picker changes it)
+      autoStartDefault: true,
       shutdownOnClose: false,
     });
     factory.contents = app.serviceManager.contents;
