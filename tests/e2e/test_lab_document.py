@@ -68,7 +68,7 @@ class LabPage:
         self.editor.locator('.dw-palette-item[data-block-type="Linear"]').wait_for(timeout=timeout)
 
     def command(self, cmd: str, args: dict | None = None):
-        return self.page.evaluate("([c, a]) => window.jupyterapp.commands.execute(c, a)", [cmd, args or {}])
+        return self.page.evaluate("async ([c, a]) => { await window.jupyterapp.commands.execute(c, a); return null; }", [cmd, args or {}])
 
     def dirty(self) -> bool:
         return self.page.evaluate(
@@ -137,7 +137,7 @@ def test_new_program_edit_save_close_reopen(lab_page):
     p.page.wait_for_function(
         "() => window.jupyterapp.shell.currentWidget.transport.readGraph().edges"
         ".some((e) => e.source === 'mlp' && e.target === 'linear')", timeout=15_000)
-    p.page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").wait_for(timeout=10_000)
+    p.page.locator(".lm-TabBar-tab.jp-mod-dirty", has_text="untitled.diffwire").wait_for(timeout=10_000)
     assert p.dirty()
     p.screenshot("lab_01_edited")
 
@@ -185,7 +185,7 @@ def test_export_to_python_opens_a_py_tab(lab_page):
         time.sleep(0.2)
     assert py.exists(), "untitled.py was not written"
     assert "torch" in py.read_text()
-    p.page.locator('.lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel', has_text="untitled.py").wait_for(timeout=30_000)
+    p.page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text="untitled.py").wait_for(timeout=30_000)
     p.screenshot("lab_03_export", full=True)
     # back to the program for the next scenario
     p.command("docmanager:open", {"path": "untitled.diffwire"})

@@ -119,6 +119,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       tb.addItem("spacer", Toolbar.createSpacerItem());
       tb.addItem("kernelName", Toolbar.createKernelNameItem(doc.context.sessionContext, sessionDialogs));
       tb.addItem("kernelStatus", Toolbar.createKernelStatusItem(doc.context.sessionContext));
+      // The editor keeps JupyterLab's shortcuts away from the canvas (data-lm-suppress-shortcuts);
+      // saving is the one a document needs, so the tab handles Ctrl/Cmd+S itself.
+      doc.node.addEventListener("keydown", (ev) => {
+        if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === "s") {
+          ev.preventDefault();
+          ev.stopPropagation();
+          void commands.execute(ev.shiftKey ? "docmanager:save-as" : "docmanager:save");
+        }
+      }, true);
       // Pause reads "Resume" while the run is paused.
       doc.transport.onStatus(() => commands.notifyCommandChanged(CommandIDs.pause));
       // Exports from the command or the live panel's button: write NAME.py beside the file, open it.

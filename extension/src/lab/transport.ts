@@ -68,8 +68,7 @@ export class LabTransport implements Transport {
 
   writeGraph(doc: GraphDoc) {
     this.doc = doc;
-    this.text = docToText(doc);
-    if (this.context.model.toString() !== this.text) this.context.model.fromString(this.text);
+    this.setModelText(docToText(doc));
     this.sendRaw({ method: "update", state: { doc }, buffer_paths: [] });
   }
 
@@ -113,6 +112,15 @@ export class LabTransport implements Transport {
   }
 
   // -- the file model ------------------------------------------------------------------
+
+  /** An edit of the document: new text in the file model, which is then dirty (unsaved). */
+  private setModelText(text: string) {
+    this.text = text;
+    const model = this.context.model;
+    if (model.toString() === text) return;
+    model.fromString(text);
+    model.dirty = true;
+  }
 
   private onModelChanged() {
     const text = this.context.model.toString();
@@ -163,7 +171,9 @@ export class LabTransport implements Transport {
       this.dropComm(false);
       this.needReconnect = s !== "dead";
       this.setConnection("connecting", "kernel restarting");
-    } else if (s === "idle" && this.needReconnect && !this.connecting) {
+    } else if ((s === "starting" || s === "idle" || s === "busy") && this.needReconnect && !this.connecting) {
+      // After a restart the kernel reports "starting" and may stay silent until asked:
+      // the registration below is queued until its socket is back.
       this.needReconnect = false;
       void this.connect();
     }
@@ -187,8 +197,9 @@ export class LabTransport implements Transport {
         comm.onMsg = (msg) => this.onCommMsg(comm, msg);
         comm.onClose = () => { if (this.comm === comm) { this.comm = null; this.setConnection("no-kernel", "the kernel closed the editor's connection"); } };
         this.comm = comm;
-        await comm.open({ text: this.context.model.toString(), path: this.context.path, settings: this.settings as unknown as never }).done;
-        if (this.comm === comm) this.setConnection("connected", "");
+        // Connected once the kernel side says hello (onCommMsg); after a restart the open's
+        // own future may never settle, so it is not awaited.
+        comm.open({ text: this.context.model.toString(), path: this.context.path, settings: this.settings as unknown as never });
       } catch (e) {
         this.comm = null;
         this.setConnection("failed", String((e as Error).message ?? e));
@@ -216,7 +227,10 @@ export class LabTransport implements Transport {
     if (comm !== this.comm) return;
     const data = msg.content.data as Record<string, unknown>;
     const method = data.method;
-    if (method === "hello" || method === "update") {
+    if (method === "hello") {
+      this.applyState({ ...(data.state ?? {}) as Record<string, unknown>, doc: undefined });
+      this.setConnection("connected", "");
+    } else if (method === "update") {
       this.applyState((data.state ?? {}) as Record<string, unknown>);
     } else if (method === "custom") {
       const buffers = (msg.buffers ?? []).map((b) => (b instanceof DataView ? b : new DataView(b instanceof ArrayBuffer ? b : (b as ArrayBufferView).buffer)));
@@ -241,8 +255,7 @@ export class LabTransport implements Transport {
       const text = docToText(doc);
       if (text !== docToText(this.doc)) {
         this.doc = doc;
-        this.text = text;
-        this.context.model.fromString(text);
+        this.setModelText(text);
         emit(this.graphCbs, doc);
       }
     }
