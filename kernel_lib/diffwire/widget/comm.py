@@ -29,7 +29,7 @@ TARGET = "diffwire.document"
 PROTOCOL = 1
 
 #: open document sessions by comm id (for tests and introspection)
-SESSIONS: "weakref.WeakValueDictionary[str, Editor]" = weakref.WeakValueDictionary()
+SESSIONS: weakref.WeakValueDictionary[str, Editor] = weakref.WeakValueDictionary()
 _registered: set[int] = set()
 
 
