@@ -226,7 +226,7 @@ def test_callback_sends_one_message_per_batch(ed):
 
 
 def test_training_from_the_editor_streams_and_pauses():
-    if not dw.Editor(dw.Graph()).run.available:
+    if not dw.Editor(dw.Graph()).control.available:
         pytest.skip("the training engine is not in this build")
     import torch
 
@@ -241,15 +241,18 @@ def test_training_from_the_editor_streams_and_pauses():
         time.sleep(0.05)
     assert rec.of("metrics"), "no metrics arrived"
     ed._on_msg(ed, {"cmd": "set", "name": "lr", "value": 0.003}, [])
-    ed.graph.node("mlp").params["widths"] = [1, 8, 1]
+    ed.graph.node("mlp").params["widths"] = [1, 12, 1]
     ed.refresh()
+    assert ed.status["stale"]
+    ed._on_msg(ed, {"cmd": "rebuild"}, [])
+    assert not ed.status["stale"]
     ed._on_msg(ed, {"cmd": "pause"}, [])
     while ed.status["state"] != "paused" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert ed.status["state"] == "paused"
-    step = ed.run.run.step
+    step = ed.control.run.step
     time.sleep(0.3)
-    assert ed.run.run.step == step
+    assert ed.control.run.step == step
     ed._on_msg(ed, {"cmd": "stop"}, [])
     while ed.status["state"] not in ("stopped", "finished") and time.monotonic() < deadline:
         time.sleep(0.05)

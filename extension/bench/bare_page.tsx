@@ -26,7 +26,8 @@ const edges = nodes.slice(1).map((nd, i) => ({ id: `e${i}`, source: `n${i}`, sou
 
 createRoot(document.getElementById("root")!).render(
   <div style={{ height: "100vh" }}>
-    <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView minZoom={0.05} proOptions={{ hideAttribution: true }} />
+    <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView minZoom={0.05} proOptions={{ hideAttribution: true }}
+      onInit={(rf) => { window.__rf = rf; }} />
   </div>,
 );
 markWhenRendered(n);

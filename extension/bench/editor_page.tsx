@@ -10,5 +10,5 @@ import type { Catalog, GraphDoc } from "../src/types";
 const cfg = window.__DW_BENCH__!;
 const transport = new StaticTransport(cfg.doc as GraphDoc, cfg.catalog as Catalog);
 (window as unknown as { __transport: StaticTransport }).__transport = transport;
-createRoot(document.getElementById("root")!).render(<Editor transport={transport} height="100vh" live={false} />);
+createRoot(document.getElementById("root")!).render(<Editor transport={transport} height="100vh" live={false} onInit={(rf) => { window.__rf = rf; }} />);
 markWhenRendered(cfg.n);

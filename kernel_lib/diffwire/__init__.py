@@ -33,6 +33,15 @@ from .errors import (
     UnknownPort,
 )
 from .ports import Param, Port
+from .train import (  # also binds dw.train, a callable package: dw.train(g, ...) starts a run
+    Callback,
+    Optimizer,
+    Run,
+    register_generator,
+    resume,
+    training_config,
+    validate_training,
+)
 from .widget import Editor
 
 __version__ = "0.1.0"
@@ -44,4 +53,7 @@ __all__ = [
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
     "block", "blocks", "catalog", "expr", "load", "loads", "migrate", "register", "schema",
     "unregister",
+    # training
+    "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
+    "validate_training",
 ]

@@ -90,7 +90,8 @@ def structural_errors(graph: Graph, prefix: str = "", top: bool = True) -> list[
             if not p.optional and (nid, p.name) not in seen_inputs:
                 errs.append(_at(MissingInput("required input has no edge", node=nid, port=p.name,
                                              expected=f"a {p.kind} value", found="nothing"), prefix))
-        if node.type not in ("Output",) and node.output_ports() and nid not in used_outputs:
+        if (node.type != "Output" and node.block.compiled and node.output_ports()
+                and nid not in used_outputs):
             errs.append(_at(DanglingOutput("output goes nowhere", node=nid,
                                            port=node.output_ports()[0].name, severity="warning",
                                            hint="wire it to an Output or remove the node"), prefix))

@@ -88,6 +88,8 @@ class CompiledGraph(nn.Module):
         for nid in order:
             node = graph.nodes[nid]
             cls = node.block
+            if not cls.compiled:
+                continue
             if node.type == "Input":
                 idx = slot[(nid, "out")] = len(slot)
                 self.input_names.append(node.params["name"])

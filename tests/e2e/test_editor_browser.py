@@ -126,8 +126,46 @@ def test_error_badge_on_bad_param(nb):
     nb.screenshot("08_error_badge")
 
 
+def test_block_defined_in_the_kernel_appears_in_the_palette(nb):
+    nb.kernel('''
+class Doubler(dw.Block):
+    """Twice its input."""
+    type = "Doubler"
+    category = "custom"
+    inputs = (dw.Port("x"),)
+    outputs = (dw.Port("out"),)
+
+    @classmethod
+    def build(cls, node, ctx):
+        return lambda x: 2 * x
+
+dw.register(Doubler)
+result = 1
+''')
+    item = nb.editor.locator('.dw-palette-item[data-block-type="Doubler"]')
+    item.wait_for()
+    assert item.get_attribute("title") == "Twice its input."
+    nb.editor.locator(".dw-search").fill("doub")
+    assert nb.editor.locator(".dw-palette-item").count() == 1
+    nb.screenshot("10_custom_block")
+    nb.editor.locator(".dw-search").fill("")
+    nb.kernel("dw.unregister('Doubler')\nresult = 1")
+    item.wait_for(state="detached")
+
+
+def test_enter_and_leave_a_body(nb):
+    nb.kernel("ed.graph.add('Loop', id='loop', position=[220, 200])\ned.refresh()\nresult = 1")
+    nb.node("loop").locator(".dw-enter").click()
+    nb.editor.locator(".dw-crumb", has_text="loop.body").wait_for()
+    nb.node("h").wait_for()  # the body's Input
+    assert nb.node("mlp").count() == 0
+    nb.screenshot("11_body")
+    nb.editor.locator(".dw-crumb", has_text="graph").click()
+    nb.node("mlp").wait_for()
+
+
 def test_train_pause(nb):
-    available = nb.kernel("result = ed.run.available")
+    available = nb.kernel("result = ed.control.available")
     if not available:
         pytest.skip("the training engine (diffwire.train) is not in this build")
     nb.editor.locator("button.dw-train").click()

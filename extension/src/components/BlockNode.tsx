@@ -23,7 +23,7 @@ const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2]
 export const shapeText = (shape: unknown[] | undefined | null) =>
   shape ? `[${shape.map((d) => (d === null ? "?" : String(d))).join(", ")}]` : "";
 
-function PortRow({ port, side, shape, error }: { port: PortSpec; side: "in" | "out"; shape?: string; error?: boolean }) {
+function PortRow({ port, side, shape, error, far }: { port: PortSpec; side: "in" | "out"; shape?: string; error?: boolean; far?: boolean }) {
   return (
     <div className={`dw-port dw-port-${side}${error ? " dw-port-error" : ""}`} title={`${port.name}: ${port.kind}${port.doc ? " - " + port.doc : ""}`}>
       <Handle
@@ -34,8 +34,25 @@ function PortRow({ port, side, shape, error }: { port: PortSpec; side: "in" | "o
         data-port={port.name}
         data-kind={port.kind}
       />
-      <span className="dw-port-name">{port.name}</span>
+      {far ? null : <span className="dw-port-name">{port.name}</span>}
       {shape ? <span className="dw-port-shape">{shape}</span> : null}
+    </div>
+  );
+}
+
+/** Zoomed out: a plain box with its handles, no rows, params or text inputs. With every
+ * node on screen, the per-element cost of the full view is what limits panning. */
+function FarNode({ data, selected, bad }: { data: BlockData; selected?: boolean; bad: number }) {
+  const rows = Math.max(data.inputs.length, data.outputs.length, 1);
+  return (
+    <div className={`dw-node dw-far${selected ? " dw-selected" : ""}${bad ? " dw-has-error" : ""}`} style={{ height: 26 + rows * 18 }}>
+      <div className="dw-node-title"><span className="dw-node-label">{data.node.label || data.node.id}</span>{bad ? <span className="dw-badge dw-badge-error">!</span> : null}</div>
+      {data.inputs.map((p, i) => (
+        <Handle key={p.name} type="target" position={Position.Left} id={p.name} className={`dw-handle dw-kind-${p.kind}`} style={{ top: 30 + i * 18 }} />
+      ))}
+      {data.outputs.map((p, i) => (
+        <Handle key={p.name} type="source" position={Position.Right} id={p.name} className={`dw-handle dw-kind-${p.kind}`} style={{ top: 30 + i * 18 }} />
+      ))}
     </div>
   );
 }
@@ -43,6 +60,7 @@ function PortRow({ port, side, shape, error }: { port: PortSpec; side: "in" | "o
 function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const far = useStore(zoomedOut);
   const { node, spec, inputs, outputs, shapes, errors } = data;
+  if (far) return <FarNode data={data} selected={selected} bad={errors.filter((e) => e.severity === "error").length} />;
   const bad = errors.filter((e) => e.severity === "error");
   const portErr = new Set(errors.map((e) => e.port).filter(Boolean) as string[]);
   const rows = Math.max(inputs.length, outputs.length);
@@ -63,9 +81,9 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
         ) : null}
       </div>
       <div className="dw-ports" style={{ minHeight: rows * 18 }}>
-        <div className="dw-col">{inputs.map((p) => <PortRow key={p.name} port={p} side="in" error={portErr.has(p.name)} />)}</div>
+        <div className="dw-col">{inputs.map((p) => <PortRow key={p.name} port={p} side="in" error={portErr.has(p.name)} far={far} />)}</div>
         <div className="dw-col dw-col-out">
-          {outputs.map((p) => <PortRow key={p.name} port={p} side="out" shape={far ? undefined : shapes[p.name]} error={portErr.has(p.name)} />)}
+          {outputs.map((p) => <PortRow key={p.name} port={p} side="out" shape={far ? undefined : shapes[p.name]} error={portErr.has(p.name)} far={far} />)}
         </div>
       </div>
       {params.length ? (

@@ -4,7 +4,7 @@
 import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, applyEdgeChanges, applyNodeChanges,
-  useReactFlow, type Connection, type Edge, type EdgeChange, type NodeChange, type Viewport,
+  useReactFlow, type Connection, type Edge, type ReactFlowInstance, type EdgeChange, type NodeChange, type Viewport,
 } from "@xyflow/react";
 import type { Transport } from "../transport";
 import type { Catalog, EdgeDoc, GraphDoc, GraphErrorInfo, KernelEvent, PortsByNode, RunStatus, Shapes } from "../types";
@@ -29,6 +29,8 @@ export interface EditorProps {
   height?: string;
   /** Hide the live panel (benchmarks, read-only views). */
   live?: boolean;
+  /** Called with React Flow's instance once the canvas is ready (hosts, benchmarks). */
+  onInit?: (instance: ReactFlowInstance<BlockFlowNode, Edge>) => void;
 }
 
 export function Editor(props: EditorProps) {
@@ -39,12 +41,24 @@ export function Editor(props: EditorProps) {
   );
 }
 
+const FIT = { padding: 0.15, maxZoom: 1.2 };
+
+function guessViewport(g: GraphDoc): Viewport {
+  if (!g.nodes.length) return { x: 0, y: 0, zoom: 1 };
+  const xs = g.nodes.map((n) => n.position[0]);
+  const ys = g.nodes.map((n) => n.position[1]);
+  const w = Math.max(...xs) - Math.min(...xs) + 200;
+  const h = Math.max(...ys) - Math.min(...ys) + 120;
+  const zoom = Math.min(1, 800 / w, 500 / h);
+  return { x: -Math.min(...xs) * zoom, y: -Math.min(...ys) * zoom, zoom };
+}
+
 function isTextInput(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }
 
-function EditorInner({ transport, height = "600px", live = true }: EditorProps) {
+function EditorInner({ transport, height = "600px", live = true, onInit }: EditorProps) {
   const rf = useReactFlow();
   const rootRef = useRef<HTMLDivElement>(null);
   const [catalog, setCatalog] = useState<Catalog>(() => transport.readCatalog());
@@ -58,6 +72,9 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
   const refusalTimer = useRef<number>(0);
   const clipboard = useRef<G.Clip | null>(null);
   const [visibleOnly, setVisibleOnly] = useState(false);
+  // Start near the fitted view, so a large graph renders once in its zoomed-out form
+  // instead of in full at zoom 1 and again after fitView.
+  const [initialViewport] = useState(() => guessViewport(G.graphAt(transport.readGraph(), [])));
 
   const doc = hist.present;
   const graph = useMemo(() => G.graphAt(doc, path), [doc, path]);
@@ -66,10 +83,21 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
   useEffect(() => transport.onCatalog(setCatalog), [transport]);
   useEffect(() => transport.onStatus(setStatus), [transport]);
   useEffect(() => transport.onGraph((incoming) => {
+    // our own writes come back as change events too: same object, nothing to do
+    if (incoming === histRef.current.present) return;
     if (stableStringify(incoming) !== stableStringify(histRef.current.present)) setHist((h) => H.replace(h, incoming));
   }), [transport]);
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
-    if (ev.event === "analysis") setAnalysis({ errors: ev.errors, shapes: ev.shapes, ports: ev.ports, ms: ev.ms });
+    if (ev.event === "analysis") performance.mark("dw-analysis");
+    if (ev.event === "analysis") {
+      // Downstream of an error the kernel cannot infer shapes: keep showing the last known
+      // ones there (the error badge says what is wrong) rather than blanking the canvas.
+      const failed = ev.errors.some((e) => e.severity === "error");
+      setAnalysis((a) => ({
+        errors: ev.errors, ports: ev.ports, ms: ev.ms,
+        shapes: failed ? { ...a.shapes, ...ev.shapes } : ev.shapes,
+      }));
+    }
   }), [transport]);
 
   /** Commit an edit of the graph at the current path: one undo step, one write. */
@@ -80,7 +108,9 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
     const nh = H.push(h, next);
     histRef.current = nh;
     setHist(nh);
+    performance.mark("dw-commit");
     transport.writeGraph(next);
+    performance.mark("dw-written");
   }, [path, transport]);
 
   const travel = useCallback((fn: (h: H.History<GraphDoc>) => H.History<GraphDoc>) => {
@@ -96,10 +126,14 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
     return (n) => analysis.ports[G.nodePath(path, n.id)] ?? fallback(n);
   }, [catalog, analysis.ports, path]);
 
-  const enter = useCallback((id: string, body: string) => {
-    setPath((p) => [...p, { node: id, body }]);
-    window.setTimeout(() => void rf.fitView({ padding: 0.2 }), 50);
-  }, [rf]);
+  const enter = useCallback((id: string, body: string) => setPath((p) => [...p, { node: id, body }]), []);
+  // entering or leaving a body shows all of the graph there
+  const firstPath = useRef(true);
+  useEffect(() => {
+    if (firstPath.current) { firstPath.current = false; return; }
+    const t = window.setTimeout(() => void rf.fitView(FIT), 50);
+    return () => window.clearTimeout(t);
+  }, [path, rf]);
 
   // -- nodes and edges for React Flow ------------------------------------------------
 
@@ -116,42 +150,84 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
     return m;
   }, [analysis.errors, graph, path]);
 
-  const flowNodes = useMemo<BlockFlowNode[]>(() => graph.nodes.map((n) => {
-    const p = ports(n);
-    const sh = analysis.shapes[G.nodePath(path, n.id)] ?? {};
-    return {
-      id: n.id,
-      type: "block",
-      position: { x: n.position[0], y: n.position[1] },
-      data: {
-        node: n, spec: specs.get(n.type), inputs: p.inputs, outputs: p.outputs,
-        shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
-        errors: errorsAt.get(n.id) ?? [], onEnter: enter,
-      },
-    };
-  }), [graph, ports, analysis.shapes, path, specs, errorsAt, enter]);
+  // Node data objects are reused when nothing a node shows has changed, so the memoized
+  // BlockNode skips rendering: an edit re-renders one node, not the whole canvas.
+  const dataCache = useRef(new Map<string, { key: string; node: BlockFlowNode }>());
+  const flowNodes = useMemo<BlockFlowNode[]>(() => {
+    const prev = dataCache.current;
+    const next = new Map<string, { key: string; node: BlockFlowNode }>();
+    const out = graph.nodes.map((n) => {
+      const p = ports(n);
+      const sh = analysis.shapes[G.nodePath(path, n.id)] ?? {};
+      const errs = errorsAt.get(n.id) ?? [];
+      const spec = specs.get(n.type);
+      const key = JSON.stringify([p, sh, errs, spec?.type, path.length]);
+      const old = prev.get(n.id);
+      if (old && old.key === key && old.node.data.node === n && old.node.data.spec === spec) {
+        next.set(n.id, old);
+        return old.node;
+      }
+      const node: BlockFlowNode = {
+        id: n.id,
+        type: "block",
+        position: { x: n.position[0], y: n.position[1] },
+        data: {
+          node: n, spec, inputs: p.inputs, outputs: p.outputs,
+          shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
+          errors: errs, onEnter: enter,
+        },
+      };
+      next.set(n.id, { key, node });
+      return node;
+    });
+    dataCache.current = next;
+    return out;
+  }, [graph, ports, analysis.shapes, path, specs, errorsAt, enter]);
 
   const [rfNodes, setRfNodes] = useState<BlockFlowNode[]>(flowNodes);
   useEffect(() => {
     setRfNodes((prev) => {
       const sel = new Set(prev.filter((n) => n.selected).map((n) => n.id));
-      return flowNodes.map((n) => (sel.has(n.id) ? { ...n, selected: true } : n));
+      const before = new Map(prev.map((n) => [n.id, n]));
+      return flowNodes.map((n) => {
+        const b = before.get(n.id);
+        // keep React Flow's own object (measured size, selection) when our data is the same
+        if (b && b.data === n.data && b.position.x === n.position.x && b.position.y === n.position.y) return b;
+        return sel.has(n.id) ? { ...n, selected: true } : n;
+      });
     });
   }, [flowNodes]);
 
   const large = graph.nodes.length > LARGE;
-  const flowEdges = useMemo<Edge[]>(() => graph.edges.map((e) => {
-    const sh = analysis.shapes[G.nodePath(path, e.source)]?.[e.source_port];
-    return {
-      id: G.edgeKey(e), source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port,
-      label: !large && sh ? shapeText(sh) : undefined,
-    };
-  }), [graph, analysis.shapes, path, large]);
+  const edgeCache = useRef(new Map<string, Edge>());
+  const flowEdges = useMemo<Edge[]>(() => {
+    const prev = edgeCache.current;
+    const next = new Map<string, Edge>();
+    const out = graph.edges.map((e) => {
+      const sh = analysis.shapes[G.nodePath(path, e.source)]?.[e.source_port];
+      const id = G.edgeKey(e);
+      const label = !large && sh ? shapeText(sh) : undefined;
+      const old = prev.get(id);
+      // same object when unchanged: edge labels are measured (getBBox) on every render
+      const edge = old && old.label === label ? old : {
+        id, source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port, label,
+      };
+      next.set(id, edge);
+      return edge;
+    });
+    edgeCache.current = next;
+    return out;
+  }, [graph, analysis.shapes, path, large]);
   const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
   useEffect(() => {
     setRfEdges((prev) => {
       const sel = new Set(prev.filter((e) => e.selected).map((e) => e.id));
-      return flowEdges.map((e) => (sel.has(e.id) ? { ...e, selected: true } : e));
+      const before = new Map(prev.map((e) => [e.id, e]));
+      return flowEdges.map((e) => {
+        const b = before.get(e.id);
+        if (b && b.label === e.label) return b;
+        return sel.has(e.id) ? { ...e, selected: true } : e;
+      });
     });
   }, [flowEdges]);
 
@@ -233,7 +309,7 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
     const { layout } = await import("../layout");
     const pos = await layout(graphRef.current, sizes);
     commit((g) => G.moveNodes(g, pos));
-    window.setTimeout(() => void rf.fitView({ padding: 0.15 }), 50);
+    window.setTimeout(() => void rf.fitView(FIT), 50);
   }, [rf, commit]);
 
   const onKeyDownCapture = useCallback((e: React.KeyboardEvent) => {
@@ -259,14 +335,16 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
       const edges = rfEdges.filter((x) => x.selected).map((x) => x.id);
       if (selectedIds.length || edges.length) onDelete({ nodes: selectedIds.map((id) => ({ id })), edges: edges.map((id) => ({ id })) });
     } else if (mod && k === "a") selectOnly(graphRef.current.nodes.map((n) => n.id));
-    else if (!mod && !e.altKey && k === "f") void rf.fitView({ padding: 0.15 });
+    else if (!mod && !e.altKey && k === "f") void rf.fitView(FIT);
     else if (!mod && !e.altKey && k === "l") void runLayout();
     else if (!mod && k === "escape" && path.length) setPath((p) => p.slice(0, -1));
     else done = false;
     if (done) e.preventDefault();
   }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length]);
 
-  const onMoveEnd = useCallback((_: unknown, vp: Viewport) => {
+  // Rendering only visible elements is a large win zoomed in and a loss when every node
+  // is on screen (TOOLCHAIN.md), so it follows the zoom level.
+  const onMove = useCallback((_: unknown, vp: Viewport) => {
     const want = graphRef.current.nodes.length > 200 && vp.zoom >= VISIBLE_ONLY_ZOOM;
     setVisibleOnly((v) => (v === want ? v : want));
   }, []);
@@ -301,7 +379,7 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
           <button title="Undo (Ctrl+Z)" disabled={!H.canUndo(hist)} onClick={() => travel(H.undo)} className="dw-undo">Undo</button>
           <button title="Redo (Shift+Ctrl+Z)" disabled={!H.canRedo(hist)} onClick={() => travel(H.redo)} className="dw-redo">Redo</button>
           <button title="Auto-layout (L)" onClick={() => void runLayout()}>Layout</button>
-          <button title="Fit (F)" onClick={() => void rf.fitView({ padding: 0.15 })}>Fit</button>
+          <button title="Fit (F)" onClick={() => void rf.fitView(FIT)}>Fit</button>
           <button title="Validate" onClick={() => transport.send({ cmd: "validate" })}>Validate</button>
         </div>
         <div className="dw-canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
@@ -315,12 +393,15 @@ function EditorInner({ transport, height = "600px", live = true }: EditorProps) 
             onConnect={onConnect}
             onConnectEnd={onConnectEnd}
             isValidConnection={isValidConnection}
-            onMoveEnd={onMoveEnd}
+            onMove={onMove}
+            onInit={onInit}
             onNodeDoubleClick={(_, n) => { const b = n.data.spec?.bodies[0]; if (b) enter(n.id, b); }}
             onlyRenderVisibleElements={visibleOnly}
             deleteKeyCode={null /* handled in onKeyDownCapture, as one undo step */}
             multiSelectionKeyCode={["Shift", "Meta", "Control"]}
             fitView
+            fitViewOptions={FIT}
+            defaultViewport={initialViewport}
             minZoom={0.05}
             proOptions={{ hideAttribution: true }}
           >

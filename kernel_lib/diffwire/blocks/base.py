@@ -36,6 +36,9 @@ class Block:
     example_inputs: ClassVar[dict[str, tuple]] = {}
     #: False for blocks with data-dependent Python control flow (torch.compile would break).
     static: ClassVar[bool] = True
+    #: False for blocks that configure something other than the forward pass (optimizers):
+    #: the compiler skips them and they never count as dangling.
+    compiled: ClassVar[bool] = True
 
     @classmethod
     def input_ports(cls, params: dict) -> tuple[Port, ...]:

@@ -36,6 +36,7 @@ def analyze(graph: Graph, cache: ShapeCache | None = None) -> dict:
                 shapes = cache.infer(graph) if cache is not None else infer_shapes(graph)
             except GraphError as e:
                 errors.append(e)
+                shapes = cache.partial if cache is not None else {}
     except GraphError as e:  # a document the checks themselves cannot read
         errors.append(e)
     except Exception as e:  # noqa: BLE001 - a user block may fail in any way; report it
@@ -82,6 +83,7 @@ class ShapeCache:
 
     def __init__(self) -> None:
         self._out: dict[tuple, list] = {}
+        self.partial: dict = {}  # the shapes found before the last error (shown on the canvas)
         self.hits = 0
         self.misses = 0
 
@@ -99,6 +101,7 @@ class ShapeCache:
         symbols = _Symbols()
         values: dict[tuple[str, str], torch.Tensor | None] = {}
         found: dict[str, dict[str, list]] = {}
+        self.partial = found
         for nid in topo_order(graph):
             node = graph.nodes[nid]
             if node.type == "Input":

@@ -41,6 +41,7 @@ class Editor(anywidget.AnyWidget):
     ed                           # shows the canvas
     ed.graph                     # a live Graph: always what the canvas shows
     ed.graph.add("MLP"); ed.refresh()   # Python-side edits, pushed to the canvas
+    run = ed.train()             # what the Train button does; ed.control maps the buttons
     ```
 
     **Arguments:**
@@ -54,7 +55,8 @@ class Editor(anywidget.AnyWidget):
     _esm = (STATIC / "editor.js") if (STATIC / "editor.js").exists() else _MISSING
     _css = (STATIC / "editor.css") if (STATIC / "editor.css").exists() else ""
 
-    doc = traitlets.Dict().tag(sync=True)
+    # echo_update off: the browser wrote it, so echoing a 200-node document back is waste
+    doc = traitlets.Dict().tag(sync=True, echo_update=False)
     catalog = traitlets.Dict().tag(sync=True)
     status = traitlets.Dict().tag(sync=True)
     height = traitlets.Unicode("600px").tag(sync=True)
@@ -75,10 +77,10 @@ class Editor(anywidget.AnyWidget):
         self._pushing = False
         self.last_analysis: dict = {}
         self._shapes = ShapeCache()
-        self.run = RunControl(self)
+        self.control = RunControl(self)
         super().__init__(doc=graph.to_dict(), catalog=registry.catalog(), height=height,
-                         status=dict(NO_RUN, available=self.run.available), **kwargs)
-        self.run.options = dict(train_options or {})
+                         status=dict(NO_RUN, available=self.control.available), **kwargs)
+        self.control.options = dict(train_options or {})
         self.observe(self._on_doc, names="doc")
         self.on_msg(self._on_msg)
         ref = weakref.ref(self)
@@ -100,6 +102,7 @@ class Editor(anywidget.AnyWidget):
         """Push the Python-side graph to the canvas (after editing ``ed.graph``)."""
         with self._lock:
             self._push(self._graph.to_dict())
+        self.control.graph_edited()
         self.validate()
 
     def save(self, path: str | os.PathLike | None = None) -> pathlib.Path:
@@ -116,6 +119,21 @@ class Editor(anywidget.AnyWidget):
         self.last_analysis = event
         self.send(event)
         return event
+
+    def train(self, **options: Any):
+        """Start training, as the Train button does; returns the ``dw.Run``.
+
+        `options` (``data``, ``loss``, ``optimizer``, ``steps``...) update `train_options`.
+        The canvas's plots and controls follow the run.
+        """
+        self.control.options.update(options)
+        self.control.train()
+        return self.control.run
+
+    @property
+    def current_run(self):
+        """The last ``dw.Run`` started from this editor, or None."""
+        return self.control.run
 
     def _push(self, doc: dict) -> None:
         self._pushing = True
@@ -139,7 +157,7 @@ class Editor(anywidget.AnyWidget):
             g.nodes, g.edges, g.training, g.meta = new.nodes, new.edges, new.training, new.meta
             if filled:
                 self._push(g.to_dict())
-        self.run.graph_edited()
+        self.control.graph_edited()
         self.validate()
 
     def _on_registry(self, name: str) -> None:
@@ -158,11 +176,11 @@ class Editor(anywidget.AnyWidget):
             elif cmd == "export":
                 self._export()
             elif cmd == "watch":
-                self.run.watch(content.get("node"))
+                self.control.watch(content.get("node"))
             elif cmd in ("train", "pause", "resume", "stop", "rebuild"):
-                getattr(self.run, cmd)()
+                getattr(self.control, cmd)()
             elif cmd == "set":
-                self.run.set(str(content.get("name")), content.get("value"))
+                self.control.set(str(content.get("name")), content.get("value"))
             else:
                 self.send({"event": "error", "message": f"unknown command {cmd!r}"})
         except GraphError as e:

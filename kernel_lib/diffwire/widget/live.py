@@ -70,7 +70,7 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         self._progress(run, int(records[-1].get("step", 0)) + 1)
         stats = [r["nodes"] for r in records if isinstance(r.get("nodes"), dict)]
         if stats:
-            self.editor.run.node_stats_record(stats[-1])
+            self.editor.control.node_stats_record(stats[-1])
         now = time.monotonic()
         if self.snapshot_every and now - self._last_snapshot >= self.snapshot_every:
             self._last_snapshot = now
@@ -86,7 +86,7 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
                               "values": {"val_loss": [_finite(record["val_loss"])]}})
 
     def on_node_stats(self, run: Any, record: dict) -> None:
-        self.editor.run.node_stats_record(record.get("stats") or {})
+        self.editor.control.node_stats_record(record.get("stats") or {})
 
     def on_snapshot(self, run: Any, snapshot: dict) -> None:
         """Predictions against data for the live panel's second plot."""
@@ -95,10 +95,10 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
             self.editor.send(event)
 
     def on_state_change(self, run: Any, old: str, new: str) -> None:
-        self.editor.run.state_changed(new, run)
+        self.editor.control.state_changed(new, run)
 
     def on_run_end(self, run: Any) -> None:
-        self.editor.run.state_changed(getattr(run, "state", "stopped"), run)
+        self.editor.control.state_changed(getattr(run, "state", "stopped"), run)
 
     # ------------------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         rate = (step - s0) / (now - t0) if now > t0 else 0.0
         self._rate = (now, step)
         self._last_status = now
-        self.editor.run.progress(step, rate, run)
+        self.editor.control.progress(step, rate, run)
 
 
 def _finite(v: Any) -> float | None:

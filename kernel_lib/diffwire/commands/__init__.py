@@ -1,0 +1,1 @@
+"""One module per ``diffwire`` subcommand (see :mod:`diffwire.cli`)."""

@@ -1,0 +1,61 @@
+"""``diffwire train FILE --steps N --device cpu --out DIR``: train from the file's training
+section with a progress bar; DIR receives checkpoints, weights.pt, metrics.csv/.json and the
+document. A bad file is reported (node, port, message), exits 2 and writes nothing."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+from .common import check, report
+
+
+def add_arguments(p) -> None:
+    p.add_argument("file", help="a .diffwire document with a training section")
+    p.add_argument("--steps", type=int, help="step budget (default: the document's)")
+    p.add_argument("--device", help="cpu, cuda, cuda:1... (default: cuda when available)")
+    p.add_argument("--out", default="runs", help="output folder (default: runs)")
+    p.add_argument("--seed", type=int, help="random seed (default: the document's)")
+    p.add_argument("--batch-size", type=int, help="batch size (default: the document's)")
+    p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args) -> int:
+    from ..errors import GraphError
+    from ..train import train
+
+    g, errs = check(args.file, kernel=False)
+    if report(args.file, [e for e in errs if e.severity == "error" or g is None]):
+        return 2
+    for name, b in g.training.get("data", {}).items():
+        if b.get("source") == "kernel":
+            print(f"{args.file}: error: '{name}' is bound to a kernel variable; the command "
+                  "line has no kernel", file=sys.stderr)
+            return 2
+    for k in ("steps", "seed", "batch_size", "checkpoint_every"):
+        v = getattr(args, k)
+        if v is not None and v < (0 if k in ("seed", "checkpoint_every") else 1):
+            print(f"diffwire train: --{k.replace('_', '-')} must be positive", file=sys.stderr)
+            return 2
+    out = pathlib.Path(args.out)
+    try:
+        run = train(g, steps=args.steps, seed=args.seed, batch_size=args.batch_size,
+                    checkpoint_every=args.checkpoint_every, device=args.device, out=out,
+                    data_root=pathlib.Path(args.file).parent, progress=False, start=False)
+    except GraphError as e:  # problems only visible with the data in hand
+        report(args.file, [e])
+        return 2
+
+    if not args.quiet:
+        from ..train.callbacks import ProgressBar
+
+        run.callbacks.append(ProgressBar(notebook=False, file=sys.stderr))
+    run.start(background=False)
+    if run.state == "paused":  # paused itself (a NaN): nobody can resume it here
+        print(f"{args.file}: {run.reason}", file=sys.stderr)
+        run.stop()
+    print(f"{run!r}; results in {out}", file=sys.stderr)
+    if run.state == "failed" and run.traceback:
+        print(run.traceback, file=sys.stderr)
+    return 0 if run.state == "finished" else 1

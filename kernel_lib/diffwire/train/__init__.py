@@ -1,0 +1,44 @@
+"""Training: background runs with live control, streamed metrics, checkpoints.
+
+```python
+run = dw.train(g, data={"x": X, "y": Y}, loss="mse", optimizer=("adam", {"lr": 1e-2}),
+               steps=5000)
+run.pause(); run.set(lr=3e-3); run.resume()
+g.node("mlp").params["widths"] = [2, 128, 2]; run.rebuild()
+run.stop(); run.history
+```
+
+``dw.train`` is both this package and the function that starts a run: calling the package
+calls :func:`diffwire.train.api.train` (a plain function of that name would shadow the
+package, and ``import diffwire.train.optim as o`` would break).
+"""
+
+import inspect as _inspect
+import sys as _sys
+import types as _types
+
+from ..blocks.registry import register as _register
+from .api import resume, train
+from .callbacks import Callback, ProgressBar
+from .checkpoint import load as load_checkpoint
+from .config import TrainConfig, training_config
+from .generators import GENERATORS, register_generator
+from .optimizer_block import Optimizer
+from .run import Run, default_device
+from .validate import validate_training
+
+_register(Optimizer)
+
+
+class _CallablePackage(_types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return train(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallablePackage
+__signature__ = _inspect.signature(train)  # what Shift-Tab and help() show for dw.train(...)
+__doc__ = f"{train.__doc__}\n{__doc__}"
+
+__all__ = ["Callback", "GENERATORS", "Optimizer", "ProgressBar", "Run", "TrainConfig",
+           "default_device", "load_checkpoint", "register_generator", "resume", "train",
+           "training_config", "validate_training"]

@@ -1,0 +1,122 @@
+"""``dw.train`` and ``dw.resume``: build a run from a graph (or a checkpoint) and start it."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from typing import Any
+
+from ..document import Graph
+from ..document import load as load_graph
+from . import checkpoint as ckpt
+from .callbacks import Callback, ProgressBar, want_progress
+from .config import resolve
+from .run import Run
+
+
+def train(
+    graph: Graph | str | os.PathLike,
+    *,
+    data: dict | None = None,
+    loss: Any = None,
+    optimizer: Any = None,
+    schedule: list | None = None,
+    steps: int | None = None,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    val_split: float | None = None,
+    eval_every: int | None = None,
+    stats_every: int | None = None,
+    checkpoint_every: int | None = None,
+    device=None,
+    callbacks: list[Callback] = (),
+    out: str | os.PathLike | None = None,
+    data_root: str | os.PathLike | None = None,
+    progress: bool | None = None,
+    stream_hz: float = 4.0,
+    background: bool = True,
+    start: bool = True,
+) -> Run:
+    """Train a graph; returns the :class:`Run` (running in a background thread by default).
+
+    Every argument left out comes from the graph's ``training`` section (see
+    :func:`diffwire.training_config`), so ``dw.train(g)`` trains a graph loaded from a file.
+
+    **Arguments:**
+
+    - `graph`: a :class:`~diffwire.Graph` or the path of a ``.diffwire`` file.
+    - `data`: name -> array/tensor (or a binding dict, or a kernel variable name).
+    - `loss`: ``"mse"`` (pairs outputs with data of the same name), a term such as
+      ``{"output": "y", "target": "y", "fn": "l1"}``, ``{"node": "loss"}``, or a list.
+    - `optimizer`: ``("adam", {"lr": 1e-2})``, a kind, a spec dict or an Optimizer node id.
+    - `schedule`: phases ``[{"optimizer": ..., "steps": N}, ...]`` (e.g. Adam then LBFGS).
+    - `steps`, `batch_size` (None: full batch), `seed`, `val_split`, `eval_every`,
+      `stats_every`, `checkpoint_every`: as in the training section.
+    - `device`: defaults to CUDA when available, else the CPU.
+    - `callbacks`: :class:`Callback` instances. `out`: folder for checkpoints and results.
+    - `data_root`: folder that file bindings are relative to (a file's folder when `graph`
+      is a path, else the working directory).
+    - `progress`: a tqdm bar (default: on, except under pytest). `stream_hz`: how often
+      ``on_metrics`` is called.
+    - `background`: False runs in the calling thread until the run ends or pauses itself.
+    - `start`: False returns the run idle (call ``run.start()``).
+
+    **Returns:** the :class:`Run`.
+    """
+    if not isinstance(graph, Graph):
+        path = pathlib.Path(graph)
+        graph = load_graph(path)
+        data_root = data_root if data_root is not None else path.parent
+    config = resolve(graph, data=data, loss=loss, optimizer=optimizer, schedule=schedule,
+                     steps=steps, batch_size=batch_size, seed=seed, val_split=val_split,
+                     eval_every=eval_every, stats_every=stats_every,
+                     checkpoint_every=checkpoint_every)
+    cbs = list(callbacks)
+    if want_progress(progress):
+        cbs.append(ProgressBar())
+    run = Run(graph, config, device=device, callbacks=cbs, out=out, data_root=data_root,
+              stream_hz=stream_hz)
+    if start:
+        run.start(background=background)
+    return run
+
+
+def resume(
+    path: str | os.PathLike,
+    *,
+    data: dict | None = None,
+    graph: Graph | None = None,
+    steps: int | None = None,
+    device=None,
+    callbacks: list[Callback] = (),
+    out: str | os.PathLike | None = None,
+    data_root: str | os.PathLike | None = None,
+    progress: bool | None = None,
+    stream_hz: float = 4.0,
+    background: bool = True,
+    start: bool = True,
+) -> Run:
+    """Continue a run from a checkpoint written by a previous run.
+
+    The checkpoint is read with ``torch.load(weights_only=True)``: a file that needs pickle
+    is refused with a :class:`~diffwire.FormatError`. It holds the graph document (with the
+    run's training section), weights, optimizer and schedule state, the step, the history
+    and the RNG state, so a seeded CPU run continues exactly as if it had never stopped.
+    Data bound to kernel values must be passed again as `data` (or be kernel variables).
+
+    **Returns:** the :class:`Run`, started unless `start` is False.
+    """
+    ck = ckpt.load(path)
+    if graph is None:
+        graph = Graph.from_json(ck["document"])
+    config = resolve(graph, data=data, steps=steps)
+    cbs = list(callbacks)
+    if want_progress(progress):
+        cbs.append(ProgressBar())
+    run = Run(graph, config, device=device, callbacks=cbs, out=out, data_root=data_root,
+              stream_hz=stream_hz)
+    run.load_state(ck)
+    if start:
+        run.start(background=background)
+    return run
+

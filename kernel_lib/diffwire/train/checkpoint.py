@@ -1,0 +1,69 @@
+"""Checkpoints: one ``torch.save`` file per save, written atomically, loadable with
+``torch.load(weights_only=True)``: the document is stored as JSON text and RNG states as
+tensors, so nothing in the file needs pickle to come back."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import pickle
+import tempfile
+import warnings
+
+import torch
+
+from ..errors import FormatError
+
+FORMAT = "diffwire-checkpoint/1"
+
+
+def rng_state() -> dict:
+    out = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        out["cuda"] = torch.cuda.get_rng_state_all()
+    return out
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save(path: str | os.PathLike, payload: dict) -> pathlib.Path:
+    """Write `payload` (plus the format tag) to `path` atomically: temp file, then rename."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save({"format": FORMAT, **payload}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def load(path: str | os.PathLike, map_location="cpu") -> dict:
+    """Read a checkpoint with ``weights_only=True``; anything that needs pickle is refused."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FormatError(f"no checkpoint at {path}")
+    try:
+        with warnings.catch_warnings():  # torch's note about pickle protocols is noise here
+            warnings.simplefilter("ignore", UserWarning)
+            ck = torch.load(path, map_location=map_location, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FormatError(f"refusing to load {path.name}: not a plain-data checkpoint "
+                          f"({first[:200]})",
+                          hint="checkpoints load with weights_only=True; pickled objects are "
+                               "never unpickled") from None
+    if not isinstance(ck, dict) or ck.get("format") != FORMAT:
+        raise FormatError(f"{path.name} is not a diffwire checkpoint", expected=FORMAT,
+                          found=ck.get("format") if isinstance(ck, dict) else type(ck).__name__)
+    return ck

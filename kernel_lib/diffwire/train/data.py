@@ -1,0 +1,195 @@
+"""Data bindings -> tensors, the train/validation split and the batches of each step.
+
+A binding says where one named array comes from:
+
+- ``{"source": "kernel", "name": "X"}``: a variable of the kernel (a tensor or numpy
+  array), looked up in the values given to ``dw.train(data=...)`` then in ``__main__``;
+- ``{"source": "file", "path": "data.npz", "key": "x"}`` or a ``.csv`` with a header row
+  (``"columns": ["a", "b"]``): relative to the document's folder, read without pickle;
+- ``{"source": "generator", "name": "sine", "kwargs": {...}, "key": "x"}``.
+
+``"batch": false`` passes an array whole every step (a time grid, an initial state)
+instead of slicing it along its first dimension; for an in-memory value write
+``data={"t": {"source": "kernel", "value": t, "batch": False}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import GraphError
+from .generators import generate
+
+SOURCES = ("kernel", "file", "generator")
+
+
+def _err(name: str, message: str, **kw) -> GraphError:
+    return GraphError(message, port=f"training.data.{name}", **kw)
+
+
+def normalize_binding(name: str, b: Any) -> dict:
+    """A binding dict from a binding, a kernel variable name, or a value (kept in memory)."""
+    if isinstance(b, str):
+        return {"source": "kernel", "name": b}
+    if isinstance(b, dict) and "source" in b:
+        if b["source"] not in SOURCES:
+            raise _err(name, "unknown data source", expected=list(SOURCES), found=b["source"])
+        return dict(b)
+    if isinstance(b, dict):
+        raise _err(name, "a data binding needs a 'source'", expected=list(SOURCES),
+                   found=sorted(b))
+    return {"source": "kernel", "name": name, "value": b}
+
+
+def resolve(bindings: dict, root: pathlib.Path | None = None) -> dict[str, torch.Tensor]:
+    """Every binding loaded as a tensor (float arrays become float32)."""
+    root = pathlib.Path(root or ".")
+    cache: dict[str, dict] = {}
+    out = {}
+    for name, b in bindings.items():
+        value = _load(name, b, root, cache)
+        out[name] = _tensor(name, value)
+    return out
+
+
+def _load(name: str, b: dict, root: pathlib.Path, cache: dict) -> Any:
+    src = b["source"]
+    if src == "kernel":
+        if "value" in b:
+            return b["value"]
+        var = b.get("name", name)
+        ns = vars(sys.modules["__main__"])
+        if var not in ns:
+            raise _err(name, f"no kernel variable '{var}'", hint="pass it as dw.train(data=...)")
+        return ns[var]
+    if src == "generator":
+        key = json.dumps([b.get("name"), b.get("kwargs") or {}], sort_keys=True)
+        if key not in cache:
+            try:
+                cache[key] = generate(b.get("name"), dict(b.get("kwargs") or {}))
+            except GraphError as e:
+                e.port = f"training.data.{name}"
+                e.args = (e._text(),)
+                raise
+        arrays = cache[key]
+        k = b.get("key", name)
+        if k not in arrays:
+            raise _err(name, f"generator '{b.get('name')}' gives no '{k}'",
+                       expected=sorted(arrays), found=k)
+        return arrays[k]
+    return _load_file(name, b, root)
+
+
+def safe_path(name: str, rel: Any, root: pathlib.Path) -> pathlib.Path:
+    """`rel` inside `root`: relative, no escaping upwards."""
+    if not isinstance(rel, str) or not rel:
+        raise _err(name, "a file binding needs a relative 'path'", found=repr(rel))
+    p = pathlib.PurePosixPath(rel)
+    if p.is_absolute() or pathlib.PureWindowsPath(rel).is_absolute() or ".." in p.parts:
+        raise _err(name, "data paths are relative to the document's folder", found=rel,
+                   expected="a relative path without '..'")
+    return root / p
+
+
+def _load_file(name: str, b: dict, root: pathlib.Path) -> np.ndarray:
+    path = safe_path(name, b.get("path"), root)
+    if not path.is_file():
+        raise _err(name, f"data file not found: {b.get('path')}",
+                   expected="a file next to the document", found=str(path))
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                key = b.get("key", name)
+                if key not in z.files:
+                    raise _err(name, f"{path.name} has no array '{key}'", expected=z.files,
+                               found=key)
+                return z[key]
+        except ValueError as exc:  # object arrays need pickle: refused
+            raise _err(name, f"cannot read {path.name} without pickle: {exc}") from None
+    if suffix == ".csv":
+        with path.open(encoding="utf-8") as f:
+            header = [h.strip() for h in f.readline().split(",")]
+        try:
+            table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float32)
+        except ValueError as exc:
+            raise _err(name, f"{path.name} is not a numeric CSV with a header row: {exc}") from None
+        cols = b.get("columns")
+        if cols is None:
+            return table
+        missing = [c for c in cols if c not in header]
+        if missing:
+            raise _err(name, f"{path.name} has no column(s) {missing}", expected=header,
+                       found=missing)
+        return table[:, [header.index(c) for c in cols]]
+    raise _err(name, "data files are .npz or .csv", found=path.name)
+
+
+def _tensor(name: str, value: Any) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        t = value.detach()
+    else:
+        try:
+            t = torch.as_tensor(np.asarray(value))
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise _err(name, f"cannot make a tensor of it: {exc}",
+                       found=type(value).__name__) from None
+    if t.is_floating_point() and t.dtype == torch.float64:
+        t = t.float()
+    return t
+
+
+class Dataset:
+    """Named tensors split into train and validation rows; batches chosen by step.
+
+    The batch of step `s` is a function of `(seed, s)` alone (a fresh permutation per
+    epoch), so a run resumed from a checkpoint sees the same batches as one that never
+    stopped, without saving sampler state.
+    """
+
+    def __init__(self, tensors: dict[str, torch.Tensor], whole: set[str], batch_size: int | None,
+                 val_split: float, seed: int, device):
+        self.whole = {k: v.to(device) for k, v in tensors.items() if k in whole}
+        rows = {k: v for k, v in tensors.items() if k not in whole}
+        sizes = {k: v.shape[0] if v.dim() else None for k, v in rows.items()}
+        if None in sizes.values() or len(set(sizes.values())) > 1:
+            raise GraphError("batched data must share their first dimension", port="training.data",
+                             found=sizes, hint="mark fixed arrays with \"batch\": false")
+        self.n = next(iter(sizes.values()), 0)
+        self.seed = seed
+        self.batch_size = batch_size
+        gen = torch.Generator().manual_seed(seed)
+        n_val = int(round(self.n * val_split)) if self.n else 0
+        perm = torch.randperm(self.n, generator=gen) if n_val else torch.arange(self.n)
+        val_idx, train_idx = perm[:n_val].sort().values, perm[n_val:].sort().values
+        self.train = {k: v[train_idx].to(device) for k, v in rows.items()}
+        self.val = {k: v[val_idx].to(device) for k, v in rows.items()} if n_val else None
+        self.n_train = self.n - n_val
+        self._epoch, self._perm = -1, None
+
+    def batch(self, step: int) -> dict[str, torch.Tensor]:
+        """The tensors of step `step` (everything when there is no batch size)."""
+        bs = self.batch_size
+        if not bs or bs >= self.n_train or not self.train:
+            return {**self.train, **self.whole}
+        per_epoch = -(-self.n_train // bs)
+        epoch, i = divmod(step, per_epoch)
+        if epoch != self._epoch:
+            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._epoch, self._perm = epoch, torch.randperm(self.n_train, generator=gen)
+        idx = self._perm[i * bs:(i + 1) * bs]
+        dev = next(iter(self.train.values())).device
+        idx = idx.to(dev)
+        return {**{k: v[idx] for k, v in self.train.items()}, **self.whole}
+
+    def full(self) -> dict[str, torch.Tensor]:
+        return {**self.train, **self.whole}
+
+    def validation(self) -> dict[str, torch.Tensor] | None:
+        return None if self.val is None else {**self.val, **self.whole}

@@ -1,0 +1,81 @@
+"""One training step: forward, loss, backward, the checks, the optimizer update.
+
+LBFGS re-evaluates the loss several times per step, so every optimizer gets the same
+closure; the others call it once.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+
+from . import checks, optim
+
+
+class NonFinite(Exception):
+    """The loss or a gradient went NaN/inf; the step was not applied."""
+
+    def __init__(self, what: str, value: float, node: str | None):
+        self.what, self.value, self.node = what, value, node
+        super().__init__(what)
+
+
+def _norm(params) -> torch.Tensor:
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return torch.zeros(())
+    return torch.nn.utils.get_total_norm(grads)
+
+
+def train_step(run, s: int) -> dict:
+    """Run step `s` on `run`'s model; return its record or raise :class:`NonFinite`."""
+    model, opt, spec, loss_fn = run.model, run.optimizer, run.spec, run.loss_fn
+    batch = run.dataset.batch(s)
+    k = run.config.stats_every
+    stats = checks.StatsTap() if k and s % k == 0 else None
+    gtap = checks.GradTap() if run.grad_check is None else None
+    taps = [t for t in (stats, gtap) if t is not None]
+    tap = None
+    if len(taps) == 1:
+        tap = taps[0]
+    elif taps:
+        def tap(path, value):
+            for t in taps:
+                t(path, value)
+    params = [p for g in opt.param_groups for p in g["params"]]
+    clip = spec["grad_clip"]
+    calls = [0]
+    t0 = time.perf_counter()
+
+    def closure():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model, batch, tap=tap if calls[0] == 0 else None)
+        first = calls[0] == 0
+        calls[0] += 1
+        if first:
+            value = loss.item()
+            if not math.isfinite(value):
+                raise NonFinite("loss", value, checks.first_nonfinite(model, batch, loss_fn))
+        loss.backward()
+        if first and gtap is not None:
+            run._grad_checked(checks.grad_report(run.graph_built, model, gtap))
+        if first:
+            gn = _norm(params)
+            if not torch.isfinite(gn):
+                raise NonFinite("gradient", gn.item(), checks.nonfinite_grad_node(model))
+            if clip > 0 and not optim.is_lbfgs(opt):
+                torch.nn.utils.clip_grads_with_norm_(params, clip, gn)
+            closure.grad_norm = gn
+        return loss
+
+    lr = opt.param_groups[0]["lr"]
+    loss = opt.step(closure)
+    if run.scheduler is not None:
+        run.scheduler.step()
+    record = {"step": s, "loss": loss.item(), "grad_norm": closure.grad_norm.item(), "lr": lr,
+              "time": time.perf_counter() - t0, "phase": run.phase}
+    if stats is not None:
+        record["nodes"] = stats.result()
+    return record

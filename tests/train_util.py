@@ -1,0 +1,51 @@
+"""Small graphs and data shared by the training tests."""
+
+import numpy as np
+import torch
+
+import diffwire as dw
+
+
+def sine_data(n=32):
+    x = np.linspace(-2, 2, n, dtype=np.float32)[:, None]
+    return {"x": x, "y": np.sin(x).astype(np.float32)}
+
+
+def mlp_graph(widths=(1, 8, 1)):
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    h = g.add("MLP", id="mlp", widths=list(widths))
+    g.connect(x, h)
+    g.add_output(h, name="y")
+    return g
+
+
+def two_mlp_graph():
+    """x -> enc (1->8->8) -> dec (8->8->1) -> y."""
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    a = g.add("MLP", id="enc", widths=[1, 8, 8])
+    b = g.add("MLP", id="dec", widths=[8, 8, 1])
+    g.connect(x, a)
+    g.connect(a, b)
+    g.add_output(b, name="y")
+    return g
+
+
+def wait_for(pred, timeout=10.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def state_copy(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def equal(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape == b.shape and bool(torch.equal(a, b))
