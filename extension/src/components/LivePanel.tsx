@@ -26,6 +26,8 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
   const predRef = useRef<HTMLDivElement>(null);
   const traces = useRef(new Map<string, number>());
   const [log, setLog] = useState(true);
+  const logRef = useRef(log);
+  logRef.current = log;
   const [points, setPoints] = useState(0);
   const [stats, setStats] = useState<{ node: string; stats: Record<string, number> } | null>(null);
   const [lr, setLr] = useState<string>(status.lr === null ? "" : String(status.lr));
@@ -51,7 +53,7 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
       if (ev.event === "metrics") queue.add(ev);
       else if (ev.event === "reset_metrics") {
         traces.current.clear();
-        void Plotly.react(el, [], { ...themeLayout(), xaxis: { title: { text: "step" } }, yaxis: { type: log ? "log" : "linear" } });
+        void Plotly.react(el, [], { ...themeLayout(), xaxis: { title: { text: "step" } }, yaxis: { type: logRef.current ? "log" : "linear" } });
         queue.total = 0;
         setPoints(0);
       } else if (ev.event === "predictions" && predRef.current) {

@@ -8,6 +8,7 @@ written down in README.md beside this file; extension/src/types.ts mirrors it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import threading
@@ -83,8 +84,7 @@ class Editor(anywidget.AnyWidget):
         self.control.options = dict(train_options or {})
         self.observe(self._on_doc, names="doc")
         self.on_msg(self._on_msg)
-        ref = weakref.ref(self)
-        registry.on_change(lambda name: (w := ref()) is not None and w._on_registry(name))
+        registry.on_change(_RegistryListener(self))
 
     # -- the graph, both ways -------------------------------------------------------
 
@@ -203,6 +203,22 @@ class Editor(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return f"<Editor {self._graph!r}>"
+
+
+class _RegistryListener:
+    """Refreshes an editor's palette when the registry changes, without keeping the editor
+    alive; it removes itself once the editor is gone."""
+
+    def __init__(self, editor: Editor):
+        self.ref = weakref.ref(editor)
+
+    def __call__(self, name: str) -> None:
+        editor = self.ref()
+        if editor is None:
+            with contextlib.suppress(ValueError):
+                registry._listeners.remove(self)
+            return
+        editor._on_registry(name)
 
 
 def _from_canvas(doc: dict) -> Graph:
