@@ -3,9 +3,10 @@
 import threading
 
 import pytest
-from train_util import mlp_graph, sine_data, wait_for
 
 import diffwire as dw
+
+from train_util import mlp_graph, sine_data, wait_for
 
 
 class Recorder(dw.Callback):

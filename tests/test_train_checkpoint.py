@@ -5,9 +5,10 @@ import pickle
 
 import pytest
 import torch
-from train_util import sine_data, two_mlp_graph
 
 import diffwire as dw
+
+from train_util import sine_data, two_mlp_graph
 
 
 def test_resume_reproduces_the_uninterrupted_loss_curve_exactly(tmp_path):

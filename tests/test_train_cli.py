@@ -8,10 +8,11 @@ import sys
 
 import numpy as np
 import torch
-from train_util import mlp_graph, sine_data
 
 import diffwire as dw
 from diffwire import cli
+
+from train_util import mlp_graph, sine_data
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

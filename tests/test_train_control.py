@@ -4,9 +4,10 @@ import threading
 
 import pytest
 import torch
-from train_util import mlp_graph, sine_data, wait_for
 
 import diffwire as dw
+
+from train_util import mlp_graph, sine_data, wait_for
 
 BIG = 10**7  # a budget no test reaches: runs end by stop()
 

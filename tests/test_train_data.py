@@ -4,10 +4,11 @@ import sys
 
 import numpy as np
 import pytest
-from train_util import mlp_graph, sine_data
 
 import diffwire as dw
 from diffwire.train.config import resolve
+
+from train_util import mlp_graph, sine_data
 
 
 def test_file_bindings_npz_and_csv(tmp_path):

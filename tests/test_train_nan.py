@@ -1,8 +1,8 @@
 """A NaN or inf pauses the run and names the first node whose output went non-finite."""
 
-from train_util import mlp_graph, sine_data
-
 import diffwire as dw
+
+from train_util import mlp_graph, sine_data
 
 
 def test_division_by_a_zero_constant_pauses_and_names_the_node():

@@ -2,10 +2,11 @@
 
 import pytest
 import torch
-from train_util import mlp_graph, sine_data
 
 import diffwire as dw
 from diffwire.train import optim
+
+from train_util import mlp_graph, sine_data
 
 
 @pytest.mark.parametrize("kind", optim.KINDS)

@@ -1,9 +1,10 @@
 """Rebuilding a live run after graph edits keeps what did not change."""
 
 import pytest
-from train_util import equal, sine_data, state_copy, two_mlp_graph, wait_for
 
 import diffwire as dw
+
+from train_util import equal, sine_data, state_copy, two_mlp_graph, wait_for
 
 
 def test_width_change_keeps_other_nodes_weights_and_optimizer_state():
