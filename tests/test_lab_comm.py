@@ -132,7 +132,7 @@ def test_settings_become_run_options_and_the_stream_interval():
     c.deliver({"method": "custom", "content": {"cmd": "settings", "settings": {
         "plotRefreshHz": 10, "device": "cpu", "checkpointEvery": None}}})
     assert s.interval == 0.1
-    opts = s.editor.run.options
+    opts = s.editor.control.options
     if dwcomm._train_parameters() is None:  # no training engine here: nothing is filtered
         assert opts["device"] == "cpu" and opts["stream_hz"] == 10
     assert "checkpoint_every" not in opts

@@ -61,11 +61,19 @@ class LabPage:
 
     def wait_connected(self, timeout: float = 90_000):
         """The tab's kernel is up and the catalog arrived over the comm (palette filled)."""
-        self.page.wait_for_function(
-            """() => { const w = window.jupyterapp.shell.currentWidget;
-                return w && w.transport && w.transport.connection === 'connected'; }""",
-            timeout=timeout)
-        self.editor.locator('.dw-palette-item[data-block-type="Linear"]').wait_for(timeout=timeout)
+        try:
+            self.page.wait_for_function(
+                """() => { const w = window.jupyterapp.shell.currentWidget;
+                    return w && w.transport && w.transport.connection === 'connected'; }""",
+                timeout=timeout)
+            self.editor.locator('.dw-palette-item[data-block-type="Linear"]').wait_for(timeout=timeout)
+        except Exception as e:
+            self.screenshot("lab_failed_connect", full=True)
+            state = self.page.evaluate("""() => { const w = window.jupyterapp.shell.currentWidget;
+                const k = w?.context?.sessionContext?.session?.kernel;
+                return [w?.title?.label, w?.transport?.connection, w?.transport?.readStatus().message,
+                        k?.status, k?.connectionStatus]; }""")
+            raise AssertionError(f"the tab did not connect to its kernel: {state}") from e
 
     def command(self, cmd: str, args: dict | None = None):
         return self.page.evaluate("async ([c, a]) => { await window.jupyterapp.commands.execute(c, a); return null; }", [cmd, args or {}])
@@ -117,7 +125,8 @@ def test_new_program_edit_save_close_reopen(lab_page):
         p.node(nid).wait_for(timeout=60_000)
     p.wait_connected()
     path = p.root / "untitled.diffwire"
-    start = _wait_file(path, lambda d: {n["id"] for n in d["nodes"]} == {"x", "mlp", "y"})
+    start = _wait_file(path, lambda d: {n["id"] for n in d["nodes"]} >= {"x", "mlp", "y"})
+    assert start["training"]["loss"]["fn"] == "mse"  # the starter trains as it is
     assert _edges(start) == {("x", "out", "mlp", "x"), ("mlp", "out", "y", "x")}
     # shapes inferred by the kernel reach the canvas through the comm
     p.node("mlp").locator(".dw-port-shape").first.wait_for(timeout=30_000)
@@ -210,7 +219,21 @@ def test_change_on_disk_offers_reload(lab_page):
         timeout=15_000)
     assert not p.dirty()
     shown = p.page.evaluate("() => window.jupyterapp.shell.currentWidget.transport.readGraph()")
-    assert {n["id"] for n in shown["nodes"]} == {"x", "mlp", "y"}
+    assert {n["id"] for n in shown["nodes"]} == {"x", "mlp", "y", "optim"}
+
+
+def test_train_and_stop_from_the_toolbar(lab_page):
+    p = lab_page
+    p.wait_connected()
+    status = "() => window.jupyterapp.shell.currentWidget.transport.readStatus()"
+    assert p.page.evaluate(status)["available"]
+    p.doc.locator(".dw-lab-train").first.click()
+    p.page.wait_for_function(f"() => ({status})().step > 0", timeout=60_000)
+    p.doc.locator(".dw-lab-stop").first.click()
+    p.page.wait_for_function(
+        f"() => ['stopped', 'finished', 'done'].includes(({status})().state)", timeout=60_000)
+    p.editor.locator(".dw-loss-plot").wait_for()
+    p.screenshot("lab_05_trained")
 
 
 def test_kernel_restart_reconnects(lab_page):

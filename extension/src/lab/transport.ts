@@ -22,6 +22,8 @@ export interface KernelSettings {
 
 type Listener<T> = Set<(v: T) => void>;
 
+class NotImportable extends Error {}
+
 function emit<T>(set: Listener<T>, v: T): void {
   for (const cb of [...set]) {
     try { cb(v); } catch (e) { console.error("diffwire:", e); }
@@ -39,6 +41,8 @@ export class LabTransport implements Transport {
   private kernel: Kernel.IKernelConnection | null = null;
   private connecting: Promise<void> | null = null;
   private needReconnect = false;
+  /** Bumped on every (re)connection attempt and restart: stale attempts give up. */
+  private generation = 0;
   private graphCbs: Listener<GraphDoc> = new Set();
   private catalogCbs: Listener<Catalog> = new Set();
   private statusCbs: Listener<RunStatus> = new Set();
@@ -155,7 +159,10 @@ export class LabTransport implements Transport {
   private onKernelChanged() {
     const kernel = this.context.sessionContext.session?.kernel ?? null;
     if (kernel === this.kernel) return;
-    if (this.kernel) this.kernel.statusChanged.disconnect(this.onKernelStatus, this);
+    if (this.kernel) {
+      this.kernel.statusChanged.disconnect(this.onKernelStatus, this);
+      this.kernel.connectionStatusChanged.disconnect(this.onKernelConnection, this);
+    }
     this.dropComm(false);
     this.kernel = kernel;
     if (!kernel) {
@@ -163,17 +170,27 @@ export class LabTransport implements Transport {
       return;
     }
     kernel.statusChanged.connect(this.onKernelStatus, this);
+    kernel.connectionStatusChanged.connect(this.onKernelConnection, this);
     void this.connect();
   }
 
   private onKernelStatus(_k: Kernel.IKernelConnection, s: Kernel.Status) {
     if (s === "restarting" || s === "autorestarting" || s === "dead") {
       this.dropComm(false);
+      this.generation++;
+      this.connecting = null;
       this.needReconnect = s !== "dead";
       this.setConnection("connecting", "kernel restarting");
     } else if ((s === "starting" || s === "idle" || s === "busy") && this.needReconnect && !this.connecting) {
       // After a restart the kernel reports "starting" and may stay silent until asked:
       // the registration below is queued until its socket is back.
+      this.needReconnect = false;
+      void this.connect();
+    }
+  }
+
+  private onKernelConnection(_k: Kernel.IKernelConnection, s: Kernel.ConnectionStatus) {
+    if (s === "connected" && this.needReconnect && !this.connecting) {
       this.needReconnect = false;
       void this.connect();
     }
@@ -185,13 +202,20 @@ export class LabTransport implements Transport {
     const kernel = this.kernel;
     if (!kernel) return Promise.resolve();
     this.setConnection("connecting", "connecting to the kernel");
+    const gen = ++this.generation;
     this.connecting = (async () => {
       try {
-        const reply = await kernel.requestExecute({ code: REGISTER, silent: true, store_history: false }).done;
-        if (kernel !== this.kernel) return;
+        let timer = 0;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = window.setTimeout(() => reject(new Error("the kernel did not answer in 120 s")), 120_000);
+        });
+        const reply = await Promise.race([
+          kernel.requestExecute({ code: REGISTER, silent: true, store_history: false }).done, timeout,
+        ]).finally(() => window.clearTimeout(timer));
+        if (kernel !== this.kernel || gen !== this.generation) return;
         if (reply.content.status !== "ok") {
           const c = reply.content as KernelMessage.IReplyErrorContent;
-          throw new Error(`diffwire is not importable in this kernel (${c.ename}: ${c.evalue}); pick a kernel whose environment has diffwire`);
+          throw new NotImportable(`diffwire is not importable in this kernel (${c.ename}: ${c.evalue}); pick a kernel whose environment has diffwire`);
         }
         const comm = kernel.createComm(COMM_TARGET);
         comm.onMsg = (msg) => this.onCommMsg(comm, msg);
@@ -201,10 +225,13 @@ export class LabTransport implements Transport {
         // own future may never settle, so it is not awaited.
         comm.open({ text: this.context.model.toString(), path: this.context.path, settings: this.settings as unknown as never });
       } catch (e) {
+        if (gen !== this.generation) return;
         this.comm = null;
+        // a slow or lost kernel: try again on its next sign of life (not when diffwire is missing)
+        this.needReconnect = !(e instanceof NotImportable);
         this.setConnection("failed", String((e as Error).message ?? e));
       } finally {
-        this.connecting = null;
+        if (gen === this.generation) this.connecting = null;
       }
     })();
     return this.connecting;

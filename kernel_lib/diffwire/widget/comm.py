@@ -107,7 +107,7 @@ class DocumentSession:
                   "device": settings.get("device") or None,
                   "checkpoint_every": settings.get("checkpointEvery") or None}
         accepted = _train_parameters()
-        opts = self.editor.run.options
+        opts = self.editor.control.options
         for name, value in wanted.items():
             if accepted is not None and name not in accepted:
                 continue
@@ -118,15 +118,15 @@ class DocumentSession:
 
     def _wrap_train(self) -> None:
         """Runs started here stream at the configured rate (LiveCallback's interval)."""
-        run = self.editor.run
-        start = run.train
+        control = self.editor.control
+        start = control.train
 
         def train() -> None:
             start()
-            if run.callback is not None:
-                run.callback.interval = self.interval
+            if control.callback is not None:
+                control.callback.interval = self.interval
 
-        run.train = train
+        control.train = train
 
     def _reload(self, text: str | None) -> None:
         graph, problem = _parse(text)
@@ -144,7 +144,7 @@ class DocumentSession:
         finally:
             ed._pushing = False
         ed._graph = graph
-        ed.run.graph_edited()
+        ed.control.graph_edited()
         ed.validate()
 
     def _export(self) -> None:
@@ -164,10 +164,10 @@ class DocumentSession:
         self.editor.send({"event": "export", "source": source, "path": None})
 
     def _on_close(self, _msg: Any = None) -> None:
-        run = self.editor.run
+        control = self.editor.control
         try:
-            if run.run is not None and run._state() in ("running", "paused"):
-                run.stop()
+            if control._live():
+                control.stop()
         finally:
             self.editor.comm = None  # the comm is gone; Editor.close() would close it again
 
