@@ -200,6 +200,32 @@ def test_export_to_python_opens_a_py_tab(lab_page):
     p.command("docmanager:open", {"path": "untitled.diffwire"})
 
 
+def test_save_conflict_never_overwrites_silently(lab_page):
+    """Keep this tab's version after a change on disk, then save: JupyterLab asks first."""
+    p = lab_page
+    p.command("docmanager:open", {"path": "untitled.diffwire"})
+    p.wait_connected()
+    path = p.root / "untitled.diffwire"
+    doc = json.loads(path.read_text())
+    doc["meta"] = {"note": "written by someone else"}
+    time.sleep(1.1)
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    dialog = p.page.locator(".jp-Dialog", has_text="changed on disk")
+    dialog.wait_for(timeout=30_000)
+    dialog.locator("button", has_text="Keep this version").click()
+    # an edit in the tab, then Ctrl+S: JupyterLab's "File Changed" check stops the save
+    p.page.evaluate("""() => { const t = window.jupyterapp.shell.currentWidget.transport; const d = t.readGraph();
+        t.writeGraph({...d, nodes: d.nodes.map((n) => n.id === 'mlp' ? {...n, position: [260, 120]} : n)}); }""")
+    p.node("mlp").click()
+    p.page.keyboard.press("Control+s")
+    conflict = p.page.locator(".jp-Dialog", has_text="File Changed")
+    conflict.wait_for(timeout=30_000)
+    p.screenshot("lab_04_save_conflict", full=True)
+    conflict.locator("button", has_text="Cancel").click()
+    assert json.loads(path.read_text())["meta"] == {"note": "written by someone else"}
+    assert p.dirty()
+
+
 def test_change_on_disk_offers_reload(lab_page):
     p = lab_page
     p.command("docmanager:open", {"path": "untitled.diffwire"})
@@ -212,7 +238,7 @@ def test_change_on_disk_offers_reload(lab_page):
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     dialog = p.page.locator(".jp-Dialog", has_text="changed on disk")
     dialog.wait_for(timeout=30_000)
-    p.screenshot("lab_04_reload_prompt", full=True)
+    p.screenshot("lab_05_reload_prompt", full=True)
     dialog.locator("button", has_text="Reload").click()
     p.page.wait_for_function(
         "() => !document.querySelector('.dw-lab-document:not(.lm-mod-hidden) .react-flow__node[data-id=\"linear\"]')",
@@ -233,7 +259,7 @@ def test_train_and_stop_from_the_toolbar(lab_page):
     p.page.wait_for_function(
         f"() => ['stopped', 'finished', 'done'].includes(({status})().state)", timeout=60_000)
     p.editor.locator(".dw-loss-plot").wait_for()
-    p.screenshot("lab_05_trained")
+    p.screenshot("lab_06_trained")
 
 
 def test_kernel_restart_reconnects(lab_page):
@@ -250,3 +276,34 @@ def test_kernel_restart_reconnects(lab_page):
         t.send({cmd: 'validate'});
         setTimeout(() => reject(new Error('no analysis after restart')), 30000);
     })""")
+
+
+def test_open_in_a_notebook(lab_page):
+    p = lab_page
+    p.command("docmanager:open", {"path": "untitled.diffwire"})
+    p.wait_connected()
+    p.doc.locator(".dw-lab-open-in-notebook").first.click()
+    nb = p.root / "untitled.ipynb"
+    p.page.locator(".lm-TabBar-tab.lm-mod-current", has_text="untitled.ipynb").wait_for(timeout=30_000)
+    cells = json.loads(nb.read_text())["cells"]
+    assert 'dw.Editor("untitled.diffwire")' in "".join(cells[1]["source"])
+    p.page.evaluate("""async () => { const w = window.jupyterapp.shell.currentWidget;
+        await w.sessionContext.shutdown(); w.dispose(); }""")
+
+
+def test_train_in_terminal_from_the_file_browser(lab_page):
+    p = lab_page
+    p.command("filebrowser:open")
+    item = p.page.locator('.jp-DirListing-item[data-file-type="diffwire"]', has_text="untitled.diffwire")
+    item.first.click(button="right")
+    entry = p.page.locator(".lm-Menu-item", has_text="Train in Terminal")
+    entry.wait_for(timeout=10_000)
+    p.page.locator(".lm-Menu-item", has_text="Open in a Notebook").wait_for()
+    entry.click()
+    p.page.locator(".jp-Terminal").last.wait_for(timeout=30_000)
+    p.page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget?.content?.session?.connectionStatus === 'connected'",
+        timeout=30_000)
+    p.page.wait_for_timeout(1500)
+    p.screenshot("lab_07_train_in_terminal", full=True)
+    p.page.evaluate("() => window.jupyterapp.shell.currentWidget.content.session.shutdown()")

@@ -12,7 +12,7 @@ export const FILE_TYPE = "diffwire";
 export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistry.IModel> {
   readonly transport: LabTransport;
   private poll = 0;
-  private saving = false;
+  private savingSince = 0;
   private prompting = false;
   private ignoredMtime: string | null = null;
 
@@ -23,7 +23,8 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
     super(options);
     this.transport = options.content.transport;
     this.addClass("dw-lab-document");
-    this.context.saveState.connect((_c, s) => { this.saving = s === "started"; });
+    // a save cancelled at JupyterLab's "File Changed" question reports no end: hence the clock
+    this.context.saveState.connect((_c, s) => { this.savingSince = s === "started" ? Date.now() : 0; });
   }
 
   /** Check the file on disk every `seconds` (0: never) and offer a reload when it changed. */
@@ -37,6 +38,7 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
   async checkDisk(): Promise<boolean> {
     const ctx = this.context;
     if (!ctx.isReady || this.saving || this.prompting || this.isDisposed) return false;
+    if (document.querySelector(".jp-Dialog")) return false; // one question at a time
     const known = ctx.contentsModel?.last_modified;
     let disk: Contents.IModel;
     try {
@@ -58,6 +60,7 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
       });
       if (res.button.accept) {
         await ctx.revert();
+        ctx.model.dirty = false; // the tab now holds exactly what is on disk
       } else {
         // Asked once per change; saving over it still goes through JupyterLab's overwrite check.
         this.ignoredMtime = disk.last_modified;
@@ -66,6 +69,10 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
       this.prompting = false;
     }
     return true;
+  }
+
+  private get saving(): boolean {
+    return this.savingSince > 0 && Date.now() - this.savingSince < 10_000;
   }
 
   dispose(): void {
