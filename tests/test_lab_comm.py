@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import pathlib
 
 import diffwire as dw
 from diffwire.widget import comm as dwcomm
@@ -136,3 +138,33 @@ def test_settings_become_run_options_and_the_stream_interval():
     if dwcomm._train_parameters() is None:  # no training engine here: nothing is filtered
         assert opts["device"] == "cpu" and opts["stream_hz"] == 10
     assert "checkpoint_every" not in opts
+
+
+STARTER = pathlib.Path(__file__).resolve().parents[1] / "extension" / "src" / "lab" / "starter.ts"
+
+
+def starter_doc() -> dict:
+    """The STARTER document of extension/src/lab/starter.ts (a JS object literal)."""
+    import re
+
+    src = STARTER.read_text()
+    body = src[src.index("export const STARTER: GraphDoc = ") + 33:src.index("};\n", src.index(
+        "export const STARTER: GraphDoc = ")) + 1]
+    body = re.sub(r"//.*", "", body)
+    body = re.sub(r"([{,]\s*)([A-Za-z_][A-Za-z_0-9]*)\s*:", r'\1"\2":', body)
+    body = re.sub(r",(\s*[}\]])", r"\1", body)
+    return json.loads(body.replace("null", "null"))
+
+
+def test_the_starter_program_is_valid_and_trains_as_it_is():
+    doc = starter_doc()
+    g = dw.Graph.from_dict(doc)
+    assert [n for n in g.nodes] == ["x", "mlp", "y", "optim"]
+    assert g.validate() == []
+    c, _ = open_session(json.dumps(doc))
+    (ev,) = c.events("analysis")[-1:]
+    assert ev["errors"] == [], ev["errors"]
+    if callable(getattr(dw, "training_config", None)):
+        from diffwire.train.config import resolve
+
+        resolve(g)  # data bindings, loss and optimizer all resolve
