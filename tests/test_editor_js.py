@@ -17,7 +17,7 @@ def node_modules():
     if shutil.which("npx") is None:
         pytest.skip("node is not installed")
     if not (EXT / "node_modules" / ".bin" / "vitest").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=EXT,
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=EXT,
                        check=True, timeout=600)
     return EXT / "node_modules"
 

@@ -127,7 +127,10 @@ export function catalogPorts(catalog: Catalog): PortLookup {
 export type Check = { ok: true } | { ok: false; reason: string };
 
 /** Whether an edge may be added, and if not, why (shown while dragging). */
-export function canConnect(g: GraphDoc, catalog: Catalog, ports: PortLookup, e: EdgeDoc): Check {
+export function canConnect(
+  g: GraphDoc, catalog: Catalog, ports: PortLookup, e: EdgeDoc,
+  shapeOf?: (node: string, port: string) => Dim[] | undefined,
+): Check {
   const src = g.nodes.find((n) => n.id === e.source);
   const dst = g.nodes.find((n) => n.id === e.target);
   if (!src || !dst) return { ok: false, reason: "unknown node" };
@@ -140,6 +143,8 @@ export function canConnect(g: GraphDoc, catalog: Catalog, ports: PortLookup, e: 
   if (!accepts.includes(sp.kind)) {
     return { ok: false, reason: `a ${sp.kind} output cannot feed a ${tp.kind} input (accepts ${accepts.join(", ") || "nothing"})` };
   }
+  const conflict = shapeConflict(shapeOf?.(e.source, e.source_port), declaredShape(tp.shape, dst.params));
+  if (conflict) return { ok: false, reason: conflict };
   const taken = g.edges.find((x) => x.target === e.target && x.target_port === e.target_port);
   if (taken) return { ok: false, reason: `${dst.id}.${e.target_port} already has an edge from ${taken.source}` };
   if (reaches(g, e.target, e.source)) return { ok: false, reason: "that wire would make a cycle (use a Loop)" };
@@ -196,4 +201,40 @@ export function paste(g: GraphDoc, clip: Clip, offset: [number, number] = [40, 4
 
 export function duplicate(g: GraphDoc, ids: Iterable<string>): { graph: GraphDoc; ids: string[] } {
   return paste(g, copyNodes(g, ids));
+}
+
+type Dim = string | number | null;
+
+/** A port's declared shape with params filled in: "widths[0]" -> 2, "in_features" -> 4.
+ * Entries that stay symbolic ("B", "*", "n") are kept as they are. */
+export function declaredShape(shape: Dim[] | null, params: Record<string, unknown>): Dim[] | null {
+  if (!shape) return null;
+  return shape.map((d) => {
+    if (typeof d !== "string") return d;
+    const m = d.match(/^([A-Za-z_][A-Za-z0-9_]*)(?:\[(-?\d+)\])?$/);
+    if (!m) return d;
+    let v = params[m[1]];
+    if (m[2] !== undefined && Array.isArray(v)) v = v.at(Number(m[2]));
+    return typeof v === "number" && Number.isInteger(v) ? v : d;
+  });
+}
+
+/** Why a value of inferred shape `found` cannot enter a port declaring `expected`, or null.
+ * Only sizes known on both sides are compared, aligned from the right after a leading "*". */
+export function shapeConflict(found: Dim[] | undefined, expected: Dim[] | null): string | null {
+  if (!found || !expected) return null;
+  const star = expected[0] === "*";
+  const exp = star ? expected.slice(1) : expected;
+  if (!star && found.length !== exp.length) {
+    return `shape [${found.join(", ")}] has ${found.length} dimensions, the input takes ${exp.length}`;
+  }
+  for (let i = 1; i <= Math.min(exp.length, found.length); i++) {
+    const e = exp[exp.length - i];
+    const f = found[found.length - i];
+    if (typeof e === "number" && typeof f === "number" && e !== f) {
+      const want = `[${star ? "..., " : ""}${exp.map((d) => (d === null ? "?" : String(d))).join(", ")}]`;
+      return `shape [${found.map((d) => (d === null ? "?" : String(d))).join(", ")}] does not fit ${want}`;
+    }
+  }
+  return null;
 }

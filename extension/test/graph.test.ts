@@ -102,4 +102,21 @@ describe("graph edits", () => {
     expect(G.freshId({ nodes: [], edges: [] }, "my block")).toBe("my_block");
     expect(G.freshId({ nodes: [], edges: [] }, "1x")).toBe("n_1x");
   });
+
+  it("refuses known shapes that do not fit the declared input shape", () => {
+    const mlpX = { name: "x", kind: "tensor", shape: ["*", "widths[0]"], optional: false, doc: "" };
+    expect(G.declaredShape(mlpX.shape, { widths: [3, 8, 1] })).toEqual(["*", 3]);
+    expect(G.declaredShape(["*", "in_features"], { in_features: 4 })).toEqual(["*", 4]);
+    expect(G.shapeConflict(["B", 2], ["*", 3])).toMatch(/does not fit \[\.\.\., 3\]/);
+    expect(G.shapeConflict(["B", 3], ["*", 3])).toBeNull();
+    expect(G.shapeConflict(["B", "D1"], ["*", 3])).toBeNull();
+    expect(G.shapeConflict(["B", 2], ["B", "C", 2])).toMatch(/dimensions/);
+    expect(G.shapeConflict(undefined, ["*", 3])).toBeNull();
+    const shaped = { ...catalog, blocks: catalog.blocks.map((b) => (b.type === "MLP" ? { ...b, inputs: [mlpX] } : b)) };
+    const g = G.removeEdges(chain(), ["x.out->mlp.x"]);
+    const e = { source: "x", source_port: "out", target: "mlp", target_port: "x" };
+    const r = G.canConnect(g, shaped, G.catalogPorts(shaped), e, () => ["B", 5]);
+    expect(r.ok).toBe(false);
+    expect(G.canConnect(g, shaped, G.catalogPorts(shaped), e, () => ["B", 2]).ok).toBe(true);
+  });
 });

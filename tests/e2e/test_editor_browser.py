@@ -112,6 +112,39 @@ def test_delete_key_and_notebook_shortcuts(nb):
     nb.screenshot("07_delete_undo")
 
 
+def test_copy_paste_duplicate_layout_are_single_undo_steps(nb):
+    nb.node("mlp").click()
+    nb.page.keyboard.press("Control+c")
+    nb.page.keyboard.press("Control+v")
+    nb.wait_graph(lambda d: _node(d, "mlp_1") is not None)
+    nb.page.keyboard.press("Control+d")  # duplicates the pasted (now selected) node
+    doc = nb.wait_graph(lambda d: _node(d, "mlp_2") is not None)
+    assert _node(doc, "mlp_2")["params"] == _node(doc, "mlp")["params"]
+    nb.node("mlp_2").wait_for()
+    nb.page.keyboard.press("l")  # auto-layout: one step
+    nb.wait_graph(lambda d: _node(d, "mlp_2")["position"] != _node(doc, "mlp_2")["position"])
+    nb.screenshot("12_paste_layout")
+    for _ in range(3):
+        nb.page.keyboard.press("Control+z")
+    doc = nb.wait_graph(lambda d: {n["id"] for n in d["nodes"]} == {"x", "mlp", "y"})
+    assert _node(doc, "mlp")["position"] == [220.0, 0.0]
+
+
+def test_follows_the_dark_theme(nb):
+    page = nb.page
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    try:
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+        page.wait_for_timeout(500)
+        bg = nb.editor.evaluate("el => getComputedStyle(el).backgroundColor")
+        rgb = [int(v) for v in bg[bg.index("(") + 1:bg.index(")")].split(",")[:3]]
+        assert sum(rgb) < 3 * 100, bg
+        nb.screenshot("13_dark_theme")
+    finally:
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
+
+
 def test_error_badge_on_bad_param(nb):
     nb.node("mlp").click()
     field = nb.editor.locator('.dw-inspector [data-param="widths"] input')

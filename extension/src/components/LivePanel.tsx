@@ -8,17 +8,24 @@ import type { Transport } from "../transport";
 
 const MAX_POINTS = 20000;
 
-function themeLayout(): object {
+function themeLayout(): { xaxis: object; yaxis: object; [k: string]: unknown } {
   const css = getComputedStyle(document.body);
   const fg = css.getPropertyValue("--jp-ui-font-color1").trim() || "#333";
+  const grid = css.getPropertyValue("--jp-border-color2").trim() || "#e0e0e0";
   return {
     margin: { l: 44, r: 8, t: 8, b: 30 },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
     font: { color: fg, size: 10 },
+    xaxis: { gridcolor: grid },
+    yaxis: { gridcolor: grid },
     showlegend: true,
     legend: { orientation: "h", y: 1.12, x: 0 },
   };
+}
+
+function withAxes(layout: { xaxis: object; yaxis: object; [k: string]: unknown }, log: boolean): object {
+  return { ...layout, xaxis: { ...layout.xaxis, title: { text: "step" } }, yaxis: { ...layout.yaxis, type: log ? "log" : "linear" } };
 }
 
 export function LivePanel({ transport, status, selected }: { transport: Transport; status: RunStatus; selected: string | null }) {
@@ -38,7 +45,7 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
 
   useEffect(() => {
     const el = lossRef.current!;
-    void Plotly.newPlot(el, [], { ...themeLayout(), xaxis: { title: { text: "step" } }, yaxis: { type: "log" } },
+    void Plotly.newPlot(el, [], withAxes(themeLayout(), logRef.current),
       { displayModeBar: false, responsive: true });
     const queue = new MetricQueue((names, xs, ys) => {
       const fresh = names.filter((n) => !traces.current.has(n));
@@ -53,7 +60,7 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
       if (ev.event === "metrics") queue.add(ev);
       else if (ev.event === "reset_metrics") {
         traces.current.clear();
-        void Plotly.react(el, [], { ...themeLayout(), xaxis: { title: { text: "step" } }, yaxis: { type: logRef.current ? "log" : "linear" } });
+        void Plotly.react(el, [], withAxes(themeLayout(), logRef.current));
         queue.total = 0;
         setPoints(0);
       } else if (ev.event === "predictions" && predRef.current) {
