@@ -11,7 +11,12 @@ model = g.compile()
 ```
 """
 
-from . import blocks, expr
+from . import (
+    blocks,
+    export,  # the package is callable: dw.export(g) writes the module
+    expr,
+    ode,
+)
 from .blocks import BLOCKS, Block, block, catalog, register, unregister
 from .compile import CompiledGraph
 from .document import FORMAT, MIGRATIONS, Edge, Graph, Node, load, loads, migrate, schema
@@ -32,6 +37,8 @@ from .errors import (
     UnknownNode,
     UnknownPort,
 )
+from .export import from_module, from_python
+from .ode import ODESolve, ablate, recover, replace_with_expression
 from .ports import Param, Port
 from .train import (  # also binds dw.train, a callable package: dw.train(g, ...) starts a run
     Callback,
@@ -44,6 +51,9 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
 )
 from .widget import Editor
 
+for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
+    register_generator(_name)(ode.problems.as_arrays(_gen))
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -53,7 +63,11 @@ __all__ = [
     "RuntimeGraphError", "ShapeMismatch", "UnknownBlockType", "UnknownNode", "UnknownPort",
     "block", "blocks", "catalog", "expr", "load", "loads", "migrate", "register", "schema",
     "unregister",
+    # export and import
+    "export", "from_module", "from_python",
     # training
     "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
     "validate_training",
+    # ODEs, UDEs, symbolic recovery, ablation
+    "ODESolve", "ablate", "ode", "recover", "replace_with_expression",
 ]

@@ -17,6 +17,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("diffwire.commands.validate", "check a .diffwire file and its training section"),
     "train": ("diffwire.commands.train", "train a .diffwire file from its training section"),
+    "export": ("diffwire.commands.export", "write a .diffwire file as a standalone PyTorch module"),
 }
 
 

@@ -8,6 +8,7 @@ from .compare import Compare
 from .concat import Concat
 from .conditional import Conditional
 from .constant import Constant
+from .conv2d import Conv2d
 from .cross_entropy import CrossEntropy
 from .div import Div
 from .expression import Expression
@@ -36,7 +37,7 @@ from .sum import Sum
 BUILTINS = (
     Input, Output, Constant, Parameter, Linear, MLP, Activation, MatMul, Add, Sub, Mul, Div,
     Neg, Pow, Concat, Split, Index, Reshape, Sum, Mean, Expression, Compare, MSE, L1, Huber,
-    CrossEntropy, BCE, Loop, Conditional, Map,
+    CrossEntropy, BCE, Loop, Conditional, Map, Conv2d,
 )
 for _cls in BUILTINS:
     register(_cls)

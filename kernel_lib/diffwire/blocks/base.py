@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -79,6 +80,12 @@ class Block:
         """
         raise NotImplementedError(f"block {cls.type} has no build()")
 
+    #: Standalone-code hook used by :func:`diffwire.export`; ``None`` uses the exporter
+    #: registered for this type in ``diffwire.export.nodes``. A block (the ODE solver, a
+    #: user block) may define ``export(cls, node, ctx) -> ExportedNode`` itself: `ctx`
+    #: gives the input expressions, output names, the node's submodule and body classes.
+    export: ClassVar[Callable | None] = None
+
     @classmethod
     def make_body(cls, params: dict, body: str) -> Graph:
         """A starter body graph (Input/Output nodes wired straight through where possible)."""
@@ -121,6 +128,20 @@ def _copy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
     return value
+
+
+@dataclasses.dataclass
+class ExportedNode:
+    """A node as standalone PyTorch code (what a block's ``export`` hook returns).
+
+    - `init`: an expression building the node's submodule (its weights keyed as in the
+      compiled graph), or ``None`` for a stateless node.
+    - `forward`: lines of the forward pass (4-space indents for nested blocks) that read
+      the input expressions and assign the output names the context gives.
+    """
+
+    init: str | None = None
+    forward: list[str] = dataclasses.field(default_factory=list)
 
 
 class Fn(nn.Module):

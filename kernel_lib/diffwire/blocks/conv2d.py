@@ -1,0 +1,40 @@
+from torch import nn
+
+from ..compile import inferring
+from ..ports import Param, Port
+from .base import Block
+
+
+class Conv2d(Block):
+    """A 2-D convolution over [B, C, H, W] images (torch.nn.Conv2d)."""
+
+    type = "Conv2d"
+    category = "layers"
+    inputs = (Port("x", shape=("B", "in_channels", "H", "W")),)
+    outputs = (Port("out"),)
+    params = (
+        Param("in_channels", "int", 1, min=1),
+        Param("out_channels", "int", 8, min=1),
+        Param("kernel_size", "int", 3, min=1),
+        Param("stride", "int", 1, min=1),
+        Param("padding", "int", 0, min=0),
+        Param("bias", "bool", True),
+    )
+    example_params = {"in_channels": 2, "out_channels": 3, "kernel_size": 3, "padding": 1}
+    example_inputs = {"x": (2, 2, 5, 5)}
+
+    @classmethod
+    def build(cls, node, ctx):
+        p = node.params
+        return _Conv2d(p["in_channels"], p["out_channels"], p["kernel_size"], stride=p["stride"],
+                       padding=p["padding"], bias=p["bias"])
+
+
+class _Conv2d(nn.Conv2d):
+    """nn.Conv2d (same weight keys) that infers shapes for inputs of any float dtype."""
+
+    def forward(self, x):
+        if inferring() and x.dtype != self.weight.dtype:
+            bias = None if self.bias is None else self.bias.to(x.dtype)
+            return self._conv_forward(x, self.weight.to(x.dtype), bias)
+        return super().forward(x)

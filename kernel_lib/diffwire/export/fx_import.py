@@ -1,0 +1,558 @@
+"""nn.Module -> Graph through torch.fx: known layers and functions become blocks.
+
+The traced graph is first turned into a list of items (block type, params, argument
+references, weights), then Linear/activation chains fold into MLP blocks, then the
+items become nodes. Anything without a block becomes an opaque ``Module`` node that
+holds the submodule (or a call of the function) in memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import re
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+from ..document import Graph
+from ..errors import GraphError
+from .module_block import hold
+
+_ACT_MODULES = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
+_ACT_FUNCTIONS = {torch.relu: "relu", F.relu: "relu", torch.tanh: "tanh", F.tanh: "tanh",
+                  torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid", F.gelu: "gelu",
+                  F.softplus: "softplus", torch.sin: "sin", torch.exp: "exp"}
+_ACT_METHODS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "sin": "sin", "exp": "exp"}
+_BINARY = {
+    operator.add: "Add", torch.add: "Add", "add": "Add",
+    operator.sub: "Sub", torch.sub: "Sub", "sub": "Sub",
+    operator.mul: "Mul", torch.mul: "Mul", "mul": "Mul",
+    operator.truediv: "Div", torch.div: "Div", "div": "Div",
+    operator.matmul: "MatMul", torch.matmul: "MatMul", "matmul": "MatMul",
+}
+_UNARY_NEG = (operator.neg, torch.neg, "neg")
+_POW = (operator.pow, torch.pow, "pow")
+_REDUCE = {torch.sum: "Sum", "sum": "Sum", torch.mean: "Mean", "mean": "Mean"}
+
+
+@dataclasses.dataclass
+class Item:
+    """One node to be: its block type, params, inputs (refs), weights and a label."""
+
+    type: str
+    params: dict
+    args: list  # [("item", index, port) | ("input", name)]
+    weights: dict = dataclasses.field(default_factory=dict)
+    label: str | None = None
+    hint: str = "node"
+    n_out: int = 1
+    dead: bool = False
+
+
+class _Importer:
+    def __init__(self, gm: fx.GraphModule):
+        self.gm = gm
+        self.items: list[Item] = []
+        self.env: dict[fx.Node, Any] = {}  # fx node -> ref, or a Python value
+        self.inputs: list[tuple[str, torch.Tensor]] = []
+        self.outputs: list[tuple[str, tuple]] = []
+
+    # -- refs ---------------------------------------------------------------------------
+
+    def add(self, item: Item) -> tuple:
+        self.items.append(item)
+        return ("item", len(self.items) - 1, "out")
+
+    def ref(self, arg) -> tuple:
+        """A graph ref for a tensor argument; numbers become Constant nodes."""
+        if isinstance(arg, fx.Node):
+            value = self.env[arg]
+            if isinstance(value, tuple) and value and value[0] in ("item", "input"):
+                return value
+            raise _Unsupported(f"{arg.name} is not a tensor")
+        if isinstance(arg, (int, float)) and not isinstance(arg, bool):
+            return self.add(Item("Constant", {"value": [float(arg)], "shape": []}, [],
+                                 hint="const"))
+        raise _Unsupported(f"argument {arg!r}")
+
+    def value(self, arg):
+        """A plain Python value (ints, tuples), or _Unsupported."""
+        if isinstance(arg, fx.Node):
+            v = self.env.get(arg)
+            if isinstance(v, tuple) and v and v[0] in ("item", "input"):
+                raise _Unsupported("a tensor where a constant was expected")
+            if isinstance(v, _Size):
+                raise _Unsupported("a run-time size")
+            return v
+        if isinstance(arg, (list, tuple)):
+            return type(arg)(self.value(a) for a in arg)
+        return arg
+
+    # -- walking ------------------------------------------------------------------------
+
+    def run(self, example: tuple) -> None:
+        placeholders = [n for n in self.gm.graph.nodes if n.op == "placeholder"]
+        if len(example) != len(placeholders):
+            raise GraphError(f"the module takes {len(placeholders)} inputs, got {len(example)} "
+                             "example inputs", expected=len(placeholders), found=len(example))
+        for n, x in zip(placeholders, example):
+            self.inputs.append((n.target, x))
+            self.env[n] = ("input", n.target)
+        for n in self.gm.graph.nodes:
+            if n.op == "placeholder":
+                continue
+            if n.op == "output":
+                self._output(n.args[0])
+                continue
+            try:
+                self.env[n] = self._node(n)
+            except _Unsupported:
+                self.env[n] = self._opaque(n)
+
+    def _node(self, n: fx.Node):
+        if n.op == "call_module":
+            return self._module(n, self.gm.get_submodule(n.target))
+        if n.op == "get_attr":
+            return self._attr(n)
+        target = n.target
+        if n.op == "call_method" and target in ("size", "dim"):
+            return _Size(n)
+        if n.op == "call_function" and target is getattr and n.args[1] == "shape":
+            return _Size(n)
+        if n.op == "call_function" and target is operator.getitem:
+            base = self.env.get(n.args[0])
+            if isinstance(base, _Size):
+                return _Size(n)
+            raise _Unsupported("indexing")
+        key = target if n.op == "call_function" else target if n.op == "call_method" else None
+        args, kwargs = n.args, dict(n.kwargs)
+        if _hashable(key) and key in _ACT_FUNCTIONS and n.op == "call_function":
+            return self._activation(_ACT_FUNCTIONS[key], args, kwargs)
+        if n.op == "call_method" and key in _ACT_METHODS and len(args) == 1 and not kwargs:
+            return self._activation(_ACT_METHODS[key], args, {})
+        if _hashable(key) and key in _BINARY and len(args) == 2 and not kwargs:
+            a, b = self.ref(args[0]), self.ref(args[1])
+            return self.add(Item(_BINARY[key], {}, [a, b], hint=_BINARY[key].lower()))
+        if _hashable(key) and key in _UNARY_NEG and len(args) == 1 and not kwargs:
+            return self.add(Item("Neg", {}, [self.ref(args[0])], hint="neg"))
+        if _hashable(key) and key in _POW and len(args) == 2 and not kwargs:
+            exp = self.value(args[1])
+            if isinstance(exp, (int, float)) and not isinstance(exp, bool):
+                return self.add(Item("Pow", {"exponent": float(exp)}, [self.ref(args[0])],
+                                     hint="pow"))
+            raise _Unsupported("pow")
+        if target is torch.cat and n.op == "call_function":
+            xs = args[0]
+            dim = self.value(args[1] if len(args) > 1 else kwargs.pop("dim", 0))
+            if kwargs or not isinstance(xs, (list, tuple)) or not isinstance(dim, int):
+                raise _Unsupported("cat")
+            return self.add(Item("Concat", {"n": len(xs), "dim": dim},
+                                 [self.ref(x) for x in xs], hint="concat"))
+        if (n.op == "call_method" and target in ("reshape", "view")) or (
+                n.op == "call_function" and target is torch.reshape):
+            return self._reshape(args, kwargs)
+        if (n.op == "call_method" and target == "flatten") or (
+                n.op == "call_function" and target is torch.flatten):
+            start = self.value(args[1] if len(args) > 1 else kwargs.get("start_dim", 0))
+            end = self.value(args[2] if len(args) > 2 else kwargs.get("end_dim", -1))
+            if start == 1 and end == -1:
+                return self.add(Item("Reshape", {"shape": [-1], "keep_batch": True},
+                                     [self.ref(args[0])], hint="flatten"))
+            raise _Unsupported("flatten")
+        if _hashable(key) and key in _REDUCE:
+            return self._reduce(_REDUCE[key], args, kwargs)
+        raise _Unsupported(str(target))
+
+    def _module(self, n: fx.Node, m: nn.Module):
+        args = n.args
+        if isinstance(m, nn.Linear) and len(args) == 1:
+            w = {"inner.weight": m.weight.detach().clone()}
+            if m.bias is not None:
+                w["inner.bias"] = m.bias.detach().clone()
+            return self.add(Item("Linear", {"in_features": m.in_features,
+                                            "out_features": m.out_features,
+                                            "bias": m.bias is not None},
+                                 [self.ref(args[0])], w, label=n.target, hint=n.name))
+        if isinstance(m, nn.Conv2d) and _plain_conv(m) and len(args) == 1:
+            w = {"weight": m.weight.detach().clone()}
+            if m.bias is not None:
+                w["bias"] = m.bias.detach().clone()
+            return self.add(Item("Conv2d", {"in_channels": m.in_channels,
+                                            "out_channels": m.out_channels,
+                                            "kernel_size": m.kernel_size[0], "stride": m.stride[0],
+                                            "padding": m.padding[0], "bias": m.bias is not None},
+                                 [self.ref(args[0])], w, label=n.target, hint=n.name))
+        fn = _ACT_MODULES.get(type(m))
+        if isinstance(m, nn.GELU) and m.approximate == "none":
+            fn = "gelu"
+        if isinstance(m, nn.Softplus) and m.beta == 1 and m.threshold == 20:
+            fn = "softplus"
+        if fn is not None and len(args) == 1:
+            return self.add(Item("Activation", {"fn": fn}, [self.ref(args[0])], label=n.target,
+                                 hint=n.name))
+        if isinstance(m, nn.Flatten) and m.start_dim == 1 and m.end_dim == -1:
+            return self.add(Item("Reshape", {"shape": [-1], "keep_batch": True},
+                                 [self.ref(args[0])], label=n.target, hint=n.name))
+        if isinstance(m, nn.Identity):
+            return self.ref(args[0])
+        raise _Unsupported(type(m).__name__)
+
+    def _activation(self, fn: str, args, kwargs):
+        kwargs.pop("inplace", None)
+        if fn == "gelu" and kwargs.pop("approximate", "none") != "none":
+            raise _Unsupported("gelu")
+        if fn == "softplus" and (kwargs.pop("beta", 1) != 1 or kwargs.pop("threshold", 20) != 20):
+            raise _Unsupported("softplus")
+        if kwargs or len(args) != 1:
+            raise _Unsupported(fn)
+        return self.add(Item("Activation", {"fn": fn}, [self.ref(args[0])], hint=fn))
+
+    def _reshape(self, args, kwargs):
+        if kwargs:
+            raise _Unsupported("reshape")
+        x, dims = args[0], list(args[1:])
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            dims = list(dims[0])
+        keep = False
+        if dims and isinstance(dims[0], fx.Node) and _is_batch_size(dims[0], x):
+            keep, dims = True, dims[1:]
+        shape = [self.value(d) for d in dims]
+        if not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
+            raise _Unsupported("reshape")
+        return self.add(Item("Reshape", {"shape": shape, "keep_batch": keep}, [self.ref(x)],
+                             hint="reshape"))
+
+    def _reduce(self, kind: str, args, kwargs):
+        x = args[0]
+        dim = self.value(args[1] if len(args) > 1 else kwargs.pop("dim", None))
+        keep = self.value(args[2] if len(args) > 2 else kwargs.pop("keepdim", False))
+        if kwargs or not (dim is None or isinstance(dim, int)) or not isinstance(keep, bool):
+            raise _Unsupported(kind)
+        params = {"dim": dim, "keepdim": keep}
+        if kind == "Sum":
+            params["n"] = 1
+        return self.add(Item(kind, params, [self.ref(x)], hint=kind.lower()))
+
+    def _attr(self, n: fx.Node):
+        value = self.gm
+        for part in n.target.split("."):
+            value = getattr(value, part)
+        if not isinstance(value, torch.Tensor):
+            raise _Unsupported("attribute")
+        t = value.detach().clone()
+        if isinstance(value, nn.Parameter):
+            return self.add(Item("Parameter", {"shape": list(t.shape), "init": "zeros"}, [],
+                                 {"value": t}, label=n.target, hint=n.name))
+        if t.is_floating_point():
+            return self.add(Item("Constant", {"value": t.flatten().tolist() or [0.0],
+                                              "shape": list(t.shape)}, [], label=n.target,
+                                 hint=n.name))
+        raise _Unsupported("attribute")
+
+    def _opaque(self, n: fx.Node):
+        """A node without a block: hold the submodule, or a call of the function."""
+        if n.op == "call_module":
+            module = self.gm.get_submodule(n.target)
+            name = f"{type(module).__module__}.{type(module).__qualname__}"
+            tensors = [a for a in n.args if isinstance(a, fx.Node)]
+            if len(tensors) != len(n.args) or n.kwargs:
+                raise GraphError(f"cannot import the call of {n.target}: only tensor arguments",
+                                 found=str(n.args)[:80])
+            held = module
+            label = f"{type(module).__name__} ({n.target})"
+        elif n.op in ("call_function", "call_method"):
+            tensors = []
+            held = _Call(n, tensors, self)
+            name = _target_name(n)
+            label = name
+        else:
+            raise GraphError(f"cannot import fx node {n.name} ({n.op})", found=n.op)
+        refs = [self.ref(a) for a in tensors]
+        return self.add(Item("Module", {"class_name": name, "ref": hold(held),
+                                        "n_inputs": len(refs), "n_outputs": 1}, refs,
+                             label=label, hint=n.name))
+
+    def _output(self, value) -> None:
+        if isinstance(value, fx.Node):
+            self.outputs.append(("y", self.ref(value)))
+        elif isinstance(value, (tuple, list)):
+            for i, v in enumerate(value):
+                self.outputs.append((f"y{i}", self.ref(v)))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                self.outputs.append((str(k), self.ref(v)))
+        else:
+            raise GraphError("the module returns no tensor", found=type(value).__name__)
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Size:
+    """A run-time size (x.size(0), x.shape[0]): kept only for reshape(x.size(0), -1)."""
+
+    def __init__(self, node: fx.Node):
+        self.node = node
+
+
+def _is_batch_size(d: fx.Node, x) -> bool:
+    """Whether `d` is ``t.size(0)`` or ``t.shape[0]`` of a tensor `t` whose first dimension
+    is `x`'s (the same tensor, or one of equal batch when the example ran)."""
+    t = None
+    if d.op == "call_method" and d.target == "size" and (
+            d.args[1:] == (0,) or d.kwargs.get("dim") == 0):
+        t = d.args[0]
+    elif d.op == "call_function" and d.target is operator.getitem and d.args[1] == 0:
+        s = d.args[0]
+        if isinstance(s, fx.Node) and s.op == "call_function" and s.target is getattr \
+                and s.args[1] == "shape":
+            t = s.args[0]
+        elif isinstance(s, fx.Node) and s.op == "call_method" and s.target == "size" \
+                and len(s.args) == 1:
+            t = s.args[0]
+    if t is None:
+        return False
+    if t is x:
+        return True
+    a, b = _shape(t), _shape(x)
+    return a is not None and b is not None and len(a) > 0 and len(b) > 0 and a[0] == b[0]
+
+
+def _shape(n) -> tuple | None:
+    meta = getattr(n, "meta", {}).get("tensor_meta") if isinstance(n, fx.Node) else None
+    return tuple(meta.shape) if meta is not None and hasattr(meta, "shape") else None
+
+
+def _plain_conv(m: nn.Conv2d) -> bool:
+    return (m.groups == 1 and m.dilation == (1, 1) and m.padding_mode == "zeros"
+            and isinstance(m.padding, tuple) and len(set(m.kernel_size)) == 1
+            and len(set(m.stride)) == 1 and len(set(m.padding)) == 1)
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _target_name(n: fx.Node) -> str:
+    if n.op == "call_method":
+        return f"Tensor.{n.target}"
+    mod = getattr(n.target, "__module__", None) or ""
+    name = getattr(n.target, "__qualname__", None) or getattr(n.target, "__name__", str(n.target))
+    if "<locals>" in name:  # a dispatch wrapper (F.max_pool2d): the traced name says more
+        name = re.sub(r"_\d+$", "", n.name)
+    return f"{mod}.{name}" if mod else name
+
+
+class _Call(nn.Module):
+    """One traced function call replayed with its tensor arguments swapped in."""
+
+    def __init__(self, n: fx.Node, tensors: list, importer: _Importer):
+        super().__init__()
+        self.kind, self.target = n.op, n.target
+        slots = []
+
+        def template(a):
+            if isinstance(a, fx.Node):
+                v = importer.env.get(a)
+                if not (isinstance(v, tuple) and v and v[0] in ("item", "input")):
+                    raise GraphError(f"cannot import {n.name}: it uses the run-time value "
+                                     f"{a.name}", found=a.name)
+                tensors.append(a)
+                slots.append(len(tensors) - 1)
+                return _Slot(len(tensors) - 1)
+            if isinstance(a, (list, tuple)):
+                return type(a)(template(x) for x in a)
+            if isinstance(a, dict):
+                return {k: template(v) for k, v in a.items()}
+            return a
+
+        self.args = template(tuple(n.args))
+        self.kwargs = template(dict(n.kwargs))
+
+    def forward(self, *xs):
+        def fill(a):
+            if isinstance(a, _Slot):
+                return xs[a.i]
+            if isinstance(a, (list, tuple)):
+                return type(a)(fill(x) for x in a)
+            if isinstance(a, dict):
+                return {k: fill(v) for k, v in a.items()}
+            return a
+
+        args, kwargs = fill(self.args), fill(self.kwargs)
+        if self.kind == "call_method":
+            return getattr(args[0], self.target)(*args[1:], **kwargs)
+        return self.target(*args, **kwargs)
+
+    def extra_repr(self) -> str:
+        return str(getattr(self.target, "__name__", self.target))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Slot:
+    i: int
+
+
+# -- MLP folding ---------------------------------------------------------------------------
+
+
+def fold_mlps(items: list[Item], outputs: list) -> None:
+    """Linear (activation Linear)+ chains with one activation and one consumer per link
+    become one MLP item (its Linear weights under 0, 2, 4 ... as nn.Sequential keys)."""
+    uses: dict[int, list[int]] = {}
+    for j, it in enumerate(items):
+        for a in it.args:
+            if a[0] == "item":
+                uses.setdefault(a[1], []).append(j)
+    for _, a in outputs:
+        if a[0] == "item":
+            uses.setdefault(a[1], []).append(-1)
+
+    def sole(i):
+        u = uses.get(i, [])
+        return u[0] if len(u) == 1 and u[0] >= 0 else None
+
+    for i, it in enumerate(items):
+        if it.dead or it.type != "Linear":
+            continue
+        chain, fn, cur = [i], None, i
+        while True:
+            a = sole(cur)
+            if a is None or items[a].type != "Activation" or (fn and items[a].params["fn"] != fn):
+                break
+            b = sole(a)
+            if b is None or items[b].type != "Linear" or \
+                    items[b].params["in_features"] != items[cur].params["out_features"] or \
+                    items[b].params["bias"] != it.params["bias"]:
+                break
+            fn = items[a].params["fn"]
+            chain += [a, b]
+            cur = b
+        if len(chain) < 3:
+            continue
+        final = sole(cur)
+        final_fn = "none"
+        if final is not None and items[final].type == "Activation":
+            final_fn = items[final].params["fn"]
+            chain.append(final)
+        linears = [items[k] for k in chain if items[k].type == "Linear"]
+        widths = [linears[0].params["in_features"]] + [lin.params["out_features"] for lin in linears]
+        weights = {}
+        for k, lin in enumerate(linears):
+            for key, v in lin.weights.items():
+                weights[f"{2 * k}.{key.split('.', 1)[1]}"] = v
+        mlp = Item("MLP", {"widths": widths, "activation": fn, "final_activation": final_fn,
+                           "bias": it.params["bias"]}, list(it.args), weights,
+                   label=" -> ".join(items[k].label or items[k].type for k in chain)[:200],
+                   hint="mlp")
+        last = chain[-1]
+        items[i] = mlp
+        for k in chain[1:]:
+            items[k].dead = True
+        for other in items:
+            other.args = [("item", i, "out") if a[0] == "item" and a[1] == last else a
+                          for a in other.args]
+        for k, (name, a) in enumerate(outputs):
+            if a[0] == "item" and a[1] == last:
+                outputs[k] = (name, ("item", i, "out"))
+        uses[i] = uses.get(last, [])
+
+
+# -- to a graph ------------------------------------------------------------------------
+
+
+class ImportedGraph(Graph):
+    """A graph made by :func:`diffwire.from_module`. It carries the imported weights in
+    memory (`weights`, keyed like the compiled module's state_dict) and `compile()` loads
+    them, so the compiled graph computes what the module did. Nodes edited since (their
+    shapes changed) keep fresh weights."""
+
+    def __init__(self):
+        super().__init__()
+        self.weights: dict[str, torch.Tensor] = {}
+
+    def compile(self, **kwargs):
+        model = super().compile(**kwargs)
+        own = model.state_dict()
+        usable = {k: v for k, v in self.weights.items() if k in own and own[k].shape == v.shape}
+        model.load_state_dict(usable, strict=False)
+        return model
+
+
+def import_module(module: nn.Module, example_inputs=(), *, dynamic_batch: bool = True,
+                  mlp: bool = True) -> ImportedGraph:
+    if isinstance(example_inputs, torch.Tensor):
+        example_inputs = (example_inputs,)
+    example_inputs = tuple(example_inputs)
+    try:
+        gm = fx.symbolic_trace(module)
+    except Exception as exc:  # fx raises many kinds on dynamic control flow
+        raise GraphError(f"torch.fx cannot trace {type(module).__name__}: {exc}",
+                         hint="data-dependent Python control flow cannot be traced") from None
+    if example_inputs:
+        from torch.fx.passes.shape_prop import ShapeProp
+
+        try:
+            with torch.no_grad():
+                ShapeProp(gm).propagate(*example_inputs)
+        except Exception as exc:
+            raise GraphError(f"{type(module).__name__} fails on the example inputs: {exc}",
+                             expected="inputs the module accepts",
+                             found=[tuple(x.shape) for x in example_inputs]) from None
+    imp = _Importer(gm)
+    imp.run(example_inputs)
+    if mlp:
+        fold_mlps(imp.items, imp.outputs)
+    g = ImportedGraph()
+    refs: dict[tuple, tuple[str, str]] = {}
+    for name, x in imp.inputs:
+        shape = list(x.shape)
+        if dynamic_batch and shape:
+            shape[0] = None
+        dtype = {torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}.get(
+            x.dtype, "float32")
+        node = g.add("Input", id=g._fresh_id(name), name=name, shape=shape, dtype=dtype)
+        refs[("input", name)] = (node.id, "out")
+    for i, it in enumerate(imp.items):
+        if it.dead:
+            continue
+        node = g.add(it.type, id=g._fresh_id(_ident(it.hint)), label=it.label, **it.params)
+        ports = [p.name for p in node.input_ports()]
+        for port, a in zip(ports, it.args):
+            src = refs[a if a[0] == "input" else ("item", a[1])]
+            g.connect(src, (node, port))
+        refs[("item", i)] = (node.id, node.output_ports()[0].name)
+        for key, v in it.weights.items():
+            g.weights[f"blocks.{node.id}.{key}"] = v
+    for name, a in imp.outputs:
+        src = refs[a if a[0] == "input" else ("item", a[1])]
+        g.add_output(src, name=name)
+    _layout(g)
+    return g
+
+
+def _ident(text: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9_]", "_", str(text)) or "node"
+    return text if not text[0].isdigit() else "n_" + text
+
+
+def _layout(g: Graph) -> None:
+    """Left to right in data-flow order, so the editor shows the chain readably."""
+    from ..analysis import topo_order
+
+    depth: dict[str, int] = {}
+    for nid in topo_order(g):
+        srcs = [e.source for e in g.edges if e.target == nid]
+        depth[nid] = 1 + max((depth[s] for s in srcs), default=-1)
+    rows: dict[int, int] = {}
+    for nid, d in depth.items():
+        g.nodes[nid].position = [220.0 * d, 110.0 * rows.get(d, 0)]
+        rows[d] = rows.get(d, 0) + 1

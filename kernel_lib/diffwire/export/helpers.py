@@ -1,0 +1,71 @@
+"""Source of the small definitions an exported file may need, emitted only when used."""
+
+SLOTS = '''
+class Slots(nn.Module):
+    """Submodules, parameters and buffers under fixed names, laid out like diffwire's
+    compiled graph so that its state_dict loads without renaming. Names that are also
+    nn.Module attributes (a node called `train`, say) are reached as slots["train"]."""
+
+    def __init__(self, **members):
+        super().__init__()
+        for name, value in members.items():
+            self[name] = value
+
+    def __setitem__(self, name, value):
+        if isinstance(value, nn.Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, torch.Tensor):
+            self._buffers[name] = value
+        else:
+            self._modules[name] = value
+
+    def __getitem__(self, name):
+        for store in (self._modules, self._parameters, self._buffers):
+            if name in store:
+                return store[name]
+        raise KeyError(name)
+'''
+
+SIN = '''
+class Sin(nn.Module):
+    def forward(self, x):
+        return torch.sin(x)
+'''
+
+EXP = '''
+class Exp(nn.Module):
+    def forward(self, x):
+        return torch.exp(x)
+'''
+
+RBF = '''
+class RBF(nn.Module):
+    """exp(-x^2), the radial basis activation."""
+
+    def forward(self, x):
+        return torch.exp(-(x * x))
+'''
+
+STACK = '''
+def _stack_components(parts):
+    """Stack an expression's comma-separated components along a new last dimension."""
+    ref = next((p for p in parts if isinstance(p, torch.Tensor)), None)
+    parts = [
+        p
+        if isinstance(p, torch.Tensor)
+        else torch.full_like(ref, p)
+        if ref is not None
+        else torch.tensor(p)
+        for p in parts
+    ]
+    return torch.stack(torch.broadcast_tensors(*parts), dim=-1)
+'''
+
+#: name -> source, in the order they are written to the file.
+HELPERS: dict[str, str] = {
+    "Slots": SLOTS,
+    "Sin": SIN,
+    "Exp": EXP,
+    "RBF": RBF,
+    "_stack_components": STACK,
+}

@@ -1,0 +1,131 @@
+"""The training part of an exported file: the section as data, and a fixed train().
+
+The document's training section (data bindings, loss terms, optimizer or schedule of
+phases, steps, batch size, seed) is normalised here into the ``TRAINING`` constant: plain
+data printed with ``repr``. The code that interprets it is the same for every file
+(:mod:`.training_template`), so a file trains with no diffwire installed.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ..document import Graph
+from ..errors import GraphError
+from .names import literal
+from .training_template import TRAIN_CODE
+
+#: Built-in data generators written as torch code (name -> function source). A binding
+#: to any other generator asks for its data to be passed to train().
+GENERATOR_SOURCE = {
+    "sine": '''
+def sine(n=128, noise=0.0, seed=0, low=-3.0, high=3.0):
+    """y = sin(x) (+ Gaussian noise) on n points of [low, high], as columns."""
+    x = torch.linspace(low, high, n).unsqueeze(-1)
+    noise = noise * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
+    return {"x": x, "y": torch.sin(x) + noise}
+''',
+    "lotka_volterra": '''
+def lotka_volterra(
+    n=31, t_end=3.0, noise=0.05, seed=0, alpha=1.3, beta=0.9, gamma=0.8, delta=1.8,
+    u0=(0.44249296, 4.6280594),
+):
+    """Predator-prey data (dx = alpha x - beta x y, dy = gamma x y - delta y): a tight
+    float64 solve plus seeded noise scaled per component, as diffwire simulates it."""
+
+    def rhs(t, u):
+        x, y = u[..., 0], u[..., 1]
+        return torch.stack([alpha * x - beta * x * y, gamma * x * y - delta * y], -1)
+
+    y0 = torch.tensor(u0, dtype=torch.float64)
+    t = torch.linspace(0, t_end, n, dtype=torch.float64)
+    with torch.no_grad():
+        clean = torchdiffeq.odeint(rhs, y0, t, rtol=1e-10, atol=1e-10, method="dopri5")
+    gen = torch.Generator().manual_seed(seed)
+    scale = noise * clean.abs().mean(0)
+    y = clean + scale * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+    return {"t": t.float(), "y": y.float(), "y0": y0.float(), "clean": clean.float()}
+''',
+}
+
+
+def optimizer_spec(graph: Graph, ref) -> dict:
+    """A full optimizer spec from an Optimizer node id, a kind, or a partial dict (the
+    training engine's own normalisation, so the file trains as a kernel run would)."""
+    from ..train import optim
+
+    if isinstance(ref, str) and ref in graph.nodes:
+        node = graph.nodes[ref]
+        if node.type != "Optimizer":
+            raise GraphError("the training optimizer must be an Optimizer node", node=ref,
+                             port="training.optimizer", found=node.type)
+        ref = dict(node.params)
+    return optim.normalize(ref)
+
+
+def training_plan(graph: Graph) -> dict:
+    """The training section normalised to what the exported train() reads."""
+    sec = copy.deepcopy(graph.training or {})
+    data = {}
+    for name, b in (sec.get("data") or {}).items():
+        if isinstance(b, str):
+            b = {"source": "kernel", "name": b}
+        if not isinstance(b, dict):
+            b = {"source": "kernel", "name": name}
+        b = {k: v for k, v in b.items() if k != "value"}
+        b.setdefault("source", "kernel")
+        data[str(name)] = b
+    if sec.get("schedule"):
+        phases = [{"optimizer": optimizer_spec(graph, ph.get("optimizer")), "steps": ph.get("steps")}
+                  for ph in sec["schedule"]]
+    elif sec.get("optimizer") is not None:
+        phases = [{"optimizer": optimizer_spec(graph, sec["optimizer"]), "steps": None}]
+    else:
+        nodes = [n.id for n in graph.nodes.values() if n.type == "Optimizer"]
+        phases = [{"optimizer": optimizer_spec(graph, nodes[0] if len(nodes) == 1 else None),
+                   "steps": None}]
+    steps = sec.get("steps")
+    if steps is None:
+        total = sum(ph["steps"] or 0 for ph in phases)
+        steps = total if total and all(ph["steps"] for ph in phases) else 1000
+    loss = sec.get("loss", "mse")
+    return {
+        "data": data, "loss": loss, "phases": phases, "steps": int(steps),
+        "batch_size": sec.get("batch_size"), "seed": int(sec.get("seed") or 0),
+        "val_split": float(sec.get("val_split") or 0.0),
+    }
+
+
+def loss_nodes(graph: Graph) -> list[str]:
+    """Node ids whose value a loss term reads (``{"node": id}``): the forward keeps them."""
+    loss = (graph.training or {}).get("loss")
+    terms = [loss] if isinstance(loss, dict) else loss if isinstance(loss, list) else []
+    return [t["node"] for t in terms if isinstance(t, dict) and t.get("node") in graph.nodes]
+
+
+def training_source(graph: Graph) -> str:
+    """Constants and functions of the exported training code."""
+    plan = training_plan(graph)
+    gens = sorted({b.get("name") for b in plan["data"].values() if b["source"] == "generator"}
+                  & set(GENERATOR_SOURCE))
+    fixed = sorted(k for k, b in plan["data"].items() if b.get("batch") is False)
+    inputs = [n.params.get("name") for n in graph.inputs()]
+    outputs = [n.params.get("name") for n in graph.outputs()]
+    dynamic = any(not n.block.static for _, n in graph.walk() if n.type in _known())
+    parts = [GENERATOR_SOURCE[g].strip("\n") for g in gens]
+    consts = [
+        "# The training section of the document, as plain data.",
+        f"TRAINING = {literal(plan)}",
+        f"INPUTS = {literal(inputs)}  # the model's inputs, in forward order",
+        f"OUTPUTS = {literal(outputs)}",
+        f"FIXED = {literal(fixed)}  # data passed whole every step, not sliced into batches",
+        f"FIND_UNUSED = {literal(dynamic)}  # branches may leave weights without gradient",
+        "GENERATORS = {" + ", ".join(f"{literal(g)}: {g}" for g in gens) + "}",
+    ]
+    return "\n\n\n".join(parts + ["\n".join(consts)]) + "\n\n" + TRAIN_CODE
+
+
+def _known():
+    from ..blocks import BLOCKS
+
+    return BLOCKS

@@ -1,0 +1,102 @@
+"""A minimal fit loop for trajectories: Adam, then LBFGS (the UDE paper's schedule).
+
+The background training engine (`dw.train`) is the product's way to train; this loop is
+the small synchronous core that the ablation's worker processes and the benchmarks need:
+no threads, no callbacks, nothing to pickle but tensors.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import time
+
+import torch
+
+from ..errors import GraphError
+
+
+class _Reached(Exception):
+    """Raised inside the LBFGS closure to stop as soon as the target loss is reached."""
+
+
+@dataclasses.dataclass
+class FitResult:
+    """What a fit did: the loss after each step, the final loss, wall time, whether it
+    stopped early on a failed solve (`failure` holds the message), and solver evaluations."""
+
+    history: list
+    loss: float
+    wall: float
+    failure: str | None = None
+    nfe: int = 0
+
+
+def trajectory_loss(model, y0, t, y) -> torch.Tensor:
+    """Mean squared error between the model's trajectory and the observations."""
+    pred = model(y0=y0, t=t)
+    return torch.mean((pred - y) ** 2)
+
+
+def fit(model, y0, t, y, adam_steps: int = 200, lr: float = 0.1, lbfgs_steps: int = 0,
+        loss_fn=trajectory_loss, target_loss: float | None = None) -> FitResult:
+    """Train `model(y0=..., t=...)` to match `y`: `adam_steps` of Adam at `lr`, then up to
+    `lbfgs_steps` LBFGS iterations (strong Wolfe line search). A solve that fails (NaN,
+    max_steps) ends the fit and restores the best weights seen. `target_loss` stops early
+    once reached (for time-to-loss benchmarks)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    history: list[float] = []
+    best = (float("inf"), copy.deepcopy(model.state_dict()))
+    start = time.perf_counter()
+    nfe = 0
+    failure = None
+
+    def record(value: float) -> bool:
+        nonlocal best
+        history.append(value)
+        if value < best[0]:
+            best = (value, copy.deepcopy(model.state_dict()))
+        return target_loss is not None and value <= target_loss
+
+    try:
+        opt = torch.optim.Adam(params, lr=lr)
+        for _ in range(adam_steps):
+            opt.zero_grad()
+            loss = loss_fn(model, y0, t, y)
+            loss.backward()
+            nfe += _nfe(model)
+            if record(loss.item()):
+                break
+            opt.step()
+        else:
+            if lbfgs_steps and params:
+                lbfgs = torch.optim.LBFGS(params, lr=1.0, max_iter=lbfgs_steps,
+                                          max_eval=int(lbfgs_steps * 1.5), history_size=50,
+                                          tolerance_grad=1e-12, tolerance_change=1e-14,
+                                          line_search_fn="strong_wolfe")
+                def closure(lbfgs=lbfgs):
+                    nonlocal nfe
+                    lbfgs.zero_grad()
+                    loss = loss_fn(model, y0, t, y)
+                    loss.backward()
+                    nfe += _nfe(model)
+                    if record(loss.item()):
+                        raise _Reached
+                    return loss
+
+                try:
+                    lbfgs.step(closure)
+                except _Reached:
+                    pass
+    except GraphError as exc:
+        failure = str(exc)
+    if best[0] < float("inf"):
+        model.load_state_dict(best[1])
+    return FitResult(history, best[0], time.perf_counter() - start, failure, nfe)
+
+
+def _nfe(model) -> int:
+    from .solve import ODESolveModule
+
+    return sum(m.stats.nfe + m.stats.nfe_backward for m in model.modules()
+               if isinstance(m, ODESolveModule))

@@ -1,0 +1,134 @@
+"""Problem generators: data simulated in the kernel (no downloads).
+
+Each generator solves its true system with a tight-tolerance dopri5 in float64, then adds
+seeded Gaussian noise scaled per component by `noise` times the mean absolute value of that
+component (the Lotka-Volterra UDE paper's recipe). Same arguments and seed, same tensors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import torch
+import torchdiffeq
+
+
+@dataclasses.dataclass
+class Trajectory:
+    """A simulated data set. Unpacks as ``t, y, y0, params = problem(...)``.
+
+    **Fields:** `t` [T], `y` noisy observations [T, D], `y0` [D], `params` the true
+    constants, `clean` the noise-free solution, `name`, and `rhs(t, y)` the true field.
+    """
+
+    t: torch.Tensor
+    y: torch.Tensor
+    y0: torch.Tensor
+    params: dict
+    clean: torch.Tensor
+    name: str
+    rhs: Callable
+
+    def __iter__(self):
+        return iter((self.t, self.y, self.y0, self.params))
+
+    def truth(self, t: torch.Tensor) -> torch.Tensor:
+        """The noise-free solution on another grid (extrapolation targets)."""
+        return simulate(self.rhs, self.y0, t).to(self.y.dtype)
+
+
+def simulate(rhs: Callable, y0: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Tight-tolerance float64 solve of `dy/dt = rhs(t, y)`."""
+    with torch.no_grad():
+        return torchdiffeq.odeint(rhs, y0.double(), t.double(), rtol=1e-10, atol=1e-10,
+                                  method="dopri5")
+
+
+def _make(name, rhs, y0, t, params, noise, seed, dtype) -> Trajectory:
+    y0 = torch.as_tensor(y0, dtype=torch.float64)
+    t = torch.as_tensor(t, dtype=torch.float64)
+    clean = simulate(rhs, y0, t)
+    gen = torch.Generator().manual_seed(seed)
+    scale = noise * clean.abs().mean(0)
+    y = clean + scale * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+    return Trajectory(t.to(dtype), y.to(dtype), y0.to(dtype), dict(params), clean.to(dtype),
+                      name, rhs)
+
+
+def lotka_volterra(n: int = 31, t_end: float = 3.0, noise: float = 0.05, seed: int = 0,
+                   alpha=1.3, beta=0.9, gamma=0.8, delta=1.8,
+                   u0=(0.44249296, 4.6280594), dtype=torch.float32) -> Trajectory:
+    """Predator-prey: dx = alpha x - beta x y, dy = gamma x y - delta y (UDE paper setup)."""
+
+    def rhs(t, u):
+        x, y = u[..., 0], u[..., 1]
+        return torch.stack([alpha * x - beta * x * y, gamma * x * y - delta * y], -1)
+
+    return _make("lotka_volterra", rhs, u0, torch.linspace(0, t_end, n, dtype=torch.float64),
+                 dict(alpha=alpha, beta=beta, gamma=gamma, delta=delta), noise, seed, dtype)
+
+
+SPIRAL_A = ((-0.1, 2.0), (-2.0, -0.1))
+
+
+def spiral(n: int = 1000, t_end: float = 25.0, noise: float = 0.0, seed: int = 0,
+           y0=(2.0, 0.0), dtype=torch.float32) -> Trajectory:
+    """torchdiffeq's ode_demo.py: dy/dt = (y**3) @ A with A = [[-0.1, 2], [-2, -0.1]]."""
+    a = torch.tensor(SPIRAL_A, dtype=torch.float64)
+
+    def rhs(t, y):
+        return (y ** 3) @ a.to(y.dtype)
+
+    return _make("spiral", rhs, y0, torch.linspace(0, t_end, n, dtype=torch.float64), {"A": SPIRAL_A}, noise, seed,
+                 dtype)
+
+
+def damped_pendulum(n: int = 100, t_end: float = 10.0, noise: float = 0.02, seed: int = 0,
+                    g_over_l: float = 4.0, damping: float = 0.3, y0=(1.5, 0.0),
+                    dtype=torch.float32) -> Trajectory:
+    """dtheta = omega, domega = -(g/L) sin(theta) - damping * omega."""
+
+    def rhs(t, u):
+        th, om = u[..., 0], u[..., 1]
+        return torch.stack([om, -g_over_l * torch.sin(th) - damping * om], -1)
+
+    return _make("damped_pendulum", rhs, y0, torch.linspace(0, t_end, n, dtype=torch.float64),
+                 dict(g_over_l=g_over_l, damping=damping), noise, seed, dtype)
+
+
+def mass_spring(n: int = 100, t_end: float = 10.0, noise: float = 0.02, seed: int = 0,
+                k: float = 1.0, m: float = 1.0, c: float = 0.1, y0=(1.0, 0.0),
+                dtype=torch.float32) -> Trajectory:
+    """dx = v, dv = -(k x + c v) / m."""
+
+    def rhs(t, u):
+        x, v = u[..., 0], u[..., 1]
+        return torch.stack([v, -(k * x + c * v) / m], -1)
+
+    return _make("mass_spring", rhs, y0, torch.linspace(0, t_end, n, dtype=torch.float64), dict(k=k, m=m, c=c),
+                 noise, seed, dtype)
+
+
+def as_arrays(generator: Callable[..., Trajectory]) -> Callable[..., dict]:
+    """A training-data generator from a problem: ``{"t", "y", "y0", "clean"}`` as numpy
+    arrays (bind `t` and `y0` with ``"batch": false``)."""
+
+    def gen(**kwargs) -> dict:
+        tr = generator(**kwargs)
+        return {"t": tr.t.numpy(), "y": tr.y.numpy(), "y0": tr.y0.numpy(),
+                "clean": tr.clean.numpy()}
+
+    gen.__name__ = generator.__name__
+    gen.__doc__ = generator.__doc__
+    return gen
+
+
+#: name -> generator; registered with the training engine's generator registry.
+PROBLEMS: dict[str, Callable[..., Trajectory]] = {
+    "lotka_volterra": lotka_volterra,
+    "spiral": spiral,
+    "damped_pendulum": damped_pendulum,
+    "mass_spring": mass_spring,
+}
+

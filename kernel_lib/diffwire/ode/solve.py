@@ -1,0 +1,250 @@
+"""ODESolve: integrate a vector-field body graph from an initial state over a time grid."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+import torchdiffeq
+from torch import nn
+from torchdiffeq._impl.odeint import SOLVERS
+
+from ..blocks.base import Block
+from ..blocks.body import check_same_shape
+from ..compile import inferring
+from ..errors import GraphError, ShapeMismatch
+from ..ports import Param, Port
+from . import fixed_step
+from .field import FixedStepCounting, StepCounting, VectorField
+
+#: torchdiffeq methods offered (tsit5 only where the installed torchdiffeq has it).
+TORCHDIFFEQ_METHODS = tuple(m for m in ("dopri5", "tsit5", "dopri8", "bosh3", "rk4", "euler",
+                                        "midpoint") if m in SOLVERS)
+FIXED_METHODS = ("rk4", "euler", "midpoint")
+BUILTIN_METHODS = tuple(fixed_step.STEPS)
+METHODS = TORCHDIFFEQ_METHODS + BUILTIN_METHODS
+
+
+@dataclasses.dataclass
+class SolverStats:
+    """What the last solve cost: function evaluations (forward, and backward for the
+    adjoint), accepted and rejected steps."""
+
+    method: str = ""
+    nfe: int = 0
+    steps: int = 0
+    rejected: int = 0
+    nfe_backward: int = 0
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class ODESolve(Block):
+    """Integrates dy/dt = field(y, t) from the initial state `y0` over the time grid `t`
+    and returns the trajectory `y` of shape [T, *y0.shape] (batched y0 [B, D] gives
+    [T, B, D]). The `field` body takes Inputs `y` (and optionally `t`) and returns Output
+    `dy`. Solvers: torchdiffeq's (adjoint optional) or the built-in fixed-step RK4/Euler
+    in plain torch, which `torch.compile` can trace."""
+
+    type = "ODESolve"
+    category = "ode"
+    bodies = ("field",)
+    static = False
+    inputs = (Port("y0", "state", doc="initial state, [D] or batched [B, D]"),
+              Port("t", "time", ("T",), doc="strictly increasing time grid"))
+    outputs = (Port("y", "state", doc="trajectory [T, *y0.shape]"),)
+    params = (
+        Param("method", "choice", "dopri5", choices=METHODS),
+        Param("rtol", "float", 1e-6, min=0.0, doc="relative tolerance (adaptive methods)"),
+        Param("atol", "float", 1e-8, min=0.0, doc="absolute tolerance (adaptive methods)"),
+        Param("max_steps", "int", 10_000, min=1,
+              doc="give up after this many steps (adaptive: between two output times)"),
+        Param("adjoint", "bool", False, doc="backpropagate by solving the adjoint ODE"),
+        Param("step_size", "float", None, nullable=True, min=0.0,
+              doc="fixed-step methods: largest step (default: the grid itself)"),
+    )
+    example_params = {"method": "builtin_rk4"}
+    # the contract battery feeds random inputs; only a one-point grid is surely increasing
+    example_inputs = {"y0": (3, 2), "t": (1,)}
+
+    @classmethod
+    def body_interface(cls, params, body):
+        return ((Port("y", "state"), Port("t", "time", (), optional=True)),
+                (Port("dy", "state"),))
+
+    @classmethod
+    def make_body(cls, params, body):
+        from ..document import Graph
+
+        g = Graph()
+        y = g.add("Input", name="y", kind="state")
+        decay = g.add("Neg", label="decay")
+        g.connect(y, decay)
+        g.add_output(decay, name="dy")
+        return g
+
+    @classmethod
+    def check_params(cls, params, node=None):
+        from ..errors import ParamError
+
+        if params["adjoint"] and params["method"] in BUILTIN_METHODS:
+            raise ParamError("the built-in fixed-step methods backpropagate directly; "
+                             "adjoint needs a torchdiffeq method", node=node, port="adjoint",
+                             expected=list(TORCHDIFFEQ_METHODS), found=params["method"])
+
+    @classmethod
+    def build(cls, node, ctx):
+        p = node.params
+        body = ctx.compile_body(node, "field")
+        return ODESolveModule(body, method=p["method"], rtol=p["rtol"], atol=p["atol"],
+                              max_steps=p["max_steps"], adjoint=p["adjoint"],
+                              step_size=p["step_size"])
+
+
+class ODESolveModule(nn.Module):
+    """The compiled ODESolve node. `stats` describes the latest solve (see SolverStats)."""
+
+    def __init__(self, body: nn.Module, method="dopri5", rtol=1e-6, atol=1e-8,
+                 max_steps=10_000, adjoint=False, step_size=None):
+        super().__init__()
+        if method in BUILTIN_METHODS:
+            wrapper = VectorField
+        elif method in FIXED_METHODS:
+            wrapper = FixedStepCounting
+        else:
+            wrapper = StepCounting
+        self.field = wrapper(body)
+        self.method, self.rtol, self.atol = method, rtol, atol
+        self.max_steps, self.adjoint, self.step_size = max_steps, adjoint, step_size
+        self.static = method in BUILTIN_METHODS and getattr(body, "static", True)
+        self._stats = SolverStats(method)
+
+    def metrics(self) -> dict:
+        """The latest solve's cost for each training record (``<node>/nfe``, ...)."""
+        st = self.stats
+        return {"nfe": st.nfe, "steps": st.steps, "rejected": st.rejected,
+                "nfe_backward": st.nfe_backward}
+
+    def forward(self, y0, t):
+        if inferring():
+            return self._infer(y0, t)
+        try:
+            return self._solve(y0, t)
+        except GraphError as exc:
+            # a fixable problem: under dw.train the run pauses with this message
+            exc.pauses_run = True
+            raise
+
+    def _solve(self, y0, t):
+        _check_grid(t)
+        self.field.reset()
+        if self.method in BUILTIN_METHODS:
+            y = self._solve_builtin(y0, t)
+        else:
+            y = self._solve_torchdiffeq(y0, t)
+        self._stats = SolverStats(self.method, self.field.nfe, self.field.accepted,
+                                  self.field.rejected)
+        if not torch.isfinite(y).all():
+            raise GraphError("the solution has NaN or inf values", port="y",
+                             hint="the field may blow up on this horizon; lower the learning "
+                                  "rate, shorten t, or check the field's terms")
+        return y
+
+    @property
+    def stats(self) -> SolverStats:
+        """The latest solve's cost; evaluations made since (the adjoint's backward solve)
+        count as `nfe_backward`."""
+        self._stats.nfe_backward = self.field.nfe - self._stats.nfe
+        return self._stats
+
+    def _infer(self, y0, t):
+        if t.dim() != 1:
+            raise ShapeMismatch("the time grid is one-dimensional", port="t", expected="[T]",
+                                found=list(t.shape))
+        out = self.field.body.run(*[y0 if n == "y" else t[0] for n in self.field.order])
+        dy = out[self.field._dy]
+        check_same_shape("dy", y0, dy, "", "the vector field")
+        return y0.unsqueeze(0).expand(t.shape[0], *y0.shape)
+
+    def _solve_builtin(self, y0, t):
+        n_sub = fixed_step.substeps(t, self.step_size) if self.step_size else None
+        total = sum(n_sub) if n_sub else t.shape[0] - 1
+        if total > self.max_steps:
+            raise GraphError("the fixed-step solve needs more steps than max_steps",
+                             port="max_steps", expected=f"<= {self.max_steps}", found=total,
+                             hint="raise max_steps or step_size")
+        y = fixed_step.solve_fixed(self.field, y0, t, self.method, n_sub)
+        self.field.accepted = total
+        return y
+
+    def _solve_torchdiffeq(self, y0, t):
+        options = {}
+        if self.method in FIXED_METHODS:
+            if self.step_size:
+                options["step_size"] = self.step_size
+                total = int(float(t[-1] - t[0]) / self.step_size) + 1
+                if total > self.max_steps:
+                    raise GraphError("the fixed-step solve needs more steps than max_steps",
+                                     port="max_steps", expected=f"<= {self.max_steps}",
+                                     found=total, hint="raise max_steps or step_size")
+        else:
+            options["max_num_steps"] = self.max_steps
+        kw = dict(rtol=self.rtol, atol=self.atol, method=self.method, options=options)
+        try:
+            if self.adjoint:
+                params = tuple(p for p in self.field.parameters() if p.requires_grad)
+                return torchdiffeq.odeint_adjoint(self.field, y0, t, adjoint_params=params,
+                                                  adjoint_options=dict(options), **kw)
+            return torchdiffeq.odeint(self.field, y0, t, **kw)
+        except AssertionError as exc:
+            raise self._failure(str(exc)) from None
+
+    def _failure(self, message: str) -> GraphError:
+        last = self.field.last
+        if last is not None and not torch.isfinite(last).all():
+            return GraphError("the vector field returned NaN or inf", port="dy",
+                              found=f"non-finite dy after {self.field.nfe} evaluations",
+                              hint="check the field's terms and the state's range")
+        if "max_num_steps" in message:
+            return GraphError("the solver exhausted max_steps (a stiff problem, or tolerances "
+                              "too tight)", port="max_steps", expected=f"<= {self.max_steps} steps",
+                              found=f"{self.field.accepted} accepted, {self.field.rejected} "
+                                    "rejected", hint="raise max_steps, loosen rtol/atol, or "
+                                                     "shorten the time grid")
+        return GraphError(f"the solver failed: {message}", hint="check the field and the grid")
+
+
+def _check_grid(t: torch.Tensor) -> None:
+    if t.dim() != 1 or t.shape[0] < 1:
+        raise ShapeMismatch("the time grid is a one-dimensional tensor", port="t",
+                            expected="[T]", found=list(t.shape))
+    if t.shape[0] > 1 and not bool((t[1:] > t[:-1]).all()):
+        raise GraphError("the time grid is not strictly increasing", port="t",
+                         expected="t[i+1] > t[i]", found=_first_bad(t),
+                         hint="sort the times and drop repeats")
+
+
+def _first_bad(t: torch.Tensor) -> str:
+    i = int(torch.nonzero(t[1:] <= t[:-1])[0])
+    return f"t[{i}]={float(t[i]):g}, t[{i + 1}]={float(t[i + 1]):g}"
+
+
+def solver_metrics(model: nn.Module) -> dict:
+    """Totals over every ODESolve in `model` for a training record: ``nfe`` (forward and
+    backward evaluations of the latest solve) and ``solver_steps``; empty without ODEs."""
+    mods = model.__dict__.get("_diffwire_ode_modules")
+    if mods is None:
+        mods = [m for m in model.modules() if isinstance(m, ODESolveModule)]
+        model.__dict__["_diffwire_ode_modules"] = mods
+    if not mods:
+        return {}
+    stats = [m.stats for m in mods]
+    return {"nfe": sum(s.nfe + s.nfe_backward for s in stats),
+            "solver_steps": sum(s.steps for s in stats)}
+
+
+def solver_stats(model: nn.Module) -> dict[str, dict]:
+    """The latest SolverStats of every ODESolve inside `model`, by module path."""
+    return {name: m.stats.as_dict() for name, m in model.named_modules()
+            if isinstance(m, ODESolveModule)}

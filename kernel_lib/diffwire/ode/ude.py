@@ -1,0 +1,109 @@
+"""Universal differential equations as ordinary graphs.
+
+A UDE's field is known terms (an Expression with fixed or learnable constants) plus a
+neural term (an MLP, id ``U``), combined by a Sum block: nothing here is special to the
+compiler. The builders return a Graph with Inputs `y0` and `t` and Output `y`.
+"""
+
+from __future__ import annotations
+
+from ..document import Graph
+
+
+def known_expression(terms, dim: int) -> str:
+    """Expression text stacking one sum of terms per state component.
+
+    `terms` is a list of ``(component, text)``; a component with no term gets ``0*y[0]``
+    so the output keeps the state's shape.
+    """
+    parts = []
+    for k in range(dim):
+        mine = [text for comp, text in terms if comp == k]
+        parts.append(" + ".join(f"({m})" for m in mine) if mine else "0*y[0]")
+    return ", ".join(parts)
+
+
+def ude(dim: int, known=(), constants: dict | None = None, learnable: dict | None = None,
+        hidden=(5, 5, 5), activation: str = "rbf", neural: bool = True,
+        method: str = "dopri5", rtol: float = 1e-6, atol: float = 1e-8, adjoint: bool = False,
+        step_size: float | None = None, max_steps: int = 10_000) -> Graph:
+    """A UDE graph: ODESolve whose field is `known` terms + an MLP ``U``.
+
+    **Arguments:**
+
+    - `dim`: the state's size D.
+    - `known`: ``(component, expression)`` pairs in terms of ``y[0]``, ``y[1]``, ...
+    - `constants`, `learnable`: the Expression's fixed and trained constants.
+    - `hidden`, `activation`: the neural term's hidden widths (MLP D-hidden-D).
+    - `neural`: False leaves the field as the known terms alone.
+    - `method` ... `max_steps`: the ODESolve node's params.
+
+    **Returns:** a Graph with Inputs ``y0`` [D] or [B, D] and ``t`` [T], Output ``y``.
+    """
+    if not known and not neural:
+        raise ValueError("a field needs known terms or a neural term")
+    g = Graph()
+    y0 = g.add("Input", name="y0", kind="state", shape=[dim])
+    t = g.add("Input", name="t", kind="time", shape=["T"])
+    solve = g.add("ODESolve", id="solve", method=method, rtol=rtol, atol=atol, adjoint=adjoint,
+                  step_size=step_size, max_steps=max_steps, label="solve",
+                  body={"field": field(dim, known, constants, learnable, hidden, activation,
+                                       neural)})
+    g.connect(y0, solve, target_port="y0")
+    g.connect(t, solve, target_port="t")
+    g.add_output(solve, name="y")
+    return g
+
+
+def field(dim: int, known=(), constants=None, learnable=None, hidden=(5, 5, 5),
+          activation="rbf", neural=True) -> Graph:
+    """The vector-field body of :func:`ude`: Input y -> [Expression, MLP U] -> Sum -> dy."""
+    b = Graph()
+    y = b.add("Input", name="y", kind="state")
+    parts = []
+    if known:
+        k = b.add("Expression", expr=known_expression(list(known), dim), inputs=["y"],
+                  constants=dict(constants or {}), learnable=dict(learnable or {}),
+                  id="known", label="known")
+        b.connect(y, k, target_port="y")
+        parts.append(k)
+    if neural:
+        u = b.add("MLP", id="U", widths=[dim, *hidden, dim], activation=activation, label="U")
+        b.connect(y, u)
+        parts.append(u)
+    if len(parts) == 1:
+        b.add_output(parts[0], name="dy")
+        return b
+    s = b.add("Sum", id="combine", n=len(parts), label="combine")
+    for i, part in enumerate(parts):
+        b.connect(part, s, target_port=f"x{i}")
+    b.add_output(s, name="dy")
+    return b
+
+
+#: Lotka-Volterra's four terms, by name: (component, expression).
+LV_TERMS = {
+    "alpha*x": (0, "alpha*y[0]"),
+    "-beta*x*y": (0, "-beta*y[0]*y[1]"),
+    "gamma*x*y": (1, "gamma*y[0]*y[1]"),
+    "-delta*y": (1, "-delta*y[1]"),
+}
+LV_CONSTANTS = {"alpha": 1.3, "beta": 0.9, "gamma": 0.8, "delta": 1.8}
+
+
+def lotka_volterra_ude(known=("alpha*x", "-delta*y"), learn_known: bool = False,
+                       hidden=(5, 5, 5), activation: str = "rbf", **solve) -> Graph:
+    """The UDE paper's Lotka-Volterra model: known terms alpha*x and -delta*y (by default
+    fixed at their true values; `learn_known` trains them) plus a 2-5-5-5-2 rbf network U
+    for the interaction terms. `solve` passes ODESolve params (method, rtol, ...)."""
+    terms = [LV_TERMS[name] for name in known]
+    used = {c for c in LV_CONSTANTS if any(c in text for _, text in terms)}
+    consts = {k: v for k, v in LV_CONSTANTS.items() if k in used}
+    return ude(2, terms, constants=None if learn_known else consts,
+               learnable=consts if learn_known else None, hidden=hidden,
+               activation=activation, **solve)
+
+
+def neural_ode(dim: int, hidden=(50,), activation: str = "tanh", **solve) -> Graph:
+    """A pure neural ODE: the field is an MLP U alone (torchdiffeq's ode_demo model)."""
+    return ude(dim, (), hidden=hidden, activation=activation, **solve)

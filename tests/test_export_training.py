@@ -1,0 +1,110 @@
+"""The exported file trains by itself: python model.py, and torchrun with DDP."""
+
+import re
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import diffwire as dw
+
+from export_util import load_source, run_clean
+
+
+def regression_graph(**training) -> dw.Graph:
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    m = g.add("MLP", widths=[1, 16, 1], activation="tanh", label="f")
+    g.connect(x, m)
+    g.add_output(m, name="y")
+    g.training = {"data": {"x": {"source": "file", "path": "data.npz"},
+                           "y": {"source": "file", "path": "data.npz"}},
+                  "loss": "mse", "optimizer": {"kind": "adam", "lr": 0.02}, "steps": 60,
+                  "seed": 1, **training}
+    return g
+
+
+def _write_data(folder, n=64):
+    x = np.linspace(-2, 2, n, dtype=np.float32)[:, None]
+    np.savez(folder / "data.npz", x=x, y=np.sin(x))
+
+
+def _losses(text: str) -> list[float]:
+    return [float(v) for v in re.findall(r"loss ([0-9.eE+-]+)", text)]
+
+
+def test_script_trains_and_saves_weights_the_compiled_graph_loads(tmp_path):
+    g = regression_graph(val_split=0.25)
+    dw.export(g, tmp_path / "model.py")
+    _write_data(tmp_path)
+    done = run_clean(["model.py", "--out", "w.pt"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    losses = _losses(done.stdout)
+    assert "val_loss" in done.stdout
+    assert len(losses) >= 2 and losses[-1] < losses[0]
+    state = torch.load(tmp_path / "w.pt", weights_only=True)
+    compiled = g.compile()
+    compiled.load_state_dict(state)
+    x = torch.linspace(-2, 2, 9)[:, None]
+    with torch.no_grad():
+        assert float(((compiled(x) - torch.sin(x)) ** 2).mean()) < losses[0]
+
+
+def test_schedule_with_lbfgs_and_a_loss_node(tmp_path):
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    t = g.add("Input", name="t", shape=[None, 1])
+    m = g.add("MLP", widths=[1, 8, 1])
+    loss = g.add("MSE", id="loss")
+    g.connect(x, m)
+    g.connect(m, (loss, "pred"))
+    g.connect(t, (loss, "target"))
+    g.add_output(m, name="y")
+    g.add("Optimizer", id="opt_adam", kind="adam", lr=0.01) if "Optimizer" in dw.BLOCKS else None
+    first = "opt_adam" if "Optimizer" in dw.BLOCKS else {"kind": "adam", "lr": 0.01}
+    g.training = {"data": {"x": {"source": "generator", "name": "sine", "kwargs": {"n": 32}},
+                           "t": {"source": "generator", "name": "sine", "kwargs": {"n": 32},
+                                 "key": "y"}},
+                  "loss": {"node": "loss"},
+                  "schedule": [{"optimizer": first, "steps": 5},
+                               {"optimizer": {"kind": "lbfgs", "lr": 0.5, "max_iter": 5},
+                                "steps": 3}],
+                  "batch_size": 16}
+    src = dw.export(g)
+    assert "self.taps" in src and "def sine(" in src
+    mod = load_source(src, tmp_path)
+    logs = []
+    model = mod.train(log=logs.append)
+    assert isinstance(model, mod.Model) and logs
+    assert "phase 1" in logs[-1]
+
+
+def test_kernel_data_asks_to_be_passed_in(tmp_path):
+    g = regression_graph(data={"x": {"source": "kernel", "name": "X"},
+                               "y": {"source": "kernel", "name": "Y"}}, steps=3)
+    mod = load_source(dw.export(g), tmp_path)
+    with pytest.raises(ValueError, match="pass it in"):
+        mod.train()
+    x = torch.linspace(-1, 1, 16)[:, None]
+    model = mod.train(data={"x": x, "y": x**2}, log=lambda s: None)
+    assert model(x).shape == (16, 1)
+
+
+def test_torchrun_two_processes_end_with_identical_weights(tmp_path):
+    g = regression_graph(steps=6, batch_size=8,
+                         schedule=[{"optimizer": {"kind": "adam", "lr": 0.02}, "steps": 4},
+                                   {"optimizer": {"kind": "lbfgs", "lr": 0.2, "max_iter": 3},
+                                    "steps": 2}])
+    dw.export(g, tmp_path / "model.py")
+    _write_data(tmp_path, n=32)
+    done = run_clean(["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                      "model.py", "--print-hash", "--out", "w.pt"], cwd=tmp_path, timeout=300,
+                     env_extra={"OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    hashes = dict(re.findall(r"rank (\d) weights ([0-9a-f]+)", done.stdout))
+    assert sorted(hashes) == ["0", "1"], done.stdout
+    assert hashes["0"] == hashes["1"]
+    assert done.stdout.count("saved weights") == 1  # only rank 0 saves
+    assert (tmp_path / "w.pt").exists()
+    assert sys.executable

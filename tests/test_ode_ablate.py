@@ -1,0 +1,95 @@
+"""ablate(): every subset of the known terms plus the controls, same budget and seeds."""
+
+import math
+
+import pytest
+import torch
+
+import diffwire as dw
+from diffwire.ode import ablate, black_box, lotka_volterra_spec
+from diffwire.ode.backends import run_local
+from diffwire.ode.jobs import subsample
+
+TINY = {"adam": 2, "lr": 0.05}
+
+
+def test_variants_are_every_subset_plus_controls():
+    spec = lotka_volterra_spec()
+    variants = spec.variants()
+    assert len(variants) == 2 ** 4 + 2
+    ude = [v for v in variants if v.kind == "ude"]
+    assert {frozenset(v.terms) for v in ude} == {frozenset(s) for s in _powerset(spec.terms)}
+    assert [v.kind for v in variants[-2:]] == ["black_box", "wrong"]
+    for v in variants:
+        errors = [e for e in spec.build(v).validate(shapes=False) if e.severity == "error"]
+        assert not errors, (v, errors)
+    for v in (variants[0], variants[-3], variants[-2], variants[-1]):
+        assert spec.build(v).infer_shapes()
+
+
+def test_black_box_is_parameter_matched():
+    spec = lotka_volterra_spec()
+    model = black_box(2, spec.neural_parameter_count()).compile()
+    n = sum(p.numel() for p in model.parameters())
+    assert abs(n - spec.neural_parameter_count()) <= 0.15 * spec.neural_parameter_count()
+    assert model(y0=torch.ones(2), t=torch.linspace(0, 1, 7)).shape == (7, 2)
+
+
+def test_ablate_runs_all_variants_in_local_processes():
+    result = ablate("lotka_volterra", terms=["-delta*y"], seeds=[0, 1], budget=TINY,
+                    fractions=(0.5, 1.0), backend="local", workers=2, horizons=(2,),
+                    problem_kwargs={"n": 11, "t_end": 1.0})
+    # 2^1 subsets + black box + wrong term, two fractions, two seeds
+    assert len(result.rows) == 4 * 2 * 2 and len(result.summary) == 4 * 2
+    names = {r["variant"] for r in result.summary}
+    assert names == {"none (neural ODE)", "-delta*y", "black box (no ODE)", "wrong term"}
+    for row in result.summary:
+        assert row["n"] == 2 and row["train_loss"] > 0
+        assert row["interp_rmse"] > 0 and "extrap2x_rmse" in row
+    table = result.to_markdown()
+    assert table.count("\n") == 1 + len(result.summary) and "extrap 2x" in table
+    figs = result.figures()
+    assert set(figs) == {"errors", "data_fraction"}
+    assert len(figs["data_fraction"].data) == 4
+
+
+def test_inline_and_local_backends_give_the_same_rows():
+    kw = dict(terms=[], seeds=1, budget=TINY, horizons=(2,), problem_kwargs={"n": 6, "t_end": 0.5})
+    a = ablate("lotka_volterra", backend="inline", **kw)
+    b = ablate("lotka_volterra", backend="local", workers=1, **kw)
+    for x, y in zip(a.rows, b.rows):
+        assert x["train_loss"] == pytest.approx(y["train_loss"], rel=1e-9)
+
+
+def test_ray_backend_missing_is_a_clear_error():
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        with pytest.raises(dw.GraphError, match="pip install 'diffwire\\[ray\\]'"):
+            ablate("lotka_volterra", terms=[], seeds=1, budget=TINY, backend="ray")
+    else:  # pragma: no cover - only where ray is installed
+        pytest.skip("ray is installed; the dispatch runs in test_ablate_runs_all_variants")
+
+
+def test_bad_arguments():
+    with pytest.raises(dw.GraphError, match="unknown backend"):
+        ablate("lotka_volterra", backend="slurm")
+    with pytest.raises(dw.GraphError, match="unknown ablation spec"):
+        ablate("van_der_pol")
+    with pytest.raises(KeyError):
+        lotka_volterra_spec().variants(["epsilon*z"])
+
+
+def test_subsample_keeps_the_start_and_is_seeded():
+    a, b = subsample(31, 0.5, 3), subsample(31, 0.5, 3)
+    assert torch.equal(a, b) and a[0] == 0 and len(a) == 16 and torch.all(a[1:] > a[:-1])
+    assert torch.equal(subsample(31, 1.0, 0), torch.arange(31))
+
+
+def test_local_backend_preserves_order():
+    assert run_local(math.sqrt, [4.0, 9.0, 16.0], workers=2) == [2.0, 3.0, 4.0]
+
+
+def _powerset(items):
+    items = list(items)
+    return [[x for i, x in enumerate(items) if mask >> i & 1] for mask in range(2 ** len(items))]

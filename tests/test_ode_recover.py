@@ -1,0 +1,83 @@
+"""recover(): SINDy on a neural term's outputs finds the polynomial it represents."""
+
+import pytest
+import torch
+
+import diffwire as dw
+from diffwire.ode import problems, recover, replace_with_expression, ude
+
+
+def _lv_with_exact_term():
+    """An LV UDE whose 'neural' term U is set to the true interaction terms."""
+    g = ude.lotka_volterra_ude()
+    body = g.node("solve").body["field"]
+    body.nodes.pop("U")
+    body.add("Expression", id="U", expr="-0.9*y[0]*y[1], 0.8*y[0]*y[1]", inputs=["y"])
+    body.edges = [e for e in body.edges if "U" not in (e.source, e.target)]
+    body.connect("y", ("U", "y"))
+    body.connect("U", ("combine", "x1"))
+    return g
+
+
+def test_recover_exact_term_from_a_model():
+    tr = problems.lotka_volterra()
+    model = _lv_with_exact_term().compile()
+    rec = recover(model, node="U", data={"y0": tr.y0, "t": tr.t})
+    assert rec.coefficient(0, {0: 1, 1: 1}) == pytest.approx(-0.9, rel=1e-3)
+    assert rec.coefficient(1, {0: 1, 1: 1}) == pytest.approx(0.8, rel=1e-3)
+    assert set(rec.terms(0)) == {"x*y"} and set(rec.terms(1)) == {"x*y"}
+    assert "x*y" in rec.text and rec.coefficients.shape == (2, 10)
+
+
+def test_recover_a_trained_network():
+    torch.manual_seed(0)
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 2])
+    u = g.add("MLP", id="U", widths=[2, 32, 2], activation="tanh")
+    g.connect(x, u)
+    g.add_output(u, name="out")
+    model = g.compile(seed=0)
+    xs = torch.rand(256, 2) * 2 - 1
+    target = torch.stack([1.5 * xs[:, 0] - 0.5 * xs[:, 1], xs[:, 0] * xs[:, 1]], -1)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(1500):
+        opt.zero_grad()
+        loss = (model(x=xs) - target).square().mean()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 1e-4
+    rec = recover(model, node="U", states=xs, library="poly2")
+    assert rec.coefficient(0, {0: 1}) == pytest.approx(1.5, rel=0.05)
+    assert rec.coefficient(0, {1: 1}) == pytest.approx(-0.5, rel=0.05)
+    assert rec.coefficient(1, {0: 1, 1: 1}) == pytest.approx(1.0, rel=0.05)
+    assert len(rec.terms(0)) == 2 and len(rec.terms(1)) == 1
+
+
+def test_replace_neural_term_with_the_recovered_expression():
+    tr = problems.lotka_volterra()
+    model = _lv_with_exact_term().compile()
+    rec = recover(model, node="U", data={"y0": tr.y0, "t": tr.t})
+    g2 = replace_with_expression(ude.lotka_volterra_ude(), rec, node="U")
+    assert g2.node("solve/field/U").type == "Expression"
+    assert not [e for e in g2.validate() if e.severity == "error"]
+    m2 = g2.compile()
+    learn = dict(m2.named_parameters())
+    assert any(k.endswith("learnable.c0_4") for k in learn)  # x*y is monomial 4 in poly3
+    torch.testing.assert_close(m2(y0=tr.y0, t=tr.t), tr.clean, atol=2e-3, rtol=1e-3)
+
+
+def test_recover_errors_name_the_problem():
+    with pytest.raises(dw.GraphError, match="no node 'V'"):
+        recover(_lv_with_exact_term().compile(), node="V", states=torch.ones(3, 2))
+    with pytest.raises(dw.GraphError, match="trained weights"):
+        recover(ude.lotka_volterra_ude(), node="U")
+    with pytest.raises(dw.GraphError, match="states"):
+        recover(_lv_with_exact_term().compile(), node="U")
+
+
+def test_as_expression_params():
+    tr = problems.lotka_volterra()
+    rec = recover(_lv_with_exact_term().compile(), node="U", states=tr.clean)
+    params = rec.as_expression(learnable=False)
+    assert params["inputs"] == ["y"] and set(params["constants"]) == {"c0_4", "c1_4"}
+    assert params["expr"] == "c0_4*y[0]*y[1], c1_4*y[0]*y[1]"
