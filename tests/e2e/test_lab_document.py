@@ -61,6 +61,7 @@ class LabPage:
 
     def wait_connected(self, timeout: float = 90_000):
         """The tab's kernel is up and the catalog arrived over the comm (palette filled)."""
+        self.page.bring_to_front()  # the editor suite's notebook page shares the browser
         try:
             self.page.wait_for_function(
                 """() => { const w = window.jupyterapp.shell.currentWidget;
@@ -95,6 +96,7 @@ def lab_page(lab, browser_context):
 
     base, token, root = lab
     page = browser_context.new_page()
+    page.bring_to_front()
     page.goto(f"{base}/lab?reset&token={token}", wait_until="domcontentloaded")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined",
                            timeout=90_000)
@@ -136,25 +138,26 @@ def test_new_program_edit_save_close_reopen(lab_page):
         toolbar.locator(f".dw-lab-{cls}").wait_for()
     toolbar.locator(".jp-KernelName").wait_for()
 
-    # add a Linear block from the palette and wire mlp.out -> linear.x
-    item = p.editor.locator('.dw-palette-item[data-block-type="Linear"]')
+    # add an Activation block from the palette and wire mlp.out -> activation.x
+    item = p.editor.locator('.dw-palette-item[data-block-type="Activation"]')
     pane = p.editor.locator(".react-flow__pane")
     box = pane.bounding_box()
-    item.drag_to(pane, target_position={"x": box["width"] * 0.5, "y": box["height"] * 0.85})
-    p.node("linear").wait_for()
-    _drag(p.page, p.handle("mlp", "out", "out"), p.handle("linear", "x", "in"))
+    item.drag_to(pane, target_position={"x": box["width"] * 0.78, "y": box["height"] * 0.55})
+    p.node("activation").wait_for()
+    _drag(p.page, p.handle("mlp", "out", "out"), p.handle("activation", "x", "in"))
+    p.screenshot("lab_01_wired", full=True)
     p.page.wait_for_function(
         "() => window.jupyterapp.shell.currentWidget.transport.readGraph().edges"
-        ".some((e) => e.source === 'mlp' && e.target === 'linear')", timeout=15_000)
+        ".some((e) => e.source === 'mlp' && e.target === 'activation')", timeout=15_000)
     p.page.locator(".lm-TabBar-tab.jp-mod-dirty", has_text="untitled.diffwire").wait_for(timeout=10_000)
     assert p.dirty()
     p.screenshot("lab_01_edited")
 
     # Ctrl+S saves through JupyterLab
-    p.node("linear").click()
+    p.node("activation").click()
     p.page.keyboard.press("Control+s")
-    saved = _wait_file(path, lambda d: any(n["id"] == "linear" for n in d["nodes"]))
-    assert ("mlp", "out", "linear", "x") in _edges(saved)
+    saved = _wait_file(path, lambda d: any(n["id"] == "activation" for n in d["nodes"]))
+    assert ("mlp", "out", "activation", "x") in _edges(saved)
     p.page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
     text = path.read_text()
 
@@ -232,8 +235,8 @@ def test_change_on_disk_offers_reload(lab_page):
     p.wait_connected()
     path = p.root / "untitled.diffwire"
     doc = json.loads(path.read_text())
-    doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "linear"]
-    doc["edges"] = [e for e in doc["edges"] if "linear" not in (e["source"], e["target"])]
+    doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "activation"]
+    doc["edges"] = [e for e in doc["edges"] if "activation" not in (e["source"], e["target"])]
     time.sleep(1.1)  # a later mtime than the one the tab loaded
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     dialog = p.page.locator(".jp-Dialog", has_text="changed on disk")
@@ -241,7 +244,7 @@ def test_change_on_disk_offers_reload(lab_page):
     p.screenshot("lab_05_reload_prompt", full=True)
     dialog.locator("button", has_text="Reload").click()
     p.page.wait_for_function(
-        "() => !document.querySelector('.dw-lab-document:not(.lm-mod-hidden) .react-flow__node[data-id=\"linear\"]')",
+        "() => !document.querySelector('.dw-lab-document:not(.lm-mod-hidden) .react-flow__node[data-id=\"activation\"]')",
         timeout=15_000)
     assert not p.dirty()
     shown = p.page.evaluate("() => window.jupyterapp.shell.currentWidget.transport.readGraph()")
