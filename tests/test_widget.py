@@ -257,3 +257,15 @@ def test_training_from_the_editor_streams_and_pauses():
     while ed.status["state"] not in ("stopped", "finished") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert ed.status["state"] == "stopped"
+
+
+def test_export_command(tmp_path):
+    path = quickstart().save(tmp_path / "m.diffwire")
+    ed = dw.Editor(path)
+    rec = Recorder(ed)
+    ed._on_msg(ed, {"cmd": "export"}, [])
+    if rec.of("error"):
+        pytest.skip(rec.of("error")[0]["message"])
+    (event,) = rec.of("export")
+    assert "import torch" in event["source"]
+    assert event["path"] == str(tmp_path / "m.py") and (tmp_path / "m.py").exists()

@@ -124,6 +124,7 @@ def test_copy_paste_duplicate_layout_are_single_undo_steps(nb):
     nb.page.keyboard.press("l")  # auto-layout: one step
     nb.wait_graph(lambda d: _node(d, "mlp_2")["position"] != _node(doc, "mlp_2")["position"])
     nb.screenshot("12_paste_layout")
+    nb.node("mlp").click()
     for _ in range(3):
         nb.page.keyboard.press("Control+z")
     doc = nb.wait_graph(lambda d: {n["id"] for n in d["nodes"]} == {"x", "mlp", "y"})

@@ -189,16 +189,16 @@ class Editor(anywidget.AnyWidget):
             self.send({"event": "error", "message": f"{cmd}: {type(e).__name__}: {e}"})
 
     def _export(self) -> None:
+        """Export to plain PyTorch source: beside the file the editor opened, else as text."""
+        import importlib
+
         try:
-            from ..export import to_python  # type: ignore[attr-defined]
-        except ImportError:
+            export = importlib.import_module(__name__.rsplit(".", 2)[0] + ".export").export
+        except (ImportError, AttributeError):
             self.send({"event": "error", "message": "export is not available in this version"})
             return
-        source = to_python(self._graph)
-        path = None
-        if self.path is not None:
-            path = self.path.with_suffix(".py")
-            path.write_text(source)
+        path = None if self.path is None else self.path.with_suffix(".py")
+        source = export(self._graph, path)
         self.send({"event": "export", "source": source, "path": None if path is None else str(path)})
 
     def __repr__(self) -> str:
