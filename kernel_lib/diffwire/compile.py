@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .document import Graph
-from .errors import GraphError, GraphErrors, RuntimeGraphError
+from .errors import GraphError, RuntimeGraphError, raise_errors
 
 _INFER: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_infer", default=False)
 
@@ -195,11 +195,7 @@ def compile_graph(graph: Graph, *, seed: int | None = None, check: bool = True, 
     - `dtype`, `device`: moved to after building.
     """
     if check:
-        errors = [e for e in graph.validate() if e.severity == "error"]
-        if len(errors) == 1:
-            raise errors[0]
-        if errors:
-            raise GraphErrors(errors)
+        raise_errors(graph.validate())
     rng = torch.random.fork_rng() if seed is not None else contextlib.nullcontext()
     with rng:
         if seed is not None:
