@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .document import Graph
-from .errors import GraphError, GraphErrors, ParamError, RuntimeGraphError
+from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
 
 # The node path each thread is running, so a watchdog in another thread can name the node a
 # hung step is stuck in (one dict write per node: cheap next to a module call).
@@ -218,11 +218,7 @@ def compile_graph(graph: Graph, *, seed: int | None = None, check: bool = True, 
     - `dtype`, `device`: moved to after building.
     """
     if check:
-        errors = [e for e in graph.validate() if e.severity == "error"]
-        if len(errors) == 1:
-            raise errors[0]
-        if errors:
-            raise GraphErrors(errors)
+        raise_errors(graph.validate())
     rng = torch.random.fork_rng() if seed is not None else contextlib.nullcontext()
     with rng:
         if seed is not None:

@@ -431,14 +431,24 @@ def atomic_write_text(path: pathlib.Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: pathlib.Path, data: bytes) -> None:
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+
+    atomic_write(path, write)
+
+
+def atomic_write(path: str | os.PathLike, write) -> pathlib.Path:
+    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it over `path`:
+    a crash leaves either the old file or the new one, never a partial file."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -446,6 +456,7 @@ def atomic_write_bytes(path: pathlib.Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+    return path
 
 
 # -- versions ---------------------------------------------------------------------------

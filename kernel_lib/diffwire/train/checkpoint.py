@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import pathlib
 import pickle
-import tempfile
 import warnings
 import zipfile
 
 import torch
 
+from ..document import atomic_write
 from ..errors import FormatError
 
 FORMAT = "diffwire-checkpoint/1"
@@ -33,20 +33,7 @@ def set_rng_state(state: dict) -> None:
 
 def save(path: str | os.PathLike, payload: dict) -> pathlib.Path:
     """Write `payload` (plus the format tag) to `path` atomically: temp file, then rename."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save({"format": FORMAT, **payload}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return atomic_write(path, lambda tmp: torch.save({"format": FORMAT, **payload}, tmp))
 
 
 def load(path: str | os.PathLike, map_location="cpu") -> dict:
