@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 TORCH_PIN := torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: lab test setup venv deps js browser bench clean
+.PHONY: lab test setup venv deps js labext browser bench clean
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=demos
@@ -29,6 +29,13 @@ deps: venv
 js: deps
 	@if [ -f extension/package.json ]; then $(MAKE) -C extension build PY=$(abspath $(PY)); fi
 
+# The prebuilt JupyterLab extension: the editable install in `deps` builds it (hatch hook)
+# and installs it into the venv as shared data. After editing extension/src/lab, rebuild it
+# and re-install (the browser tests always load this checkout's build).
+labext: deps
+	$(MAKE) -C extension lab PY=$(abspath $(PY))
+	$(PIP) install -q --no-deps -e .
+
 # Debian's chromium drives the browser tests; never a downloaded browser.
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
@@ -37,4 +44,4 @@ bench: setup
 	for f in bench/*.py; do $(PY) $$f; done
 
 clean:
-	rm -rf $(VENV) extension/node_modules extension/lib kernel_lib/diffwire/widget/static
+	rm -rf $(VENV) extension/node_modules extension/lib kernel_lib/diffwire/widget/static kernel_lib/diffwire/labextension

@@ -130,6 +130,13 @@ def clean_env(tmp: pathlib.Path) -> dict:
     import os
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    # Where diffwire is pip-installed (make test installs it editable), a stand-in package
+    # first on the path makes `import diffwire` fail, so the file must run without it.
+    shadow = tmp / "_no_diffwire"
+    (shadow / "diffwire").mkdir(parents=True, exist_ok=True)
+    (shadow / "diffwire" / "__init__.py").write_text(
+        "raise ImportError('diffwire is blocked: exported code must not need it')\n")
+    env["PYTHONPATH"] = str(shadow)
     env["PYTHONNOUSERSITE"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env

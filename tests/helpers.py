@@ -5,6 +5,9 @@ A block joins the battery by being registered with `example_params` and `example
 
 from __future__ import annotations
 
+import contextlib
+import signal
+
 import torch
 
 import diffwire as dw
@@ -44,3 +47,24 @@ def example_graph(type_name: str) -> tuple[dw.Graph, dict[str, torch.Tensor]]:
     for port in node.output_ports():
         g.add_output((node, port.name), name=f"out_{port.name}")
     return g, inputs
+
+
+class CaseTimeout(BaseException):
+    """A fuzz case ran past its time bound. A BaseException, so no `except Exception`
+    inside diffwire can turn a hang into an ordinary error and hide it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise :class:`CaseTimeout` in the main thread if the block runs past `seconds`."""
+
+    def on_alarm(signum, frame):
+        raise CaseTimeout(f"case ran past {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

@@ -1,4 +1,5 @@
-"""Mutated and random documents: only GraphError family errors, never another exception.
+"""Mutated, random and random-valid documents: only GraphError family errors, never
+another exception, never a hang (each case runs under a time bound).
 
 A few hundred cases run by default; `pytest -m slow` runs 10,000.
 """
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import diffwire as dw
 
-from helpers import compiled_block_types, example_graph
+from helpers import compiled_block_types, example_graph, time_limit
 
 BASE = [example_graph(t)[0].to_dict() for t in compiled_block_types()]
 JUNK = [None, True, -1, 0, 1e308, float("nan"), float("inf"), "", "x" * 1000, "ü💥\u202e", [],
@@ -43,14 +44,18 @@ def mutate(obj, rng: random.Random) -> None:
             mutate(obj[i], rng)
 
 
+CASE_LIMIT_S = 10.0  # generous on a loaded machine; a hang is unbounded
+
+
 def exercise(text: str) -> None:
-    try:
-        g = dw.loads(text)
-        errors = g.validate()
-        if not [e for e in errors if e.severity == "error"]:
-            g.compile()
-    except dw.GraphError:
-        pass
+    with time_limit(CASE_LIMIT_S):
+        try:
+            g = dw.loads(text)
+            errors = g.validate()
+            if not [e for e in errors if e.severity == "error"]:
+                g.compile()
+        except dw.GraphError:
+            pass
 
 
 def run_cases(n: int, seed: int) -> None:
@@ -74,11 +79,12 @@ def test_mutated_documents_10k():
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=200))
 def test_random_bytes(data):
-    try:
-        text = data.decode("utf-8", errors="replace")
-        dw.loads(text)
-    except dw.GraphError:
-        pass
+    with time_limit(CASE_LIMIT_S):
+        try:
+            text = data.decode("utf-8", errors="replace")
+            dw.loads(text)
+        except dw.GraphError:
+            pass
 
 
 def test_deep_nesting_and_cycles_are_graph_errors():

@@ -18,6 +18,7 @@ from .errors import (
     GraphError,
     KindMismatch,
     MissingInput,
+    ParamError,
     RuntimeGraphError,
     ShapeMismatch,
     UnknownPort,
@@ -218,7 +219,12 @@ def input_example(node: Node, symbols: _Symbols, device="meta") -> torch.Tensor:
     shape = [] if kind == "scalar" and not p.get("shape") else symbols.concrete(p.get("shape"))
     if kind == "bool":
         dtype = torch.bool
-    return torch.empty(shape, dtype=dtype, device=device)
+    try:
+        return torch.empty(shape, dtype=dtype, device=device)
+    except (RuntimeError, TypeError, OverflowError, ValueError) as exc:  # sizes past int64
+        raise ParamError(f"input shape cannot be allocated: {str(exc).splitlines()[0][:200]}",
+                         node=node.id, port="shape", expected="sizes whose product fits int64",
+                         found=p.get("shape")) from None
 
 
 def infer_shapes(graph: Graph) -> dict[str, dict[str, list]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,11 @@ import torch
 from torch import nn
 
 from .document import Graph
-from .errors import GraphError, GraphErrors, RuntimeGraphError
+from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
+
+# The node path each thread is running, so a watchdog in another thread can name the node a
+# hung step is stuck in (one dict write per node: cheap next to a module call).
+RUNNING: dict[int, str | None] = {}
 
 _INFER: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_infer", default=False)
 
@@ -104,7 +109,16 @@ class CompiledGraph(nn.Module):
                 self.output_names.append(node.params["name"])
                 self._output_slots.append(args[0])
                 continue
-            module = cls.build(node, ctx)
+            try:
+                module = cls.build(node, ctx)
+            except GraphError as exc:
+                if exc.node is None:
+                    exc.at(ctx.path + nid)
+                raise
+            except Exception as exc:  # a failed allocation (a 10**12-wide layer), a user bug
+                raise ParamError(f"could not build the block: {type(exc).__name__}: "
+                                 f"{str(exc)[:300]}", node=ctx.path + nid,
+                                 hint="check the block's parameters") from exc
             if not isinstance(module, nn.Module):
                 from .blocks.base import Fn
 
@@ -114,20 +128,20 @@ class CompiledGraph(nn.Module):
             for p in node.output_ports():
                 outs.append(len(slot))
                 slot[(nid, p.name)] = outs[-1]
-            steps.append((nid, module, tuple(args), tuple(outs)))
+            steps.append((nid, module, tuple(args), tuple(outs), ctx.path + nid))
             self.static = self.static and cls.static and getattr(module, "static", True)
         self._nslots = len(slot)
         self._steps = steps
 
     # -- running ----------------------------------------------------------------------
 
-    def forward(self, *args: Any, **kwargs: Any):
+    def forward(self, /, *args: Any, **kwargs: Any):  # an input may be called "self"
         outs = self.run(*args, **kwargs)
         if len(outs) == 1:
             return outs[0]
         return dict(zip(self.output_names, outs))
 
-    def run(self, *args: Any, tap: Callable | None = None, **kwargs: Any) -> tuple:
+    def run(self, /, *args: Any, tap: Callable | None = None, **kwargs: Any) -> tuple:
         """Run the graph; return the outputs as a tuple in Output-node order.
 
         `tap(node_id, value)` is called after each node when given (metrics, NaN checks).
@@ -150,9 +164,15 @@ class CompiledGraph(nn.Module):
                 raise GraphError(f"missing graph input '{name}'", port=name, expected=names,
                                  found=sorted(kwargs))
         nid = ""
+        if torch.compiler.is_compiling():  # no thread ids under torch.compile: no graph break
+            running, ident = {}, 0
+        else:
+            running, ident = RUNNING, threading.get_ident()
+        outer = running.get(ident)  # the enclosing node, when this is a body
         try:
             if tap is None:
-                for nid, fn, ins, outs in self._steps:  # noqa: B007 - nid names the failing node
+                for nid, fn, ins, outs, where in self._steps:  # noqa: B007 - nid names the failing node
+                    running[ident] = where
                     r = fn(*[env[i] for i in ins])
                     if len(outs) == 1:
                         env[outs[0]] = r
@@ -160,7 +180,8 @@ class CompiledGraph(nn.Module):
                         for o, v in zip(outs, r):
                             env[o] = v
             else:
-                for nid, fn, ins, outs in self._steps:  # noqa: B007 - nid names the failing node
+                for nid, fn, ins, outs, where in self._steps:  # noqa: B007 - nid names the failing node
+                    running[ident] = where
                     r = fn(*[env[i] for i in ins])
                     if len(outs) == 1:
                         env[outs[0]] = r
@@ -174,6 +195,8 @@ class CompiledGraph(nn.Module):
             raise
         except Exception as exc:
             raise RuntimeGraphError(f"{type(exc).__name__}: {exc}", node=self.path + nid) from exc
+        finally:
+            running[ident] = outer
         return tuple(env[s] for s in self._output_slots)
 
     def node_module(self, node_id: str) -> nn.Module:
@@ -195,11 +218,7 @@ def compile_graph(graph: Graph, *, seed: int | None = None, check: bool = True, 
     - `dtype`, `device`: moved to after building.
     """
     if check:
-        errors = [e for e in graph.validate() if e.severity == "error"]
-        if len(errors) == 1:
-            raise errors[0]
-        if errors:
-            raise GraphErrors(errors)
+        raise_errors(graph.validate())
     rng = torch.random.fork_rng() if seed is not None else contextlib.nullcontext()
     with rng:
         if seed is not None:

@@ -390,6 +390,9 @@ def _no_body(parts: list[str], i: int):
     raise UnknownNode(f"node '{parts[i]}' has no body '{parts[i + 1]}'", node="/".join(parts[: i + 1]))
 
 
+MAX_NAME = 200  # the schema's limit on ids and port names
+
+
 def check_params(node: Node) -> dict:
     """The node's params checked against its block's declarations (raises ParamError)."""
     from .errors import ParamError
@@ -410,6 +413,15 @@ def check_params(node: Node) -> dict:
             continue
         out[name] = p.check(node.params[name], node.id)
     cls.check_params(out, node.id)
+    # Port names made from params (Map state names, Expression inputs) go into edges, which
+    # the file schema limits to 1..200 characters: refuse here, or the graph would save a
+    # file that cannot be opened again.
+    for kind, ports in (("input", cls.input_ports(out)), ("output", cls.output_ports(out))):
+        for port in ports:
+            if not isinstance(port.name, str) or not 1 <= len(port.name) <= MAX_NAME:
+                raise ParamError(f"{kind} port names are 1 to {MAX_NAME} characters",
+                                 node=node.id, expected=f"1..{MAX_NAME} characters",
+                                 found=repr(port.name)[:60])
     return out
 
 
@@ -419,14 +431,24 @@ def atomic_write_text(path: pathlib.Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: pathlib.Path, data: bytes) -> None:
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+
+    atomic_write(path, write)
+
+
+def atomic_write(path: str | os.PathLike, write) -> pathlib.Path:
+    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it over `path`:
+    a crash leaves either the old file or the new one, never a partial file."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -434,6 +456,7 @@ def atomic_write_bytes(path: pathlib.Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+    return path
 
 
 # -- versions ---------------------------------------------------------------------------

@@ -177,3 +177,12 @@ class GraphErrors(GraphError):
 
     def _text(self) -> str:
         return self.message
+
+
+def raise_errors(errors: list[GraphError]) -> None:
+    """Raise the problems of severity "error": one as itself, several as :class:`GraphErrors`."""
+    errors = [e for e in errors if e.severity == "error"]
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise GraphErrors(errors)

@@ -32,6 +32,7 @@ FUNCTION_SOURCE = {
 }
 MAX_LENGTH = 10_000
 MAX_DEPTH = 100
+MAX_INDEX_DIGITS = 9  # int() of a 5,000-digit index would raise ValueError, not ours
 
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/(),\[\]]))")
 
@@ -155,7 +156,7 @@ class _Parser:
             if nxt is not None and nxt[1] == "[":
                 self.take("[")
                 k = self.take()
-                if k[0] != "num" or not k[1].isdigit():
+                if k[0] != "num" or not k[1].isdigit() or len(k[1]) > MAX_INDEX_DIGITS:
                     raise ExpressionError(f"index must be a whole number at {k[2]}",
                                           expected="an integer", found=k[1])
                 self.take("]")
@@ -222,38 +223,91 @@ def evaluate(tree, env: dict[str, Any]):
         parts = torch.broadcast_tensors(*parts)
         return torch.stack(parts, dim=-1)
     a, b = evaluate(tree[2], env), evaluate(tree[3], env)
+    if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
+        return _py(tree[1], a, b)
     if tree[1] == "**":
         return a**b
-    return _BIN[tree[1]](a, b) if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor) else _py(tree[1], a, b)
+    return _BIN[tree[1]](a, b)
+
+
+_TORCH_BIN = {**_BIN, "**": torch.pow}
 
 
 def _py(op: str, a: float, b: float) -> float:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    return a / b
+    """Constant arithmetic with the IEEE semantics torch has: 1/0 is inf, (-1)**0.5 is nan
+    and 10**400 is inf, where plain Python floats would raise or turn complex."""
+    try:
+        if op == "+":
+            r = a + b
+        elif op == "-":
+            r = a - b
+        elif op == "*":
+            r = a * b
+        elif op == "/":
+            r = a / b
+        else:
+            r = a**b
+        if isinstance(r, float | int):
+            return r
+    except ArithmeticError:  # ZeroDivisionError, OverflowError
+        pass
+    t = _TORCH_BIN[op](torch.tensor(float(a), dtype=torch.float64),
+                       torch.tensor(float(b), dtype=torch.float64))
+    return float(t)
 
 
-def to_source(tree, name: Callable[[str], str]) -> str:
-    """Python source for a tree (torch calls only); `name` maps each free name to code."""
+def _constant(tree, constants: dict | None):
+    """The value of a subtree of numbers, `constants` and arithmetic, as :func:`evaluate`
+    computes it (IEEE: 1/0 is inf); None when it involves anything else."""
+    kind = tree[0]
+    if kind == "num":
+        return tree[1]
+    if kind == "name" and constants and tree[1] in constants:
+        v = constants[tree[1]]
+        return v if isinstance(v, int | float) and not isinstance(v, bool) else None
+    if kind == "neg":
+        v = _constant(tree[1], constants)
+        return None if v is None else -v
+    if kind == "bin":
+        a, b = _constant(tree[2], constants), _constant(tree[3], constants)
+        return None if a is None or b is None else _py(tree[1], a, b)
+    return None
+
+
+def _number_source(v: float) -> str:
+    v = float(v)
+    if not math.isfinite(v):
+        return f'float("{v}")'
+    return repr(v) if v >= 0 else f"({v!r})"
+
+
+def to_source(tree, name: Callable[[str], str], constants: dict | None = None) -> str:
+    """Python source for a tree (torch calls only); `name` maps each free name to code.
+
+    Arithmetic on numbers (and on `constants`, when given) is folded here, with the IEEE
+    results :func:`evaluate` gives, so exported code never runs Python float arithmetic
+    that would raise where the graph gives inf or nan (``1/0``, ``10**400``)."""
     kind = tree[0]
     if kind == "num":
         return repr(float(tree[1]))
+    if kind in ("bin", "neg"):
+        v = _constant(tree, constants)
+        if v is not None:
+            return _number_source(v)
     if kind == "name":
         return name(tree[1])
     if kind == "index":
         return f"{name(tree[1])}[..., {int(tree[2])}]"
     if kind == "neg":
-        return f"(-{to_source(tree[1], name)})"
+        return f"(-{to_source(tree[1], name, constants)})"
     if kind == "call":
-        return f"{FUNCTION_SOURCE[tree[1]]}(torch.as_tensor({to_source(tree[2], name)}))"
+        return (f"{FUNCTION_SOURCE[tree[1]]}(torch.as_tensor("
+                f"{to_source(tree[2], name, constants)}))")
     if kind == "stack":
-        parts = ", ".join(to_source(t, name) for t in tree[1])
+        parts = ", ".join(to_source(t, name, constants) for t in tree[1])
         return f"_stack_components([{parts}])"
-    return f"({to_source(tree[2], name)} {tree[1]} {to_source(tree[3], name)})"
+    return (f"({to_source(tree[2], name, constants)} {tree[1]} "
+            f"{to_source(tree[3], name, constants)})")
 
 
 def to_text(tree) -> str:

@@ -24,11 +24,15 @@ BUNDLE = ROOT / "kernel_lib" / "diffwire" / "widget" / "static" / "editor.js"
 NOTEBOOK = "tour.ipynb"
 
 
+LABEXT = ROOT / "kernel_lib" / "diffwire" / "labextension" / "package.json"
+
+
 def build_bundle() -> None:
-    """Build the editor bundle if it is missing (a fresh clone under plain pytest)."""
-    if BUNDLE.exists():
-        return
-    subprocess.run(["make", "-C", str(ROOT / "extension"), "build"], check=True, timeout=600)
+    """Build the editor bundle and the lab extension if missing (a fresh clone under plain pytest)."""
+    if not BUNDLE.exists():
+        subprocess.run(["make", "-C", str(ROOT / "extension"), "build"], check=True, timeout=600)
+    if not LABEXT.exists():
+        subprocess.run(["make", "-C", str(ROOT / "extension"), "lab", f"PY={sys.executable}"], check=True, timeout=600)
 
 
 @pytest.fixture(scope="session")

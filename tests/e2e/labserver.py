@@ -46,6 +46,12 @@ def running_lab(tmp: pathlib.Path, notebooks: dict):
         JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
         JUPYTER_CONFIG_DIR=str(tmp / "config"),
     )
+    # this checkout's prebuilt lab extension first (as PYTHONPATH does for the kernel)
+    ext = ROOT / "kernel_lib" / "diffwire" / "labextension"
+    if (ext / "package.json").exists():
+        (tmp / "data" / "labextensions").mkdir(parents=True)
+        (tmp / "data" / "labextensions" / "diffwire-editor").symlink_to(ext)
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(tmp / "data"), env.get("JUPYTER_PATH")) if p)
     # no "get Jupyter news?" toast over the screenshots
     notes = tmp / "settings" / "@jupyterlab" / "apputils-extension"
     notes.mkdir(parents=True)

@@ -19,7 +19,7 @@ class BodyCall(nn.Module):
         self.body = body
         self.node_path = node_path
 
-    def __call__(self, **values):
+    def __call__(self, /, **values):  # positional-only: a port may be called "self"
         args = [values[name] for name in self.body.input_names]
         return dict(zip(self.body.output_names, self.body.run(*args)))
 

@@ -50,6 +50,14 @@ class Expression(Block):
         if clash:
             raise ParamError("a name is both an input and a constant", node=node, port="expr",
                              found=sorted(clash))
+        for name in params["learnable"]:
+            # Learnables live in an nn.ParameterDict: a key that is one of its attributes
+            # ("__class__", "forward", "to") cannot be registered (a bare KeyError at build).
+            if not isinstance(name, str) or not name.isidentifier() or hasattr(_PLAIN, name):
+                raise ParamError(f"'{name}' cannot name a learnable constant (it is an "
+                                 "attribute of torch modules)", node=node, port="learnable",
+                                 expected="an identifier that is not a torch.nn.Module "
+                                          "attribute", found=name, hint="rename it")
         for name in sorted(ex.names(tree)):
             if name not in known:
                 raise ExpressionError(f"unknown name '{name}' in expression", node=node, port="expr",
@@ -60,6 +68,9 @@ class Expression(Block):
     def build(cls, node, ctx):
         p = node.params
         return ExpressionModule(p["expr"], p["inputs"], p["constants"], p["learnable"])
+
+
+_PLAIN = nn.ParameterDict()
 
 
 def _relabel(e: ExpressionError, node):

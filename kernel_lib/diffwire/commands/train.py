@@ -18,6 +18,8 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=int, help="random seed (default: the document's)")
     p.add_argument("--batch-size", type=int, help="batch size (default: the document's)")
     p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
+    p.add_argument("--step-timeout", type=float,
+                   help="seconds a step may take before the run fails (default: the document's)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -38,10 +40,14 @@ def main(args) -> int:
         if v is not None and v < (0 if k in ("seed", "checkpoint_every") else 1):
             print(f"diffwire train: --{k.replace('_', '-')} must be positive", file=sys.stderr)
             return 2
+    if args.step_timeout is not None and not 0 <= args.step_timeout < float("inf"):
+        print("diffwire train: --step-timeout must be a non-negative number", file=sys.stderr)
+        return 2
     out = pathlib.Path(args.out)
     try:
         run = train(g, steps=args.steps, seed=args.seed, batch_size=args.batch_size,
                     checkpoint_every=args.checkpoint_every, device=args.device, out=out,
+                    step_timeout=args.step_timeout,
                     data_root=pathlib.Path(args.file).parent, progress=False, start=False)
     except GraphError as e:  # problems only visible with the data in hand
         report(args.file, [e])

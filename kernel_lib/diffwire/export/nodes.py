@@ -220,7 +220,7 @@ def expression(node, ctx):
             return f"{ctx.slot}.learnable[{literal(n)}]"
         return literal(p["constants"][n])
 
-    code = ex.to_source(tree, name)
+    code = ex.to_source(tree, name, p["constants"])  # folded like the graph evaluates
     if "_stack_components(" in code:
         ctx.helper("_stack_components")
     if not _gives_tensor(tree, set(inputs) | set(learnable)):

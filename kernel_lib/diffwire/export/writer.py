@@ -9,7 +9,7 @@ import subprocess
 import tokenize
 
 from ..document import Graph
-from ..errors import GraphError, GraphErrors
+from ..errors import GraphError, raise_errors
 from .codegen import ModuleWriter
 
 HEADER = '''"""{title}
@@ -48,11 +48,7 @@ def export_source(graph: Graph, *, training: bool = True, name: str = "model.py"
                   check: bool = True, format: bool = True) -> str:
     """The standalone module for `graph` (see :func:`diffwire.export`)."""
     if check:
-        errors = [e for e in graph.validate() if e.severity == "error"]
-        if len(errors) == 1:
-            raise errors[0]
-        if errors:
-            raise GraphErrors(errors)
+        raise_errors(graph.validate())
     module = ModuleWriter()
     module.class_names.reserve("Model")
     from .training import loss_nodes

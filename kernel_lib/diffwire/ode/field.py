@@ -20,7 +20,7 @@ def straight_line(body) -> callable:
     args = [names[s] for s in body._input_slots]
     lines = [f"def run({', '.join(args)}):"]
     scope: dict = {}
-    for k, (_nid, fn, ins, outs) in enumerate(body._steps):
+    for k, (_nid, fn, ins, outs, *_where) in enumerate(body._steps):
         scope[f"m{k}"] = fn
         call = f"m{k}({', '.join(names[i] for i in ins)})"
         if len(outs) == 1:

@@ -28,6 +28,7 @@ def train(
     eval_every: int | None = None,
     stats_every: int | None = None,
     checkpoint_every: int | None = None,
+    step_timeout: float | None = None,
     device=None,
     callbacks: list[Callback] = (),
     out: str | os.PathLike | None = None,
@@ -52,6 +53,9 @@ def train(
     - `schedule`: phases ``[{"optimizer": ..., "steps": N}, ...]`` (e.g. Adam then LBFGS).
     - `steps`, `batch_size` (None: full batch), `seed`, `val_split`, `eval_every`,
       `stats_every`, `checkpoint_every`: as in the training section.
+    - `step_timeout`: seconds one step may take; a step that runs longer fails the run,
+      naming the node it was stuck in (its thread cannot be killed: it is abandoned as a
+      daemon thread). 0 or None: no limit.
     - `device`: defaults to CUDA when available, else the CPU.
     - `callbacks`: :class:`Callback` instances. `out`: folder for checkpoints and results.
     - `data_root`: folder that file bindings are relative to (a file's folder when `graph`
@@ -70,7 +74,7 @@ def train(
     config = resolve(graph, data=data, loss=loss, optimizer=optimizer, schedule=schedule,
                      steps=steps, batch_size=batch_size, seed=seed, val_split=val_split,
                      eval_every=eval_every, stats_every=stats_every,
-                     checkpoint_every=checkpoint_every)
+                     checkpoint_every=checkpoint_every, step_timeout=step_timeout)
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())

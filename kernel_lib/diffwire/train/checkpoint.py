@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 import pathlib
 import pickle
-import tempfile
 import warnings
+import zipfile
 
 import torch
 
+from ..document import atomic_write
 from ..errors import FormatError
 
 FORMAT = "diffwire-checkpoint/1"
@@ -32,20 +33,7 @@ def set_rng_state(state: dict) -> None:
 
 def save(path: str | os.PathLike, payload: dict) -> pathlib.Path:
     """Write `payload` (plus the format tag) to `path` atomically: temp file, then rename."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save({"format": FORMAT, **payload}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return atomic_write(path, lambda tmp: torch.save({"format": FORMAT, **payload}, tmp))
 
 
 def load(path: str | os.PathLike, map_location="cpu") -> dict:
@@ -57,10 +45,13 @@ def load(path: str | os.PathLike, map_location="cpu") -> dict:
         with warnings.catch_warnings():  # torch's note about pickle protocols is noise here
             warnings.simplefilter("ignore", UserWarning)
             ck = torch.load(path, map_location=map_location, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError, ValueError) as exc:
+    except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError, ValueError,
+            OSError, KeyError, IndexError, TypeError, zipfile.BadZipFile) as exc:
+        # OSError: a truncated zip (a partial copy, a full disk) makes torch's reader fail
+        # with "Invalid argument"; the rest: pickle payloads and corrupted records.
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FormatError(f"refusing to load {path.name}: not a plain-data checkpoint "
-                          f"({first[:200]})",
+        raise FormatError(f"refusing to load {path.name}: not a complete, plain-data "
+                          f"checkpoint ({type(exc).__name__}: {first[:200]})",
                           hint="checkpoints load with weights_only=True; pickled objects are "
                                "never unpickled") from None
     if not isinstance(ck, dict) or ck.get("format") != FORMAT:

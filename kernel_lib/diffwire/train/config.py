@@ -10,7 +10,8 @@ Format (every key optional; ``dw.train`` arguments override it)::
       "schedule": [{"optimizer": "adam", "steps": 200},
                    {"optimizer": "lbfgs", "steps": 50}],
       "steps": 250, "batch_size": null, "seed": 0, "val_split": 0.0,
-      "eval_every": 50, "stats_every": 50, "checkpoint_every": 0
+      "eval_every": 50, "stats_every": 50, "checkpoint_every": 0,
+      "step_timeout": 0                          # seconds per step; 0: no limit
     }
 """
 
@@ -27,7 +28,7 @@ from .data import normalize_binding
 from .losses import normalize_loss
 
 SCALARS = {"steps": None, "batch_size": None, "seed": 0, "val_split": 0.0, "eval_every": 50,
-           "stats_every": 50, "checkpoint_every": 0}
+           "stats_every": 50, "checkpoint_every": 0, "step_timeout": 0}
 SECTION_KEYS = {"data", "loss", "optimizer", "schedule"} | set(SCALARS)
 
 
@@ -58,6 +59,7 @@ class TrainConfig:
     eval_every: int = 50  # validation loss every this many steps (when there is a split)
     stats_every: int = 50  # per-node output statistics every this many steps; 0: never
     checkpoint_every: int = 0  # 0: only on stop and at the end (when out= is given)
+    step_timeout: float = 0  # seconds one step may take before the run fails; 0: no limit
 
     def phase_index(self, step: int) -> int:
         """Which phase step `step` (0-based) belongs to; the last phase runs on."""
@@ -157,6 +159,10 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
                                            or vals["batch_size"] < 1):
         raise ParamError("must be a positive integer or null", port="training.batch_size",
                          found=vals["batch_size"])
+    st = vals["step_timeout"]
+    if isinstance(st, bool) or not isinstance(st, int | float) or not 0 <= st < float("inf"):
+        raise ParamError("must be a non-negative number of seconds (0: no limit)",
+                         port="training.step_timeout", found=st)
     if not (0.0 <= float(vals["val_split"]) < 1.0):
         raise ParamError("must be in [0, 1)", port="training.val_split", found=vals["val_split"])
     loss_arg = loss if loss is not None else sec.get("loss", "mse")

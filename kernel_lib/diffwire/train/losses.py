@@ -100,7 +100,8 @@ class LossFn:
                 if _inner is not None:
                     _inner(path, value)
 
-        outs = model.run(**{k: batch[k] for k in names}, tap=tap)
+        # By position: an input may be called "tap" or "self", which keywords would clash with.
+        outs = model.run(*[batch[k] for k in names], tap=tap)
         by_name = dict(zip(model.output_names, outs))
         total = None
         for t in self.terms:

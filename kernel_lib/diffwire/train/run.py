@@ -18,8 +18,9 @@ from typing import Any
 
 import torch
 
+from ..compile import RUNNING
 from ..document import Graph
-from ..errors import GraphError, GraphErrors, ParamError
+from ..errors import GraphError, GraphErrors, ParamError, RuntimeGraphError
 from . import checkpoint as ckpt
 from . import optim, outputs
 from .callbacks import Callback, Stream
@@ -33,7 +34,7 @@ from .step import NonFinite, train_step
 STATES = ("idle", "running", "paused", "stopped", "finished", "failed")
 TERMINAL = ("stopped", "finished", "failed")
 SETTABLE = (set(optim.DEFAULTS) - optim.REBUILD_KEYS) | {"eval_every", "stats_every",
-                                                          "checkpoint_every"}
+                                                          "checkpoint_every", "step_timeout"}
 
 
 def default_device(device=None) -> torch.device:
@@ -49,6 +50,12 @@ def default_device(device=None) -> torch.device:
         raise ParamError("CUDA is not available on this machine", port="device",
                          expected="cpu", found=str(dev))
     return dev
+
+
+class StepTimeout(RuntimeGraphError):
+    """A step ran past the run's ``step_timeout``; `node` is where it was stuck, if known."""
+
+    code = "step_timeout"
 
 
 class _Command:
@@ -96,6 +103,7 @@ class Run:
         self.nonfinite: dict | None = None
         self.last_snapshot: dict | None = None
         self.last_checkpoint: pathlib.Path | None = None
+        self.abandoned: list[threading.Thread] = []  # steps that ran past step_timeout
         self._cmds: queue.Queue = queue.Queue()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -317,7 +325,7 @@ class Run:
     def _do_snapshot(self) -> dict:
         with torch.no_grad():
             batch = self.dataset.full()
-            outs = self.model.run(**{k: batch[k] for k in self.model.input_names})
+            outs = self.model.run(*[batch[k] for k in self.model.input_names])
         snap = {"step": self.step,
                 "outputs": {n: o.detach().cpu() for n, o in zip(self.model.output_names, outs)
                             if isinstance(o, torch.Tensor)}}
@@ -435,7 +443,7 @@ class Run:
             self._setup_phase(i)
             self._event("phase", phase=i, kind=self.spec["kind"])
         try:
-            record = train_step(self, s)
+            record = self._timed_step(s)
         except NonFinite as nf:
             self.nonfinite = {"step": s, "what": nf.what, "value": nf.value, "node": nf.node}
             where = f": first non-finite output at node '{nf.node}'" if nf.node else ""
@@ -471,6 +479,36 @@ class Run:
             self._emit("on_node_stats", {"step": s, "stats": record["nodes"]})
         if self.out is not None and cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
             self._do_checkpoint()
+
+    def _timed_step(self, s: int) -> dict:
+        """`train_step` under the run's ``step_timeout``. Python cannot kill a thread, so a
+        step that runs past the limit is left to itself in a daemon thread (it may still
+        finish and touch the model later) and the run fails, naming the node it was in."""
+        limit = self.config.step_timeout
+        if not limit:
+            return train_step(self, s)
+        box: dict[str, Any] = {}
+
+        def work():
+            RUNNING.pop(threading.get_ident(), None)  # idents are reused: no stale node
+            try:
+                box["record"] = train_step(self, s)
+            except BaseException as exc:  # handed to the training thread below
+                box["error"] = exc
+
+        t = threading.Thread(target=work, name=f"diffwire-step-{s}", daemon=True)
+        t.start()
+        t.join(limit)
+        if t.is_alive():
+            node = RUNNING.get(t.ident)
+            self.abandoned.append(t)
+            self._event("step_timeout", node=node, limit=limit, thread=t.name)
+            where = "" if node else " (after the forward pass: loss, backward or update)"
+            raise StepTimeout(f"step {s} ran past the step_timeout of {limit} s{where}; its "
+                              "thread is abandoned", node=node, expected=f"<= {limit} s")
+        if "error" in box:
+            raise box["error"]
+        return box["record"]
 
     def _end_checkpoint(self) -> None:
         if self.out is not None:

@@ -111,6 +111,8 @@ class ShapeCache:
                 continue
             if node.type == "Output":
                 continue
+            if not node.input_ports() and not node.output_ports():
+                continue  # no ports, no shapes: settings nodes such as Optimizer
             incoming = graph.edges_into(nid)
             args = []
             for p in node.input_ports():

@@ -1,0 +1,202 @@
+"""The kernel side of the JupyterLab document editor for ``.diffwire`` files.
+
+The document host (extension/src/lab/) opens a comm to the target ``diffwire.document``
+with the file's text. Here that comm becomes the comm of an ordinary :class:`Editor`, the
+same kernel-side model that ``dw.Editor(...)`` shows in a notebook: its synced state
+(``doc``, ``catalog``, ``status``) and custom messages travel in the ipywidgets message
+shape (``{"method": "update", "state": ...}``, ``{"method": "custom", "content": ...}``),
+so validation, training and the live stream are one implementation for both hosts.
+
+What is specific to the document host is small and lives here: the document arrives as
+file text (the file model in the browser is the source of truth, so it may hold unsaved
+edits), ``reload`` replaces the graph after a revert or an external change on disk, and
+``export`` answers with ``dw.export``'s source for the browser to write beside the file.
+
+The host registers the target by running ``import diffwire.widget.comm as c; c.register()``
+silently in the kernel (idempotent, and again after a restart).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from ..document import loads
+from ..errors import GraphError
+from .editor import Editor
+
+TARGET = "diffwire.document"
+PROTOCOL = 1
+
+#: open document sessions by comm id (for tests and introspection)
+SESSIONS: weakref.WeakValueDictionary[str, Editor] = weakref.WeakValueDictionary()
+_registered: set[int] = set()
+
+
+def register(kernel: Any = None) -> bool:
+    """Register the ``diffwire.document`` comm target in the running kernel (idempotent).
+
+    **Returns:** True when the target is registered, False outside a kernel.
+    """
+    if kernel is None:
+        try:
+            from ipykernel.kernelbase import Kernel
+        except ImportError:
+            return False
+        if not Kernel.initialized():
+            return False
+        kernel = Kernel.instance()
+    if id(kernel) in _registered:
+        return True
+    kernel.comm_manager.register_target(TARGET, _open)
+    _registered.add(id(kernel))
+    return True
+
+
+def _open(comm: Any, open_msg: dict) -> None:
+    data = open_msg.get("content", {}).get("data", {}) or {}
+    DocumentSession(comm, text=data.get("text"), path=data.get("path"),
+                    settings=data.get("settings"))
+
+
+class DocumentSession:
+    """One open ``.diffwire`` tab: an :class:`Editor` on the tab's comm, plus the few
+    messages only a document host sends (``reload``, ``export``)."""
+
+    def __init__(self, comm: Any, text: str | None, path: str | None,
+                 settings: dict | None = None):
+        self.comm = comm
+        self.path = path
+        self.interval = 0.2  # seconds between metric messages (the plot refresh rate)
+        graph, problem = _parse(text)
+        self.editor = Editor(graph, comm=comm)
+        self.editor.path = None  # the browser writes the file; the kernel never does
+        self.apply_settings(settings or {})
+        self._wrap_train()
+        comm.on_msg(self._on_msg)  # after Editor took the comm: route, then delegate
+        comm.on_close(self._on_close)
+        SESSIONS[comm.comm_id] = self.editor
+        self._send({"method": "hello", "protocol": PROTOCOL, "state": self.editor.get_state(
+            ["doc", "catalog", "status"])})
+        if problem is not None:
+            self.editor.send(problem)
+        self.editor.validate()
+
+    def _send(self, data: dict) -> None:
+        self.comm.send(data=data)
+
+    def _on_msg(self, msg: dict) -> None:
+        data = msg.get("content", {}).get("data", {}) or {}
+        content = data.get("content") if data.get("method") == "custom" else None
+        cmd = content.get("cmd") if isinstance(content, dict) else None
+        if cmd == "reload":
+            self._reload(content.get("text"))
+        elif cmd == "export":
+            self._export()
+        elif cmd == "settings":
+            self.apply_settings(content.get("settings") or {})
+        else:
+            self.editor._handle_msg(msg)
+
+    def apply_settings(self, settings: dict) -> None:
+        """The extension's settings (schema/plugin.json) as options of the next run."""
+        hz = settings.get("plotRefreshHz")
+        if isinstance(hz, (int, float)) and hz > 0:
+            self.interval = 1.0 / float(hz)
+        wanted = {"stream_hz": hz if isinstance(hz, (int, float)) and hz > 0 else None,
+                  "device": settings.get("device") or None,
+                  "checkpoint_every": settings.get("checkpointEvery") or None}
+        accepted = _train_parameters()
+        opts = self.editor.control.options
+        for name, value in wanted.items():
+            if accepted is not None and name not in accepted:
+                continue
+            if value is None:
+                opts.pop(name, None)
+            else:
+                opts[name] = value
+
+    def _wrap_train(self) -> None:
+        """Runs started here stream at the configured rate (LiveCallback's interval)."""
+        control = self.editor.control
+        start = control.train
+
+        def train() -> None:
+            start()
+            if control.callback is not None:
+                control.callback.interval = self.interval
+
+        control.train = train
+
+    def _reload(self, text: str | None) -> None:
+        graph, problem = _parse(text)
+        if problem is not None:
+            self.editor.send(problem)
+            return
+        # The browser already shows this text: take it without pushing it back (a pushed,
+        # normalised copy would mark a freshly reverted document dirty again).
+        ed = self.editor
+        doc = graph.to_dict()
+        ed._pushing = True
+        try:
+            with ed._lock_property(doc=doc):
+                ed.doc = doc
+        finally:
+            ed._pushing = False
+        ed._graph = graph
+        ed.control.graph_edited()
+        ed.validate()
+
+    def _export(self) -> None:
+        import diffwire
+
+        export = getattr(diffwire, "export", None)
+        if not callable(export):
+            self.editor.send({"event": "error", "message": (
+                "Export to Python needs dw.export, which this kernel's diffwire "
+                f"({getattr(diffwire, '__version__', '?')}) does not have.")})
+            return
+        try:
+            source = export(self.editor.graph)
+        except GraphError as e:
+            self.editor.send({"event": "error", "message": f"export: {e}", "error": e.to_dict()})
+            return
+        self.editor.send({"event": "export", "source": source, "path": None})
+
+    def _on_close(self, _msg: Any = None) -> None:
+        control = self.editor.control
+        try:
+            if control._live():
+                control.stop()
+        finally:
+            self.editor.comm = None  # the comm is gone; Editor.close() would close it again
+
+
+def _train_parameters() -> set[str] | None:
+    """Keyword arguments that ``dw.train`` takes, or None while it is not installed."""
+    import inspect
+
+    from .live import _train_api
+
+    train = _train_api()
+    if train is None:
+        return None
+    try:
+        return set(inspect.signature(train).parameters)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse(text: str | None):
+    """The graph in `text`, or an empty graph and an error event saying why."""
+    from ..document import Graph
+
+    if not text or not text.strip():
+        return Graph(), None
+    try:
+        return loads(text), None
+    except GraphError as e:
+        return Graph(), {"event": "error", "message": f"the file could not be read: {e}",
+                         "error": e.to_dict()}
+    except ValueError as e:  # json.JSONDecodeError
+        return Graph(), {"event": "error", "message": f"the file is not valid JSON: {e}"}

@@ -1,0 +1,170 @@
+"""The kernel side of the JupyterLab document host (diffwire.widget.comm), over a fake comm."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import pathlib
+
+import diffwire as dw
+from diffwire.widget import comm as dwcomm
+
+_ids = itertools.count()
+
+
+class FakeComm:
+    """Enough of ipykernel's Comm for a widget: records what the kernel sends."""
+
+    def __init__(self):
+        self.comm_id = f"c{next(_ids)}"
+        self.kernel = object()
+        self.sent: list[dict] = []
+        self.msg_cb = None
+        self.close_cb = None
+
+    def on_msg(self, cb):
+        self.msg_cb = cb
+
+    def on_close(self, cb):
+        self.close_cb = cb
+
+    def send(self, data=None, metadata=None, buffers=None):
+        self.sent.append(data)
+
+    def close(self, *a, **k):
+        pass
+
+    # the browser side
+    def deliver(self, data: dict):
+        self.msg_cb({"content": {"data": data}, "buffers": []})
+
+    def events(self, name: str) -> list[dict]:
+        return [d["content"] for d in self.sent
+                if d.get("method") == "custom" and d["content"].get("event") == name]
+
+
+def starter() -> dw.Graph:
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 2])
+    h = g.add("MLP", widths=[2, 16, 1])
+    g.connect(x, h)
+    g.add_output(h, name="y")
+    return g
+
+
+def open_session(text: str | None) -> tuple[FakeComm, dwcomm.DocumentSession]:
+    c = FakeComm()
+    s = dwcomm.DocumentSession(c, text=text, path="m.diffwire")
+    return c, s
+
+
+def test_open_sends_hello_with_doc_catalog_status_and_analysis():
+    g = starter()
+    c, s = open_session(g.to_json())
+    (hello,) = [d for d in c.sent if d.get("method") == "hello"]
+    assert hello["state"]["doc"] == g.to_dict()
+    assert {b["type"] for b in hello["state"]["catalog"]["blocks"]} >= {"Input", "MLP", "Output"}
+    assert "state" in hello["state"]["status"]
+    assert c.events("analysis")
+    assert s.editor.graph.to_dict() == g.to_dict()
+
+
+def test_canvas_edit_reaches_the_same_editor_model():
+    c, s = open_session(starter().to_json())
+    doc = s.editor.graph.to_dict()
+    doc["nodes"][1]["params"]["widths"] = [2, 32, 1]
+    c.deliver({"method": "update", "state": {"doc": doc}, "buffer_paths": []})
+    assert s.editor.graph.node(doc["nodes"][1]["id"]).params["widths"] == [2, 32, 1]
+    c.deliver({"method": "custom", "content": {"cmd": "validate"}})
+    assert len(c.events("analysis")) >= 2
+
+
+def test_reload_replaces_the_graph_without_pushing_it_back():
+    c, s = open_session(starter().to_json())
+    g2 = dw.Graph()
+    g2.add("Input", name="z", shape=[None, 3])
+    n = len(c.sent)
+    c.deliver({"method": "custom", "content": {"cmd": "reload", "text": g2.to_json()}})
+    assert list(s.editor.graph.nodes) == ["z"]
+    pushed = [d for d in c.sent[n:] if d.get("method") == "update" and "doc" in d.get("state", {})]
+    assert not pushed  # the browser has this text already
+    assert s.editor.doc["nodes"][0]["id"] == "z"
+    assert c.events("analysis")
+
+
+def test_bad_text_opens_empty_and_reports():
+    c, s = open_session("{not json")
+    assert s.editor.graph.nodes == [] or len(s.editor.graph.nodes) == 0
+    assert c.events("error")
+
+
+def test_export_uses_dw_export_or_says_it_is_missing():
+    c, _ = open_session(starter().to_json())
+    c.deliver({"method": "custom", "content": {"cmd": "export"}})
+    if callable(getattr(dw, "export", None)):
+        (ev,) = c.events("export")
+        assert "class" in ev["source"] and "torch" in ev["source"]
+    else:
+        (ev,) = c.events("error")
+        assert "dw.export" in ev["message"]
+
+
+def test_register_outside_a_kernel_is_a_no_op():
+    assert dwcomm.register() in (False, True)
+
+
+def test_register_with_a_kernel_is_idempotent():
+    class CM:
+        def __init__(self):
+            self.targets = {}
+
+        def register_target(self, name, fn):
+            self.targets[name] = fn
+
+    class K:
+        comm_manager = CM()
+
+    k = K()
+    assert dwcomm.register(k) and dwcomm.register(k)
+    assert list(k.comm_manager.targets) == [dwcomm.TARGET]
+
+
+def test_settings_become_run_options_and_the_stream_interval():
+    c, s = open_session(starter().to_json())
+    c.deliver({"method": "custom", "content": {"cmd": "settings", "settings": {
+        "plotRefreshHz": 10, "device": "cpu", "checkpointEvery": None}}})
+    assert s.interval == 0.1
+    opts = s.editor.control.options
+    if dwcomm._train_parameters() is None:  # no training engine here: nothing is filtered
+        assert opts["device"] == "cpu" and opts["stream_hz"] == 10
+    assert "checkpoint_every" not in opts
+
+
+STARTER = pathlib.Path(__file__).resolve().parents[1] / "extension" / "src" / "lab" / "starter.ts"
+
+
+def starter_doc() -> dict:
+    """The STARTER document of extension/src/lab/starter.ts (a JS object literal)."""
+    import re
+
+    src = STARTER.read_text()
+    body = src[src.index("export const STARTER: GraphDoc = ") + 33:src.index("};\n", src.index(
+        "export const STARTER: GraphDoc = ")) + 1]
+    body = re.sub(r"//.*", "", body)
+    body = re.sub(r"([{,]\s*)([A-Za-z_][A-Za-z_0-9]*)\s*:", r'\1"\2":', body)
+    body = re.sub(r",(\s*[}\]])", r"\1", body)
+    return json.loads(body.replace("null", "null"))
+
+
+def test_the_starter_program_is_valid_and_trains_as_it_is():
+    doc = starter_doc()
+    g = dw.Graph.from_dict(doc)
+    assert [n for n in g.nodes] == ["x", "mlp", "y", "optim"]
+    assert g.validate() == []
+    c, _ = open_session(json.dumps(doc))
+    (ev,) = c.events("analysis")[-1:]
+    assert ev["errors"] == [], ev["errors"]
+    if callable(getattr(dw, "training_config", None)):
+        from diffwire.train.config import resolve
+
+        resolve(g)  # data bindings, loss and optimizer all resolve
