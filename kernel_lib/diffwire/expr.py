@@ -315,10 +315,6 @@ def to_text(tree) -> str:
     return to_source(tree, lambda n: n).replace("torch.as_tensor", "")
 
 
-def _as_tensor(a):
-    return a if isinstance(a, torch.Tensor) else torch.tensor(a)
-
-
 def _stack(parts):
     """`evaluate`'s component stack: numbers filled to the tensors' shape, then broadcast
     (skipped when the components already share one shape)."""
@@ -332,37 +328,24 @@ def _stack(parts):
 
 def compile_tree(tree, inputs: list[str], constants: dict[str, Any], learnable: list[str]):
     """`evaluate` turned into code once: returns ``f(params, *inputs)`` computing the tree,
-    with constants written in as literals and learnable ones read from `params` (a dict of
-    name -> tensor). The tree comes from the whitelist parser, so the generated source holds
-    only numbers, operators, the whitelisted functions and mangled names."""
+    with learnable constants read from `params` (a dict of name -> tensor). The source is
+    :func:`to_source`'s (the export's), so constant arithmetic is folded with evaluate's
+    IEEE results; the tree comes from the whitelist parser, so it holds only numbers,
+    operators, the whitelisted functions and mangled names."""
     local = {n: f"n_{n}" for n in (*learnable, *inputs)}
 
     def name(n: str) -> str:
         if n in local:
             return local[n]
         value = constants[n]
-        return repr(value) if isinstance(value, (int, float)) else f"_c[{n!r}]"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _number_source(value)
+        return f"_c[{n!r}]"
 
-    def src(t) -> str:
-        kind = t[0]
-        if kind == "num":
-            return repr(t[1])
-        if kind == "name":
-            return name(t[1])
-        if kind == "index":
-            return f"{name(t[1])}[..., {int(t[2])}]"
-        if kind == "neg":
-            return f"(-{src(t[1])})"
-        if kind == "call":
-            return f"_fn[{t[1]!r}](_as_tensor({src(t[2])}))"
-        if kind == "stack":
-            return f"_stack([{', '.join(src(p) for p in t[1])}])"
-        return f"({src(t[2])} {t[1]} {src(t[3])})"
-
-    body = src(tree)
+    body = to_source(tree, name, constants)
     lines = [f"def f(_p, {', '.join(local[n] for n in inputs)}):"]
     lines += [f"    {local[n]} = _p[{n!r}]" for n in learnable]
     lines.append(f"    return {body}")
-    scope = {"_fn": FUNCTIONS, "_as_tensor": _as_tensor, "_stack": _stack, "_c": dict(constants)}
+    scope = {"torch": torch, "_stack_components": _stack, "_c": dict(constants)}
     exec(compile("\n".join(lines), "<diffwire expression>", "exec"), scope)
     return scope["f"]

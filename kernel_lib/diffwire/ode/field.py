@@ -59,7 +59,7 @@ def field_function(body, counts: Counts, on_error) -> callable:
         names[s] = "y" if name == "y" else "t"
     scope: dict = {"_counts": counts, "_on_error": on_error, "_bad_shape": _bad_shape}
     lines = []
-    for k, (_nid, fn, ins, outs) in enumerate(body._steps):
+    for k, (_nid, fn, ins, outs, *_where) in enumerate(body._steps):
         scope[f"m{k}"] = fn
         call = f"m{k}({', '.join(names[i] for i in ins)})"
         if len(outs) == 1:
