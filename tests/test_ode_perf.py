@@ -1,0 +1,95 @@
+"""The ODE fast paths: generated field function, float-grid built-in steps, cached grid
+check, compiled Expression trees. Each must give what the general path gives."""
+
+import copy
+import pickle
+
+import pytest
+import torch
+from ode_helpers import mlp_field
+
+import diffwire as dw
+from diffwire import expr as ex
+from diffwire.blocks.expression import ExpressionModule
+from diffwire.errors import GraphError
+from diffwire.ode import fixed_step
+
+T = torch.linspace(0, 1, 6)
+Y0 = torch.tensor([[1.0, -0.5], [0.3, 0.2], [-1.0, 0.8]])
+
+
+@pytest.mark.parametrize("method", ["builtin_rk4", "builtin_euler"])
+@pytest.mark.parametrize("step_size", [None, 0.05])
+def test_float_grid_steps_match_tensor_grid_steps(method, step_size):
+    model = mlp_field(method=method, step_size=step_size).compile(seed=0)
+    solve = model.blocks["solve"]
+    y0 = Y0.double()
+    model = model.double()
+    out = model(y0=y0, t=T.double())
+    n_sub = fixed_step.substeps(T, step_size) if step_size else None
+    ref = fixed_step.solve_fixed(solve.field.fn, y0, T.double(), method, n_sub)
+    torch.testing.assert_close(out, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_field_function_counts_and_matches_the_body():
+    model = mlp_field(method="dopri5").compile(seed=0)
+    field = model.blocks["solve"].field
+    field.reset()
+    y = torch.randn(3, 2)
+    dy = field.fn(torch.tensor(0.0), y)
+    torch.testing.assert_close(dy, field.body.run(y)[0])
+    assert field.nfe == 1 and field.last is dy
+    assert field.fn.callback_accept_step is not None
+
+
+@pytest.mark.parametrize("method", ["dopri5", "builtin_rk4"])
+def test_copies_and_pickles_run_their_own_blocks(method):
+    model = mlp_field(method=method).compile(seed=0)
+    out = model(y0=Y0, t=T)
+    twin = copy.deepcopy(model)  # after a solve: `last` holds a non-leaf tensor
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.mul_(0.5)
+    assert not torch.allclose(twin(y0=Y0, t=T), out)
+    torch.testing.assert_close(model(y0=Y0, t=T), out)  # the original is untouched
+    again = pickle.loads(pickle.dumps(model))
+    torch.testing.assert_close(again(y0=Y0, t=T), out)
+    assert again.blocks["solve"].stats.nfe > 0
+
+
+def test_grid_changed_in_place_is_checked_again():
+    model = mlp_field(method="builtin_rk4").compile(seed=0)
+    t = T.clone()
+    model(y0=Y0, t=t)
+    model(y0=Y0, t=t)  # the cached check
+    t[3] = t[1]  # in place: the version counter moves
+    with pytest.raises(GraphError, match="not strictly increasing"):
+        model(y0=Y0, t=t)
+
+
+@pytest.mark.parametrize("text, constants, learnable", [
+    ("alpha*y[0] - beta*y[0]*y[1], gamma*y[0]*y[1] - delta*y[1]",
+     {"alpha": 1.3, "beta": 0.9}, {"gamma": 0.8, "delta": 1.8}),
+    ("sin(y)**2 + 2**3 - -y/3", {}, {}),
+    ("1, y[0]", {}, {}),
+    ("2*3", {}, {}),
+    ("lambda*y + a/0 + 10**400*y", {"lambda": 2.0, "a": 1}, {}),
+    ("softplus(y) - exp(2) - (-(c*y))", {"c": -1.5}, {}),
+])
+def test_compiled_expression_matches_evaluate(text, constants, learnable):
+    m = ExpressionModule(text, ["y"], constants, learnable)
+    y = torch.randn(4, 2)
+    env = {**constants, **dict(m.learnable.items()), "y": y}
+    ref = ex.evaluate(m.tree, env)
+    ref = ref if isinstance(ref, torch.Tensor) else torch.full_like(y, ref)
+    torch.testing.assert_close(m(y), ref, equal_nan=True)
+    torch.testing.assert_close(copy.deepcopy(m)(y), ref, equal_nan=True)
+
+
+def test_learnable_expression_constants_get_gradients():
+    g = dw.ode.lotka_volterra_ude(method="builtin_rk4", learn_known=True)
+    model = g.compile(seed=0)
+    data = dw.ode.lotka_volterra()
+    model(y0=data.y0, t=data.t).square().mean().backward()
+    known = model.blocks["solve"].field.body.blocks["known"]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in known.parameters())
