@@ -327,25 +327,57 @@ def _stack(parts):
 
 
 def compile_tree(tree, inputs: list[str], constants: dict[str, Any], learnable: list[str]):
-    """`evaluate` turned into code once: returns ``f(params, *inputs)`` computing the tree,
-    with learnable constants read from `params` (a dict of name -> tensor). The source is
-    :func:`to_source`'s (the export's), so constant arithmetic is folded with evaluate's
-    IEEE results; the tree comes from the whitelist parser, so it holds only numbers,
-    operators, the whitelisted functions and mangled names."""
-    local = {n: f"n_{n}" for n in (*learnable, *inputs)}
+    """`evaluate` prepared once: returns ``f(params, *inputs)`` computing the tree, with
+    learnable constants read from `params` (a dict of name -> tensor). The tree becomes
+    nested closures (no source text, no exec): names resolve to an input position, a
+    learnable or a number once, constant subtrees fold with evaluate's IEEE results, and a
+    call pays no dict building and no dispatch on node kinds."""
+    position = {n: i for i, n in enumerate(inputs)}
 
-    def name(n: str) -> str:
-        if n in local:
-            return local[n]
-        value = constants[n]
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return _number_source(value)
-        return f"_c[{n!r}]"
+    def build(t):
+        kind = t[0]
+        if kind in ("bin", "neg"):
+            v = _constant(t, constants)
+            if v is not None:
+                return lambda p, xs: v
+        if kind == "num":
+            v = t[1]
+            return lambda p, xs: v
+        if kind == "name":
+            n = t[1]
+            if n in position:
+                k = position[n]
+                return lambda p, xs: xs[k]
+            if n in learnable:
+                return lambda p, xs: p[n]
+            v = constants[n]
+            return lambda p, xs: v
+        if kind == "index":
+            inner, k = build(("name", t[1])), t[2]
+            return lambda p, xs: inner(p, xs)[..., k]
+        if kind == "neg":
+            a = build(t[1])
+            return lambda p, xs: -a(p, xs)
+        if kind == "call":
+            fn, a = FUNCTIONS[t[1]], build(t[2])
+            return lambda p, xs: fn(_as_tensor(a(p, xs)))
+        if kind == "stack":
+            parts = [build(x) for x in t[1]]
+            return lambda p, xs: _stack([f(p, xs) for f in parts])
+        op, a, b = t[1], build(t[2]), build(t[3])
+        tensor_op = (lambda u, w: u**w) if op == "**" else _BIN[op]
 
-    body = to_source(tree, name, constants)
-    lines = [f"def f(_p, {', '.join(local[n] for n in inputs)}):"]
-    lines += [f"    {local[n]} = _p[{n!r}]" for n in learnable]
-    lines.append(f"    return {body}")
-    scope = {"torch": torch, "_stack_components": _stack, "_c": dict(constants)}
-    exec(compile("\n".join(lines), "<diffwire expression>", "exec"), scope)
-    return scope["f"]
+        def binary(p, xs):
+            u, w = a(p, xs), b(p, xs)
+            if isinstance(u, torch.Tensor) or isinstance(w, torch.Tensor):
+                return tensor_op(u, w)
+            return _py(op, u, w)
+
+        return binary
+
+    root = build(tree)
+    return lambda p, *xs: root(p, xs)
+
+
+def _as_tensor(a):
+    return a if isinstance(a, torch.Tensor) else torch.tensor(a)

@@ -93,7 +93,7 @@ class ExpressionModule(nn.Module):
 
     def forward(self, *xs):
         fn = self.__dict__.get("_fn")
-        if fn is None:  # the tree as code, generated once (a copy or a pickle makes its own)
+        if fn is None:  # the tree as closures, prepared once (a copy or a pickle makes its own)
             fn = self.__dict__["_fn"] = ex.compile_tree(
                 self.tree, self.input_names, self.constants, list(self.learnable.keys()))
         out = fn(self.learnable._parameters, *xs)
