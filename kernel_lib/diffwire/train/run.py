@@ -118,7 +118,7 @@ class Run:
                                self.device)
         self.model = graph.compile(seed=config.seed).to(self.device)
         self._set_built(graph)
-        self.loss_fn = LossFn(config.loss)
+        self.loss_fn = LossFn(config.loss, graph)
         self.phase = -1
         self.optimizer = None
         self.scheduler = None
@@ -353,7 +353,7 @@ class Run:
         old_opt, old_sched, old_spec = self.optimizer, self.scheduler, dict(self.spec)
         self.model, self.graph = new, g
         self._set_built(g)
-        self.loss_fn = LossFn(self.config.loss)
+        self.loss_fn = LossFn(self.config.loss, g)
         self.spec, self.optimizer, self.scheduler = spec, opt, sched
         if self.spec["kind"] == old_spec.get("kind"):
             transfer_optimizer(old_opt, self.optimizer, pairs)

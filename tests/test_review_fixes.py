@@ -1,0 +1,55 @@
+"""Fixes from a user-level review: each test fails without its fix."""
+
+import pathlib
+
+import numpy as np
+import pytest
+
+import diffwire as dw
+
+from train_util import mlp_graph, sine_data
+
+
+@pytest.mark.parametrize("y_shape", [(32, 3), (32,)])
+def test_target_of_the_wrong_shape_names_the_output_node(y_shape):
+    # [32, 3] used to fail with torch's bare RuntimeError; [32] silently broadcast to [32, 32]
+    d = sine_data(32)
+    y = np.zeros(y_shape, dtype=np.float32)
+    run = dw.train(mlp_graph(), data={"x": d["x"], "y": y}, loss="mse", steps=2,
+                   progress=False, background=False)
+    assert run.state == "failed"
+    text = run.reason
+    assert text.startswith("ShapeMismatch")
+    assert "node 'y', port 'x'" in text and "[32, 1]" in text and str(list(y_shape)) in text
+
+
+def test_target_of_the_right_shape_still_trains():
+    d = sine_data(32)
+    run = dw.train(mlp_graph(), data=d, loss="mse", steps=2, progress=False, background=False)
+    assert run.state == "finished"
+
+
+def test_training_a_graph_without_output_says_so():
+    # used to say "no output has target data of the same name (expected [], ...)"
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    g.connect(x, g.add("MLP", widths=[1, 4, 1]))
+    with pytest.raises(dw.GraphError, match="no Output node"):
+        dw.train(g, data=sine_data(8), loss="mse", steps=1, progress=False, background=False)
+
+
+def test_lotka_volterra_demo_reads_the_nfe_key_that_records_carry():
+    # the demo printed run.history[-1].get("nfe"), which is always None
+    data = dw.ode.lotka_volterra()
+    g = dw.ode.lotka_volterra_ude(method="builtin_rk4", step_size=0.1)
+
+    def fixed(name, v):
+        return {"source": "kernel", "name": name, "value": v, "batch": False}
+
+    run = dw.train(g, data={"y0": fixed("y0", data.y0), "t": fixed("t", data.t), "y": data.y},
+                   loss="mse", steps=1, progress=False, background=False)
+    assert run.history[-1]["solve/nfe"] > 0 and "nfe" not in run.history[-1]
+    root = pathlib.Path(__file__).resolve().parents[1] / "demos"
+    for name in ("03_lotka_volterra_ude.ipynb", "_make_ode_demos.py"):
+        text = (root / name).read_text()
+        assert 'get("nfe")' not in text and 'get(\\"nfe\\")' not in text
