@@ -53,3 +53,18 @@ def test_lotka_volterra_demo_reads_the_nfe_key_that_records_carry():
     for name in ("03_lotka_volterra_ude.ipynb", "_make_ode_demos.py"):
         text = (root / name).read_text()
         assert 'get("nfe")' not in text and 'get(\\"nfe\\")' not in text
+
+
+def test_cli_on_a_file_without_training_section(tmp_path, capsys):
+    # validate used to fail with "no output has target data of the same name (expected ['y'],
+    # found [])" on the README tour's model.diffwire, which is a fine model file
+    from diffwire import cli
+    path = mlp_graph().save(tmp_path / "model.diffwire")
+    assert cli.main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: training: the document has no training section" in err
+    out = tmp_path / "runs"
+    assert cli.main(["train", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "error: training: the document has no training section" in err
+    assert "dw.training_config" in err and not out.exists()
