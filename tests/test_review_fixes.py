@@ -4,6 +4,7 @@ import pathlib
 
 import numpy as np
 import pytest
+import torch
 
 import diffwire as dw
 
@@ -68,3 +69,43 @@ def test_cli_on_a_file_without_training_section(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "error: training: the document has no training section" in err
     assert "dw.training_config" in err and not out.exists()
+
+
+def test_integer_data_into_a_float_input_trains():
+    # used to fail with "node 'mlp': RuntimeError: mat1 and mat2 must have the same dtype,
+    # but got Long and Float" for x = [[0], [1], ...] (a Python list or an int array)
+    x = [[i % 3] for i in range(16)]
+    y = np.zeros((16, 1), dtype=np.float32)
+    run = dw.train(mlp_graph(), data={"x": x, "y": y}, loss="mse", steps=2,
+                   progress=False, background=False)
+    assert run.state == "finished", run.reason
+    assert run.dataset.train["x"].dtype == torch.float32
+
+
+def test_every_public_name_has_its_own_docstring():
+    import inspect
+    missing = []
+    for name in dw.__all__:
+        obj = getattr(dw, name)
+        if inspect.isclass(obj):
+            doc = obj.__dict__.get("__doc__")
+        elif callable(obj) or inspect.ismodule(obj):
+            doc = obj.__doc__
+        else:
+            continue  # plain values (a version string) carry no docstring of their own
+        if not (doc and doc.strip()):
+            missing.append(name)
+    assert not missing
+
+
+def test_every_builtin_block_has_a_doc_and_editor_param_kinds():
+    editor_kinds = {"int", "float", "string", "bool", "choice", "list", "shape", "dict"}
+    from diffwire.blocks.registry import BLOCKS
+    builtin = {t for t, cls in BLOCKS.items() if cls.__module__.startswith("diffwire.")}
+    blocks = dw.catalog()["blocks"]
+    for b in blocks.values() if isinstance(blocks, dict) else blocks:
+        if b["type"] not in builtin:  # blocks other tests registered
+            continue
+        assert b["doc"].strip(), b["type"]
+        for p in b["params"]:
+            assert p["kind"] in editor_kinds, (b["type"], p["name"], p["kind"])

@@ -109,10 +109,16 @@ class Run:
 
         _check_inputs(graph, config)
         tensors = resolve_data(config.bindings, data_root)
-        for n in graph.inputs():  # an Input that declares float64 gets float64 data
+        for n in graph.inputs():  # a float Input gets data of its dtype (integer data too)
             t = tensors.get(n.params["name"])
-            if t is not None and t.is_floating_point() and n.params.get("dtype") == "float64":
+            want = {"float32": torch.float32, "float64": torch.float64}.get(
+                n.params.get("dtype", "float32"))
+            if t is None or want is None or t.is_complex():
+                continue
+            if n.params.get("dtype") == "float64" and t.is_floating_point():
                 tensors[n.params["name"]] = t.double()
+            elif not t.is_floating_point():
+                tensors[n.params["name"]] = t.to(want)
         whole = {k for k, b in config.bindings.items() if b.get("batch") is False}
         self.dataset = Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
                                self.device)
