@@ -109,3 +109,15 @@ def test_every_builtin_block_has_a_doc_and_editor_param_kinds():
         assert b["doc"].strip(), b["type"]
         for p in b["params"]:
             assert p["kind"] in editor_kinds, (b["type"], p["name"], p["kind"])
+
+
+def test_reshape_error_shows_sizes_in_terms_of_the_batch():
+    # used to read "shape '[B, -1, 4]' is invalid for input of size 3027": 3027 is 3 * the
+    # probe size that stands for B
+    g = dw.Graph()
+    a = g.add("Input", name="a", shape=[None, 3])
+    r = g.add("Reshape", shape=[-1, 4])
+    g.connect(a, r)
+    g.add_output(r, name="y")
+    (err,) = [e for e in g.validate() if e.severity == "error"]
+    assert err.node == "reshape" and "3*B" in str(err) and "3027" not in str(err)
