@@ -121,3 +121,18 @@ def test_reshape_error_shows_sizes_in_terms_of_the_batch():
     g.add_output(r, name="y")
     (err,) = [e for e in g.validate() if e.severity == "error"]
     assert err.node == "reshape" and "3*B" in str(err) and "3027" not in str(err)
+
+
+def test_cli_export_warns_about_a_broken_training_section(tmp_path, capsys):
+    # used to export silently (exit 0); the script's train() then died with KeyError: 'mes'
+    from diffwire import cli
+    g = mlp_graph()
+    np.savez(tmp_path / "d.npz", **sine_data(8))
+    dw.training_config(g, data={"x": {"source": "file", "path": "d.npz"},
+                                "y": {"source": "file", "path": "d.npz"}}, steps=2)
+    g.training["loss"] = "mes"
+    path = g.save(tmp_path / "m.diffwire")
+    assert cli.main(["export", str(path), "-o", str(tmp_path / "m.py")]) == 0
+    assert (tmp_path / "m.py").exists()
+    err = capsys.readouterr().err
+    assert "warning: training.loss: unknown loss function" in err and "mes" in err
