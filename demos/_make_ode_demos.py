@@ -58,7 +58,7 @@ run = dw.train(g, data=bindings(t, y, y0), loss="mse", seed=SEED, background=Fal
                progress=False,
                schedule=[{"optimizer": ("adam", {"lr": 0.1}), "steps": 200},
                          {"optimizer": ("lbfgs", {"lr": 1.0}), "steps": LBFGS_STEPS}])
-print(run, "| function evaluations in the last step:", run.history[-1].get("nfe"))
+print(run, "| function evaluations in the last step:", run.history[-1]["solve/nfe"])
 """,
 """
 model = run.model

@@ -150,3 +150,11 @@ def test_edit_api():
     with pytest.raises(dw.UnknownPort):
         g.connect("x", "y.nope")
     assert repr(g) == "<Graph: 2 nodes, 0 edges>"
+
+
+def test_missing_file_is_a_format_error(tmp_path):
+    with pytest.raises(dw.FormatError) as info:
+        dw.load(tmp_path / "nope.diffwire")
+    assert "nope.diffwire" in str(info.value)
+    with pytest.raises(dw.FormatError):
+        dw.load(tmp_path)  # a folder

@@ -14,8 +14,7 @@ EXT = pathlib.Path(__file__).resolve().parents[1] / "extension"
 
 @pytest.fixture(scope="module")
 def node_modules():
-    if shutil.which("npx") is None:
-        pytest.skip("node is not installed")
+    assert shutil.which("npx") is not None, "node/npx is not installed"
     if not (EXT / "node_modules" / ".bin" / "vitest").exists():
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=EXT,
                        check=True, timeout=600)

@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import diffwire as dw
-
-pytest.importorskip("diffwire.export")
+import diffwire.export  # noqa: E402,F401
 
 from export_util import clean_env, example_inputs, load_source  # noqa: E402
 

@@ -7,6 +7,8 @@ Control-flow blocks run their bodies once while inferring.
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import torch
 
@@ -274,6 +276,18 @@ def _first_port(graph: Graph, path: str | None) -> str | None:
 
 
 def _shape_message(text: str, symbols: _Symbols) -> str:
-    for size, name in symbols.name.items():
-        text = text.replace(str(size), name)
+    """Torch's message with the probe sizes put back as their names: 1009 -> B, and a
+    product such as an element count 3027 -> 3*B (torch reports those for reshapes)."""
+    names = symbols.name
+
+    def name_of(m: re.Match) -> str:
+        n = int(m.group())
+        if n in names:
+            return names[n]
+        for size, name in names.items():
+            if n % size == 0 and n // size > 1:
+                return f"{n // size}*{name}"
+        return m.group()
+
+    text = re.sub(r"(?<![\w.])\d{4,}(?![\w.])", name_of, text)
     return text.replace(", device='meta'", "").replace("device='meta'", "")

@@ -534,6 +534,9 @@ def load(path: str | os.PathLike) -> Graph:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise FormatError(f"{path.name} is not UTF-8 text") from None
+    except OSError as exc:
+        raise FormatError(f"cannot read {path}: {exc.strerror or exc}", expected="a readable file",
+                          found=str(path)) from None
     return Graph.from_json(text)
 
 

@@ -38,4 +38,11 @@ def main(args) -> int:
 
     atomic_write_text(pathlib.Path(out), text)
     print(f"{args.file}: wrote {out}")
+    if not args.no_train and g.training:  # the model is fine; its train() would not be
+        from ..train import validate_training
+
+        problems = validate_training(g, root=pathlib.Path(args.file).parent, kernel=False)
+        for e in problems:
+            e.severity = "warning"
+        report(args.file, problems)
     return 0

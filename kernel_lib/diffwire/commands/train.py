@@ -30,6 +30,10 @@ def main(args) -> int:
     g, errs = check(args.file, kernel=False)
     if report(args.file, [e for e in errs if e.severity == "error" or g is None]):
         return 2
+    if not g.training:
+        report(args.file, [GraphError(e.message, port=e.port, hint=e.hint)
+                           for e in errs if e.port == "training"])
+        return 2
     for name, b in g.training.get("data", {}).items():
         if b.get("source") == "kernel":
             print(f"{args.file}: error: '{name}' is bound to a kernel variable; the command "

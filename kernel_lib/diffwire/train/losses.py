@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..document import Graph
-from ..errors import GraphError
+from ..errors import GraphError, ShapeMismatch
 
 FNS: dict[str, Callable] = {
     "mse": F.mse_loss,
@@ -38,6 +38,9 @@ def normalize_loss(graph: Graph, loss: Any, bindings: dict) -> list[dict]:
     """Loss terms checked against the graph's outputs, nodes and the data names."""
     outputs = [n.params["name"] for n in graph.outputs()]
     inputs = {n.params["name"] for n in graph.inputs()}
+    if not outputs:
+        raise _err("the graph has no Output node, so there is nothing to compare with data",
+                   hint="add one with g.add_output(...)")
     if isinstance(loss, str):
         if loss not in FNS:
             raise _err("unknown loss function", expected=sorted(FNS), found=loss)
@@ -81,12 +84,28 @@ def normalize_loss(graph: Graph, loss: Any, bindings: dict) -> list[dict]:
     return terms
 
 
+def _check_target(term: dict, pred: torch.Tensor, target: torch.Tensor, node: str) -> None:
+    """Refuse an output/target pair whose shapes the loss would silently broadcast."""
+    if term["fn"] == "cross_entropy":  # class indices [B, ...] or probabilities like pred
+        ok = target.shape == pred.shape or target.shape == pred.shape[:1] + pred.shape[2:]
+    else:
+        ok = target.shape == pred.shape
+    if not ok:
+        raise ShapeMismatch(
+            f"output '{term['output']}' and its target data '{term['target']}' differ in shape"
+            f" for the {term['fn']} loss", node=node, port="x",
+            expected=list(pred.shape), found=list(target.shape),
+            hint="reshape the data or fix the graph so the output matches the target")
+
+
 class LossFn:
     """Computes the weighted loss of a compiled graph on a batch."""
 
-    def __init__(self, terms: list[dict]):
+    def __init__(self, terms: list[dict], graph: Graph | None = None):
         self.terms = terms
         self.node_ids = {t["node"] for t in terms if "node" in t}
+        self.output_nodes = {} if graph is None else {
+            n.params["name"]: n.id for n in graph.outputs()}
 
     def __call__(self, model, batch: dict, tap: Callable | None = None) -> torch.Tensor:
         names = model.input_names
@@ -110,7 +129,9 @@ class LossFn:
             elif t.get("target") is None:
                 v = by_name[t["output"]]
             else:
-                v = FNS[t["fn"]](by_name[t["output"]], batch[t["target"]])
+                pred, target = by_name[t["output"]], batch[t["target"]]
+                _check_target(t, pred, target, self.output_nodes.get(t["output"], t["output"]))
+                v = FNS[t["fn"]](pred, target)
             v = v.sum() if v.dim() else v
             v = v * t["weight"] if t["weight"] != 1.0 else v
             total = v if total is None else total + v

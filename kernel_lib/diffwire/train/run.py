@@ -117,16 +117,22 @@ class Run:
 
         _check_inputs(graph, config)
         tensors = resolve_data(config.bindings, data_root)
-        for n in graph.inputs():  # an Input that declares float64 gets float64 data
+        for n in graph.inputs():  # a float Input gets data of its dtype (integer data too)
             t = tensors.get(n.params["name"])
-            if t is not None and t.is_floating_point() and n.params.get("dtype") == "float64":
+            want = {"float32": torch.float32, "float64": torch.float64}.get(
+                n.params.get("dtype", "float32"))
+            if t is None or want is None or t.is_complex():
+                continue
+            if n.params.get("dtype") == "float64" and t.is_floating_point():
                 tensors[n.params["name"]] = t.double()
+            elif not t.is_floating_point():
+                tensors[n.params["name"]] = t.to(want)
         whole = {k for k, b in config.bindings.items() if b.get("batch") is False}
         self.dataset = Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
                                self.device)
         self.model = graph.compile(seed=config.seed).to(self.device)
         self._set_built(graph)
-        self.loss_fn = LossFn(config.loss)
+        self.loss_fn = LossFn(config.loss, graph)
         self.phase = -1
         self.optimizer = None
         self.scheduler = None
@@ -361,7 +367,7 @@ class Run:
         old_opt, old_sched, old_spec = self.optimizer, self.scheduler, dict(self.spec)
         self.model, self.graph = new, g
         self._set_built(g)
-        self.loss_fn = LossFn(self.config.loss)
+        self.loss_fn = LossFn(self.config.loss, g)
         self.spec, self.optimizer, self.scheduler = spec, opt, sched
         if self.spec["kind"] == old_spec.get("kind"):
             transfer_optimizer(old_opt, self.optimizer, pairs)

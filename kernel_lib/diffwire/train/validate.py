@@ -15,6 +15,10 @@ def validate_training(graph: Graph, root: str | pathlib.Path | None = None,
     """Problems with `graph.training`: unknown keys, loss wiring, optimizer references,
     unbound graph inputs, data that cannot be loaded. With `kernel` False (the command
     line), bindings to kernel variables are reported as warnings: there is no kernel."""
+    if not graph.training and data is None:  # a model file: fine, but nothing to train with
+        return [GraphError("the document has no training section", severity="warning",
+                           port="training",
+                           hint="write one with dw.training_config(g, ...) to train from the file")]
     try:
         config = resolve(graph, data=data)
     except GraphError as e:
