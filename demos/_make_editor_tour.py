@@ -12,7 +12,8 @@ cells = [
        "wire ports, change parameters in the inspector. `ed.graph` is always what the canvas "
        "shows.\n\n"
        "Shortcuts inside the editor: Ctrl/Cmd+Z undo, Shift+Ctrl/Cmd+Z redo, Ctrl/Cmd+C/V/D "
-       "copy/paste/duplicate, Delete, F fit, L auto-layout."),
+       "copy/paste/duplicate, Ctrl/Cmd+G group the selection into a body (Shift+Ctrl/Cmd+G "
+       "ungroups), Delete, F fit, L auto-layout."),
     code("import torch\nimport diffwire as dw\n\n"
          "# the quickstart graph: Input -> MLP -> Output, fitted to y = sin(3x) with MSE\n"
          "g = dw.Graph()\n"
