@@ -9,3 +9,7 @@ def test_editor_tour_notebook_runs(tmp_path):
     text = outputs_text(nb)
     assert '"format": "diffwire/1"' in text
     assert "at step" in text and "loss" in text
+    # the second editor: the Lotka-Volterra UDE graph (an ODESolve), trained to the end
+    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "lotka_volterra_ude(" in sources and len(views) >= 2
+    assert "finished at step" in text

@@ -80,3 +80,33 @@ def test_opaque_module_block_compiles_but_refuses_to_export():
     assert torch.equal(g.compile()(*x), x[0])
     with pytest.raises(dw.GraphError, match="opaque Module"):
         dw.export(g)
+
+
+def test_group_with_weights_and_two_ports_exports_and_matches(tmp_path):
+    """A Group whose body holds weights (what the editor's Ctrl/Cmd+G makes): it runs its
+    body once, and the exported code nests the body where the compiled graph does."""
+    g = dw.Graph()
+    a = g.add("Input", name="a", shape=[None, 3])
+    b = g.add("Input", name="b", shape=[None, 3])
+    grp = g.add("Group", inputs=["a", "b"], outputs=["s", "y"])
+    g.connect(a, (grp, "a"))
+    g.connect(b, (grp, "b"))
+    g.add_output((grp, "s"), name="s")
+    g.add_output((grp, "y"), name="y")
+    body = grp.body["body"]
+    for n in ("s", "y"):
+        body.remove(n)
+    add = body.add("Add", id="add")
+    body.connect("a", (add, "a"))
+    body.connect("b", (add, "b"))
+    mlp = body.add("MLP", id="mlp", widths=[3, 8, 2])
+    body.connect(add, mlp)
+    body.add_output(add, name="s")
+    body.add_output(mlp, name="y")
+    assert [e for e in g.validate() if e.severity == "error"] == []
+    model = g.compile(seed=0)
+    x, z = torch.randn(5, 3), torch.randn(5, 3)
+    s, y = model.run(x, z)
+    assert torch.allclose(s, x + z) and list(y.shape) == [5, 2]
+    assert any(k.startswith("blocks.") and ".body.body." in k for k in model.state_dict())
+    check_roundtrip(g, tmp_path)

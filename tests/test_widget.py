@@ -259,6 +259,33 @@ def test_training_from_the_editor_streams_and_pauses():
     assert ed.status["state"] == "stopped"
 
 
+def test_ode_graph_predictions_carry_time_and_trajectories():
+    """For a graph with an ODESolve node the predictions event is trajectories over time
+    (what the live panel draws against the data and as a phase portrait)."""
+    if not dw.Editor(dw.Graph()).control.available:
+        pytest.skip("the training engine is not in this build")
+    from diffwire.widget.live import predictions_event
+
+    t, y, y0, _ = dw.ode.lotka_volterra()
+    g = dw.ode.lotka_volterra_ude(method="builtin_rk4", step_size=0.1)
+    fixed = lambda name, v: {"source": "kernel", "name": name, "value": v, "batch": False}  # noqa: E731
+    ed = dw.Editor(g, train_options=dict(data={"y0": fixed("y0", y0), "t": fixed("t", t), "y": y},
+                                         loss="mse", steps=2, progress=False))
+    rec = Recorder(ed)
+    run = ed.train()
+    run.wait(60)
+    ev = predictions_event(run, run.snapshot())
+    assert ev is not None and ev["kind"] == "ode" and ev["output"] == "y"
+    assert ev["t"] == pytest.approx(t.tolist())
+    assert len(ev["y_true"]) == len(ev["y_pred"]) == len(t)
+    assert all(len(r) == 2 for r in ev["y_true"] + ev["y_pred"])
+    assert ev["y_true"][0] == pytest.approx(y[0].tolist())
+    # the live callback sends the same event during the run
+    LiveCallback(ed).on_snapshot(run, run.snapshot())
+    sent = rec.of("predictions")[-1]
+    assert sent["kind"] == "ode" and sent["t"] == ev["t"]
+
+
 def test_export_command(tmp_path):
     path = quickstart().save(tmp_path / "m.diffwire")
     ed = dw.Editor(path)

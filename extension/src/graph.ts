@@ -238,3 +238,121 @@ export function shapeConflict(found: Dim[] | undefined, expected: Dim[] | null):
   }
   return null;
 }
+
+const IO = new Set(["Input", "Output"]);
+
+function uniqueName(base: string, taken: Set<string>): string {
+  let b = base.replace(/[^A-Za-z0-9_]/g, "_") || "x";
+  if (!ID.test(b)) b = "n_" + b;
+  let name = b;
+  for (let i = 1; taken.has(name); i++) name = `${b}_${i}`;
+  taken.add(name);
+  return name;
+}
+
+/**
+ * Move the selected nodes into the body of a new Group node (Input/Output nodes of the
+ * graph stay where they are). Each distinct value entering the selection becomes a group
+ * input, each value leaving it a group output; the wiring outside is kept through the
+ * group's ports. Returns null when nothing groupable is selected.
+ */
+export function groupSelection(g: GraphDoc, ids: Iterable<string>): { graph: GraphDoc; id: string } | null {
+  const want = new Set(ids);
+  const sel = g.nodes.filter((n) => want.has(n.id) && !IO.has(n.type));
+  if (sel.length === 0) return null;
+  const inSel = new Set(sel.map((n) => n.id));
+  const taken = new Set(inSel);
+  const inputs = new Map<string, string>(); // "source.port" outside -> group input name
+  const outputs = new Map<string, string>(); // "source.port" inside -> group output name
+  const key = (e: EdgeDoc) => `${e.source}.${e.source_port}`;
+  const portBase = (e: EdgeDoc) => (e.source_port === "out" ? e.source : `${e.source}_${e.source_port}`);
+  const inner: EdgeDoc[] = [];
+  const outer: EdgeDoc[] = [];
+  for (const e of g.edges) {
+    const s = inSel.has(e.source), t = inSel.has(e.target);
+    if (s && t) inner.push(e);
+    else if (!s && !t) outer.push(e);
+    else if (t) {
+      if (!inputs.has(key(e))) inputs.set(key(e), uniqueName(portBase(e), taken));
+      inner.push({ source: inputs.get(key(e))!, source_port: "out", target: e.target, target_port: e.target_port });
+    }
+  }
+  const id = freshId(g, "group");
+  for (const e of g.edges) {
+    if (!inSel.has(e.source) || inSel.has(e.target)) continue;
+    if (!outputs.has(key(e))) {
+      const name = uniqueName(portBase(e), taken);
+      outputs.set(key(e), name);
+      inner.push({ source: e.source, source_port: e.source_port, target: name, target_port: "x" });
+    }
+    outer.push({ source: id, source_port: outputs.get(key(e))!, target: e.target, target_port: e.target_port });
+  }
+  for (const [k, name] of inputs) {
+    const dot = k.lastIndexOf(".");
+    outer.push({ source: k.slice(0, dot), source_port: k.slice(dot + 1), target: id, target_port: name });
+  }
+  const xs = sel.map((n) => n.position[0]), ys = sel.map((n) => n.position[1]);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const cy = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const column = (names: string[], type: string, x: number): NodeDoc[] =>
+    names.map((name, i) => ({ id: name, type, params: { name }, position: [x, cy + (i - (names.length - 1) / 2) * 90] }));
+  const inNames = [...inputs.values()], outNames = [...outputs.values()];
+  const body: GraphDoc = {
+    nodes: [...column(inNames, "Input", x0 - 220), ...sel, ...column(outNames, "Output", x1 + 260)],
+    edges: inner,
+  };
+  const group: NodeDoc = {
+    id, type: "Group", params: { inputs: inNames, outputs: outNames },
+    position: [(x0 + x1) / 2, cy], body: { body },
+  };
+  return { graph: { ...g, nodes: [...g.nodes.filter((n) => !inSel.has(n.id)), group], edges: outer }, id };
+}
+
+/**
+ * Dissolve a Group node: its body's nodes come back into the graph (renamed where their
+ * ids are taken), wired to what fed and read the group's ports. Returns null when `id`
+ * is not a Group.
+ */
+export function ungroup(g: GraphDoc, id: string): { graph: GraphDoc; ids: string[] } | null {
+  const group = g.nodes.find((n) => n.id === id);
+  const body = group?.body?.body;
+  if (!group || group.type !== "Group" || !body) return null;
+  const portName = (n: NodeDoc) => (typeof n.params.name === "string" ? n.params.name : n.id);
+  const inNodes = new Map(body.nodes.filter((n) => n.type === "Input").map((n) => [n.id, portName(n)]));
+  const outNodes = new Map(body.nodes.filter((n) => n.type === "Output").map((n) => [n.id, portName(n)]));
+  const moved = body.nodes.filter((n) => !IO.has(n.type));
+  const rest = g.nodes.filter((n) => n.id !== id);
+  const taken = new Set<string>();
+  const rename = new Map<string, string>();
+  for (const n of moved) {
+    const nid = freshId({ nodes: rest, edges: [] }, n.id, taken);
+    taken.add(nid);
+    rename.set(n.id, nid);
+  }
+  // what feeds each group input from outside
+  const feeds = new Map<string, { source: string; source_port: string }>();
+  for (const e of g.edges) if (e.target === id) feeds.set(e.target_port, { source: e.source, source_port: e.source_port });
+  // an inner end: a moved node (renamed) or a group input (resolved to its outside feed)
+  const from = (source: string, port: string) =>
+    inNodes.has(source) ? feeds.get(inNodes.get(source)!) ?? null : { source: rename.get(source)!, source_port: port };
+  const results = new Map<string, { source: string; source_port: string } | null>();
+  const edges: EdgeDoc[] = g.edges.filter((e) => e.source !== id && e.target !== id);
+  for (const e of body.edges) {
+    if (outNodes.has(e.target)) { results.set(outNodes.get(e.target)!, from(e.source, e.source_port)); continue; }
+    const src = from(e.source, e.source_port);
+    if (src && rename.has(e.target)) edges.push({ ...src, target: rename.get(e.target)!, target_port: e.target_port });
+  }
+  for (const e of g.edges) {
+    if (e.source !== id) continue;
+    const src = results.get(e.source_port);
+    if (src) edges.push({ ...src, target: e.target, target_port: e.target_port });
+  }
+  const xs = moved.map((n) => n.position[0]), ys = moved.map((n) => n.position[1]);
+  const cx = xs.length ? (Math.min(...xs) + Math.max(...xs)) / 2 : 0;
+  const cy = ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
+  const nodes = moved.map((n) => ({
+    ...n, id: rename.get(n.id)!,
+    position: [n.position[0] - cx + group.position[0], n.position[1] - cy + group.position[1]] as [number, number],
+  }));
+  return { graph: { ...g, nodes: [...rest, ...nodes], edges }, ids: nodes.map((n) => n.id) };
+}

@@ -1,6 +1,7 @@
 // The JSON the kernel and the editor exchange. Mirrors kernel_lib/diffwire/document.py
 // (Graph.to_dict), blocks/registry.py (catalog()), errors.py (GraphError.to_dict())
 // and widget/editor.py (status, commands, events).
+import type { PredictionsEvent } from "./predictions";
 
 export type Kind = "tensor" | "scalar" | "bool" | "state" | "time" | string;
 
@@ -108,7 +109,7 @@ export type PortsByNode = Record<string, { inputs: PortSpec[]; outputs: PortSpec
 export type KernelEvent =
   | { event: "analysis"; seq: number; errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; ms: number }
   | { event: "metrics"; step: number[]; values: Record<string, (number | null)[]> }
-  | { event: "predictions"; x: number[]; y_true: number[][]; y_pred: number[][]; step: number }
+  | PredictionsEvent
   | { event: "node_stats"; node: string; stats: Record<string, number> }
   | { event: "export"; source: string; path: string | null }
   | { event: "error"; message: string; error?: GraphErrorInfo }

@@ -131,6 +131,31 @@ def test_copy_paste_duplicate_layout_are_single_undo_steps(nb):
     assert _node(doc, "mlp")["position"] == [220.0, 0.0]
 
 
+def test_group_and_ungroup_are_single_undo_steps(nb):
+    nb.node("mlp").click()
+    nb.page.keyboard.press("Control+g")
+    doc = nb.wait_graph(lambda d: _node(d, "group") is not None)
+    grp = _node(doc, "group")
+    assert grp["type"] == "Group" and _node(doc, "mlp") is None
+    assert grp["params"] == {"inputs": ["x"], "outputs": ["mlp_1"]}
+    assert {n["id"] for n in grp["body"]["body"]["nodes"]} == {"x", "mlp", "mlp_1"}
+    assert _edges(doc) == {("x", "out", "group", "x"), ("group", "mlp_1", "y", "x")}
+    errors = nb.kernel("result = [e.message for e in ed.graph.validate() if e.severity == 'error']")
+    assert errors == []
+    nb.node("group").wait_for()
+    nb.screenshot("13_group")
+    nb.node("group").click()
+    nb.editor.locator("button.dw-ungroup").click()
+    doc = nb.wait_graph(lambda d: _node(d, "group") is None and _node(d, "mlp") is not None)
+    assert _edges(doc) == {("x", "out", "mlp", "x"), ("mlp", "out", "y", "x")}
+    nb.node("mlp").click()
+    nb.page.keyboard.press("Control+z")  # undo the ungroup: the group is back
+    nb.wait_graph(lambda d: _node(d, "group") is not None)
+    nb.editor.locator("button.dw-undo").click()  # undo the group: one step
+    doc = nb.wait_graph(lambda d: {n["id"] for n in d["nodes"]} == {"x", "mlp", "y"})
+    assert _edges(doc) == {("x", "out", "mlp", "x"), ("mlp", "out", "y", "x")}
+
+
 def test_follows_the_dark_theme(nb):
     page = nb.page
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")

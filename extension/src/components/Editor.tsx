@@ -322,6 +322,24 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     window.setTimeout(() => void rf.fitView(FIT), 50);
   }, [rf, commit]);
 
+  // Group the selection into a new Group body / dissolve the selected groups: one undo step each.
+  const groupSelected = useCallback(() => {
+    let id: string | null = null;
+    commit((g) => { const r = G.groupSelection(g, selectedIds); id = r?.id ?? null; return r ? r.graph : g; });
+    window.setTimeout(() => { if (id) selectOnly([id]); }, 0);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [commit, selectedIds]);
+  const ungroupSelected = useCallback(() => {
+    let ids: string[] = [];
+    commit((g) => {
+      let out = g;
+      for (const id of selectedIds) { const r = G.ungroup(out, id); if (r) { out = r.graph; ids = [...ids, ...r.ids]; } }
+      return out;
+    });
+    window.setTimeout(() => { if (ids.length) selectOnly(ids); }, 0);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [commit, selectedIds]);
+
   const onKeyDownCapture = useCallback((e: React.KeyboardEvent) => {
     // Keys typed in the editor are ours: tell Lumino (JupyterLab) to leave them alone.
     (e.target as HTMLElement).setAttribute?.("data-lm-suppress-shortcuts", "true");
@@ -341,6 +359,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       let ids: string[] = [];
       commit((g) => { const r = G.duplicate(g, selectedIds); ids = r.ids; return r.graph; });
       window.setTimeout(() => selectOnly(ids), 0);
+    } else if (mod && k === "g") {
+      if (e.shiftKey) ungroupSelected(); else groupSelected();
     } else if (!mod && (k === "delete" || k === "backspace")) {
       const edges = rfEdges.filter((x) => x.selected).map((x) => x.id);
       if (selectedIds.length || edges.length) onDelete({ nodes: selectedIds.map((id) => ({ id })), edges: edges.map((id) => ({ id })) });
@@ -350,7 +370,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     else if (!mod && k === "escape" && path.length) setPath((p) => p.slice(0, -1));
     else done = false;
     if (done) e.preventDefault();
-  }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length]);
+  }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length, groupSelected, ungroupSelected]);
 
   // Rendering only visible elements is a large win zoomed in and a loss when every node
   // is on screen (TOOLCHAIN.md), so it follows the zoom level.
@@ -388,6 +408,9 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
           </div>
           <button title="Undo (Ctrl+Z)" disabled={!H.canUndo(hist)} onClick={() => travel(H.undo)} className="dw-undo">Undo</button>
           <button title="Redo (Shift+Ctrl+Z)" disabled={!H.canRedo(hist)} onClick={() => travel(H.redo)} className="dw-redo">Redo</button>
+          <button title="Group the selection into a new body (Ctrl+G)" className="dw-group" disabled={selectedIds.length === 0} onClick={groupSelected}>Group</button>
+          <button title="Ungroup the selected group (Shift+Ctrl+G)" className="dw-ungroup"
+            disabled={!selectedIds.some((id) => graph.nodes.find((n) => n.id === id)?.type === "Group")} onClick={ungroupSelected}>Ungroup</button>
           <button title="Auto-layout (L)" onClick={() => void runLayout()}>Layout</button>
           <button title="Fit (F)" onClick={() => void rf.fitView(FIT)}>Fit</button>
           <button title="Validate" onClick={() => transport.send({ cmd: "validate" })}>Validate</button>

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import Plotly from "plotly.js-dist-min";
 import type { Command, KernelEvent, RunStatus } from "../types";
 import { MetricQueue } from "../metrics";
+import { predictionPlot } from "../predictions";
 import type { Transport } from "../transport";
 
 const MAX_POINTS = 20000;
@@ -64,13 +65,14 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
         queue.total = 0;
         setPoints(0);
       } else if (ev.event === "predictions" && predRef.current) {
-        const data: object[] = [];
-        const dims = ev.y_true[0]?.length ?? 0;
-        for (let d = 0; d < dims; d++) {
-          data.push({ type: "scatter", mode: "markers", name: `data ${d}`, x: ev.x, y: ev.y_true.map((r) => r[d]), marker: { size: 4 } });
-          data.push({ type: "scatter", mode: "lines", name: `model ${d}`, x: ev.x, y: ev.y_pred.map((r) => r[d]) });
+        const { data, layout } = predictionPlot(ev);
+        const base = themeLayout();
+        const merged: Record<string, unknown> = { ...base };
+        for (const [k, v] of Object.entries(layout)) {
+          const axis = k === "xaxis2" ? base.xaxis : k === "yaxis2" ? base.yaxis : base[k];
+          merged[k] = { ...(axis as object | undefined), ...(v as object) };
         }
-        void Plotly.react(predRef.current, data, themeLayout(), { displayModeBar: false });
+        void Plotly.react(predRef.current, data, merged, { displayModeBar: false });
       } else if (ev.event === "node_stats") setStats({ node: ev.node, stats: ev.stats });
       else if (ev.event === "export") setExported(ev.path ?? "(source)");
     });

@@ -12,6 +12,7 @@ from .conv2d import Conv2d
 from .cross_entropy import CrossEntropy
 from .div import Div
 from .expression import Expression
+from .group import Group
 from .huber import Huber
 from .index import Index
 from .input import Input
@@ -37,7 +38,7 @@ from .sum import Sum
 BUILTINS = (
     Input, Output, Constant, Parameter, Linear, MLP, Activation, MatMul, Add, Sub, Mul, Div,
     Neg, Pow, Concat, Split, Index, Reshape, Sum, Mean, Expression, Compare, MSE, L1, Huber,
-    CrossEntropy, BCE, Loop, Conditional, Map, Conv2d,
+    CrossEntropy, BCE, Loop, Conditional, Map, Conv2d, Group,
 )
 for _cls in BUILTINS:
     register(_cls)

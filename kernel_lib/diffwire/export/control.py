@@ -65,6 +65,15 @@ def conditional(node, ctx):
     return ExportedNode(init=init, forward=lines)
 
 
+@exporter("Group")
+def group(node, ctx):
+    p = node.params
+    ref = ctx.body("body")
+    call = ctx.call_body(ref, f"{ctx.slot}.body.body", dict(zip(p["inputs"], ctx.args)),
+                         dict(zip(p["outputs"], ctx.outs)))
+    return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=[call])
+
+
 @exporter("Map")
 def map_(node, ctx):
     p = node.params

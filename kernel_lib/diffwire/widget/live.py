@@ -132,8 +132,49 @@ def metrics_event(records: list[dict], keys=LiveCallback.KEYS) -> dict:
     return {"event": "metrics", "step": steps, "values": values}
 
 
+def _ode_time_input(run: Any, data: dict) -> str | None:
+    """The input bound to an ODESolve's `t` port, when the run's graph solves an ODE."""
+    graph = getattr(run, "graph_built", None) or getattr(run, "graph", None)
+    nodes = getattr(graph, "nodes", None)
+    if not isinstance(nodes, dict):
+        return None
+    solves = {nid for nid, n in nodes.items() if getattr(n, "type", None) == "ODESolve"}
+    if not solves:
+        return None
+    for e in getattr(graph, "edges", ()):
+        if e.target in solves and e.target_port == "t" and e.source in data:
+            return e.source
+    return None
+
+
+def ode_predictions_event(name: str, t: Any, truth: Any, pred: Any, step: int,
+                          limit: int = 500) -> dict | None:
+    """Trajectories over time for an ODE graph: `t`, and per-state columns of data and model.
+
+    The canvas draws them against time and as a phase portrait (state 0 against state 1).
+    """
+    import torch
+
+    t = torch.as_tensor(t).detach().cpu().reshape(-1)
+    truth = torch.as_tensor(truth).detach().cpu()
+    pred = torch.as_tensor(pred).detach().cpu()
+    if len(t) != len(truth) or len(pred) != len(truth) or len(t) == 0:
+        return None
+    n = min(len(t), limit)
+    idx = torch.linspace(0, len(t) - 1, n).long()
+    order = torch.argsort(t[idx])
+
+    def rows(v):
+        return v.reshape(len(v), -1)[idx][order][:, :4].float().tolist()
+
+    return {"event": "predictions", "kind": "ode", "t": t[idx][order].tolist(),
+            "x": t[idx][order].tolist(), "y_true": rows(truth), "y_pred": rows(pred),
+            "step": int(step), "output": name}
+
+
 def predictions_event(run: Any, snapshot: dict, limit: int = 500) -> dict | None:
-    """The first output that has data of the same name, against the first input."""
+    """The first output that has data of the same name, against the first input; for an
+    ODE graph (an ODESolve node), the trajectories against the solve's time input."""
     import torch
 
     outputs = snapshot.get("outputs") or {}
@@ -141,10 +182,16 @@ def predictions_event(run: Any, snapshot: dict, limit: int = 500) -> dict | None
         data = run.dataset.full()
     except Exception:  # noqa: BLE001 - runs without a dataset view
         return None
+    time_input = _ode_time_input(run, data)
     for name, pred in outputs.items():
         if name not in data:
             continue
         truth = data[name]
+        if time_input is not None:
+            event = ode_predictions_event(name, data[time_input], truth, pred,
+                                          int(snapshot.get("step", 0)), limit)
+            if event is not None:
+                return event
         inputs = [k for k in getattr(run.model, "input_names", []) if k in data]
         x = data[inputs[0]] if inputs else torch.arange(len(truth))
         n = min(len(truth), limit)
