@@ -1,14 +1,19 @@
 """Compiled graph vs the same model by hand: forward+backward time ratio (target <= 1.02),
 and the time to validate + compile a 200-node graph (target < 200 ms)."""
 
+import pathlib
+import sys
 import time
 
 import torch
 from torch import nn
 
-import diffwire as dw
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "kernel_lib"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-import _util  # puts kernel_lib on the import path
+import diffwire as dw  # noqa: E402
+
+import _util  # noqa: E402
 
 
 def main():
