@@ -35,6 +35,7 @@ def _handle(nb, node_id, port, side):
 def test_editor_renders_the_demo_graph(nb):
     for nid in ("x", "mlp", "y"):
         nb.node(nid).wait_for()
+    nb.editor.locator(".react-flow__edge").nth(1).wait_for()  # edges follow node measurement
     assert nb.editor.locator(".react-flow__edge").count() == 2
     # inferred shapes from the kernel appear on the ports
     nb.node("mlp").locator(".dw-port-shape", has_text="[B, 1]").wait_for()

@@ -171,7 +171,12 @@ def test_new_program_edit_save_close_reopen(lab_page):
     shown = p.page.evaluate("() => window.jupyterapp.shell.currentWidget.transport.readGraph()")
     assert {n["id"] for n in shown["nodes"]} == {n["id"] for n in saved["nodes"]}
     assert _edges(shown) == _edges(saved)
-    assert p.editor.locator(".react-flow__edge").count() == len(saved["edges"])
+    # React Flow draws edges once their nodes are measured: wait for them, bounded
+    edges = p.editor.locator(".react-flow__edge")
+    deadline = time.monotonic() + 30
+    while edges.count() != len(saved["edges"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert edges.count() == len(saved["edges"])
     assert json.loads(path.read_text()) == saved and path.read_text() == text
     assert not p.dirty()
     p.screenshot("lab_02_reopened", full=True)
