@@ -5,11 +5,13 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 TORCH_PIN := torch==2.13.0
 PYTEST_ARGS ?=
+# Jupyter refuses to run as root without this; these machines (and containers) run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test setup venv deps js labext browser bench clean
 
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=demos
+	$(VENV)/bin/jupyter lab --notebook-dir=demos $(ROOT_FLAG)
 
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
