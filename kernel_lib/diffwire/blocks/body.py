@@ -32,3 +32,15 @@ def check_same_shape(name: str, before, after, node_path: str, what: str) -> Non
     if tuple(before.shape) != tuple(after.shape):
         raise ShapeMismatch(f"{what} changes the shape of '{name}'", port=name,
                             expected=list(before.shape), found=list(after.shape))
+
+
+def passthrough_body(inputs: list[str], outputs: list[str]):
+    """A starter body: an Input per name in `inputs`, an Output per name in `outputs`, output
+    i wired from input i (the last input when there are fewer inputs)."""
+    from ..document import Graph
+
+    g = Graph()
+    ins = [g.add("Input", name=n) for n in inputs]
+    for i, n in enumerate(outputs):
+        g.add_output(ins[min(i, len(ins) - 1)], name=n)
+    return g

@@ -5,7 +5,7 @@ from ..compile import inferring
 from ..errors import ParamError, ShapeMismatch
 from ..ports import Param, Port
 from .base import Block
-from .body import BodyCall
+from .body import BodyCall, passthrough_body
 
 
 class Conditional(Block):
@@ -51,13 +51,7 @@ class Conditional(Block):
 
     @classmethod
     def make_body(cls, params, body):
-        from ..document import Graph
-
-        g = Graph()
-        ins = [g.add("Input", name=n) for n in params["inputs"]]
-        for i, n in enumerate(params["outputs"]):
-            g.add_output(ins[min(i, len(ins) - 1)], name=n)
-        return g
+        return passthrough_body(params["inputs"], params["outputs"])
 
     @classmethod
     def build(cls, node, ctx):

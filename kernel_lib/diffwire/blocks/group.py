@@ -3,7 +3,7 @@ from torch import nn
 from ..errors import ParamError
 from ..ports import Param, Port
 from .base import Block
-from .body import BodyCall
+from .body import BodyCall, passthrough_body
 
 
 class Group(Block):
@@ -42,13 +42,7 @@ class Group(Block):
 
     @classmethod
     def make_body(cls, params, body):
-        from ..document import Graph
-
-        g = Graph()
-        ins = [g.add("Input", name=n) for n in params["inputs"]]
-        for i, n in enumerate(params["outputs"]):
-            g.add_output(ins[min(i, len(ins) - 1)], name=n)
-        return g
+        return passthrough_body(params["inputs"], params["outputs"])
 
     @classmethod
     def build(cls, node, ctx):
