@@ -10,30 +10,12 @@ import torch
 
 import diffwire as dw
 
-from train_util import mlp_graph, sine_data
+from train_util import failing_block, mlp_graph, sine_data
 
 RELEASE = threading.Event()  # lets abandoned hung steps finish when the test is done
 
 
-class Boom(dw.Block):
-    """Raises on its third call (a bug in a user's block)."""
-
-    type = "TestBoom"
-    category = "test"
-    inputs = (dw.Port("x"),)
-    outputs = (dw.Port("out"),)
-
-    @classmethod
-    def build(cls, node, ctx):
-        calls = [0]
-
-        def fn(x):
-            calls[0] += 1
-            if calls[0] == 3:
-                raise ValueError("user code exploded")
-            return x
-
-        return fn
+Boom = failing_block("TestBoom", 3, ValueError("user code exploded"))
 
 
 class Hang(dw.Block):

@@ -7,7 +7,7 @@ import torch
 
 import diffwire as dw
 
-from train_util import mlp_graph, sine_data, wait_for
+from train_util import failing_block, mlp_graph, sine_data, wait_for
 
 BIG = 10**7  # a budget no test reaches: runs end by stop()
 
@@ -94,27 +94,7 @@ def test_repr_and_history_in_foreground_mode():
 
 
 def test_failing_block_gives_failed_state_with_traceback():
-    class Boom(dw.Block):
-        """Raises on its third call."""
-
-        type = "TestBoom"
-        category = "test"
-        inputs = (dw.Port("x"),)
-        outputs = (dw.Port("out"),)
-
-        @classmethod
-        def build(cls, node, ctx):
-            calls = [0]
-
-            def fn(x):
-                calls[0] += 1
-                if calls[0] == 3:
-                    raise ValueError("boom inside a user block")
-                return x * 2
-
-            return fn
-
-    dw.register(Boom)
+    dw.register(failing_block("TestBoom", 3, ValueError("boom inside a user block"), scale=2.0))
     try:
         g = mlp_graph()
         g.disconnect("y")

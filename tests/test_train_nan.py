@@ -2,7 +2,7 @@
 
 import diffwire as dw
 
-from train_util import mlp_graph, sine_data
+from train_util import failing_block, mlp_graph, sine_data
 
 
 def test_division_by_a_zero_constant_pauses_and_names_the_node():
@@ -56,27 +56,7 @@ def test_an_error_marked_pauses_run_pauses_instead_of_failing():
     class Budget(RuntimeError):
         pauses_run = True
 
-    class Stiff(dw.Block):
-        """Runs out of its step budget on the second call."""
-
-        type = "TestStiff"
-        category = "test"
-        inputs = (dw.Port("x"),)
-        outputs = (dw.Port("out"),)
-
-        @classmethod
-        def build(cls, node, ctx):
-            calls = [0]
-
-            def fn(x):
-                calls[0] += 1
-                if calls[0] == 2:
-                    raise Budget("max_steps exhausted")
-                return x
-
-            return fn
-
-    dw.register(Stiff)
+    dw.register(failing_block("TestStiff", 2, Budget("max_steps exhausted")))
     try:
         g = mlp_graph()
         g.disconnect("y")

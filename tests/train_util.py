@@ -49,3 +49,29 @@ def state_copy(module):
 
 def equal(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.shape == b.shape and bool(torch.equal(a, b))
+
+
+def failing_block(type_name: str, on_call: int, error: BaseException, scale: float = 1.0):
+    """A block class that passes its input through (times `scale`) and raises `error` on its
+    `on_call`-th call: a bug, or an exhausted budget, in a user's block. Register it yourself."""
+
+    class Failing(dw.Block):
+        __doc__ = f"Raises {error!r} on call {on_call} (a test block)."
+        type = type_name
+        category = "test"
+        inputs = (dw.Port("x"),)
+        outputs = (dw.Port("out"),)
+
+        @classmethod
+        def build(cls, node, ctx):
+            calls = [0]
+
+            def fn(x):
+                calls[0] += 1
+                if calls[0] == on_call:
+                    raise error
+                return x * scale
+
+            return fn
+
+    return Failing
