@@ -136,3 +136,9 @@ def test_cli_export_warns_about_a_broken_training_section(tmp_path, capsys):
     assert (tmp_path / "m.py").exists()
     err = capsys.readouterr().err
     assert "warning: training.loss: unknown loss function" in err and "mes" in err
+
+
+def test_from_python_of_a_missing_file_is_a_format_error(tmp_path):
+    with pytest.raises(dw.FormatError) as info:
+        dw.from_python(tmp_path / "nope.py")
+    assert "nope.py" in str(info.value)

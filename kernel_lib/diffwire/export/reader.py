@@ -23,6 +23,9 @@ def read_document(path: str | os.PathLike) -> Graph:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
         raise FormatError(f"{path.name} is not a Python file: {exc}") from None
+    except OSError as exc:
+        raise FormatError(f"cannot read {path}: {exc.strerror or exc}", expected="a readable file",
+                          found=str(path)) from None
     for stmt in tree.body:
         if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == NAME):
