@@ -93,3 +93,85 @@ def test_learnable_expression_constants_get_gradients():
     model(y0=data.y0, t=data.t).square().mean().backward()
     known = model.blocks["solve"].field.body.blocks["known"]
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in known.parameters())
+
+
+# -- the dense-layer fast path (blocks/fastpath.py) ---------------------------------------
+
+def _mlp(activation, widths=(2, 5, 5, 2), final="none"):
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[widths[0]])
+    m = g.add("MLP", id="U", widths=list(widths), activation=activation, final_activation=final)
+    g.connect(x, m)
+    g.add_output(m, name="y")
+    return g.compile(seed=0).double().blocks["U"]
+
+
+def _plain(mlp, x):
+    """What nn.Sequential computes with the same layers, each called as a module."""
+    for layer in mlp:
+        x = layer(x)
+    return x
+
+
+@pytest.mark.parametrize("activation", ["rbf", "tanh", "relu", "sigmoid", "softplus", "sin",
+                                        "exp", "gelu"])
+@pytest.mark.parametrize("shape", [(2,), (7, 2), (3, 4, 2)])
+def test_mlp_fast_path_matches_the_layers_called_as_modules(activation, shape):
+    mlp = _mlp(activation, final="tanh")
+    x = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
+    out = mlp(x)
+    ref = _plain(mlp, x)
+    torch.testing.assert_close(out, ref, rtol=1e-12, atol=1e-12)
+    g_fast = torch.autograd.grad(out.square().sum(), [x, *mlp.parameters()])
+    g_ref = torch.autograd.grad(ref.square().sum(), [x, *mlp.parameters()])
+    for a, b in zip(g_fast, g_ref):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def _nodes(t) -> int:
+    seen, todo = set(), [t.grad_fn]
+    while todo:
+        fn = todo.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        todo.extend(f for f, _ in fn.next_functions)
+    return len(seen)
+
+
+def test_a_one_sample_state_takes_one_addmv_per_layer():
+    """An ODE state is a 1-D vector: each layer is one backward node, not nn.Linear's
+    reshape, transpose and addmm (what made the LV UDE bench 2.5x a torchdiffeq script)."""
+    mlp = _mlp("rbf")
+    x = torch.randn(2, dtype=torch.float64, requires_grad=True)
+    out = mlp(x)
+    assert type(out.grad_fn).__name__ == "AddmvBackward0"
+    assert _nodes(out) < _nodes(_plain(mlp, x))
+    lin = dw.Graph()
+    i = lin.add("Input", name="x", shape=[3])
+    n = lin.add("Linear", id="L", in_features=3, out_features=2)
+    lin.connect(i, n)
+    lin.add_output(n, name="y")
+    block = lin.compile(seed=0).blocks["L"]
+    v = torch.randn(3)
+    assert type(block(v.requires_grad_()).grad_fn).__name__ == "AddmvBackward0"
+    torch.testing.assert_close(block(v), block.inner(v))
+    block.inner.bias = None  # no bias: mv
+    torch.testing.assert_close(block(v), block.inner(v))
+
+
+def test_mlp_fast_path_follows_replaced_layers_and_copies():
+    mlp = _mlp("tanh")
+    x = torch.randn(4, 2, dtype=torch.float64)
+    before = mlp(x)
+    mlp[0] = torch.nn.Linear(2, 5).double()  # a replaced layer is used, not a stale plan
+    torch.testing.assert_close(mlp(x), _plain(mlp, x))
+    assert not torch.allclose(mlp(x), before)
+    twin = copy.deepcopy(mlp)
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.mul_(0.5)
+    assert not torch.allclose(twin(x), mlp(x))
+    torch.testing.assert_close(twin(x), _plain(twin, x))
+    again = pickle.loads(pickle.dumps(mlp))
+    torch.testing.assert_close(again(x), mlp(x))

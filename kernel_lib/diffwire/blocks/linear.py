@@ -4,6 +4,7 @@ from ..compile import inferring
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
 from .base import Block
+from .fastpath import linear
 
 
 class Linear(Block):
@@ -40,4 +41,5 @@ class _Checked(nn.Module):
                                 expected=f"[..., {self.inner.in_features}]", found=list(x.shape))
         if inferring():  # meta addmm goes through slow Python decompositions
             return x.new_empty(x.shape[:-1] + (self.inner.out_features,))
-        return self.inner(x)
+        inner = self.inner  # nn.Linear's own forward, with a 1-D input as one addmv
+        return linear(x, inner.weight, inner.bias)

@@ -3,6 +3,7 @@ from torch import nn
 from ..compile import inferring
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
+from . import fastpath
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .base import Block
 
@@ -40,7 +41,9 @@ class MLP(Block):
 
 
 class _CheckedSeq(nn.Sequential):
-    """nn.Sequential whose first call checks the input width (a readable shape error)."""
+    """nn.Sequential that checks the input width (a readable shape error) and runs its
+    layers through :mod:`.fastpath` (the same layers, called without per-layer module
+    overhead: an ODE field calls this hundreds of times per solve)."""
 
     def __init__(self, in_features: int, *layers: nn.Module):
         super().__init__(*layers)
@@ -53,4 +56,9 @@ class _CheckedSeq(nn.Sequential):
                                 expected=f"[..., {self.in_features}]", found=list(x.shape))
         if inferring():  # meta addmm goes through slow Python decompositions
             return x.new_empty(x.shape[:-1] + (self.out_features,))
-        return super().forward(x)
+        return fastpath.run(self, x)
+
+    def __getstate__(self):  # the plan holds this module's layers: a copy makes its own
+        state = dict(self.__dict__)
+        state.pop("_fast_plan", None)
+        return state
