@@ -108,7 +108,18 @@ def canvas_bench(ctx, n: int, runs: int, frames: int) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def roundtrip_bench(ctx, tmp: pathlib.Path, n: int, trials: int) -> dict:
+def top_functions(profile: dict, k: int = 25) -> list[tuple[float, str]]:
+    """Self time per function (ms) from a CDP CPU profile, largest first."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    self_ms: dict[str, float] = {}
+    for sample, dt in zip(profile["samples"], profile["timeDeltas"]):
+        f = nodes[sample]["callFrame"]
+        name = f"{f['functionName'] or '(anon)'} {f['url'].rsplit('/', 1)[-1]}:{f['lineNumber']}"
+        self_ms[name] = self_ms.get(name, 0.0) + dt / 1000
+    return sorted(((v, n) for n, v in self_ms.items()), reverse=True)[:k]
+
+
+def roundtrip_bench(ctx, tmp: pathlib.Path, n: int, trials: int, profile: bool = False) -> dict:
     """Edit -> kernel validation -> badge, in JupyterLab, on a chain of `n` nodes."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(f"""import diffwire as dw
@@ -130,6 +141,11 @@ ed""")]
         # select by a click event in the page: with 200 nodes fitted, the node is tiny
         page.evaluate("() => document.querySelector('.dw-root .react-flow__node[data-id=\"mlp\"]').click()")
         page.locator('.dw-inspector [data-param="widths"] input').wait_for()
+        if profile:
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Profiler.enable")
+            cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+            cdp.send("Profiler.start")
         times = page.evaluate(
             """async (trials) => {
               const input = () => document.querySelector('.dw-inspector [data-param="widths"] input');
@@ -170,6 +186,9 @@ ed""")]
             }""",
             trials,
         )
+        if profile:
+            for ms, name in top_functions(cdp.send("Profiler.stop")["profile"]):
+                print(f"{ms:8.1f} ms  {name}")
         page.close()
     times, parts = times
     cols = list(zip(*parts))
@@ -189,14 +208,19 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=180)
     ap.add_argument("--roundtrip-nodes", type=int, default=200)
     ap.add_argument("--trials", type=int, default=20)
+    ap.add_argument("--roundtrip-only", action="store_true", help="skip the canvas benchmark")
+    ap.add_argument("--profile", action="store_true",
+                    help="print the page's busiest functions during the round trips (build "
+                         "the bundle with `node build.mjs --names` in extension/ for names)")
     args = ap.parse_args()
     if not (STATIC / "bench" / "bench-editor.js").exists():
         sys.exit("build the bundle first: make js")
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="dw-bench-lab-"))
     with chromium(tmp / "profile", viewport=(1400, 900)) as ctx:
-        canvas = canvas_bench(ctx, args.nodes, args.runs, args.frames)
-        print_canvas(canvas, args)
-        rt = roundtrip_bench(ctx, tmp, args.roundtrip_nodes, args.trials)
+        if not args.roundtrip_only:
+            canvas = canvas_bench(ctx, args.nodes, args.runs, args.frames)
+            print_canvas(canvas, args)
+        rt = roundtrip_bench(ctx, tmp, args.roundtrip_nodes, args.trials, args.profile)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"validate round trip, {args.roundtrip_nodes} nodes, {rt['n']} edits: "
           f"median {rt['median_ms']:.0f} ms, p95 {rt['p95_ms']:.0f} ms, max {rt['max_ms']:.0f} ms")

@@ -5,7 +5,7 @@ const dev = process.argv.includes("--dev");
 const common = {
   bundle: true,
   format: "esm",
-  minify: !dev,
+  minify: !dev && !process.argv.includes("--names"),
   sourcemap: dev ? "inline" : false,
   target: "es2022",
   define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },

@@ -68,3 +68,24 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def quickstart() -> dw.Graph:
+    """Input x [B, 1] -> MLP 1-8-1 -> Output y: the smallest useful editor graph."""
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    f = g.add("MLP", widths=[1, 8, 1])
+    g.connect(x, f)
+    g.add_output(f, name="y")
+    return g
+
+
+class EventRecorder:
+    """Stands in for the browser: collects what an editor widget sends."""
+
+    def __init__(self, ed):
+        self.events: list[dict] = []
+        ed.send = lambda content, buffers=None: self.events.append(content)
+
+    def of(self, kind: str) -> list[dict]:
+        return [e for e in self.events if e.get("event") == kind]

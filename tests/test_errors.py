@@ -183,3 +183,34 @@ def test_error_to_dict_is_json():
     e = dw.ShapeMismatch("bad", node="n", port="p", expected=[1], found=[2])
     d = json.loads(json.dumps(e.to_dict()))
     assert d["node"] == "n" and d["port"] == "p" and d["code"] == "shape_mismatch"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_topo_order_is_networkx_lexicographic_order(seed):
+    """The heap-based order equals networkx's lexicographical sort keyed on insertion order
+    (ties keep insertion order), on random DAGs with multi-edges, and a cycle is named."""
+    import random
+
+    import networkx as nx
+
+    from diffwire.analysis import nx_graph, topo_order
+
+    rng = random.Random(seed)
+    g = dw.Graph()
+    ids = [g.add("Add").id for _ in range(rng.randint(1, 25))]
+    rank = list(range(len(ids)))
+    rng.shuffle(rank)  # edges go from lower to higher rank: acyclic, any insertion order
+    for _ in range(rng.randint(0, 40)):
+        a, b = rng.sample(range(len(ids)), 2) if len(ids) > 1 else (0, 0)
+        if a != b:
+            lo, hi = sorted((a, b), key=lambda i: rank[i])
+            g.edges.append(dw.Edge(ids[lo], "out", ids[hi], rng.choice(["a", "b"])))
+    pos = {nid: i for i, nid in enumerate(g.nodes)}
+    expected = list(nx.lexicographical_topological_sort(nx_graph(g), key=lambda n: pos[n]))
+    assert topo_order(g) == expected
+    if len(ids) > 1 and g.edges:
+        e = g.edges[0]
+        g.edges.append(dw.Edge(e.target, "out", e.source, "a"))
+        with pytest.raises(dw.CycleError) as info:
+            topo_order(g)
+        assert e.source in info.value.found and e.target in info.value.found

@@ -13,27 +13,8 @@ from diffwire.analysis import infer_shapes
 from diffwire.widget.analysis import ShapeCache, analyze
 from diffwire.widget.live import LiveCallback, metrics_event
 
-from helpers import compiled_block_types, example_graph
-
-
-def quickstart() -> dw.Graph:
-    g = dw.Graph()
-    x = g.add("Input", name="x", shape=[None, 1])
-    f = g.add("MLP", widths=[1, 8, 1])
-    g.connect(x, f)
-    g.add_output(f, name="y")
-    return g
-
-
-class Recorder:
-    """Stands in for the browser: collects what the editor sends."""
-
-    def __init__(self, ed: dw.Editor):
-        self.events: list[dict] = []
-        ed.send = lambda content, buffers=None: self.events.append(content)
-
-    def of(self, kind: str) -> list[dict]:
-        return [e for e in self.events if e.get("event") == kind]
+from helpers import EventRecorder as Recorder
+from helpers import compiled_block_types, example_graph, quickstart
 
 
 @pytest.fixture

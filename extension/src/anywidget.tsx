@@ -5,6 +5,7 @@ import { createRoot } from "react-dom/client";
 import "@xyflow/react/dist/style.css";
 import "./styles.css";
 import { Editor } from "./components/Editor";
+import { docPatch } from "./patch";
 import { EMPTY_STATUS, type Transport, type Unsubscribe } from "./transport";
 import type { Catalog, Command, GraphDoc, KernelEvent, RunStatus } from "./types";
 
@@ -19,7 +20,14 @@ export interface WidgetModel {
 }
 
 export class WidgetTransport implements Transport {
-  constructor(private model: WidgetModel) {}
+  private stopResync: () => void;
+  constructor(private model: WidgetModel) {
+    // the kernel could not apply a patch (its copy moved on): send the document whole
+    this.stopResync = this.onEvent((ev) => {
+      if (ev.event === "resync") this.model.send({ cmd: "write", doc: this.readGraph() });
+    });
+  }
+  dispose() { this.stopResync(); }
 
   private watch<T>(trait: string, cb: (v: T) => void): Unsubscribe {
     const h = () => cb(this.model.get(trait) as T);
@@ -28,9 +36,15 @@ export class WidgetTransport implements Transport {
   }
 
   readGraph() { return this.model.get("doc") as GraphDoc; }
+  /** Edits go as a custom message, sent at once: a patch of the nodes that changed (see
+   * patch.ts), or the whole document when most of it changed. A traitlet write would go out
+   * only after React has drawn the edit (ipywidgets sends from a promise chain), and whole.
+   * The model's own `doc` is updated too (new views start from it) but not synced: the
+   * kernel updates its copy from the message. */
   writeGraph(doc: GraphDoc) {
+    const patch = docPatch(this.readGraph(), doc);
+    this.model.send(patch ? { cmd: "write", patch } : { cmd: "write", doc });
     this.model.set("doc", doc);
-    this.model.save_changes();
   }
   onGraph(cb: (d: GraphDoc) => void) { return this.watch("doc", cb); }
   readCatalog() { return this.model.get("catalog") as Catalog; }
@@ -51,7 +65,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }) {
   root.render(<Editor transport={transport} height={String(model.get("height") ?? "600px")} />);
   // Ask for a first analysis: the view may open long after the model was created.
   transport.send({ cmd: "validate" });
-  return () => root.unmount();
+  return () => { root.unmount(); transport.dispose(); };
 }
 
 export default { render };

@@ -95,7 +95,8 @@ export interface RunStatus {
 }
 
 export type CommandName =
-  | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch";
+  | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch"
+  | "write";
 
 export interface Command {
   cmd: CommandName;
@@ -113,4 +114,6 @@ export type KernelEvent =
   | { event: "node_stats"; node: string; stats: Record<string, number> }
   | { event: "export"; source: string; path: string | null }
   | { event: "error"; message: string; error?: GraphErrorInfo }
-  | { event: "reset_metrics" };
+  | { event: "reset_metrics" }
+  /** the kernel could not apply a patched write: send the whole document */
+  | { event: "resync" };

@@ -7,6 +7,7 @@ Control-flow blocks run their bodies once while inferring.
 
 from __future__ import annotations
 
+import heapq
 import re
 
 import networkx as nx
@@ -44,17 +45,35 @@ def nx_graph(graph: Graph) -> nx.MultiDiGraph:
 
 
 def topo_order(graph: Graph) -> list[str]:
-    """Node ids in an order where every edge points forward (ties keep insertion order)."""
-    G = nx_graph(graph)
+    """Node ids in an order where every edge points forward (ties keep insertion order).
+
+    Kahn's algorithm with a heap on insertion position: the order networkx's
+    ``lexicographical_topological_sort`` gives with that key, without building a networkx
+    graph (the editor asks for it on every edit). A cycle is located with networkx."""
     pos = {nid: i for i, nid in enumerate(graph.nodes)}
-    try:
-        return list(nx.lexicographical_topological_sort(G, key=lambda n: pos[n]))
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(G)
+    indegree = dict.fromkeys(pos, 0)
+    after: dict[str, list[str]] = {nid: [] for nid in pos}
+    for e in graph.edges:
+        if e.source in pos and e.target in pos:
+            after[e.source].append(e.target)
+            indegree[e.target] += 1
+    ready = [i for nid, i in pos.items() if indegree[nid] == 0]  # already in heap order
+    ids = list(pos)
+    order: list[str] = []
+    while ready:
+        nid = ids[heapq.heappop(ready)]
+        order.append(nid)
+        for t in after[nid]:
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                heapq.heappush(ready, pos[t])
+    if len(order) < len(pos):
+        cycle = nx.find_cycle(nx_graph(graph).subgraph(n for n in pos if indegree[n] > 0))
         nodes = [c[0] for c in cycle]
         raise CycleError("the graph has a cycle outside a Loop body", node=nodes[0],
                          found=" -> ".join(nodes + [nodes[0]]),
-                         hint="feedback belongs in a Loop block's body") from None
+                         hint="feedback belongs in a Loop block's body")
+    return order
 
 
 def structural_errors(graph: Graph, prefix: str = "", top: bool = True) -> list[GraphError]:

@@ -31,6 +31,17 @@ FORMAT = "diffwire/1"
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+_registry = None  # blocks.registry, imported on first use (it imports this module)
+
+
+def _load_registry():
+    global _registry
+    from .blocks import registry
+
+    _registry = registry
+    return registry
+
+
 @dataclasses.dataclass
 class Node:
     """One block instance: a stable `id`, a block `type`, its `params`, a canvas `position`,
@@ -45,9 +56,9 @@ class Node:
 
     @property
     def block(self):
-        from .blocks.registry import get_block
-
-        return get_block(self.type, node=self.id)
+        reg = _registry or _load_registry()
+        cls = reg.BLOCKS.get(self.type)  # analysis asks this thousands of times per edit
+        return cls if cls is not None else reg.get_block(self.type, node=self.id)
 
     def input_ports(self) -> tuple[Port, ...]:
         return self.block.input_ports(self.params)

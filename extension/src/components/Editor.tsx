@@ -159,6 +159,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   // Node data objects are reused when nothing a node shows has changed, so the memoized
   // BlockNode skips rendering: an edit re-renders one node, not the whole canvas.
   const dataCache = useRef(new Map<string, { key: string; node: BlockFlowNode }>());
+  const nodeArray = useRef<BlockFlowNode[]>([]);
   const flowNodes = useMemo<BlockFlowNode[]>(() => {
     const prev = dataCache.current;
     const next = new Map<string, { key: string; node: BlockFlowNode }>();
@@ -187,11 +188,19 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       return node;
     });
     dataCache.current = next;
+    const last = nodeArray.current;
+    if (last.length === out.length && out.every((n, i) => n === last[i])) return last;
+    nodeArray.current = out;
     return out;
   }, [graph, ports, analysis.shapes, path, specs, errorsAt, enter]);
 
+  // React Flow's own copy (measured sizes, selection), brought up to date with flowNodes in
+  // the same render (React's "adjust state while rendering"): an effect would hand the new
+  // nodes to React Flow only after a paint, a frame later than the badge could show.
   const [rfNodes, setRfNodes] = useState<BlockFlowNode[]>(flowNodes);
-  useEffect(() => {
+  const [nodesFrom, setNodesFrom] = useState(flowNodes);
+  if (nodesFrom !== flowNodes) {
+    setNodesFrom(flowNodes);
     setRfNodes((prev) => {
       const sel = new Set(prev.filter((n) => n.selected).map((n) => n.id));
       const before = new Map(prev.map((n) => [n.id, n]));
@@ -202,10 +211,11 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
         return sel.has(n.id) ? { ...n, selected: true } : n;
       });
     });
-  }, [flowNodes]);
+  }
 
   const large = graph.nodes.length > LARGE;
   const edgeCache = useRef(new Map<string, Edge>());
+  const edgeArray = useRef<Edge[]>([]);
   const flowEdges = useMemo<Edge[]>(() => {
     const prev = edgeCache.current;
     const next = new Map<string, Edge>();
@@ -222,10 +232,16 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       return edge;
     });
     edgeCache.current = next;
+    // every edge as before: the same array, so React Flow's store sees no change at all
+    const last = edgeArray.current;
+    if (last.length === out.length && out.every((e, i) => e === last[i])) return last;
+    edgeArray.current = out;
     return out;
   }, [graph, analysis.shapes, path, large]);
   const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
-  useEffect(() => {
+  const [edgesFrom, setEdgesFrom] = useState(flowEdges);
+  if (edgesFrom !== flowEdges) {
+    setEdgesFrom(flowEdges);
     setRfEdges((prev) => {
       const sel = new Set(prev.filter((e) => e.selected).map((e) => e.id));
       const before = new Map(prev.map((e) => [e.id, e]));
@@ -235,7 +251,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
         return sel.has(e.id) ? { ...e, selected: true } : e;
       });
     });
-  }, [flowEdges]);
+  }
 
   const onNodesChange = useCallback((changes: NodeChange<BlockFlowNode>[]) => {
     setRfNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));

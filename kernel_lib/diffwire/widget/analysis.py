@@ -160,11 +160,10 @@ class ShapeCache:
 
 
 def _node_key(node) -> str:
-    d = node.to_dict()
-    d.pop("position", None)
-    d.pop("label", None)
-    d.pop("id", None)
-    return json.dumps(d, sort_keys=True, default=str)
+    """What a node's output shapes can depend on besides its inputs: type, params, bodies
+    (not position, label or id). Read without copying: this runs for every node per edit."""
+    body = {name: g.to_dict(top=False) for name, g in node.body.items()} if node.body else None
+    return json.dumps([node.type, node.params, body], sort_keys=True, default=str)
 
 
 def _sig(t) -> tuple | None:

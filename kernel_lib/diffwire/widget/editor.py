@@ -23,6 +23,7 @@ from ..document import Graph, load
 from ..errors import GraphError
 from .analysis import ShapeCache, analyze
 from .live import NO_RUN, RunControl
+from .patch import PatchError, apply_patch
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -143,15 +144,35 @@ class Editor(anywidget.AnyWidget):
             self._pushing = False
 
     def _on_doc(self, change: dict) -> None:
-        """A committed edit from the canvas: update `graph` in place, then validate."""
+        """The whole document set as the `doc` trait (from Python, or a front end that
+        syncs the trait): update `graph` in place, then validate."""
         if self._pushing:
             return
+        self._edited(change["new"])
+
+    def _on_write(self, content: dict) -> None:
+        """A committed edit from the canvas, as a custom message: a patch or the whole
+        document (see patch.py). The `doc` trait is brought up to date without a sync: the
+        canvas already shows this document."""
+        if "patch" in content:
+            try:
+                doc = apply_patch(self.doc, content["patch"])
+            except PatchError:
+                self.send({"event": "resync"})  # the canvas answers with the whole document
+                return
+        else:
+            doc = content.get("doc")
+        self._edited(doc, store=True)
+
+    def _edited(self, doc, store: bool = False) -> None:
         with self._lock:
             try:
-                new = _from_canvas(change["new"])
+                new = _from_canvas(doc)
             except GraphError as e:
                 self.send({"event": "error", "message": str(e), "error": e.to_dict()})
                 return
+            if store:  # straight into the trait's storage: a notification would sync it back
+                self._trait_values["doc"] = doc
             filled = _fill_bodies(new)
             g = self._graph
             g.nodes, g.edges, g.training, g.meta = new.nodes, new.edges, new.training, new.meta
@@ -171,7 +192,9 @@ class Editor(anywidget.AnyWidget):
             return
         cmd = content["cmd"]
         try:
-            if cmd == "validate":
+            if cmd == "write":
+                self._on_write(content)
+            elif cmd == "validate":
                 self.validate()
             elif cmd == "export":
                 self._export()

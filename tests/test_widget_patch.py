@@ -1,0 +1,109 @@
+"""Canvas writes as custom messages: patches of the nodes that changed, or whole documents
+(widget/patch.py, extension/src/patch.ts). The kernel's `graph` and `doc` follow either,
+and a patch that does not apply asks the canvas for the whole document."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+import diffwire as dw
+from diffwire.widget.patch import PatchError, apply_patch
+
+from helpers import EventRecorder as Recorder
+from helpers import quickstart
+
+
+def chain(n: int) -> dw.Graph:
+    g = dw.Graph()
+    prev = g.add("Input", name="x", shape=[None, 4])
+    for _ in range(n):
+        node = g.add("MLP", widths=[4, 4, 4])
+        g.connect(prev, node)
+        prev = node
+    g.add_output(prev, name="y")
+    return g
+
+
+def write(ed, **content):
+    ed._on_msg(ed, {"cmd": "write", **content}, [])
+
+
+def test_a_patched_param_reaches_graph_doc_and_validation():
+    ed = dw.Editor(chain(50))
+    rec = Recorder(ed)
+    g = ed.graph
+    node = copy.deepcopy(ed.doc["nodes"][1])
+    node["params"]["widths"] = [5, 4, 4]  # mlp no longer takes x's 4 features
+    write(ed, patch={"nodes": [node]})
+    assert ed.graph is g and g.node("mlp").params["widths"] == [5, 4, 4]
+    assert ed.doc["nodes"][1] is node  # the trait's copy is the canvas's document
+    assert ed.get_state("doc")["doc"] == ed.graph.to_dict()
+    (event,) = rec.of("analysis")
+    assert [e["node"] for e in event["errors"]] == ["mlp"]
+    node = copy.deepcopy(node)
+    node["params"]["widths"] = [4, 4, 4]
+    write(ed, patch={"nodes": [node]})
+    assert rec.of("analysis")[-1]["errors"] == []
+
+
+def test_a_patch_adds_removes_and_rewires():
+    ed = dw.Editor(quickstart())
+    doc = ed.doc
+    extra = {"id": "mlp_1", "type": "MLP", "params": {"widths": [1, 4, 1]},
+             "position": [0.0, 100.0]}
+    edges = [e for e in doc["edges"] if e["target"] != "y"] + [
+        {"source": "mlp", "source_port": "out", "target": "mlp_1", "target_port": "x"},
+        {"source": "mlp_1", "source_port": "out", "target": "y", "target_port": "x"}]
+    write(ed, patch={"nodes": [extra], "order": ["x", "mlp", "mlp_1", "y"], "edges": edges})
+    assert list(ed.graph.nodes) == ["x", "mlp", "mlp_1", "y"]
+    assert ed.graph.edges_into("y")["x"].source == "mlp_1"
+    write(ed, patch={"nodes": [], "order": ["x", "mlp_1", "y"],
+                     "edges": [{"source": "x", "source_port": "out", "target": "mlp_1",
+                                "target_port": "x"},
+                               {"source": "mlp_1", "source_port": "out", "target": "y",
+                                "target_port": "x"}]})
+    assert list(ed.graph.nodes) == ["x", "mlp_1", "y"]
+    assert ed.graph.validate() == []
+    write(ed, patch={"nodes": [], "training": {"steps": 7}, "meta": {"note": "hi"}})
+    assert ed.graph.training == {"steps": 7} and ed.graph.meta == {"note": "hi"}
+
+
+def test_a_patch_that_does_not_apply_asks_for_the_whole_document():
+    ed = dw.Editor(quickstart())
+    rec = Recorder(ed)
+    before = ed.graph.to_dict()
+    ghost = {"id": "ghost", "type": "MLP", "params": {}, "position": [0.0, 0.0]}
+    write(ed, patch={"nodes": [ghost]})  # a new node but no order
+    write(ed, patch={"nodes": [], "order": ["x", "gone", "y"]})
+    write(ed, patch={"nodes": [{"type": "MLP"}]})
+    write(ed, patch="nonsense")
+    assert [e["event"] for e in rec.events] == ["resync"] * 4
+    assert ed.graph.to_dict() == before
+    # the canvas answers with the whole document
+    doc = copy.deepcopy(before)
+    doc["nodes"][1]["params"]["widths"] = [1, 3, 1]
+    write(ed, doc=doc)
+    assert ed.graph.node("mlp").params["widths"] == [1, 3, 1] and ed.doc == doc
+    assert rec.of("analysis")[-1]["errors"] == []
+
+
+def test_a_malformed_whole_document_is_reported_and_not_stored():
+    ed = dw.Editor(quickstart())
+    rec = Recorder(ed)
+    before = ed.doc
+    write(ed, doc={"nodes": [{"id": "a"}], "edges": []})
+    assert rec.of("error") and ed.doc is before
+    assert set(ed.graph.nodes) == {"x", "mlp", "y"}
+
+
+def test_apply_patch_shares_unchanged_nodes():
+    doc = chain(5).to_dict()
+    node = dict(doc["nodes"][2], label="renamed")
+    out = apply_patch(doc, {"nodes": [node]})
+    assert out["nodes"][2] is node
+    assert all(a is b for i, (a, b) in enumerate(zip(out["nodes"], doc["nodes"])) if i != 2)
+    assert out["edges"] is doc["edges"] and doc["nodes"][2] is not node  # doc untouched
+    with pytest.raises(PatchError, match="lacks"):
+        apply_patch(doc, {"nodes": [], "order": ["nope"]})
