@@ -75,8 +75,9 @@ fig.show()
 """md:## Symbolic recovery: SINDy on the network's outputs
 
 `dw.recover` evaluates `U` on the predicted trajectory and fits a cubic polynomial library with
-pysindy's STLSQ (`fit(x, x_dot=U(x))`); the threshold is chosen at the elbow of the
-complexity-vs-residual curve.""",
+pysindy's STLSQ (`fit(x, x_dot=U(x))`); the threshold is the one whose model best predicts
+held-out stretches of the trajectory (blocked cross-validation): a dense polynomial matches the
+network's small errors where it was fitted and fails on a stretch it did not see.""",
 """
 rec = dw.recover(model, node="U", data={"y0": y0, "t": dense}, library="poly3")
 print(rec.text)
@@ -137,9 +138,11 @@ print(f"PASS LINE: -beta*x*y found {-beta_hat:+.3f} ({'ok' if ok_beta else 'FAIL
 assert ok_beta and ok_gamma and tracks and not raw_found
 """,
 """md:**Honest note on seeds.** The recovery depends on how well the network has converged. With the
-fast setting (200 Adam + 15 LBFGS steps) it holds for `SEED = 0`; with other initial weights the
-network can fit the data equally well (same loss) yet represent the interaction less cleanly, and
-SINDy then returns a denser polynomial. Longer LBFGS (the full setting) and more data help.""",
+fast setting (200 Adam + 15 LBFGS steps) and network seeds 0 to 7, SINDy (threshold chosen by how
+well each candidate predicts held-out stretches of the trajectory) found exactly the two `x*y` terms
+within 10% for seeds 0, 1, 4, 6 and 7; for seed 2 it found the right terms but `gamma` 31% off; for
+seed 5 it returned no terms at all rather than a dense polynomial; seed 3's training had not
+converged (loss 0.03 against about 0.002). Longer LBFGS (the full setting) and more data help.""",
 ]
 
 ablation = [

@@ -125,7 +125,7 @@ def recover(model, node: str = "U", states=None, library: str = "poly3",
       the run's data) is integrated by the model and the predicted trajectory is used.
     - `library`: ``poly1`` ... ``poly5`` (polynomials with bias up to that degree).
     - `threshold`: STLSQ's sparsity threshold, or ``"auto"``: sweep thresholds and take
-      the model at the elbow of term count vs residual (see `_sweep`).
+      the model that best predicts held-out blocks of the trajectory (see `_sweep`).
     - `alpha`: STLSQ's ridge strength (pysindy's default).
 
     **Returns:** a :class:`Recovered` with `.text`, `.coefficients`, `.as_expression()`.
@@ -187,31 +187,53 @@ def _features(X, powers):
 THRESHOLDS = np.logspace(-3, 1, 41)
 
 
-def _sweep(X, Y, degree, alpha, thresholds=THRESHOLDS, negligible=1e-3):
-    """Choose STLSQ's threshold at the elbow of the complexity-residual curve.
+def _sweep(X, Y, degree, alpha, thresholds=THRESHOLDS, negligible=1e-3, folds=5):
+    """Choose STLSQ's threshold by blocked cross-validation along the trajectory.
 
-    Every threshold gives a model; terms whose contribution is below `negligible` of the
-    target's scale are dropped; models are ordered by term count, and the one whose
-    residual fell most (as a ratio) relative to the next sparser model wins: past the
-    elbow, extra terms only chase the network's small deviations from a polynomial."""
-    scale = np.sqrt((Y ** 2).mean())
+    Every threshold gives a model (its support: which terms each component keeps); terms
+    whose contribution is below `negligible` of the target's scale are dropped. Each support
+    is scored by `folds`-fold cross-validation over contiguous blocks of the states: refit
+    on the other blocks by least squares, predict the held-out block. The states lie on a
+    trajectory, where the library's terms are nearly collinear: a dense polynomial fits
+    the network's small deviations and swings wildly on a block it did not see, while the
+    sparse law that generated the data carries over. The lowest held-out error wins (ties
+    go to fewer terms). On network seeds 0-7 of the LV demo (fast setting) this chose
+    exactly the two x*y terms for seeds 0, 1, 2, 4, 6 and 7, every converged seed whose sweep
+    offered that model (seed 5's did not: it got no terms); the elbow of the residual curve,
+    the rule before, did so for seed 0 alone of seeds 0-5."""
+    scale = np.sqrt((Y ** 2).mean()) or 1.0
+    blocks = np.array_split(np.arange(len(X)), folds) if len(X) >= 2 * folds else []
     candidates = {}
     for th in thresholds:
         coef, powers = _stlsq(X, Y, degree, th, alpha)
         F = _features(X, powers)
         size = np.sqrt((F ** 2).mean(0))
         coef = np.where(np.abs(coef) * size[None, :] < negligible * scale, 0.0, coef)
-        k = int(np.count_nonzero(coef))
-        rel = float(np.sqrt(((Y - F @ coef.T) ** 2).mean()) / scale)
-        if k not in candidates or rel < candidates[k][0]:
-            candidates[k] = (rel, coef, powers)
-    ks = sorted(candidates)
-    best, best_gain = ks[0], 0.0
-    for prev, k in zip(ks, ks[1:]):
-        gain = max(candidates[prev][0], negligible) / max(candidates[k][0], negligible)
-        if gain > best_gain:
-            best, best_gain = k, gain
-    return candidates[best][1], candidates[best][2]
+        support = coef != 0
+        key = support.tobytes()
+        if key not in candidates:
+            err = _held_out(F, Y, support, blocks) if blocks else \
+                float(np.sqrt(((Y - F @ coef.T) ** 2).mean()))
+            candidates[key] = (err / scale, int(support.sum()), coef, powers)
+    _err, _k, coef, powers = min(candidates.values(), key=lambda c: (round(c[0], 12), c[1]))
+    return coef, powers
+
+
+def _held_out(F, Y, support, blocks) -> float:
+    """Root-mean-square error of least-squares refits on `support`, each block predicted
+    from the others."""
+    n = len(F)
+    total = 0.0
+    for block in blocks:
+        train = np.setdiff1d(np.arange(n), block)
+        for j in range(Y.shape[1]):
+            s = support[j]
+            pred = 0.0
+            if s.any():
+                c, *_ = np.linalg.lstsq(F[train][:, s], Y[train, j], rcond=None)
+                pred = F[block][:, s] @ c
+            total += float(((Y[block, j] - pred) ** 2).sum())
+    return float(np.sqrt(total / Y.size))
 
 
 def _model_and_data(obj, data):
