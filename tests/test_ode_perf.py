@@ -7,6 +7,7 @@ import pickle
 import pytest
 import torch
 from ode_helpers import mlp_field
+from torch.nn.utils import prune
 
 import diffwire as dw
 from diffwire import expr as ex
@@ -175,3 +176,38 @@ def test_mlp_fast_path_follows_replaced_layers_and_copies():
     torch.testing.assert_close(twin(x), _plain(twin, x))
     again = pickle.loads(pickle.dumps(mlp))
     torch.testing.assert_close(again(x), mlp(x))
+
+
+def test_layers_with_hooks_run_as_modules():
+    """prune / weight_norm compute the weight in a pre-hook and users capture activations
+    with forward hooks: a hooked layer goes through its module, so all of these work."""
+    mlp = _mlp("tanh")
+    x = torch.randn(2, dtype=torch.float64)
+    seen = []
+    handle = mlp[2].register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    mlp(x)
+    assert seen == [torch.Size([5])]
+    handle.remove()
+    prune.l1_unstructured(mlp[0], "weight", 0.5)
+    with torch.no_grad():
+        mlp[0].weight_orig.add_(0.1)  # the pruned weight is recomputed from weight_orig
+    torch.testing.assert_close(mlp(x), _plain(mlp, x))
+    wn = _mlp("tanh")
+    with pytest.warns(FutureWarning):  # the pre-hook kind, deprecated for parametrizations
+        wn[0] = torch.nn.utils.weight_norm(wn[0])
+    opt = torch.optim.SGD(wn.parameters(), lr=0.1)
+    for _ in range(2):  # a stale weight would fail the second backward
+        opt.zero_grad()
+        wn(x).sum().backward()
+        opt.step()
+    torch.testing.assert_close(wn(x), _plain(wn, x))
+    lin = dw.Graph()
+    i = lin.add("Input", name="x", shape=[3])
+    n = lin.add("Linear", id="L", in_features=3, out_features=2)
+    lin.connect(i, n)
+    lin.add_output(n, name="y")
+    block = lin.compile(seed=0).blocks["L"]
+    calls = []
+    block.inner.register_forward_pre_hook(lambda m, a: calls.append(1))
+    block(torch.randn(3))
+    assert calls == [1]

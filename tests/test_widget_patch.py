@@ -107,3 +107,48 @@ def test_apply_patch_shares_unchanged_nodes():
     assert out["edges"] is doc["edges"] and doc["nodes"][2] is not node  # doc untouched
     with pytest.raises(PatchError, match="lacks"):
         apply_patch(doc, {"nodes": [], "order": ["nope"]})
+
+
+def _record_state(ed):
+    sent = []
+    ed.send_state = lambda key=None: sent.append((key, copy.deepcopy(ed.doc), ed.doc_rev))
+    return sent
+
+
+def test_a_write_made_before_a_kernel_push_is_refused_then_resent_whole():
+    """Python changes the graph and pushes it while the canvas is sending an edit made on
+    the old document: the kernel refuses the stale write (`resync` for that view), keeps
+    its push, and takes the whole document the canvas sends once it has the push."""
+    ed = dw.Editor(quickstart())
+    rec = Recorder(ed)
+    sent = _record_state(ed)
+    base = ed.doc_rev
+    old_mlp = copy.deepcopy(ed.doc["nodes"][1])
+    ed.graph.node("mlp").params["activation"] = "relu"
+    ed.refresh()
+    assert ed.doc_rev == base + 1 and sent[-1][0] == ["doc", "doc_rev"]
+    assert sent[-1][1]["nodes"][1]["params"]["activation"] == "relu"
+    old_mlp["params"]["final_activation"] = "tanh"  # the canvas's edit, on the old document
+    write(ed, patch={"nodes": [old_mlp]}, base=base, client="view-1")
+    assert rec.events[-1] == {"event": "resync", "client": "view-1"}
+    assert ed.graph.node("mlp").params["activation"] == "relu"  # the push stands
+    assert ed.graph.node("mlp").params.get("final_activation", "none") == "none"
+    # the canvas has the push now; its whole document (its next edit on top) is taken
+    doc = copy.deepcopy(ed.doc)
+    doc["nodes"][1]["position"] = [9.0, 9.0]
+    write(ed, doc=doc, base=ed.doc_rev, client="view-1")
+    assert ed.graph.node("mlp").position == [9.0, 9.0]
+    assert ed.graph.node("mlp").params["activation"] == "relu"
+    assert rec.events[-1]["event"] == "analysis"
+
+
+def test_a_refused_write_sends_the_kernel_document_back():
+    ed = dw.Editor(quickstart())
+    Recorder(ed)
+    sent = _record_state(ed)
+    before = ed.doc
+    write(ed, doc={"nodes": [{"id": "a"}], "edges": []}, base=ed.doc_rev)
+    assert sent and sent[-1][1] == before and sent[-1][2] == 1  # the canvas reverts to it
+    # a push of an unchanged document is still sent (the canvas may hold another one)
+    ed.refresh()
+    assert sent[-1][0] == ["doc", "doc_rev"] and sent[-1][2] == 2

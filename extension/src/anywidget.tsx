@@ -21,12 +21,18 @@ export interface WidgetModel {
 
 export class WidgetTransport implements Transport {
   private stopResync: () => void;
+  /** this view's name in `write` commands: a `resync` is answered by the view it is for */
+  readonly client = Math.random().toString(36).slice(2);
   constructor(private model: WidgetModel) {
-    // the kernel could not apply a patch (its copy moved on): send the document whole
+    // the kernel refused a write made on an older document (it pushed one since; that push
+    // arrived before this event) or a patch that did not apply: send the document whole
     this.stopResync = this.onEvent((ev) => {
-      if (ev.event === "resync") this.model.send({ cmd: "write", doc: this.readGraph() });
+      if (ev.event === "resync" && (!ev.client || ev.client === this.client)) {
+        this.model.send({ cmd: "write", doc: this.readGraph(), base: this.base(), client: this.client });
+      }
     });
   }
+  private base() { return Number(this.model.get("doc_rev") ?? 0); }
   dispose() { this.stopResync(); }
 
   private watch<T>(trait: string, cb: (v: T) => void): Unsubscribe {
@@ -37,13 +43,15 @@ export class WidgetTransport implements Transport {
 
   readGraph() { return this.model.get("doc") as GraphDoc; }
   /** Edits go as a custom message, sent at once: a patch of the nodes that changed (see
-   * patch.ts), or the whole document when most of it changed. A traitlet write would go out
-   * only after React has drawn the edit (ipywidgets sends from a promise chain), and whole.
-   * The model's own `doc` is updated too (new views start from it) but not synced: the
-   * kernel updates its copy from the message. */
+   * patch.ts), or the whole document when most of it changed, naming the kernel revision
+   * it was made on. A traitlet write would go out only after React has drawn the edit
+   * (ipywidgets sends from a promise chain), and whole. The model's own `doc` is updated
+   * too (new views start from it) but never saved: the kernel updates its copy from the
+   * message, and nothing here calls save_changes. */
   writeGraph(doc: GraphDoc) {
     const patch = docPatch(this.readGraph(), doc);
-    this.model.send(patch ? { cmd: "write", patch } : { cmd: "write", doc });
+    const at = { base: this.base(), client: this.client };
+    this.model.send(patch ? { cmd: "write", patch, ...at } : { cmd: "write", doc, ...at });
     this.model.set("doc", doc);
   }
   onGraph(cb: (d: GraphDoc) => void) { return this.watch("doc", cb); }

@@ -115,5 +115,6 @@ export type KernelEvent =
   | { event: "export"; source: string; path: string | null }
   | { event: "error"; message: string; error?: GraphErrorInfo }
   | { event: "reset_metrics" }
-  /** the kernel could not apply a patched write: send the whole document */
-  | { event: "resync" };
+  /** the kernel refused a write (made on an older revision, or a patch that did not
+   * apply): the view named `client` sends the whole document */
+  | { event: "resync"; client?: string | null };

@@ -8,8 +8,11 @@ ops (and backward nodes) a call makes, not the arithmetic:
 - an MLP calls its layers' functions directly instead of each submodule's ``__call__``;
 - ``rbf`` squares, negates and exponentiates in place on its own intermediate.
 
-The submodules stay where they were (same state_dict keys, same parameters), so nothing
-outside the forward changes. Numbers agree with the nn.Linear path to rounding.
+The submodules stay where they were (same state_dict keys, same parameters), and numbers
+agree with the nn.Linear path to rounding. A layer with hooks (a forward hook capturing
+activations, or a utility that computes the weight in a pre-hook: prune, weight_norm,
+spectral_norm), or a global module hook, sends the call through the modules as before:
+the check costs a few dict lookups per call.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.modules import module as _module
 
 from .activations import RBF, Exp, Sin
 
@@ -52,10 +56,24 @@ def plan(layers) -> list:
     return steps
 
 
+def hooked(*modules: nn.Module) -> bool:
+    """Whether calling these modules runs any hook (their own or a global one)."""
+    if (_module._global_forward_hooks or _module._global_forward_pre_hooks
+            or _module._global_backward_hooks or _module._global_backward_pre_hooks):
+        return True
+    return any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
+               or m._backward_pre_hooks for m in modules)
+
+
 def run(seq: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """Apply `seq`'s layers in order through their :func:`plan`, made once and made again
-    when the layers change (a layer replaced or appended)."""
+    when the layers change (a layer replaced or appended); through the modules themselves
+    when any has a hook."""
     layers = tuple(seq._modules.values())
+    if hooked(*layers):
+        for m in layers:
+            x = m(x)
+        return x
     cached = seq.__dict__.get("_fast_plan")
     if cached is None or cached[0] != layers:
         cached = seq.__dict__["_fast_plan"] = (layers, plan(layers))

@@ -4,7 +4,7 @@ from ..compile import inferring
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
 from .base import Block
-from .fastpath import linear
+from .fastpath import hooked, linear
 
 
 class Linear(Block):
@@ -42,4 +42,6 @@ class _Checked(nn.Module):
         if inferring():  # meta addmm goes through slow Python decompositions
             return x.new_empty(x.shape[:-1] + (self.inner.out_features,))
         inner = self.inner  # nn.Linear's own forward, with a 1-D input as one addmv
+        if hooked(inner):
+            return inner(x)
         return linear(x, inner.weight, inner.bias)

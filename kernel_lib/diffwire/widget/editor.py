@@ -59,6 +59,9 @@ class Editor(anywidget.AnyWidget):
 
     # echo_update off: the browser wrote it, so echoing a 200-node document back is waste
     doc = traitlets.Dict().tag(sync=True, echo_update=False)
+    # bumped by every push from the kernel: a canvas write names the revision it was made on,
+    # and one made on an older document than the kernel's is answered with `resync`
+    doc_rev = traitlets.Int(0).tag(sync=True)
     catalog = traitlets.Dict().tag(sync=True)
     status = traitlets.Dict().tag(sync=True)
     height = traitlets.Unicode("600px").tag(sync=True)
@@ -137,28 +140,36 @@ class Editor(anywidget.AnyWidget):
         return self.control.run
 
     def _push(self, doc: dict) -> None:
-        self._pushing = True
-        try:
-            self.doc = doc
-        finally:
-            self._pushing = False
+        """Send `doc` to the canvas as a new revision, in one message with `doc_rev`. Sent
+        even when equal to the trait's value: the canvas may hold another version."""
+        self._trait_values["doc"] = doc
+        self._trait_values["doc_rev"] = self.doc_rev + 1
+        self.send_state(["doc", "doc_rev"])
 
     def _on_doc(self, change: dict) -> None:
         """The whole document set as the `doc` trait (from Python, or a front end that
-        syncs the trait): update `graph` in place, then validate."""
+        syncs the trait): update `graph` in place, then validate. A new revision: canvas
+        writes made on the document before it are answered with `resync`."""
         if self._pushing:
             return
+        self.doc_rev += 1
         self._edited(change["new"])
 
     def _on_write(self, content: dict) -> None:
         """A committed edit from the canvas, as a custom message: a patch or the whole
-        document (see patch.py). The `doc` trait is brought up to date without a sync: the
-        canvas already shows this document."""
+        document (see patch.py), made on revision `base`. The `doc` trait is brought up to
+        date without a sync: the canvas already shows this document. A write made on an
+        older revision (the kernel pushed since), or a patch that does not apply, gets
+        `resync`: by then the canvas has the pushed document, and it sends it whole."""
+        base, client = content.get("base"), content.get("client")
+        if base is not None and base != self.doc_rev:
+            self.send({"event": "resync", "client": client})
+            return
         if "patch" in content:
             try:
                 doc = apply_patch(self.doc, content["patch"])
             except PatchError:
-                self.send({"event": "resync"})  # the canvas answers with the whole document
+                self.send({"event": "resync", "client": client})
                 return
         else:
             doc = content.get("doc")
@@ -170,6 +181,8 @@ class Editor(anywidget.AnyWidget):
                 new = _from_canvas(doc)
             except GraphError as e:
                 self.send({"event": "error", "message": str(e), "error": e.to_dict()})
+                if store:  # the canvas holds what the kernel refused: show it the kernel's
+                    self._push(self.doc)
                 return
             if store:  # straight into the trait's storage: a notification would sync it back
                 self._trait_values["doc"] = doc
