@@ -107,6 +107,16 @@ def _mlp(activation, widths=(2, 5, 5, 2), final="none"):
     return g.compile(seed=0).double().blocks["U"]
 
 
+def _linear_block():
+    """A compiled Linear block 3 -> 2 (the block module, not its inner nn.Linear)."""
+    g = dw.Graph()
+    i = g.add("Input", name="x", shape=[3])
+    n = g.add("Linear", id="L", in_features=3, out_features=2)
+    g.connect(i, n)
+    g.add_output(n, name="y")
+    return g.compile(seed=0).blocks["L"]
+
+
 def _plain(mlp, x):
     """What nn.Sequential computes with the same layers, each called as a module."""
     for layer in mlp:
@@ -148,12 +158,7 @@ def test_a_one_sample_state_takes_one_addmv_per_layer():
     out = mlp(x)
     assert type(out.grad_fn).__name__ == "AddmvBackward0"
     assert _nodes(out) < _nodes(_plain(mlp, x))
-    lin = dw.Graph()
-    i = lin.add("Input", name="x", shape=[3])
-    n = lin.add("Linear", id="L", in_features=3, out_features=2)
-    lin.connect(i, n)
-    lin.add_output(n, name="y")
-    block = lin.compile(seed=0).blocks["L"]
+    block = _linear_block()
     v = torch.randn(3)
     assert type(block(v.requires_grad_()).grad_fn).__name__ == "AddmvBackward0"
     torch.testing.assert_close(block(v), block.inner(v))
@@ -201,12 +206,7 @@ def test_layers_with_hooks_run_as_modules():
         wn(x).sum().backward()
         opt.step()
     torch.testing.assert_close(wn(x), _plain(wn, x))
-    lin = dw.Graph()
-    i = lin.add("Input", name="x", shape=[3])
-    n = lin.add("Linear", id="L", in_features=3, out_features=2)
-    lin.connect(i, n)
-    lin.add_output(n, name="y")
-    block = lin.compile(seed=0).blocks["L"]
+    block = _linear_block()
     calls = []
     block.inner.register_forward_pre_hook(lambda m, a: calls.append(1))
     block(torch.randn(3))
