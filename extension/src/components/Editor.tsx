@@ -42,6 +42,10 @@ export function Editor(props: EditorProps) {
 }
 
 const FIT = { padding: 0.15, maxZoom: 1.2 };
+// Props of <ReactFlow> are kept the same objects between renders: React Flow hands the
+// handlers to every node wrapper, and a new function each render re-renders all of them.
+const MULTI_SELECT = ["Shift", "Meta", "Control"];
+const PRO_OPTIONS = { hideAttribution: true };
 
 /** A performance mark for the round-trip benchmark; only the latest of each name is kept. */
 function mark(name: string) {
@@ -390,6 +394,11 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
 
   // Rendering only visible elements is a large win zoomed in and a loss when every node
   // is on screen (TOOLCHAIN.md), so it follows the zoom level.
+  const onNodeDoubleClick = useCallback((_: unknown, n: BlockFlowNode) => {
+    const b = n.data.spec?.bodies[0];
+    if (b) enter(n.id, b);
+  }, [enter]);
+
   const onMove = useCallback((_: unknown, vp: Viewport) => {
     const want = graphRef.current.nodes.length > 200 && vp.zoom >= VISIBLE_ONLY_ZOOM;
     setVisibleOnly((v) => (v === want ? v : want));
@@ -444,15 +453,15 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
             isValidConnection={isValidConnection}
             onMove={onMove}
             onInit={onInit}
-            onNodeDoubleClick={(_, n) => { const b = n.data.spec?.bodies[0]; if (b) enter(n.id, b); }}
+            onNodeDoubleClick={onNodeDoubleClick}
             onlyRenderVisibleElements={visibleOnly}
             deleteKeyCode={null /* handled in onKeyDownCapture, as one undo step */}
-            multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+            multiSelectionKeyCode={MULTI_SELECT}
             fitView
             fitViewOptions={FIT}
             defaultViewport={initialViewport}
             minZoom={0.05}
-            proOptions={{ hideAttribution: true }}
+            proOptions={PRO_OPTIONS}
           >
             <Background gap={20} size={1} />
             <Controls showInteractive={false} />
