@@ -104,9 +104,9 @@ def test_recovery_holds_for_other_network_seeds(seed):
 
 
 def test_a_short_trajectory_is_still_cross_validated():
-    """Eight states are too few for five blocks of two: each state is held out on its own,
-    rather than scoring models on the points they were fitted to (which always picks the
-    densest polynomial)."""
+    """Eight states still make five held-out blocks (of one or two states), rather than
+    models scored on the points they were fitted to (which always picks the densest
+    polynomial)."""
     import numpy as np
 
     from diffwire.ode.symbolic import fit_sindy

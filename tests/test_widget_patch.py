@@ -115,10 +115,10 @@ def _record_state(ed):
     return sent
 
 
-def test_a_write_made_before_a_kernel_push_is_refused_then_resent_whole():
+def test_a_write_made_before_a_kernel_push_is_dropped():
     """Python changes the graph and pushes it while the canvas is sending an edit made on
-    the old document: the kernel refuses the stale write (`resync` for that view), keeps
-    its push, and takes the whole document the canvas sends once it has the push."""
+    the old document: the kernel drops the stale write and keeps its push (which the canvas
+    takes when it arrives), then takes the canvas's next edit, made on the push."""
     ed = dw.Editor(quickstart())
     rec = Recorder(ed)
     sent = _record_state(ed)
@@ -128,18 +128,22 @@ def test_a_write_made_before_a_kernel_push_is_refused_then_resent_whole():
     ed.refresh()
     assert ed.doc_rev == base + 1 and sent[-1][0] == ["doc", "doc_rev"]
     assert sent[-1][1]["nodes"][1]["params"]["activation"] == "relu"
+    events = len(rec.events)
     old_mlp["params"]["final_activation"] = "tanh"  # the canvas's edit, on the old document
     write(ed, patch={"nodes": [old_mlp]}, base=base, client="view-1")
-    assert rec.events[-1] == {"event": "resync", "client": "view-1"}
+    write(ed, doc={"nodes": [], "edges": []}, base=base, client="view-1")
+    assert len(rec.events) == events  # dropped: no analysis, no resync
     assert ed.graph.node("mlp").params["activation"] == "relu"  # the push stands
     assert ed.graph.node("mlp").params.get("final_activation", "none") == "none"
-    # the canvas has the push now; its whole document (its next edit on top) is taken
-    doc = copy.deepcopy(ed.doc)
-    doc["nodes"][1]["position"] = [9.0, 9.0]
-    write(ed, doc=doc, base=ed.doc_rev, client="view-1")
+    mlp = copy.deepcopy(ed.doc["nodes"][1])
+    mlp["position"] = [9.0, 9.0]
+    write(ed, patch={"nodes": [mlp]}, base=ed.doc_rev, client="view-1")
     assert ed.graph.node("mlp").position == [9.0, 9.0]
     assert ed.graph.node("mlp").params["activation"] == "relu"
     assert rec.events[-1]["event"] == "analysis"
+    # a patch on the current revision that does not apply: that view is asked for it whole
+    write(ed, patch={"nodes": [], "order": ["gone"]}, base=ed.doc_rev, client="view-2")
+    assert rec.events[-1] == {"event": "resync", "client": "view-2"}
 
 
 def test_a_refused_write_sends_the_kernel_document_back():

@@ -24,8 +24,7 @@ export class WidgetTransport implements Transport {
   /** this view's name in `write` commands: a `resync` is answered by the view it is for */
   readonly client = Math.random().toString(36).slice(2);
   constructor(private model: WidgetModel) {
-    // the kernel refused a write made on an older document (it pushed one since; that push
-    // arrived before this event) or a patch that did not apply: send the document whole
+    // the kernel could not apply a patch to its document: send the document whole
     this.stopResync = this.onEvent((ev) => {
       if (ev.event === "resync" && (!ev.client || ev.client === this.client)) {
         this.model.send({ cmd: "write", doc: this.readGraph(), base: this.base(), client: this.client });

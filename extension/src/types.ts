@@ -115,6 +115,6 @@ export type KernelEvent =
   | { event: "export"; source: string; path: string | null }
   | { event: "error"; message: string; error?: GraphErrorInfo }
   | { event: "reset_metrics" }
-  /** the kernel refused a write (made on an older revision, or a patch that did not
-   * apply): the view named `client` sends the whole document */
+  /** a patched write did not apply to the kernel's document: the view named `client`
+   * sends the whole document */
   | { event: "resync"; client?: string | null };

@@ -95,7 +95,11 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   useEffect(() => transport.onGraph((incoming) => {
     // our own writes come back as change events too: same object, nothing to do
     if (incoming === histRef.current.present) return;
-    if (stableStringify(incoming) !== stableStringify(histRef.current.present)) setHist((h) => H.replace(h, incoming));
+    if (stableStringify(incoming) === stableStringify(histRef.current.present)) return;
+    // the ref first: an edit handled before React renders must build on the pushed document
+    const nh = H.replace(histRef.current, incoming);
+    histRef.current = nh;
+    setHist(nh);
   }), [transport]);
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
     if (ev.event === "analysis") {

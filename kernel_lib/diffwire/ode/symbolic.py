@@ -192,8 +192,8 @@ def _sweep(X, Y, degree, alpha, thresholds=THRESHOLDS, negligible=1e-3, folds=5,
 
     Every threshold gives a model (its support: which terms each component keeps); terms
     whose contribution is below `negligible` of the target's scale are dropped. Each support
-    is scored by cross-validation over contiguous blocks of the states (`folds` of them, one
-    state each when there are fewer than ``2 * folds``): refit on the other blocks by least
+    is scored by cross-validation over contiguous blocks of the states (`folds` of them, or
+    one per state when there are fewer states than folds): refit on the other blocks by least
     squares, predict the held-out block. The states lie on a trajectory, where the library's
     terms are nearly collinear: a dense polynomial fits the network's small deviations and
     swings wildly on a block it did not see, while the sparse law that generated the data

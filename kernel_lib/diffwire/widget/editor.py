@@ -141,39 +141,46 @@ class Editor(anywidget.AnyWidget):
 
     def _push(self, doc: dict) -> None:
         """Send `doc` to the canvas as a new revision, in one message with `doc_rev`. Sent
-        even when equal to the trait's value: the canvas may hold another version."""
-        self._trait_values["doc"] = doc
-        self._trait_values["doc_rev"] = self.doc_rev + 1
-        self.send_state(["doc", "doc_rev"])
+        even when equal to the trait's value: the canvas may hold another version. (Stored
+        without a traitlets notification: observers of `doc` do not see pushes.)"""
+        with self._lock:
+            self._trait_values["doc"] = doc
+            self._trait_values["doc_rev"] = self.doc_rev + 1
+            self.send_state(["doc", "doc_rev"])
 
     def _on_doc(self, change: dict) -> None:
         """The whole document set as the `doc` trait (from Python, or a front end that
         syncs the trait): update `graph` in place, then validate. A new revision: canvas
-        writes made on the document before it are answered with `resync`."""
+        writes made on the document before it are dropped."""
         if self._pushing:
             return
-        self.doc_rev += 1
-        self._edited(change["new"])
+        with self._lock:
+            self.doc_rev += 1
+            self._edited(change["new"])
 
     def _on_write(self, content: dict) -> None:
         """A committed edit from the canvas, as a custom message: a patch or the whole
         document (see patch.py), made on revision `base`. The `doc` trait is brought up to
-        date without a sync: the canvas already shows this document. A write made on an
-        older revision (the kernel pushed since), or a patch that does not apply, gets
-        `resync`: by then the canvas has the pushed document, and it sends it whole."""
-        base, client = content.get("base"), content.get("client")
-        if base is not None and base != self.doc_rev:
-            self.send({"event": "resync", "client": client})
-            return
-        if "patch" in content:
-            try:
-                doc = apply_patch(self.doc, content["patch"])
-            except PatchError:
-                self.send({"event": "resync", "client": client})
+        date without a sync: the canvas already shows this document.
+
+        A write made on an older revision is dropped: the kernel pushed since, that push
+        reaches the canvas after the write left it, and the canvas takes the pushed
+        document, so both sides end on it (the canvas edit is lost, never half-merged). A
+        patch that does not apply to the current revision gets `resync`, and the view that
+        sent it sends its document whole."""
+        with self._lock:  # a push from another thread cannot land between check and store
+            base, client = content.get("base"), content.get("client")
+            if base is not None and base != self.doc_rev:
                 return
-        else:
-            doc = content.get("doc")
-        self._edited(doc, store=True)
+            if "patch" in content:
+                try:
+                    doc = apply_patch(self.doc, content["patch"])
+                except PatchError:
+                    self.send({"event": "resync", "client": client})
+                    return
+            else:
+                doc = content.get("doc")
+            self._edited(doc, store=True)
 
     def _edited(self, doc, store: bool = False) -> None:
         with self._lock:
