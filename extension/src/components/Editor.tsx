@@ -4,7 +4,7 @@
 import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, applyEdgeChanges, applyNodeChanges,
-  useReactFlow, type Connection, type Edge, type ReactFlowInstance, type EdgeChange, type NodeChange, type Viewport,
+  useReactFlow, useUpdateNodeInternals, type Connection, type Edge, type ReactFlowInstance, type EdgeChange, type NodeChange, type Viewport,
 } from "@xyflow/react";
 import type { Transport } from "../transport";
 import type { Catalog, EdgeDoc, GraphDoc, GraphErrorInfo, KernelEvent, PortsByNode, RunStatus, Shapes } from "../types";
@@ -61,6 +61,11 @@ function guessViewport(g: GraphDoc): Viewport {
   const h = Math.max(...ys) - Math.min(...ys) + 120;
   const zoom = Math.min(1, 800 / w, 500 / h);
   return { x: -Math.min(...xs) * zoom, y: -Math.min(...ys) * zoom, zoom };
+}
+
+/** The handles a node draws: its port names, in order, per side. */
+function handleKey(p: { inputs: { name: string }[]; outputs: { name: string }[] }): string {
+  return p.inputs.map((x) => x.name).join(",") + "|" + p.outputs.map((x) => x.name).join(",");
 }
 
 function isTextInput(t: EventTarget | null): boolean {
@@ -168,11 +173,15 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   // BlockNode skips rendering: an edit re-renders one node, not the whole canvas.
   const dataCache = useRef(new Map<string, { key: string; node: BlockFlowNode }>());
   const nodeArray = useRef<BlockFlowNode[]>([]);
+  const handlesChanged = useRef(new Set<string>());
   const flowNodes = useMemo<BlockFlowNode[]>(() => {
     const prev = dataCache.current;
     const next = new Map<string, { key: string; node: BlockFlowNode }>();
     const out = graph.nodes.map((n) => {
       const p = ports(n);
+      const handles = handleKey(p);
+      const had = prev.get(n.id)?.node.data;
+      if (had && handleKey(had) !== handles) handlesChanged.current.add(n.id);
       const sh = analysis.shapes[G.nodePath(path, n.id)] ?? {};
       const errs = errorsAt.get(n.id) ?? [];
       const spec = specs.get(n.type);
@@ -202,13 +211,22 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     return out;
   }, [graph, ports, analysis.shapes, path, specs, errorsAt, enter]);
 
-  // React Flow's own copy (measured sizes, selection), brought up to date with flowNodes in
-  // the same render (React's "adjust state while rendering"): an effect would hand the new
-  // nodes to React Flow only after a paint, a frame later than the badge could show.
+  // React Flow measures a node's handles when it mounts or resizes. Ports that change while
+  // the node keeps its size (the catalog or the kernel's ports arriving after the document,
+  // a param that renames ports) leave it with stale handle positions: edges to the new
+  // handles are not drawn and connections to them fail. Tell it to measure those again.
+  const updateNodeInternals = useUpdateNodeInternals();
+  useEffect(() => {
+    if (!handlesChanged.current.size) return;
+    const ids = [...handlesChanged.current];
+    handlesChanged.current.clear();
+    updateNodeInternals(ids);
+  }, [flowNodes, updateNodeInternals]);
+
+  // React Flow's own copy of the nodes (measured sizes, selection), brought up to date with
+  // flowNodes after each render that changed them.
   const [rfNodes, setRfNodes] = useState<BlockFlowNode[]>(flowNodes);
-  const [nodesFrom, setNodesFrom] = useState(flowNodes);
-  if (nodesFrom !== flowNodes) {
-    setNodesFrom(flowNodes);
+  useEffect(() => {
     setRfNodes((prev) => {
       const sel = new Set(prev.filter((n) => n.selected).map((n) => n.id));
       const before = new Map(prev.map((n) => [n.id, n]));
@@ -219,7 +237,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
         return sel.has(n.id) ? { ...n, selected: true } : n;
       });
     });
-  }
+  }, [flowNodes]);
 
   const large = graph.nodes.length > LARGE;
   const edgeCache = useRef(new Map<string, Edge>());
@@ -247,9 +265,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     return out;
   }, [graph, analysis.shapes, path, large]);
   const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
-  const [edgesFrom, setEdgesFrom] = useState(flowEdges);
-  if (edgesFrom !== flowEdges) {
-    setEdgesFrom(flowEdges);
+  useEffect(() => {
     setRfEdges((prev) => {
       const sel = new Set(prev.filter((e) => e.selected).map((e) => e.id));
       const before = new Map(prev.map((e) => [e.id, e]));
@@ -259,7 +275,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
         return sel.has(e.id) ? { ...e, selected: true } : e;
       });
     });
-  }
+  }, [flowEdges]);
 
   const onNodesChange = useCallback((changes: NodeChange<BlockFlowNode>[]) => {
     setRfNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
