@@ -89,3 +89,13 @@ class EventRecorder:
 
     def of(self, kind: str) -> list[dict]:
         return [e for e in self.events if e.get("event") == kind]
+
+
+def encoder_graph() -> dw.Graph:
+    """Input x [B, 2] -> MLP 2-64-64-2 (tanh, label "encoder") -> Output y."""
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 2])
+    h = g.add("MLP", widths=[2, 64, 64, 2], activation="tanh", label="encoder")
+    g.connect(x, h)
+    g.add_output(h, name="y")
+    return g

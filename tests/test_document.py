@@ -11,20 +11,14 @@ import torch
 import diffwire as dw
 from diffwire import document
 
+from helpers import encoder_graph
+
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
 
-def quickstart():
-    g = dw.Graph()
-    x = g.add("Input", name="x", shape=[None, 2])
-    h = g.add("MLP", widths=[2, 64, 64, 2], activation="tanh", label="encoder")
-    g.connect(x, h)
-    g.add_output(h, name="y")
-    return g
-
 
 def test_the_issue_example(tmp_path):
-    g = quickstart()
+    g = encoder_graph()
     model = g.compile()
     assert isinstance(model, torch.nn.Module)
     assert model(x=torch.randn(8, 2)).shape == (8, 2)
@@ -35,7 +29,7 @@ def test_the_issue_example(tmp_path):
 
 
 def test_file_is_stable_sorted_and_versioned(tmp_path):
-    g = quickstart()
+    g = encoder_graph()
     a = g.save(tmp_path / "a.diffwire").read_text()
     b = dw.load(tmp_path / "a.diffwire").save(tmp_path / "b.diffwire").read_text()
     assert a == b
@@ -49,7 +43,7 @@ def test_file_is_stable_sorted_and_versioned(tmp_path):
 def test_document_matches_its_schema():
     import jsonschema
 
-    jsonschema.validate(quickstart().to_dict(), dw.schema())
+    jsonschema.validate(encoder_graph().to_dict(), dw.schema())
     with pytest.raises(dw.FormatError) as info:
         dw.Graph.from_dict({"format": "diffwire/1", "nodes": [{"id": "1bad", "type": "MLP"}],
                             "edges": []})
@@ -70,9 +64,9 @@ def test_bodies_are_saved_and_loaded(tmp_path):
 
 def test_save_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "m.diffwire"
-    quickstart().save(path)
+    encoder_graph().save(path)
     before = path.read_text()
-    g = quickstart()
+    g = encoder_graph()
     g.node("mlp").params["widths"] = [2, 4, 2]
 
     def crash(src, dst):
@@ -118,7 +112,7 @@ def test_unknown_format_is_refused():
 def test_loading_never_runs_code(tmp_path):
     marker = tmp_path / "PWNED"
     payload = f"__import__('os').system('touch {marker}')"
-    doc = quickstart().to_dict()
+    doc = encoder_graph().to_dict()
     doc["nodes"][1]["label"] = payload
     doc["nodes"].append({"id": "evil", "type": "os.system", "params": {"cmd": payload},
                          "position": [0, 0]})
@@ -141,7 +135,7 @@ def test_bad_files_give_format_errors(tmp_path, text):
 
 
 def test_edit_api():
-    g = quickstart()
+    g = encoder_graph()
     assert g.node("mlp").params["widths"] == [2, 64, 64, 2]
     g.remove("mlp")
     assert [e for e in g.edges if "mlp" in (e.source, e.target)] == []

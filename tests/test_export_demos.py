@@ -10,22 +10,15 @@ import diffwire as dw
 from diffwire import ode
 
 from export_util import ROOT, assert_same, example_inputs, load_source
+from helpers import encoder_graph
 
 FILES = sorted((ROOT / "demos").glob("*.diffwire")) + sorted(
     (ROOT / "tests" / "fixtures").glob("*.diffwire"))
 
 
-def _quickstart():
-    g = dw.Graph()
-    x = g.add("Input", name="x", shape=[None, 2])
-    h = g.add("MLP", widths=[2, 64, 64, 2], activation="tanh", label="encoder")
-    g.connect(x, h)
-    g.add_output(h, name="y")
-    return g
-
 
 BUILT = {
-    "quickstart": _quickstart,
+    "quickstart": encoder_graph,
     "lotka_volterra_ude": lambda: ode.lotka_volterra_ude(),
     "lotka_volterra_ude_learned": lambda: ode.lotka_volterra_ude(learn_known=True,
                                                                  method="builtin_rk4"),

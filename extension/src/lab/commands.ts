@@ -53,6 +53,13 @@ export function addCommands(
   const open = (path: string, factory?: string) => commands.execute("docmanager:open", factory ? { path, factory } : { path });
 
   /** The .diffwire file a command is about: the selected file in the browser, else the current tab. */
+  /** The target file, saved first when it is open in the current tab with unsaved edits. */
+  const savedTarget = async (args: ReadonlyPartialJSONObject): Promise<string | null> => {
+    const file = targetFile(args);
+    const doc = current();
+    if (file && doc && doc.context.path === file && doc.context.model.dirty) await doc.context.save();
+    return file;
+  };
   const targetFile = (args: ReadonlyPartialJSONObject): string | null => {
     if (typeof args.path === "string") return args.path;
     if (args.origin === "browser") {
@@ -119,10 +126,8 @@ export function addCommands(
     label: "Open in a Notebook", caption: "Create a notebook that loads this file in dw.Editor",
     isEnabled: (args) => targetFile(args) !== null,
     execute: async (args) => {
-      const file = targetFile(args);
+      const file = await savedTarget(args);
       if (!file) return;
-      const doc = current();
-      if (doc && doc.context.path === file && doc.context.model.dirty) await doc.context.save();
       const dir = PathExt.dirname(file);
       const nbPath = await freeName(contents, dir, PathExt.basename(file, ".diffwire"), ".ipynb");
       await contents.save(nbPath, { type: "notebook", format: "json", content: notebookFor(PathExt.basename(file)) });
@@ -134,10 +139,8 @@ export function addCommands(
     label: "Train in Terminal", caption: "Open a terminal running `diffwire train FILE`",
     isEnabled: (args) => targetFile(args) !== null,
     execute: async (args) => {
-      const file = targetFile(args);
+      const file = await savedTarget(args);
       if (!file) return;
-      const doc = current();
-      if (doc && doc.context.path === file && doc.context.model.dirty) await doc.context.save();
       const dir = PathExt.dirname(file);
       const name = shellQuote(PathExt.basename(file));
       const line = `cd ${shellQuote(dir || ".")} && if command -v diffwire >/dev/null; then diffwire train ${name}; else python -m diffwire.cli train ${name}; fi\r`;

@@ -13,20 +13,33 @@ from torch import nn
 from ..errors import ShapeMismatch
 
 
-def straight_line(body) -> callable:
-    """Python source for a CompiledGraph's plan, compiled to a function of its inputs."""
+def _slot_names(body) -> dict:
+    """A variable name per slot of a CompiledGraph's plan (-1, an unwired input: None)."""
     names = {s: f"v{s}" for s in range(body._nslots)}
     names[-1] = "None"
-    args = [names[s] for s in body._input_slots]
-    lines = [f"def run({', '.join(args)}):"]
-    scope: dict = {}
+    return names
+
+
+def _step_lines(body, names: dict, scope: dict, indent: str) -> list[str]:
+    """One line per step of the plan (``v3 = m1(v0, v2)``); the step functions go into
+    `scope` as ``m0``, ``m1``, ..."""
+    lines = []
     for k, (_nid, fn, ins, outs, *_where) in enumerate(body._steps):
         scope[f"m{k}"] = fn
         call = f"m{k}({', '.join(names[i] for i in ins)})"
         if len(outs) == 1:
-            lines.append(f"    {names[outs[0]]} = {call}")
+            lines.append(f"{indent}{names[outs[0]]} = {call}")
         else:
-            lines.append(f"    {', '.join(names[o] for o in outs)}, = {call}")
+            lines.append(f"{indent}{', '.join(names[o] for o in outs)}, = {call}")
+    return lines
+
+
+def straight_line(body) -> callable:
+    """Python source for a CompiledGraph's plan, compiled to a function of its inputs."""
+    names = _slot_names(body)
+    scope: dict = {}
+    lines = [f"def run({', '.join(names[s] for s in body._input_slots)}):",
+             *_step_lines(body, names, scope, "    ")]
     lines.append(f"    return ({', '.join(names[s] for s in body._output_slots)},)")
     exec(compile("\n".join(lines), f"<diffwire body {body.path}>", "exec"), scope)
     return scope["run"]
@@ -53,19 +66,11 @@ def field_function(body, counts: Counts, on_error) -> callable:
     so a diffwire field costs what a hand-written ``forward`` does. The body's blocks are
     still called as modules (their hooks run). `on_error(t, y)` runs when a step raises
     (it re-runs the body through the general path to name the failing node)."""
-    names = {s: f"v{s}" for s in range(body._nslots)}
-    names[-1] = "None"
+    names = _slot_names(body)
     for name, s in zip(body.input_names, body._input_slots):
         names[s] = "y" if name == "y" else "t"
     scope: dict = {"_counts": counts, "_on_error": on_error, "_bad_shape": _bad_shape}
-    lines = []
-    for k, (_nid, fn, ins, outs, *_where) in enumerate(body._steps):
-        scope[f"m{k}"] = fn
-        call = f"m{k}({', '.join(names[i] for i in ins)})"
-        if len(outs) == 1:
-            lines.append(f"        {names[outs[0]]} = {call}")
-        else:
-            lines.append(f"        {', '.join(names[o] for o in outs)}, = {call}")
+    lines = _step_lines(body, names, scope, "        ")
     dy = names[body._output_slots[body.output_names.index("dy")]]
     defaults = ", ".join(f"{k}={k}" for k in scope)
     src = "\n".join([
