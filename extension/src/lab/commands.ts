@@ -22,6 +22,7 @@ export const CommandIDs = {
   exportPython: "diffwire:export-python",
   openNotebook: "diffwire:open-in-notebook",
   trainTerminal: "diffwire:train-in-terminal",
+  closeAndShutdown: "diffwire:close-and-shutdown",
 } as const;
 
 /** The commands shown on the tab's toolbar, in order. */
@@ -120,6 +121,13 @@ export function addCommands(
         await showErrorMessage("Export to Python", (e as Error).message);
       }
     },
+  });
+
+  commands.addCommand(CommandIDs.closeAndShutdown, {
+    label: "Close and Shut Down Kernel",
+    caption: "Close this document and shut its kernel down (asks while a run is going)",
+    isEnabled: hasDoc,
+    execute: () => current()?.closeAndShutdown(),
   });
 
   commands.addCommand(CommandIDs.openNotebook, {

@@ -2,11 +2,18 @@
 // and the check for changes made to the file on disk while the tab is open.
 import { Dialog, showDialog } from "@jupyterlab/apputils";
 import { ABCWidgetFactory, DocumentWidget, type DocumentRegistry } from "@jupyterlab/docregistry";
-import type { Contents } from "@jupyterlab/services";
+import type { Contents, Session } from "@jupyterlab/services";
+import { type IMessageHandler, type Message, MessageLoop } from "@lumino/messaging";
 import { EditorView } from "./view";
 import { LabTransport } from "./transport";
 
 export const FACTORY = "Differentiable Program";
+
+/** What closing the last tab of a document does to its kernel (the `kernelOnClose` setting). */
+export type KernelOnClose = "shutdown" | "keep";
+
+/** Run states in which the kernel holds a run that shutting it down would end. */
+const LIVE_RUN = new Set(["starting", "running", "paused"]);
 export const FILE_TYPE = "diffwire";
 
 export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistry.IModel> {
@@ -15,10 +22,21 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
   private savingSince = 0;
   private prompting = false;
   private ignoredMtime: string | null = null;
+  /** The `kernelOnClose` setting (index.ts keeps it current). */
+  kernelOnClose: KernelOnClose = "shutdown";
+  /** Whether this is the only open tab of its file (index.ts answers from its tracker). */
+  isLastView: () => boolean = () => true;
+  // The close decision: asked before the tab closes (a run may be going), acted on at dispose,
+  // so a close cancelled at JupyterLab's "Save changes?" question shuts nothing down.
+  private closeAnswered = false;
+  private shutdownAsked = false;
+  private keepAsked = false;
+  private hooked = false;
 
   constructor(
     options: DocumentWidget.IOptions<EditorView, DocumentRegistry.IModel>,
     private contents: Contents.IManager,
+    private sessions: Session.IManager,
   ) {
     super(options);
     this.transport = options.content.transport;
@@ -71,6 +89,60 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
     return true;
   }
 
+  /** Whether the kernel is running, pausing or starting a training run. */
+  get runGoing(): boolean {
+    return LIVE_RUN.has(this.transport.readStatus().state);
+  }
+
+  /** File > Close and Shut Down: close the tab and shut its kernel down (asks while a run is going). */
+  async closeAndShutdown(): Promise<void> {
+    if (this.runGoing && !(await this.confirm("Stop the run and shut the kernel down?",
+      "A training run is going in this document's kernel. Shutting the kernel down ends it; its record so far is kept.",
+      "Shut Down"))) return;
+    this.shutdownAsked = true;
+    this.closeAnswered = true;
+    this.close();
+  }
+
+  private async confirm(title: string, body: string, label: string): Promise<boolean> {
+    const res = await showDialog({ title, body, buttons: [Dialog.cancelButton(), Dialog.warnButton({ label })] });
+    return res.button.accept;
+  }
+
+  // JupyterLab's document manager takes every close request in a message hook of its own (to
+  // ask about unsaved changes); a hook installed later runs first, so this one sits in front.
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.hooked) return;
+    this.hooked = true;
+    MessageLoop.installMessageHook(this, (_h: IMessageHandler, m: Message) => this.beforeClose(m));
+  }
+
+  /** Ask about a going run before the last tab closes; false holds the close until answered. */
+  private beforeClose(msg: Message): boolean {
+    if (msg.type !== "close-request" || this.closeAnswered) return true;
+    if (this.kernelOnClose === "keep" || !this.isLastView() || !this.runGoing) return true;
+    void showDialog({
+      title: "A run is going",
+      body: "This is the last tab of the document and its kernel is training. Shut the kernel down (ends the run) or keep it running?",
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: "Keep Running" }), Dialog.warnButton({ label: "Shut Down" })],
+    }).then((res) => {
+      if (!res.button.accept) return;
+      if (res.button.label === "Shut Down") this.shutdownAsked = true;
+      else this.keepAsked = true;
+      this.closeAnswered = true;
+      this.close();
+    });
+    return false;
+  }
+
+  /** At dispose: shut the kernel down when asked, or when the setting says so for the last tab. */
+  private shutdownWanted(): boolean {
+    if (this.shutdownAsked) return true;
+    if (this.keepAsked || this.kernelOnClose === "keep" || !this.isLastView()) return false;
+    return !this.runGoing;
+  }
+
   private get saving(): boolean {
     return this.savingSince > 0 && Date.now() - this.savingSince < 10_000;
   }
@@ -78,19 +150,25 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
   dispose(): void {
     if (this.isDisposed) return;
     window.clearInterval(this.poll);
+    // by the session id, through the server's session manager: the context's own session
+    // object is being disposed with this tab
+    const id = this.shutdownWanted() ? this.context.sessionContext.session?.id : undefined;
     this.transport.dispose();
     super.dispose();
+    if (id) void this.sessions.shutdown(id).catch((e) => console.warn("diffwire: kernel shutdown", e));
   }
 }
 
 export class DiffwireFactory extends ABCWidgetFactory<DiffwireDocument, DocumentRegistry.IModel> {
   /** The server's contents, for the on-disk check (set by the plugin). */
   contents: Contents.IManager | null = null;
+  /** The server's sessions, to shut a closed document's kernel down (set by the plugin). */
+  sessions: Session.IManager | null = null;
 
   protected createNewWidget(context: DocumentRegistry.Context): DiffwireDocument {
-    if (!this.contents) throw new Error("DiffwireFactory.contents is not set");
+    if (!this.contents || !this.sessions) throw new Error("DiffwireFactory.contents and .sessions must be set");
     const transport = new LabTransport(context);
     const content = new EditorView(transport);
-    return new DiffwireDocument({ context, content }, this.contents);
+    return new DiffwireDocument({ context, content }, this.contents, this.sessions);
   }
 }

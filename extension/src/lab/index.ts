@@ -14,7 +14,7 @@ import { IMainMenu } from "@jupyterlab/mainmenu";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import { CommandToolbarButton } from "@jupyterlab/ui-components";
 import { addCommands, CommandIDs, TOOLBAR } from "./commands";
-import { DiffwireDocument, DiffwireFactory, FACTORY, FILE_TYPE } from "./document";
+import { DiffwireDocument, DiffwireFactory, FACTORY, FILE_TYPE, type KernelOnClose } from "./document";
 import { diffwireIcon } from "./icon";
 import type { KernelSettings } from "./transport";
 import type { ThemeOverride } from "./view";
@@ -28,11 +28,12 @@ interface Settings {
   defaultDevice: string;
   theme: ThemeOverride;
   diskCheckSeconds: number;
+  kernelOnClose: KernelOnClose;
 }
 
 const DEFAULTS: Settings = {
   plotRefreshHz: 5, autosaveCheckpoints: false, checkpointEvery: 500, defaultDevice: "auto",
-  theme: "auto", diskCheckSeconds: 2,
+  theme: "auto", diskCheckSeconds: 2, kernelOnClose: "shutdown",
 };
 
 function kernelSettings(s: Settings): KernelSettings {
@@ -85,6 +86,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       shutdownOnClose: false,
     });
     factory.contents = app.serviceManager.contents;
+    factory.sessions = app.serviceManager.sessions;
     docRegistry.addWidgetFactory(factory);
 
     const tracker = new WidgetTracker<DiffwireDocument>({ namespace: "diffwire" });
@@ -101,11 +103,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const apply = (doc: DiffwireDocument) => {
       doc.content.theme = settings.theme;
       doc.watchDisk(settings.diskCheckSeconds);
+      doc.kernelOnClose = settings.kernelOnClose;
       doc.transport.updateSettings(kernelSettings(settings));
     };
 
     factory.widgetCreated.connect((_f, doc) => {
       doc.title.icon = diffwireIcon;
+      doc.isLastView = () => tracker.filter((w) => w !== doc && w.context.path === doc.context.path).length === 0;
       doc.transport.settings = kernelSettings(settings);
       void tracker.add(doc);
       doc.context.pathChanged.connect(() => void tracker.save(doc));
@@ -154,11 +158,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     if (launcher) launcher.add({ command: CommandIDs.create, category: "Other", rank: 1 });
-    if (mainMenu) mainMenu.fileMenu.newMenu.addGroup([{ command: CommandIDs.create }], 30);
+    if (mainMenu) {
+      mainMenu.fileMenu.newMenu.addGroup([{ command: CommandIDs.create }], 30);
+      // File > Close and Shut Down, for a .diffwire tab: its kernel goes with it
+      mainMenu.fileMenu.closeAndCleaners.add({
+        id: CommandIDs.closeAndShutdown,
+        isEnabled: (w) => w instanceof DiffwireDocument && tracker.has(w),
+      });
+    }
     if (palette) {
       const category = "Differentiable Program";
       palette.addItem({ command: CommandIDs.create, category, args: { isPalette: true } });
       for (const command of TOOLBAR) palette.addItem({ command, category });
+      palette.addItem({ command: CommandIDs.closeAndShutdown, category });
     }
 
     app.contextMenu.addItem({
