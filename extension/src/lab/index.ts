@@ -26,13 +26,14 @@ interface Settings {
   autosaveCheckpoints: boolean;
   checkpointEvery: number;
   defaultDevice: string;
+  trainingThreads: number;
   theme: ThemeOverride;
   diskCheckSeconds: number;
 }
 
 const DEFAULTS: Settings = {
   plotRefreshHz: 5, autosaveCheckpoints: false, checkpointEvery: 500, defaultDevice: "auto",
-  theme: "auto", diskCheckSeconds: 2,
+  trainingThreads: 0, theme: "auto", diskCheckSeconds: 2,
 };
 
 function kernelSettings(s: Settings): KernelSettings {
@@ -40,6 +41,7 @@ function kernelSettings(s: Settings): KernelSettings {
     plotRefreshHz: s.plotRefreshHz,
     checkpointEvery: s.autosaveCheckpoints ? s.checkpointEvery : null,
     device: s.defaultDevice === "auto" ? null : s.defaultDevice,
+    threads: s.trainingThreads > 0 ? s.trainingThreads : null,
   };
 }
 
