@@ -132,9 +132,10 @@ def test_register_with_a_kernel_is_idempotent():
 def test_settings_become_run_options_and_the_stream_interval():
     c, s = open_session(starter().to_json())
     c.deliver({"method": "custom", "content": {"cmd": "settings", "settings": {
-        "plotRefreshHz": 10, "device": "cpu", "checkpointEvery": None}}})
+        "plotRefreshHz": 10, "device": "cpu", "checkpointEvery": None, "threads": 2}}})
     assert s.interval == 0.1
     opts = s.editor.control.options
+    assert opts["threads"] == 2  # the editor's "Training threads" setting
     if dwcomm._train_parameters() is None:  # no training engine here: nothing is filtered
         assert opts["device"] == "cpu" and opts["stream_hz"] == 10
     assert "checkpoint_every" not in opts

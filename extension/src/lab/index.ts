@@ -26,6 +26,7 @@ interface Settings {
   autosaveCheckpoints: boolean;
   checkpointEvery: number;
   defaultDevice: string;
+  trainingThreads: number;
   theme: ThemeOverride;
   diskCheckSeconds: number;
   kernelOnClose: KernelOnClose;
@@ -33,7 +34,7 @@ interface Settings {
 
 const DEFAULTS: Settings = {
   plotRefreshHz: 5, autosaveCheckpoints: false, checkpointEvery: 500, defaultDevice: "auto",
-  theme: "auto", diskCheckSeconds: 2, kernelOnClose: "shutdown",
+  trainingThreads: 0, theme: "auto", diskCheckSeconds: 2, kernelOnClose: "shutdown",
 };
 
 function kernelSettings(s: Settings): KernelSettings {
@@ -41,6 +42,7 @@ function kernelSettings(s: Settings): KernelSettings {
     plotRefreshHz: s.plotRefreshHz,
     checkpointEvery: s.autosaveCheckpoints ? s.checkpointEvery : null,
     device: s.defaultDevice === "auto" ? null : s.defaultDevice,
+    threads: s.trainingThreads > 0 ? s.trainingThreads : null,
   };
 }
 

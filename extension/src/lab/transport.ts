@@ -18,6 +18,7 @@ export interface KernelSettings {
   plotRefreshHz: number;
   checkpointEvery: number | null;
   device: string | null;
+  threads: number | null;  // torch threads of the next run; null: chosen per run
 }
 
 type Listener<T> = Set<(v: T) => void>;
@@ -50,7 +51,7 @@ export class LabTransport implements Transport {
   private _connection: Connection = "no-kernel";
   private _connectionChanged = new Signal<this, Connection>(this);
   private _disposed = false;
-  settings: KernelSettings = { plotRefreshHz: 5, checkpointEvery: null, device: null };
+  settings: KernelSettings = { plotRefreshHz: 5, checkpointEvery: null, device: null, threads: null };
 
   constructor(private context: DocumentRegistry.Context) {
     context.model.contentChanged.connect(this.onModelChanged, this);

@@ -20,6 +20,9 @@ def add_arguments(p) -> None:
     p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
     p.add_argument("--step-timeout", type=float,
                    help="seconds a step may take before the run fails (default: the document's)")
+    p.add_argument("--threads", type=int,
+                   help="torch threads for training (default: the document's, else chosen "
+                        "from the model's size)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -39,7 +42,7 @@ def main(args) -> int:
             print(f"{args.file}: error: '{name}' is bound to a kernel variable; the command "
                   "line has no kernel", file=sys.stderr)
             return 2
-    for k in ("steps", "seed", "batch_size", "checkpoint_every"):
+    for k in ("steps", "seed", "batch_size", "checkpoint_every", "threads"):
         v = getattr(args, k)
         if v is not None and v < (0 if k in ("seed", "checkpoint_every") else 1):
             print(f"diffwire train: --{k.replace('_', '-')} must be positive", file=sys.stderr)
@@ -51,7 +54,7 @@ def main(args) -> int:
     try:
         run = train(g, steps=args.steps, seed=args.seed, batch_size=args.batch_size,
                     checkpoint_every=args.checkpoint_every, device=args.device, out=out,
-                    step_timeout=args.step_timeout,
+                    step_timeout=args.step_timeout, threads=args.threads,
                     data_root=pathlib.Path(args.file).parent, progress=False, start=False)
     except GraphError as e:  # problems only visible with the data in hand
         report(args.file, [e])

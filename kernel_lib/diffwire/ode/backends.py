@@ -6,15 +6,17 @@ import concurrent.futures
 import multiprocessing
 import os
 
+from .. import threads
 from ..errors import GraphError
 
 
 def run_local(fn, jobs: list, workers: int | None = None) -> list:
     """Run `fn(job)` for every job in spawned processes, results in job order. Workers are
-    bounded by the cores; each worker uses one torch thread."""
+    bounded by the cores (less one for the front end in a Jupyter kernel: see
+    diffwire/threads.py); each worker sizes its torch threads for one core."""
     if not jobs:
         return []
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs), os.cpu_count() or 1))
+    workers = threads.workers(workers, len(jobs))
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         return list(pool.map(fn, jobs))

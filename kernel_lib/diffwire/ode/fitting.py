@@ -13,6 +13,7 @@ import time
 
 import torch
 
+from .. import threads as thread_policy
 from ..errors import GraphError
 
 
@@ -39,11 +40,18 @@ def trajectory_loss(model, y0, t, y) -> torch.Tensor:
 
 
 def fit(model, y0, t, y, adam_steps: int = 200, lr: float = 0.1, lbfgs_steps: int = 0,
-        loss_fn=trajectory_loss, target_loss: float | None = None) -> FitResult:
+        loss_fn=trajectory_loss, target_loss: float | None = None,
+        threads: int | None = None) -> FitResult:
     """Train `model(y0=..., t=...)` to match `y`: `adam_steps` of Adam at `lr`, then up to
     `lbfgs_steps` LBFGS iterations (strong Wolfe line search). A solve that fails (NaN,
     max_steps) ends the fit and restores the best weights seen. `target_loss` stops early
-    once reached (for time-to-loss benchmarks)."""
+    once reached (for time-to-loss benchmarks). Torch threads follow the training policy
+    (`threads`: a count, or None to choose; the caller's setting is put back after)."""
+    with thread_policy.scoped(model, {"y": y}, threads):
+        return _fit(model, y0, t, y, adam_steps, lr, lbfgs_steps, loss_fn, target_loss)
+
+
+def _fit(model, y0, t, y, adam_steps, lr, lbfgs_steps, loss_fn, target_loss) -> FitResult:
     params = [p for p in model.parameters() if p.requires_grad]
     history: list[float] = []
     best = (float("inf"), copy.deepcopy(model.state_dict()))

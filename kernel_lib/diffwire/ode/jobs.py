@@ -9,6 +9,7 @@ import time
 
 import torch
 
+from .. import threads
 from ..errors import GraphError
 from .fitting import fit
 from .problems import PROBLEMS
@@ -40,22 +41,22 @@ def subsample(n: int, fraction: float, seed: int) -> torch.Tensor:
 
 def run_job(job: Job) -> dict:
     """Train one variant and measure it; failures become inf errors, never exceptions."""
-    torch.set_num_threads(1)
     spec, b = job.spec, job.budget
     data = PROBLEMS[spec.problem](seed=job.seed, dtype=torch.float64, **spec.problem_kwargs)
     idx = subsample(len(data.t), job.fraction, job.seed)
     t, y = data.t[idx], data.y[idx]
     model = spec.build(job.variant).compile(seed=job.seed).double()
+    plan = threads.for_worker(model, {"y": y})
     start = time.perf_counter()
     result = fit(model, data.y0, t, y, adam_steps=b.get("adam", 100), lr=b.get("lr", 0.1),
-                 lbfgs_steps=b.get("lbfgs", 0))
+                 lbfgs_steps=b.get("lbfgs", 0), threads=plan.intra)
     wall = time.perf_counter() - start
     span = float(data.t[-1] - data.t[0])
     row = {
         "variant": job.variant.name, "kind": job.variant.kind, "terms": list(job.variant.terms),
         "seed": job.seed, "fraction": job.fraction, "train_loss": result.loss,
         "wall_s": wall, "failure": result.failure,
-        "params": sum(p.numel() for p in model.parameters()),
+        "params": sum(p.numel() for p in model.parameters()), "threads": plan.intra,
     }
     with torch.no_grad():
         try:

@@ -29,6 +29,7 @@ def train(
     stats_every: int | None = None,
     checkpoint_every: int | None = None,
     step_timeout: float | None = None,
+    threads: int | str | None = None,
     device=None,
     callbacks: list[Callback] = (),
     out: str | os.PathLike | None = None,
@@ -56,6 +57,10 @@ def train(
     - `step_timeout`: seconds one step may take; a step that runs longer fails the run,
       naming the node it was stuck in (its thread cannot be killed: it is abandoned as a
       daemon thread). 0 or None: no limit.
+    - `threads`: torch threads of the training thread (``"auto"``, the default, picks one
+      for small models and more only for large ops on free cores; see
+      ``diffwire/threads.py``). Set in the training thread only: the notebook's own torch
+      settings stay as they are. The choice and its reason are in ``run.threads``.
     - `device`: defaults to CUDA when available, else the CPU.
     - `callbacks`: :class:`Callback` instances. `out`: folder for checkpoints and results.
     - `data_root`: folder that file bindings are relative to (a file's folder when `graph`
@@ -74,7 +79,8 @@ def train(
     config = resolve(graph, data=data, loss=loss, optimizer=optimizer, schedule=schedule,
                      steps=steps, batch_size=batch_size, seed=seed, val_split=val_split,
                      eval_every=eval_every, stats_every=stats_every,
-                     checkpoint_every=checkpoint_every, step_timeout=step_timeout)
+                     checkpoint_every=checkpoint_every, step_timeout=step_timeout,
+                     threads=threads)
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())

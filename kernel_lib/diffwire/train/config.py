@@ -11,7 +11,8 @@ Format (every key optional; ``dw.train`` arguments override it)::
                    {"optimizer": "lbfgs", "steps": 50}],
       "steps": 250, "batch_size": null, "seed": 0, "val_split": 0.0,
       "eval_every": 50, "stats_every": 50, "checkpoint_every": 0,
-      "step_timeout": 0                          # seconds per step; 0: no limit
+      "step_timeout": 0,                         # seconds per step; 0: no limit
+      "threads": "auto"                          # torch threads of the run, or a count
     }
 """
 
@@ -21,6 +22,7 @@ import copy
 import dataclasses
 from typing import Any
 
+from .. import threads
 from ..document import Graph
 from ..errors import GraphError, ParamError
 from . import optim
@@ -28,7 +30,7 @@ from .data import normalize_binding
 from .losses import normalize_loss
 
 SCALARS = {"steps": None, "batch_size": None, "seed": 0, "val_split": 0.0, "eval_every": 50,
-           "stats_every": 50, "checkpoint_every": 0, "step_timeout": 0}
+           "stats_every": 50, "checkpoint_every": 0, "step_timeout": 0, "threads": "auto"}
 SECTION_KEYS = {"data", "loss", "optimizer", "schedule"} | set(SCALARS)
 
 
@@ -60,6 +62,7 @@ class TrainConfig:
     stats_every: int = 50  # per-node output statistics every this many steps; 0: never
     checkpoint_every: int = 0  # 0: only on stop and at the end (when out= is given)
     step_timeout: float = 0  # seconds one step may take before the run fails; 0: no limit
+    threads: int | None = None  # torch threads of the training thread; None: chosen per run
 
     def phase_index(self, step: int) -> int:
         """Which phase step `step` (0-based) belongs to; the last phase runs on."""
@@ -88,6 +91,7 @@ class TrainConfig:
             out["schedule"] = [ph.to_json() for ph in self.phases]
         for k in SCALARS:
             out[k] = getattr(self, k)
+        out["threads"] = self.threads or "auto"
         return out
 
 
@@ -163,6 +167,7 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
     if isinstance(st, bool) or not isinstance(st, int | float) or not 0 <= st < float("inf"):
         raise ParamError("must be a non-negative number of seconds (0: no limit)",
                          port="training.step_timeout", found=st)
+    vals["threads"] = threads.check(vals["threads"])
     if not (0.0 <= float(vals["val_split"]) < 1.0):
         raise ParamError("must be in [0, 1)", port="training.val_split", found=vals["val_split"])
     loss_arg = loss if loss is not None else sec.get("loss", "mse")

@@ -33,6 +33,7 @@ def write(run, out: pathlib.Path) -> None:
     atomic_write_bytes(out / "weights.pt", buf.getvalue())
     atomic_write_text(out / "metrics.csv", metrics_csv(run.history))
     summary = {"state": run.state, "reason": run.reason, "step": run.step,
-               "history": run.history, "events": run.events}
+               "threads": getattr(run, "threads", None), "history": run.history,
+               "events": run.events}
     atomic_write_text(out / "metrics.json", json.dumps(summary, indent=1, default=str) + "\n")
     atomic_write_text(out / "model.diffwire", run.built.to_json())

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from .. import threads
 from ..compile import RUNNING
 from ..document import Graph
 from ..errors import GraphError, GraphErrors, ParamError, RuntimeGraphError
@@ -101,6 +102,7 @@ class Run:
         self.events: list[dict] = []
         self.grad_check: dict | None = None
         self.nonfinite: dict | None = None
+        self.threads: dict | None = None  # the torch threads the run used and why
         self.last_snapshot: dict | None = None
         self.last_checkpoint: pathlib.Path | None = None
         self.abandoned: list[threading.Thread] = []  # steps that ran past step_timeout
@@ -394,6 +396,7 @@ class Run:
     def _main(self) -> None:
         stream = Stream(self, self.callbacks, self._stream_hz)
         self._stream = stream
+        plan = threads.enter(self)  # this thread's torch threads only (see threads.py)
         try:
             if self._fresh:
                 torch.manual_seed(self.config.seed)
@@ -411,6 +414,7 @@ class Run:
             self.traceback = traceback.format_exc()
             self._finish("failed", f"{type(exc).__name__}: {exc}", exc=exc)
         finally:
+            threads.leave(plan)
             stream.close()
             if self.state in TERMINAL:
                 self._emit("on_run_end")

@@ -105,7 +105,8 @@ class DocumentSession:
             self.interval = 1.0 / float(hz)
         wanted = {"stream_hz": hz if isinstance(hz, (int, float)) and hz > 0 else None,
                   "device": settings.get("device") or None,
-                  "checkpoint_every": settings.get("checkpointEvery") or None}
+                  "checkpoint_every": settings.get("checkpointEvery") or None,
+                  "threads": settings.get("threads") or None}
         accepted = _train_parameters()
         opts = self.editor.control.options
         for name, value in wanted.items():
