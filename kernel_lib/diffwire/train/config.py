@@ -128,6 +128,9 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
     bad_refs = [e for e in check_optimizer_refs(graph, sec) if e.severity == "error"]
     if bad_refs and optimizer is None and schedule is None:
         raise bad_refs[0]
+    if not isinstance(sec.get("data") or {}, dict):
+        raise GraphError("the data section maps names to bindings", port="training.data",
+                         found=type(sec["data"]).__name__)
     bindings = {k: normalize_binding(k, v) for k, v in (sec.get("data") or {}).items()}
     for k, v in (data or {}).items():
         bindings[k] = normalize_binding(k, v)

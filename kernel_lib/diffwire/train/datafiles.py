@@ -14,6 +14,7 @@ import math
 import os
 import pathlib
 import re
+import warnings
 import zipfile
 
 import numpy as np
@@ -106,8 +107,10 @@ def _read_csv(name: str, cols, path: pathlib.Path, rel: str) -> np.ndarray:
     try:
         with path.open(encoding="utf-8") as f:
             header = [h.strip() for h in f.readline().split(",")]
-        table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float32,
-                           encoding="utf-8")
+        with warnings.catch_warnings():  # "input contained no data": an error below
+            warnings.simplefilter("ignore", UserWarning)
+            table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float32,
+                               encoding="utf-8")
     except UnicodeDecodeError:
         raise _err(name, f"{rel} is not UTF-8 text", expected="a numeric CSV") from None
     except ValueError as exc:
@@ -116,6 +119,8 @@ def _read_csv(name: str, cols, path: pathlib.Path, rel: str) -> np.ndarray:
         where = f" (line {int(m.group(1)) + 2}, column {int(m.group(2))})" if m else ""
         raise _err(name, f"{rel} is not a numeric CSV with a header row{where}",
                    expected="numbers separated by commas, one header row") from None
+    if table.size == 0:
+        raise _err(name, f"{rel} has no data rows", expected="a header row, then numbers")
     if cols is None:
         return table
     if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):

@@ -64,8 +64,9 @@ def _closest_branch(context) -> list:
         branches.setdefault(c.relative_schema_path[0] if c.relative_schema_path else 0, []).append(c)
 
     def score(errs):
-        miss = any(c.validator in ("type", "const", "enum") and not c.relative_path for c in errs)
-        return (miss, len(errs))
+        here = [c for c in errs if not c.relative_path]
+        return (any(c.validator == "type" for c in here),
+                any(c.validator in ("const", "enum") for c in here), len(errs))
 
     best = min(branches.values(), key=score)
     return [] if score(best)[0] else best
@@ -83,8 +84,10 @@ def _describe(e) -> list[ParamError]:
         extra = [k for k in e.instance if k not in e.schema.get("properties", {})]
         return [ParamError(f"unknown key '{k}'", port=f"{where}.{k}", expected=allowed,
                            found=_short(k)) for k in extra]
-    if e.validator == "not" and isinstance(e.schema, dict) and "x-message" in e.schema:
-        return [ParamError(e.schema["x-message"], port=where, found=_short(e.instance))]
+    if isinstance(e.schema, dict) and "x-message" in e.schema:  # the schema's own words
+        expected = e.validator_value if e.validator == "enum" else None
+        return [ParamError(e.schema["x-message"], port=where, expected=expected,
+                           found=_short(e.instance))]
     if e.validator == "type":
         return [ParamError("wrong type", port=where, expected=e.validator_value,
                            found=_short(e.instance))]

@@ -39,7 +39,8 @@ def validate_training(graph: Graph, root: str | pathlib.Path | None = None,
         bindings = config.bindings
     else:  # the rest of the section still gets checked, binding by binding
         bindings = {}
-        for k, v in {**(section.get("data") or {}), **(data or {})}.items():
+        listed = section.get("data")
+        for k, v in {**(listed if isinstance(listed, dict) else {}), **(data or {})}.items():
             if k in broken and k not in (data or {}):
                 bindings[k] = None
                 continue
