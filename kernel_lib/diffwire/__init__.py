@@ -52,7 +52,7 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
 from .widget import Editor
 
 for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
-    register_generator(_name)(ode.problems.as_arrays(_gen))
+    register_generator(_name, ranges=ode.problems.RANGES[_name])(ode.problems.as_arrays(_gen))
 
 __version__ = "0.1.0"
 

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from . import jsontext
 from .errors import (
     DuplicateId,
     DuplicateInput,
@@ -327,7 +328,7 @@ class Graph:
     @classmethod
     def from_json(cls, text: str) -> Graph:
         try:
-            doc = json.loads(text)
+            doc = jsontext.loads(text)  # duplicate keys are a FormatError naming key and line
         except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as exc:
             raise FormatError(f"not a JSON document: {exc}") from None
         if not isinstance(doc, dict):

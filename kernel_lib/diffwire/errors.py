@@ -6,7 +6,27 @@ subclasses), so callers catch one family and never a bare ``KeyError`` from deep
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# C0 and C1 control characters (ESC starts terminal sequences that clear the screen or
+# retitle the window), DEL, and the Unicode marks that reorder or break displayed text.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_KEEP_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029"
+                                   "\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match) -> str:
+    o = ord(m.group())
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
+
+
+def printable(text: Any, newlines: bool = False) -> str:
+    """`text` with control characters written as escapes (``\\x1b``), so that ids, labels,
+    names and paths that came from a document can go to a terminal or a log as they are.
+    With `newlines`, line breaks stay (a message of several lines)."""
+    pattern = _CONTROL_KEEP_NEWLINE if newlines else _CONTROL
+    return pattern.sub(_escape, str(text))
 
 
 class GraphError(Exception):
@@ -45,17 +65,19 @@ class GraphError(Exception):
         super().__init__(self._text())
 
     def _text(self) -> str:
+        # Every part may hold document text (an id, a label, a path): escaped here, so no
+        # str(error) carries a terminal escape sequence.
         where = ""
         if self.node is not None:
-            where = f"node '{self.node}'"
+            where = f"node '{printable(self.node)}'"
             if self.port is not None:
-                where += f", port '{self.port}'"
+                where += f", port '{printable(self.port)}'"
             where += ": "
-        text = where + self.message
+        text = where + printable(self.message, newlines=True)
         if self.expected is not None or self.found is not None:
-            text += f" (expected {self.expected}, found {self.found})"
+            text += f" (expected {printable(self.expected)}, found {printable(self.found)})"
         if self.hint:
-            text += f". {self.hint}"
+            text += f". {printable(self.hint)}"
         return text
 
     def to_dict(self) -> dict:

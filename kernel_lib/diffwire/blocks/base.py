@@ -32,6 +32,10 @@ class Block:
     outputs: ClassVar[tuple[Port, ...]] = ()
     params: ClassVar[tuple[Param, ...]] = ()
     bodies: ClassVar[tuple[str, ...]] = ()
+    #: body name -> where the compiled body sits in the node's module, when it is not
+    #: ``<body>.body`` (Conditional keeps `else` under ``other``: `else` is a keyword).
+    #: Weights of a body node are ``blocks.<node id>.<this>.blocks.<inner id>.*``.
+    body_modules: ClassVar[dict[str, str]] = {}
     #: params and input shapes used by the contract tests (and the palette's preview).
     example_params: ClassVar[dict] = {}
     example_inputs: ClassVar[dict[str, tuple]] = {}
@@ -55,6 +59,11 @@ class Block:
     def body_interface(cls, params: dict, body: str) -> tuple[tuple[Port, ...], tuple[Port, ...]]:
         """The (inputs, outputs) a body graph must expose through its Input/Output nodes."""
         return (), ()
+
+    @classmethod
+    def body_weights(cls, body: str) -> str:
+        """The ``state_dict`` key pattern of the weights of a node inside `body`."""
+        return f"blocks.<id>.{cls.body_modules.get(body, body + '.body')}.blocks.<inner id>"
 
     @classmethod
     def param(cls, name: str) -> Param | None:
@@ -111,8 +120,17 @@ class Block:
             "outputs": [p.to_json() for p in cls.output_ports(params)],
             "params": [p.to_json() for p in cls.params],
             "bodies": list(cls.bodies),
+            "body_interfaces": {b: _interface(cls, params, b) for b in cls.bodies},
             "dynamic_ports": _has_dynamic_ports(cls),
         }
+
+
+def _interface(cls: type[Block], params: dict, body: str) -> dict:
+    """What a body's Input and Output nodes must be called (for the default params; blocks
+    whose names come from params say so in `doc`), and where its weights live."""
+    ins, outs = cls.body_interface(params, body)
+    return {"inputs": [p.to_json() for p in ins], "outputs": [p.to_json() for p in outs],
+            "weights": cls.body_weights(body)}
 
 
 def _has_dynamic_ports(cls: type[Block]) -> bool:

@@ -12,11 +12,17 @@ class Conditional(Block):
     """Two body graphs, `then` and `else`, over the same inputs. ``where`` mode runs both and
     picks per sample with torch.where (`cond` is a bool tensor, broadcast over trailing
     dimensions); ``branch`` mode reads `cond` as one bool at run time and runs only the
-    chosen body."""
+    chosen body.
+
+    Body interface (both bodies): Inputs named like the `inputs` entries (default `x`),
+    Outputs named like the `outputs` entries (default `y`). Body weights:
+    ``blocks.<id>.then.body.blocks.<inner id>`` and, for `else` (a Python keyword),
+    ``blocks.<id>.other.body.blocks.<inner id>``."""
 
     type = "Conditional"
     category = "control"
     bodies = ("then", "else")
+    body_modules = {"then": "then.body", "else": "other.body"}
     static = False
     params = (
         Param("mode", "choice", "where", choices=("where", "branch")),

@@ -9,7 +9,8 @@ from .body import BodyCall, passthrough_body
 class Group(Block):
     """A body graph run once, as one node: what the editor makes when a selection is
     grouped (Ctrl/Cmd+G) and dissolves again when it is ungrouped. `inputs` and `outputs`
-    name the ports; inside, an Input node per input and an Output node per output."""
+    name the ports; inside, an Input node per input and an Output node per output.
+    Body weights: ``blocks.<id>.body.body.blocks.<inner id>``."""
 
     type = "Group"
     category = "control"

@@ -2,7 +2,7 @@ import torch
 from torch import nn
 
 from ..compile import inferring
-from ..errors import GraphError, ParamError
+from ..errors import ParamError, RuntimeGraphError
 from ..ports import Param, Port
 from .base import Block
 from .body import BodyCall, check_same_shape
@@ -13,7 +13,12 @@ class Loop(Block):
     iterations. ``count`` mode runs `iterations` times (or `n` times when the `n` input is
     wired: a data-dependent count); ``while`` mode runs until the body's `continue` output
     is false, at most `max_iterations` times. The body sees the state and the iteration
-    index `i` and returns the new state."""
+    index `i` and returns the new state.
+
+    A run-time `n` must be one whole number from 0 to `max_iterations` (2.7 is an
+    error, not 2). Body interface: Inputs named like the `state` entries (default `h`)
+    and optionally `i` (the index); Outputs with the same state names and, in ``while``
+    mode, `continue` (a bool). Body weights: ``blocks.<loop id>.body.body.blocks.<id>``."""
 
     type = "Loop"
     category = "control"
@@ -22,7 +27,8 @@ class Loop(Block):
     params = (
         Param("mode", "choice", "count", choices=("count", "while")),
         Param("iterations", "int", 3, min=0, max=1_000_000, doc="how many times (count mode)"),
-        Param("max_iterations", "int", 100, min=1, max=1_000_000, doc="guard for while mode"),
+        Param("max_iterations", "int", 100, min=1, max=1_000_000,
+              doc="guard for while mode and the largest run-time count n"),
         Param("state", "list", ["h"], item="string", min_len=1, doc="names of the carried values"),
     )
     example_params = {"iterations": 3}
@@ -90,16 +96,16 @@ class LoopModule(nn.Module):
             for name in self.names:
                 check_same_shape(name, state[name], out[name], "", "the loop body")
             return (*[out[k] for k in self.names], torch.zeros(()))
+        if n is not None:
+            n = run_time_count(n, self.max_iterations)
         if self.mode == "count":
-            count = self.iterations if n is None else int(n)
-            if count < 0:
-                raise GraphError("iteration count is negative", port="n", expected=">= 0", found=count)
+            count = self.iterations if n is None else n
             for i in range(count):
                 out = self.body(**state, i=torch.tensor(float(i)))
                 state = {k: out[k] for k in self.names}
             done = count
         else:
-            limit = self.max_iterations if n is None else min(int(n), self.max_iterations)
+            limit = self.max_iterations if n is None else n
             done = 0
             while done < limit:
                 out = self.body(**state, i=torch.tensor(float(done)))
@@ -108,3 +114,22 @@ class LoopModule(nn.Module):
                 if not bool(out["continue"].all()):
                     break
         return (*[state[k] for k in self.names], torch.tensor(float(done)))
+
+
+def run_time_count(n, cap: int) -> int:
+    """The `n` input as an int: one finite whole number in ``0..cap``, else an error on
+    port `n` (the compiled graph adds the node). Truncating 2.7 to 2 would hide a bug;
+    10**12 from a data file would run for days."""
+    t = torch.as_tensor(n)
+    if t.numel() != 1:
+        raise RuntimeGraphError("the iteration count n is one number", port="n",
+                                expected="a scalar", found=f"shape {list(t.shape)}")
+    v = t.item()
+    if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
+        raise RuntimeGraphError("the iteration count n is a whole number", port="n",
+                                expected="an integer value", found=v)
+    if not 0 <= v <= cap:
+        raise RuntimeGraphError("the iteration count n is out of range", port="n",
+                                expected=f"0..{cap} (max_iterations)", found=v,
+                                hint="raise the Loop's max_iterations if the count is right")
+    return int(v)

@@ -11,7 +11,11 @@ from .body import BodyCall, check_same_shape
 class Map(Block):
     """Scans its body along a sequence dimension `dim` of the `inputs`, carrying `state`
     from step to step (an RNN built from blocks). Outputs the final state and the body's
-    per-step `outputs` stacked along `dim`."""
+    per-step `outputs` stacked along `dim`.
+
+    Body interface: Inputs named like the `state` and `inputs` entries (one step's
+    slice), Outputs named like the `state` and `outputs` entries. Body weights:
+    ``blocks.<id>.body.body.blocks.<inner id>``."""
 
     type = "Map"
     category = "control"

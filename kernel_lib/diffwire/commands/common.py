@@ -6,14 +6,14 @@ import pathlib
 import sys
 
 from ..document import Graph, load
-from ..errors import GraphError, GraphErrors
+from ..errors import GraphError, GraphErrors, printable
 
 
 def describe(e: GraphError) -> str:
     """``error: node 'mlp', port 'widths': bad parameter value (...)``; problems of the
     training section carry no node and name their place (``training.data.x``) instead."""
-    where = f"{e.port}: " if e.node is None and e.port else ""
-    return f"{e.severity}: {where}{e}"
+    where = f"{printable(e.port)}: " if e.node is None and e.port else ""
+    return f"{e.severity}: {where}{e}"  # str(e) escapes control characters itself
 
 
 def load_file(path: str) -> tuple[Graph | None, list[GraphError]]:
@@ -48,5 +48,5 @@ def report(path: str, errs: list[GraphError], file=None) -> bool:
     """Print every problem; True when one of them is an error."""
     file = file or sys.stderr
     for e in errs:
-        print(f"{path}: {describe(e)}", file=file)
+        print(f"{printable(path)}: {describe(e)}", file=file)
     return any(e.severity == "error" for e in errs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 import sys
 
-from ..errors import GraphError
+from ..errors import GraphError, printable
 from .common import load_file, report
 
 
@@ -37,7 +37,7 @@ def main(args) -> int:
     from ..document import atomic_write_text
 
     atomic_write_text(pathlib.Path(out), text)
-    print(f"{args.file}: wrote {out}")
+    print(f"{printable(args.file)}: wrote {printable(out)}")
     if not args.no_train and g.training:  # the model is fine; its train() would not be
         from ..train import validate_training
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pathlib
 import sys
 
+from ..errors import printable
 from .common import check, report
 
 
@@ -23,13 +24,22 @@ def add_arguments(p) -> None:
     p.add_argument("--threads", type=int,
                    help="torch threads for training (default: the document's, else chosen "
                         "from the model's size)")
+    p.add_argument("--max-data-mb", type=float,
+                   help="largest data array a binding may read, in MB (default 2048; "
+                        "also DIFFWIRE_MAX_DATA_BYTES)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def main(args) -> int:
     from ..errors import GraphError
     from ..train import train
+    from ..train.limits import set_max_data_bytes
 
+    if args.max_data_mb is not None:
+        if not 0 <= args.max_data_mb < float("inf"):
+            print("diffwire train: --max-data-mb must be a non-negative number", file=sys.stderr)
+            return 2
+        set_max_data_bytes(int(args.max_data_mb * 1024**2))
     g, errs = check(args.file, kernel=False)
     if report(args.file, [e for e in errs if e.severity == "error" or g is None]):
         return 2
@@ -39,8 +49,8 @@ def main(args) -> int:
         return 2
     for name, b in g.training.get("data", {}).items():
         if b.get("source") == "kernel":
-            print(f"{args.file}: error: '{name}' is bound to a kernel variable; the command "
-                  "line has no kernel", file=sys.stderr)
+            print(f"{printable(args.file)}: error: '{printable(name)}' is bound to a kernel "
+                  "variable; the command line has no kernel", file=sys.stderr)
             return 2
     for k in ("steps", "seed", "batch_size", "checkpoint_every", "threads"):
         v = getattr(args, k)
@@ -66,9 +76,9 @@ def main(args) -> int:
         run.callbacks.append(ProgressBar(notebook=False, file=sys.stderr))
     run.start(background=False)
     if run.state == "paused":  # paused itself (a NaN): nobody can resume it here
-        print(f"{args.file}: {run.reason}", file=sys.stderr)
+        print(f"{printable(args.file)}: {printable(run.reason)}", file=sys.stderr)
         run.stop()
-    print(f"{run!r}; results in {out}", file=sys.stderr)
-    if run.state == "failed" and run.traceback:
-        print(run.traceback, file=sys.stderr)
+    print(f"{printable(repr(run))}; results in {printable(out)}", file=sys.stderr)
+    if run.state == "failed" and run.traceback:  # it may quote labels and names: escaped
+        print(printable(run.traceback, newlines=True), file=sys.stderr)
     return 0 if run.state == "finished" else 1

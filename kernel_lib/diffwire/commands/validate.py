@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import printable
 from .common import check, report
 
 
@@ -14,6 +15,6 @@ def main(args) -> int:
     if report(args.file, errs):
         return 2
     warnings = sum(e.severity == "warning" for e in errs)
-    print(f"{args.file}: ok ({len(g.nodes)} nodes, {len(g.edges)} edges"
+    print(f"{printable(args.file)}: ok ({len(g.nodes)} nodes, {len(g.edges)} edges"
           + (f", {warnings} warning(s))" if warnings else ")"))
     return 0

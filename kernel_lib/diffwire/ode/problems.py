@@ -8,6 +8,7 @@ component (the Lotka-Volterra UDE paper's recipe). Same arguments and seed, same
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 
 import torch
@@ -121,8 +122,24 @@ def as_arrays(generator: Callable[..., Trajectory]) -> Callable[..., dict]:
 
     gen.__name__ = generator.__name__
     gen.__doc__ = generator.__doc__
+    gen.__signature__ = inspect.signature(generator)  # the kwargs a document may pass
     return gen
 
+
+#: Ranges of the problems' keyword arguments when a document passes them: a simulation
+#: at 1e-10 tolerance must stay seconds long, so stiffness (k/m, g/L) and spans are bounded.
+RANGES: dict[str, dict] = {
+    "lotka_volterra": {"n": (2, 10_000), "t_end": (0.0, 100.0), "noise": (0.0, 10.0),
+                       "alpha": (0.0, 10.0), "beta": (0.0, 10.0), "gamma": (0.0, 10.0),
+                       "delta": (0.0, 10.0), "u0": (0.0, 100.0)},
+    "spiral": {"n": (2, 10_000), "t_end": (0.0, 100.0), "noise": (0.0, 10.0),
+               "y0": (-3.0, 3.0)},
+    "damped_pendulum": {"n": (2, 10_000), "t_end": (0.0, 100.0), "noise": (0.0, 10.0),
+                        "g_over_l": (0.0, 100.0), "damping": (0.0, 10.0), "y0": (-10.0, 10.0)},
+    "mass_spring": {"n": (2, 10_000), "t_end": (0.0, 100.0), "noise": (0.0, 10.0),
+                    "k": (0.0, 100.0), "m": (0.01, 100.0), "c": (0.0, 10.0),
+                    "y0": (-100.0, 100.0)},
+}
 
 #: name -> generator; registered with the training engine's generator registry.
 PROBLEMS: dict[str, Callable[..., Trajectory]] = {

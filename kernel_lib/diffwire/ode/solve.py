@@ -45,12 +45,13 @@ class ODESolve(Block):
     """Integrates dy/dt = field(y, t) from the initial state `y0` over the time grid `t`
     and returns the trajectory `y` of shape [T, *y0.shape] (batched y0 [B, D] gives
     [T, B, D]). The `field` body takes Inputs `y` (and optionally `t`) and returns Output
-    `dy`. Solvers: torchdiffeq's (adjoint optional) or the built-in fixed-step RK4/Euler
+    `dy` (body weights: ``blocks.<solve id>.field.body.blocks.<id>``). Solvers: torchdiffeq's (adjoint optional) or the built-in fixed-step RK4/Euler
     in plain torch, which `torch.compile` can trace."""
 
     type = "ODESolve"
     category = "ode"
     bodies = ("field",)
+    body_modules = {"field": "field.body"}
     static = False
     inputs = (Port("y0", "state", doc="initial state, [D] or batched [B, D]"),
               Port("t", "time", ("T",), doc="strictly increasing time grid"))
@@ -59,8 +60,9 @@ class ODESolve(Block):
         Param("method", "choice", "dopri5", choices=METHODS),
         Param("rtol", "float", 1e-6, min=0.0, doc="relative tolerance (adaptive methods)"),
         Param("atol", "float", 1e-8, min=0.0, doc="absolute tolerance (adaptive methods)"),
-        Param("max_steps", "int", 10_000, min=1,
-              doc="give up after this many steps (adaptive: between two output times)"),
+        Param("max_steps", "int", 10_000, min=1, max=10_000_000,
+              doc="give up after this many steps (adaptive: between two output times); "
+                  "1..10^7 (torchdiffeq counts in int32)"),
         Param("adjoint", "bool", False, doc="backpropagate by solving the adjoint ODE"),
         Param("step_size", "float", None, nullable=True, min=0.0,
               doc="fixed-step methods: largest step (default: the grid itself)"),

@@ -11,6 +11,7 @@ from ..document import load as load_graph
 from . import checkpoint as ckpt
 from .callbacks import Callback, ProgressBar, want_progress
 from .config import resolve
+from .paths import run_folder
 from .run import Run
 
 
@@ -76,6 +77,8 @@ def train(
         path = pathlib.Path(graph)
         graph = load_graph(path)
         data_root = data_root if data_root is not None else path.parent
+    if out is not None:  # links in the way may not lead out of the folder (paths.py)
+        out = run_folder(out, data_root)
     config = resolve(graph, data=data, loss=loss, optimizer=optimizer, schedule=schedule,
                      steps=steps, batch_size=batch_size, seed=seed, val_split=val_split,
                      eval_every=eval_every, stats_every=stats_every,
@@ -117,6 +120,8 @@ def resume(
     **Returns:** the :class:`Run`, started unless `start` is False.
     """
     ck = ckpt.load(path)
+    if out is not None:
+        out = run_folder(out, data_root)
     if graph is None:
         graph = Graph.from_json(ck["document"])
     config = resolve(graph, data=data, steps=steps)

@@ -13,7 +13,8 @@ import zipfile
 import torch
 
 from ..document import atomic_write
-from ..errors import FormatError
+from ..errors import FormatError, GraphError
+from .paths import checkpoint_file
 
 FORMAT = "diffwire-checkpoint/1"
 
@@ -41,6 +42,10 @@ def load(path: str | os.PathLike, map_location="cpu") -> dict:
     path = pathlib.Path(path)
     if not path.is_file():
         raise FormatError(f"no checkpoint at {path}")
+    try:
+        path = checkpoint_file(path)  # a link into another folder is refused
+    except GraphError as e:
+        raise FormatError(e.message, found=e.found, expected=e.expected) from None
     try:
         with warnings.catch_warnings():  # torch's note about pickle protocols is noise here
             warnings.simplefilter("ignore", UserWarning)

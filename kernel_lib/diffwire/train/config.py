@@ -14,6 +14,10 @@ Format (every key optional; ``dw.train`` arguments override it)::
       "step_timeout": 0,                         # seconds per step; 0: no limit
       "threads": "auto"                          # torch threads of the run, or a count
     }
+
+The complete grammar, with every range, is ``schema/training-1.schema.json``
+(:func:`diffwire.train.section_schema.training_schema`); ``validate_training`` reports
+all of its violations at once.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ from typing import Any
 from .. import threads
 from ..document import Graph
 from ..errors import GraphError, ParamError
-from . import optim
+from . import limits, optim
 from .data import normalize_binding
 from .losses import normalize_loss
 
 SCALARS = {"steps": None, "batch_size": None, "seed": 0, "val_split": 0.0, "eval_every": 50,
-           "stats_every": 50, "checkpoint_every": 0, "step_timeout": 0, "threads": "auto"}
+           "stats_every": 50, "checkpoint_every": 0, "step_timeout": None, "threads": "auto"}
 SECTION_KEYS = {"data", "loss", "optimizer", "schedule"} | set(SCALARS)
 
 
@@ -125,6 +129,12 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
     if unknown:
         raise GraphError(f"unknown training key(s) {sorted(unknown)}", port="training",
                          expected=sorted(SECTION_KEYS), found=sorted(unknown))
+    bad_refs = [e for e in check_optimizer_refs(graph, sec) if e.severity == "error"]
+    if bad_refs and optimizer is None and schedule is None:
+        raise bad_refs[0]
+    if not isinstance(sec.get("data") or {}, dict):
+        raise GraphError("the data section maps names to bindings", port="training.data",
+                         found=type(sec["data"]).__name__)
     bindings = {k: normalize_binding(k, v) for k, v in (sec.get("data") or {}).items()}
     for k, v in (data or {}).items():
         bindings[k] = normalize_binding(k, v)
@@ -164,6 +174,9 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
         raise ParamError("must be a positive integer or null", port="training.batch_size",
                          found=vals["batch_size"])
     st = vals["step_timeout"]
+    if st is None:  # unset: a loop that the data controls must not hang a run for good
+        st = vals["step_timeout"] = (limits.DEFAULT_LOOP_STEP_TIMEOUT
+                                     if has_data_dependent_loop(graph) else 0)
     if isinstance(st, bool) or not isinstance(st, int | float) or not 0 <= st < float("inf"):
         raise ParamError("must be a non-negative number of seconds (0: no limit)",
                          port="training.step_timeout", found=st)
@@ -173,6 +186,50 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
     loss_arg = loss if loss is not None else sec.get("loss", "mse")
     terms = normalize_loss(graph, loss_arg, bindings)
     return TrainConfig(bindings=bindings, loss=terms, phases=phases, **vals)
+
+
+def has_data_dependent_loop(graph: Graph) -> bool:
+    """Whether a Loop (bodies included) runs until a condition or a count from the data."""
+    for node in graph.nodes.values():
+        if node.type == "Loop" and (node.params.get("mode") == "while"
+                                    or "n" in graph.edges_into(node.id)):
+            return True
+        if any(has_data_dependent_loop(body) for body in node.body.values()):
+            return True
+    return False
+
+
+def optimizer_refs(section: dict) -> list[tuple[str, Any]]:
+    """(place in the document, reference) of every optimizer the section names."""
+    refs = []
+    if "optimizer" in section:
+        refs.append(("training.optimizer", section["optimizer"]))
+    sched = section.get("schedule")
+    if isinstance(sched, list):
+        refs += [(f"training.schedule.{i}.optimizer", ph["optimizer"])
+                 for i, ph in enumerate(sched) if isinstance(ph, dict) and "optimizer" in ph]
+    return refs
+
+
+def check_optimizer_refs(graph: Graph, section: dict) -> list[GraphError]:
+    """A name that is neither an Optimizer node nor a kind, wherever it stands; a section
+    naming both an optimizer and a schedule is told which one wins."""
+    errs: list[GraphError] = []
+    for where, ref in optimizer_refs(section):
+        if not isinstance(ref, str):
+            continue
+        if ref in graph.nodes and graph.nodes[ref].type != "Optimizer":
+            errs.append(GraphError("the training optimizer must be an Optimizer node",
+                                   node=ref, port=where, expected="Optimizer",
+                                   found=graph.nodes[ref].type))
+        elif ref not in graph.nodes and ref.lower() not in optim.KINDS:
+            errs.append(GraphError(f"no Optimizer node '{ref}' and no optimizer kind of that "
+                                   "name", port=where, expected=list(optim.KINDS), found=ref))
+    if "optimizer" in section and section.get("schedule"):
+        errs.append(GraphError("'optimizer' is ignored: the schedule's phases name the "
+                               "optimizers", port="training.optimizer", severity="warning",
+                               hint="remove one of the two"))
+    return errs
 
 
 def training_config(graph: Graph, *, data: dict | None = None, loss: Any = None,

@@ -5,7 +5,8 @@ A binding says where one named array comes from:
 - ``{"source": "kernel", "name": "X"}``: a variable of the kernel (a tensor or numpy
   array), looked up in the values given to ``dw.train(data=...)`` then in ``__main__``;
 - ``{"source": "file", "path": "data.npz", "key": "x"}`` or a ``.csv`` with a header row
-  (``"columns": ["a", "b"]``): relative to the document's folder, read without pickle;
+  (``"columns": ["a", "b"]``): relative to the document's folder (links resolved, never
+  leaving it), sizes checked from headers, read without pickle (see ``datafiles.py``);
 - ``{"source": "generator", "name": "sine", "kwargs": {...}, "key": "x"}``.
 
 ``"batch": false`` passes an array whole every step (a time grid, an initial state)
@@ -24,6 +25,7 @@ import numpy as np
 import torch
 
 from ..errors import GraphError
+from . import datafiles
 from .generators import generate
 
 SOURCES = ("kernel", "file", "generator")
@@ -74,7 +76,7 @@ def _load(name: str, b: dict, root: pathlib.Path, cache: dict) -> Any:
             try:
                 cache[key] = generate(b.get("name"), dict(b.get("kwargs") or {}))
             except GraphError as e:
-                e.port = f"training.data.{name}"
+                e.port = f"training.data.{name}" + (f".{e.port}" if e.port == "kwargs" else "")
                 e.args = (e._text(),)
                 raise
         arrays = cache[key]
@@ -83,52 +85,7 @@ def _load(name: str, b: dict, root: pathlib.Path, cache: dict) -> Any:
             raise _err(name, f"generator '{b.get('name')}' gives no '{k}'",
                        expected=sorted(arrays), found=k)
         return arrays[k]
-    return _load_file(name, b, root)
-
-
-def safe_path(name: str, rel: Any, root: pathlib.Path) -> pathlib.Path:
-    """`rel` inside `root`: relative, no escaping upwards."""
-    if not isinstance(rel, str) or not rel:
-        raise _err(name, "a file binding needs a relative 'path'", found=repr(rel))
-    p = pathlib.PurePosixPath(rel)
-    if p.is_absolute() or pathlib.PureWindowsPath(rel).is_absolute() or ".." in p.parts:
-        raise _err(name, "data paths are relative to the document's folder", found=rel,
-                   expected="a relative path without '..'")
-    return root / p
-
-
-def _load_file(name: str, b: dict, root: pathlib.Path) -> np.ndarray:
-    path = safe_path(name, b.get("path"), root)
-    if not path.is_file():
-        raise _err(name, f"data file not found: {b.get('path')}",
-                   expected="a file next to the document", found=str(path))
-    suffix = path.suffix.lower()
-    if suffix == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                key = b.get("key", name)
-                if key not in z.files:
-                    raise _err(name, f"{path.name} has no array '{key}'", expected=z.files,
-                               found=key)
-                return z[key]
-        except ValueError as exc:  # object arrays need pickle: refused
-            raise _err(name, f"cannot read {path.name} without pickle: {exc}") from None
-    if suffix == ".csv":
-        with path.open(encoding="utf-8") as f:
-            header = [h.strip() for h in f.readline().split(",")]
-        try:
-            table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float32)
-        except ValueError as exc:
-            raise _err(name, f"{path.name} is not a numeric CSV with a header row: {exc}") from None
-        cols = b.get("columns")
-        if cols is None:
-            return table
-        missing = [c for c in cols if c not in header]
-        if missing:
-            raise _err(name, f"{path.name} has no column(s) {missing}", expected=header,
-                       found=missing)
-        return table[:, [header.index(c) for c in cols]]
-    raise _err(name, "data files are .npz or .csv", found=path.name)
+    return datafiles.read(name, b, root)
 
 
 def _tensor(name: str, value: Any) -> torch.Tensor:

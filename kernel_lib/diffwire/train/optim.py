@@ -12,9 +12,35 @@ from collections.abc import Iterable
 import torch
 
 from ..errors import ParamError
+from ..ports import Param
 
 KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs")
 SCHEDULES = ("none", "step", "cosine", "exponential")
+
+#: Every option with its type and documented range: the Optimizer block's params, the
+#: check of inline specs and the training schema's optimizer object (a test holds the
+#: schema to this list). The upper bounds keep a document from turning a number into
+#: memory or time: LBFGS keeps 2 * history_size vectors of every parameter.
+PARAMS = (
+    Param("kind", "choice", "adam", choices=KINDS),
+    Param("lr", "float", 1e-3, min=0.0, max=1e6, doc="learning rate"),
+    Param("momentum", "float", 0.0, min=0.0, max=1.0, doc="sgd, rmsprop"),
+    Param("nesterov", "bool", False, doc="sgd with momentum"),
+    Param("betas", "list", [0.9, 0.999], item="float", min=0.0, max=1.0, min_len=2,
+          doc="adam, adamw: two numbers in [0, 1]"),
+    Param("weight_decay", "float", 0.0, min=0.0, max=1e6),
+    Param("grad_clip", "float", 0.0, min=0.0, max=1e12, doc="max gradient norm; 0: off"),
+    Param("schedule", "choice", "none", choices=SCHEDULES),
+    Param("step_size", "int", 100, min=1, max=10**9, doc="step schedule: steps between decays"),
+    Param("gamma", "float", 0.5, min=0.0, max=10.0, doc="step/exponential schedule factor"),
+    Param("t_max", "int", 0, min=0, max=10**9, doc="cosine period in steps; 0: the phase length"),
+    Param("eta_min", "float", 0.0, min=0.0, max=1e6, doc="cosine floor"),
+    Param("history_size", "int", 100, min=1, max=1000, doc="lbfgs: 1..1000 remembered steps"),
+    Param("max_iter", "int", 20, min=1, max=10_000, doc="lbfgs evaluations per step, 1..10000"),
+    Param("line_search", "choice", "strong_wolfe", choices=("strong_wolfe", "none")),
+    Param("nodes", "list", [], item="string", doc="node ids to train; empty: all"),
+)
+_PARAM = {p.name: p for p in PARAMS}
 
 #: Defaults of every spec key; why each default is what it is, where it is not obvious.
 DEFAULTS: dict = {
@@ -64,14 +90,13 @@ def normalize(spec: dict | str | tuple | None) -> dict:
         raise ParamError(f"unknown optimizer option(s) {sorted(unknown)}", port="optimizer",
                          expected=f"some of {sorted(DEFAULTS)}", found=sorted(unknown))
     out = {**DEFAULTS, **spec}
-    out["kind"] = str(out["kind"]).lower()
-    if out["kind"] not in KINDS:
-        raise ParamError("unknown optimizer kind", port="kind", expected=list(KINDS),
-                         found=out["kind"])
-    if out["schedule"] not in SCHEDULES:
-        raise ParamError("unknown schedule", port="schedule", expected=list(SCHEDULES),
-                         found=out["schedule"])
-    out["betas"] = [float(b) for b in out["betas"]]
+    if isinstance(out["kind"], str):
+        out["kind"] = out["kind"].lower()
+    for key in spec:
+        out[key] = _PARAM[key].check(out[key])
+    if len(out["betas"]) != 2:
+        raise ParamError("betas are two numbers", port="betas", expected="[b1, b2]",
+                         found=out["betas"])
     out["nodes"] = list(out["nodes"] or [])
     return out
 

@@ -1,0 +1,81 @@
+"""JSON text to Python, refusing duplicate keys with the key and its line.
+
+``json.loads`` keeps the last of two equal keys without a word, so a document could
+say ``"lr": 0.01`` on screen and ``"lr": 100`` to the loader. Duplicates are found by a
+hook on every object (cheap), and only then located: a second scan over the text that
+tracks strings and nesting without recursion (100k-deep documents stay fine).
+"""
+
+from __future__ import annotations
+
+import json
+from json.decoder import scanstring
+
+from .errors import FormatError
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _pairs(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _Duplicate(k)
+            seen.add(k)
+    return out
+
+
+def loads(text: str):
+    """Parse `text`; a duplicate key is a :class:`FormatError` naming it and its line.
+
+    Other JSON errors propagate as ``json.JSONDecodeError`` (the caller words them)."""
+    try:
+        return json.loads(text, object_pairs_hook=_pairs)
+    except _Duplicate as dup:
+        line = duplicate_line(text, dup.key)
+        where = f" on line {line}" if line else ""
+        raise FormatError(f"duplicate key {dup.key!r}{where}: JSON objects name each key once",
+                          found=repr(dup.key)[:80], expected="unique keys",
+                          hint="remove one of the two entries") from None
+
+
+def duplicate_line(text: str, key: str) -> int | None:
+    """The line of the first key that repeats `key` within one object."""
+    stack: list[set | None] = []  # a set of keys per open object, None per open array
+    i, n, line = 0, len(text), 1
+    expecting_key = False
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "{":
+            stack.append(set())
+            expecting_key = True
+        elif c == "[":
+            stack.append(None)
+        elif c in "}]":
+            if stack:
+                stack.pop()
+            expecting_key = False
+        elif c == ",":
+            expecting_key = bool(stack) and stack[-1] is not None
+        elif c == '"':
+            try:
+                s, end = scanstring(text, i + 1)
+            except (json.JSONDecodeError, ValueError):
+                return None
+            if expecting_key and stack and stack[-1] is not None:
+                if s == key and s in stack[-1]:
+                    return line
+                stack[-1].add(s)
+            line += text.count("\n", i, end)
+            i = end
+            expecting_key = False
+            continue
+        i += 1
+    return None
