@@ -168,8 +168,9 @@ class History(collections.abc.Sequence):
         if self._all is not None:
             self._all.append(record)
             return
-        self._pending.append(record)
-        self._tail.append(record)
+        with self._lock:  # readers take both at once: the two must agree
+            self._pending.append(record)
+            self._tail.append(record)
 
     @property
     def pending(self) -> int:

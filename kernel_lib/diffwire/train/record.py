@@ -95,6 +95,7 @@ class Recorder:
         self._last_flush = time.monotonic()
         self._events_written = -1
         self.threads: dict | None = None
+        self.lost = 0  # records that were on disk when the folder was deleted
 
     # -- opening -------------------------------------------------------------------------
 
@@ -158,6 +159,22 @@ class Recorder:
         if self.last.get("best_loss") is None or record["loss"] < self.last["best_loss"]:
             self.last["best_loss"] = record["loss"]
 
+    def reopen(self, run) -> bool:
+        """After a pause for a folder that was deleted: make it again and write what is
+        known (the records already flushed are gone; the record says how many). True when
+        the folder had to be made again."""
+        store = self.store
+        if store is None or store.path.is_dir():
+            return False
+        try:
+            store.path.mkdir(parents=True)
+        except OSError as exc:
+            raise StoreError(f"cannot make the run folder {store.path} again: {exc}") from None
+        self.lost = len(store.metrics)
+        store.write_graph(run.built.to_json(), run.step)
+        self._events_written = -1
+        return True
+
     def due(self) -> bool:
         return self.store is not None and (
             self.history.pending >= self.flush_records
@@ -179,7 +196,7 @@ class Recorder:
         return {
             "id": self.store.id if self.store else None, "name": None, "parent": self.parent,
             "state": run.state, "reason": run.reason, "step": run.step, "steps": cfg.steps,
-            "records": len(self.history), "seed": cfg.seed, "device": str(run.device),
+            "records": len(self.history), "lost_records": self.lost, "seed": cfg.seed, "device": str(run.device),
             "threads": self.threads, "pid": os.getpid(), "host": socket.gethostname(),
             "updated": now(), "timing": self.timing.to_dict(run.step),
             "loss": self.last.get("loss"), "best_loss": self.last.get("best_loss"),

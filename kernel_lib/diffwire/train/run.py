@@ -338,6 +338,12 @@ class Run:
             self._set_state("running")
             self._event("resume")
             self._emit("on_resume")
+            try:
+                if self.rec.reopen(self):
+                    self._event("store_recreated", path=str(self.path), lost=self.rec.lost)
+            except StoreError as exc:
+                self._store_failed(exc)
+                return
             self._flush()  # retries a write that paused the run (space freed, folder back)
 
     def _do_stop(self) -> None:

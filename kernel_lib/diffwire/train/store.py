@@ -92,13 +92,17 @@ class MetricsLog:
         self._names: list[str] = []
         self._n = 0
         self._cache: collections.OrderedDict = collections.OrderedDict()
+        self.missing = 0  # records before the first chunk on disk (lost with a deletion)
         if self.dir.is_dir():
             found = []
             for p in self.dir.glob("*.jsonl"):
                 head, _, count = p.stem.partition("+")
                 if head.isdigit() and count.isdigit():
                     found.append((int(head), int(count), p.name))
-            for first, count, name in sorted(found):
+            found.sort()
+            if found and found[0][0] > 0:  # the folder was made again after a deletion
+                self._n = self.missing = found[0][0]
+            for first, count, name in found:
                 if first == self._n:  # contiguous chunks only: a gap ends the readable log
                     self._first.append(first)
                     self._names.append(name)
@@ -125,6 +129,9 @@ class MetricsLog:
 
     def read(self, start: int, stop: int) -> list[dict]:
         stop = min(stop, self._n)
+        if start < min(stop, self.missing):
+            raise StoreError(f"records {start}..{self.missing - 1} of the run in {self.run_dir}"
+                             " are gone: its folder was deleted while it ran")
         out: list[dict] = []
         i = max(0, bisect.bisect_right(self._first, start) - 1)
         while start < stop and i < len(self._first):
