@@ -109,10 +109,9 @@ def test_kernel_death_during_training_keeps_the_file_and_the_last_checkpoint_res
     out = tmp_path / "run"
     code = TRAIN.format(lib=str(ROOT / "kernel_lib"), doc=str(doc), out=str(out))
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
-    ckdir = out / "checkpoints"
     try:
         deadline = time.monotonic() + 180
-        while len(list(ckdir.glob("step_*.pt"))) < 3:
+        while len(list(out.glob("*/checkpoints/step_*.pt"))) < 3:
             assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
             assert time.monotonic() < deadline, "no checkpoints"
             time.sleep(0.05)
@@ -123,7 +122,8 @@ def test_kernel_death_during_training_keeps_the_file_and_the_last_checkpoint_res
     assert proc.returncode == -signal.SIGKILL
     assert hashlib.sha256(doc.read_bytes()).hexdigest() == digest  # the file is intact
     dw.load(doc).validate()
-    last = max(ckdir.glob("step_*.pt"))  # temp files start with '.', never matched
+    (run_dir,) = out.iterdir()  # out/<run id>/
+    last = max((run_dir / "checkpoints").glob("step_*.pt"))  # temp files start with '.'
     ck = ckpt.load(last)
     step = int(ck["step"])
     assert step > 0 and step % 3 == 0

@@ -17,7 +17,8 @@ def test_resume_reproduces_the_uninterrupted_loss_curve_exactly(tmp_path):
     full = dw.train(two_mlp_graph(), **kw)
     first = dw.train(two_mlp_graph(), out=tmp_path / "a", checkpoint_every=10,
                      **{**kw, "steps": 10})
-    ck = tmp_path / "a" / "checkpoints" / "step_0000010.pt"
+    ck = first.path / "checkpoints" / "step_0000010.pt"
+    assert first.path.parent == tmp_path / "a"
     assert ck.is_file()
     resumed = dw.resume(ck, data=data, steps=20, progress=False, background=False)
     assert resumed.state == "finished" and resumed.step == 20
@@ -30,15 +31,15 @@ def test_resume_reproduces_the_uninterrupted_loss_curve_exactly(tmp_path):
 def test_checkpoints_are_plain_data_and_written_atomically(tmp_path):
     run = dw.train(two_mlp_graph(), data=sine_data(), steps=6, checkpoint_every=3,
                    out=tmp_path, progress=False, background=False)
-    files = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    files = sorted(p.name for p in (run.path / "checkpoints").iterdir())
     assert files == ["step_0000003.pt", "step_0000006.pt"]  # no temp files left behind
-    ck = torch.load(tmp_path / "checkpoints" / files[-1], weights_only=True)
+    ck = torch.load(run.path / "checkpoints" / files[-1], weights_only=True)
     assert ck["step"] == 6 and isinstance(ck["document"], str)
     g = dw.loads(ck["document"])
     assert g.training["steps"] == 6 and "optimizer" in g.training
     assert isinstance(ck["rng"]["torch"], torch.Tensor)
     assert set(ck["model"]) == set(run.model.state_dict())
-    assert (tmp_path / "weights.pt").is_file() and (tmp_path / "metrics.csv").is_file()
+    assert (run.path / "weights.pt").is_file() and (run.path / "metrics.csv").is_file()
 
 
 class _Payload:
@@ -84,7 +85,7 @@ def test_stop_writes_a_checkpoint_that_resumes(tmp_path):
     run.stop()
     assert run.state == "stopped"
     ck = torch.load(run.last_checkpoint, weights_only=True)
-    assert ck["step"] == run.step and len(ck["history"]) == run.step
+    assert ck["step"] == run.step and ck["run"] == run.path.name  # history: in the folder
     again = dw.resume(run.last_checkpoint, data=data, steps=run.step + 2, progress=False,
                       background=False)
     assert again.state == "finished" and again.step == run.step + 2

@@ -39,15 +39,15 @@ def test_cli_train_writes_checkpoints_weights_and_metrics(tmp_path):
     r = diffwire("train", model.name, "--steps", 12, "--device", "cpu", "--out", "runs",
                  cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    out = tmp_path / "runs"
+    (out,) = (tmp_path / "runs").iterdir()  # runs/<run id>/
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
         "step_0000005.pt", "step_0000010.pt", "step_0000012.pt"]
     weights = torch.load(out / "weights.pt", weights_only=True)
     assert "blocks.mlp.0.weight" in weights
     lines = (out / "metrics.csv").read_text().splitlines()
     assert lines[0].startswith("step,loss") and len(lines) == 13
-    summary = json.loads((out / "metrics.json").read_text())
-    assert summary["state"] == "finished" and summary["step"] == 12
+    record = json.loads((out / "run.json").read_text())
+    assert record["state"] == "finished" and record["step"] == 12
     assert "train" in r.stderr and "12/12" in r.stderr  # the progress bar
     assert dw.load(out / "model.diffwire").training["steps"] == 12
 
@@ -123,9 +123,9 @@ def test_cli_trains_a_two_phase_schedule_from_the_file(tmp_path):
                        schedule=[{"optimizer": ("adam", {"lr": 1e-2}), "steps": 5},
                                  {"optimizer": ("lbfgs", {"lr": 1.0, "max_iter": 3}), "steps": 5}])
     path = g.save(tmp_path / "s.diffwire")
-    out = tmp_path / "out"
-    assert cli.main(["train", str(path), "--steps", "7", "--quiet", "--out", str(out)]) == 0
-    summary = json.loads((out / "metrics.json").read_text())
-    assert [r["phase"] for r in summary["history"]] == [0] * 5 + [1] * 2
-    assert [(e["step"], e["kind"]) for e in summary["events"] if e["type"] == "phase"] == [
+    assert cli.main(["train", str(path), "--steps", "7", "--quiet"]) == 0
+    (kept,) = dw.runs(path)  # s.runs/<run id>/ beside the file by default
+    run = dw.load_run(kept["path"])
+    assert [r["phase"] for r in run.history] == [0] * 5 + [1] * 2
+    assert [(e["step"], e["kind"]) for e in run.events if e["type"] == "phase"] == [
         (5, "lbfgs")]

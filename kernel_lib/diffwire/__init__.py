@@ -44,8 +44,10 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
     Callback,
     Optimizer,
     Run,
+    load_run,
     register_generator,
     resume,
+    runs,
     training_config,
     validate_training,
 )
@@ -66,8 +68,8 @@ __all__ = [
     # export and import
     "export", "from_module", "from_python",
     # training
-    "Callback", "Optimizer", "Run", "register_generator", "resume", "train", "training_config",
-    "validate_training",
+    "Callback", "Optimizer", "Run", "load_run", "register_generator", "resume", "runs", "train",
+    "training_config", "validate_training",
     # ODEs, UDEs, symbolic recovery, ablation
     "ODESolve", "ablate", "ode", "recover", "replace_with_expression",
 ]

@@ -1,6 +1,7 @@
 """``diffwire train FILE --steps N --device cpu --out DIR``: train from the file's training
-section with a progress bar; DIR receives checkpoints, weights.pt, metrics.csv/.json and the
-document. A bad file is reported (node, port, message), exits 2 and writes nothing."""
+section with a progress bar. The run is kept in ``DIR/<run id>/`` (default DIR:
+``NAME.runs`` beside the file): checkpoints, weights.pt, metrics, events and the document.
+A bad file is reported (node, port, message), exits 2 and writes nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ def add_arguments(p) -> None:
     p.add_argument("file", help="a .diffwire document with a training section")
     p.add_argument("--steps", type=int, help="step budget (default: the document's)")
     p.add_argument("--device", help="cpu, cuda, cuda:1... (default: cuda when available)")
-    p.add_argument("--out", default="runs", help="output folder (default: runs)")
+    p.add_argument("--out", help="runs folder; the run goes into OUT/<run id>/ "
+                                 "(default: NAME.runs beside the file)")
     p.add_argument("--seed", type=int, help="random seed (default: the document's)")
     p.add_argument("--batch-size", type=int, help="batch size (default: the document's)")
     p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
@@ -60,7 +62,9 @@ def main(args) -> int:
     if args.step_timeout is not None and not 0 <= args.step_timeout < float("inf"):
         print("diffwire train: --step-timeout must be a non-negative number", file=sys.stderr)
         return 2
-    out = pathlib.Path(args.out)
+    from ..train.store import runs_folder
+
+    out = pathlib.Path(args.out) if args.out else runs_folder(args.file)
     try:
         run = train(g, steps=args.steps, seed=args.seed, batch_size=args.batch_size,
                     checkpoint_every=args.checkpoint_every, device=args.device, out=out,
@@ -78,7 +82,7 @@ def main(args) -> int:
     if run.state == "paused":  # paused itself (a NaN): nobody can resume it here
         print(f"{printable(args.file)}: {printable(run.reason)}", file=sys.stderr)
         run.stop()
-    print(f"{printable(repr(run))}; results in {printable(out)}", file=sys.stderr)
+    print(f"{printable(repr(run))}; results in {printable(str(run.path or out))}", file=sys.stderr)
     if run.state == "failed" and run.traceback:  # it may quote labels and names: escaped
         print(printable(run.traceback, newlines=True), file=sys.stderr)
     return 0 if run.state == "finished" else 1

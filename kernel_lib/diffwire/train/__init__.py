@@ -25,6 +25,8 @@ from .config import TrainConfig, training_config
 from .generators import GENERATORS, register_generator
 from .optimizer_block import Optimizer
 from .run import Run, default_device
+from .runs import LoadedRun, load_run, runs
+from .store import StoreError, runs_folder
 from .validate import validate_training
 
 _register(Optimizer)
@@ -39,6 +41,7 @@ _sys.modules[__name__].__class__ = _CallablePackage
 __signature__ = _inspect.signature(train)  # what Shift-Tab and help() show for dw.train(...)
 __doc__ = f"{train.__doc__}\n{__doc__}"
 
-__all__ = ["Callback", "GENERATORS", "Optimizer", "ProgressBar", "Run", "TrainConfig",
-           "default_device", "load_checkpoint", "register_generator", "resume", "train",
-           "training_config", "validate_training"]
+__all__ = ["Callback", "GENERATORS", "LoadedRun", "Optimizer", "ProgressBar", "Run",
+           "StoreError", "TrainConfig", "default_device", "load_checkpoint", "load_run",
+           "register_generator", "resume", "runs", "runs_folder", "train", "training_config",
+           "validate_training"]

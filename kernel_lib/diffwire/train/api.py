@@ -9,10 +9,12 @@ from typing import Any
 from ..document import Graph
 from ..document import load as load_graph
 from . import checkpoint as ckpt
+from . import fork as forks
 from .callbacks import Callback, ProgressBar, want_progress
 from .config import resolve
 from .paths import run_folder
 from .run import Run
+from .store import runs_folder
 
 
 def train(
@@ -29,11 +31,15 @@ def train(
     eval_every: int | None = None,
     stats_every: int | None = None,
     checkpoint_every: int | None = None,
+    keep_checkpoints: int | None = None,
+    keep_best: bool | None = None,
     step_timeout: float | None = None,
     threads: int | str | None = None,
     device=None,
     callbacks: list[Callback] = (),
-    out: str | os.PathLike | None = None,
+    out: str | os.PathLike | None | bool = None,
+    fork: Any = None,
+    flush_every: float = 2.0,
     data_root: str | os.PathLike | None = None,
     progress: bool | None = None,
     stream_hz: float = 4.0,
@@ -55,6 +61,8 @@ def train(
     - `schedule`: phases ``[{"optimizer": ..., "steps": N}, ...]`` (e.g. Adam then LBFGS).
     - `steps`, `batch_size` (None: full batch), `seed`, `val_split`, `eval_every`,
       `stats_every`, `checkpoint_every`: as in the training section.
+    - `keep_checkpoints`, `keep_best`: checkpoint retention (training section; default the
+      newest 5 and the one with the best validation loss, else training loss; 0 keeps all).
     - `step_timeout`: seconds one step may take; a step that runs longer fails the run,
       naming the node it was stuck in (its thread cannot be killed: it is abandoned as a
       daemon thread). 0 or None: no limit.
@@ -63,7 +71,17 @@ def train(
       ``diffwire/threads.py``). Set in the training thread only: the notebook's own torch
       settings stay as they are. The choice and its reason are in ``run.threads``.
     - `device`: defaults to CUDA when available, else the CPU.
-    - `callbacks`: :class:`Callback` instances. `out`: folder for checkpoints and results.
+    - `callbacks`: :class:`Callback` instances.
+    - `out`: the runs folder; the run writes ``out/<run id>/`` (metrics, weights, graph,
+      events, checkpoints: see ``diffwire/train/README.md``). Default: ``NAME.runs`` beside
+      the document when `graph` is a path, the parent's runs folder for a fork, else none
+      (the run then lives in memory only). False: no folder.
+    - `fork`: ``(run folder, step)``, a run folder (its latest kept checkpoint) or a
+      checkpoint file: start from those weights with `graph` as it is now. Nodes with the
+      same block type and tensor shapes take the checkpoint's weights, the rest start
+      afresh; the new run's record names its parent and step.
+    - `flush_every`: seconds between metric chunks written to the run's folder (what a
+      killed kernel can lose at most).
     - `data_root`: folder that file bindings are relative to (a file's folder when `graph`
       is a path, else the working directory).
     - `progress`: a tqdm bar (default: on, except under pytest). `stream_hz`: how often
@@ -77,18 +95,26 @@ def train(
         path = pathlib.Path(graph)
         graph = load_graph(path)
         data_root = data_root if data_root is not None else path.parent
-    if out is not None:  # links in the way may not lead out of the folder (paths.py)
+        out = runs_folder(path) if out is None else out
+    parent = None
+    if fork is not None:
+        source, step = fork if isinstance(fork, tuple) else (fork, None)
+        parent = forks.load(source, step)
+        out = forks.parent_root(parent[0]) if out is None else out
+    if out is not None and out is not False:  # links may not lead out of the folder (paths.py)
         out = run_folder(out, data_root)
     config = resolve(graph, data=data, loss=loss, optimizer=optimizer, schedule=schedule,
                      steps=steps, batch_size=batch_size, seed=seed, val_split=val_split,
                      eval_every=eval_every, stats_every=stats_every,
-                     checkpoint_every=checkpoint_every, step_timeout=step_timeout,
-                     threads=threads)
+                     checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints,
+                     keep_best=keep_best, step_timeout=step_timeout, threads=threads)
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())
-    run = Run(graph, config, device=device, callbacks=cbs, out=out, data_root=data_root,
-              stream_hz=stream_hz)
+    run = Run(graph, config, device=device, callbacks=cbs, out=out or None,
+              data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
+    if parent is not None:
+        forks.start_from(run, *parent)
     if start:
         run.start(background=background)
     return run
@@ -102,25 +128,30 @@ def resume(
     steps: int | None = None,
     device=None,
     callbacks: list[Callback] = (),
-    out: str | os.PathLike | None = None,
+    out: str | os.PathLike | None | bool = None,
+    flush_every: float = 2.0,
     data_root: str | os.PathLike | None = None,
     progress: bool | None = None,
     stream_hz: float = 4.0,
     background: bool = True,
     start: bool = True,
 ) -> Run:
-    """Continue a run from a checkpoint written by a previous run.
+    """Continue a run from a checkpoint written by a previous run, as a new run.
 
     The checkpoint is read with ``torch.load(weights_only=True)``: a file that needs pickle
     is refused with a :class:`~diffwire.FormatError`. It holds the graph document (with the
     run's training section), weights, optimizer and schedule state, the step, the history
     and the RNG state, so a seeded CPU run continues exactly as if it had never stopped.
     Data bound to kernel values must be passed again as `data` (or be kernel variables).
+    The new run goes into `out` (default: the runs folder the checkpoint's run is in); its
+    record names the parent run and step, and its history begins with the parent's.
 
     **Returns:** the :class:`Run`, started unless `start` is False.
     """
     ck = ckpt.load(path)
-    if out is not None:
+    path = pathlib.Path(path)
+    out = forks.parent_root(path) if out is None else out
+    if out is not None and out is not False:
         out = run_folder(out, data_root)
     if graph is None:
         graph = Graph.from_json(ck["document"])
@@ -128,9 +159,9 @@ def resume(
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())
-    run = Run(graph, config, device=device, callbacks=cbs, out=out, data_root=data_root,
-              stream_hz=stream_hz)
-    run.load_state(ck)
+    run = Run(graph, config, device=device, callbacks=cbs, out=out or None,
+              data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
+    run.load_state(ck, path)
     if start:
         run.start(background=background)
     return run

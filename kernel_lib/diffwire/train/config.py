@@ -11,6 +11,7 @@ Format (every key optional; ``dw.train`` arguments override it)::
                    {"optimizer": "lbfgs", "steps": 50}],
       "steps": 250, "batch_size": null, "seed": 0, "val_split": 0.0,
       "eval_every": 50, "stats_every": 50, "checkpoint_every": 0,
+      "keep_checkpoints": 5, "keep_best": true,  # retention: the last K and the best
       "step_timeout": 0,                         # seconds per step; 0: no limit
       "threads": "auto"                          # torch threads of the run, or a count
     }
@@ -34,7 +35,8 @@ from .data import normalize_binding
 from .losses import normalize_loss
 
 SCALARS = {"steps": None, "batch_size": None, "seed": 0, "val_split": 0.0, "eval_every": 50,
-           "stats_every": 50, "checkpoint_every": 0, "step_timeout": None, "threads": "auto"}
+           "stats_every": 50, "checkpoint_every": 0, "keep_checkpoints": 5, "keep_best": True,
+           "step_timeout": None, "threads": "auto"}
 SECTION_KEYS = {"data", "loss", "optimizer", "schedule"} | set(SCALARS)
 
 
@@ -64,7 +66,9 @@ class TrainConfig:
     val_split: float = 0.0
     eval_every: int = 50  # validation loss every this many steps (when there is a split)
     stats_every: int = 50  # per-node output statistics every this many steps; 0: never
-    checkpoint_every: int = 0  # 0: only on stop and at the end (when out= is given)
+    checkpoint_every: int = 0  # 0: only on stop and at the end (when the run has a folder)
+    keep_checkpoints: int = 5  # the newest K checkpoints stay (0: all); enough to resume/fork
+    keep_best: bool = True  # and the one with the lowest validation (else training) loss
     step_timeout: float = 0  # seconds one step may take before the run fails; 0: no limit
     threads: int | None = None  # torch threads of the training thread; None: chosen per run
 
@@ -165,7 +169,8 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
     if vals["steps"] is None:
         total = sum(ph.steps or 0 for ph in phases)
         vals["steps"] = total if total and all(ph.steps for ph in phases) else 1000
-    for k in ("steps", "seed", "eval_every", "stats_every", "checkpoint_every"):
+    for k in ("steps", "seed", "eval_every", "stats_every", "checkpoint_every",
+              "keep_checkpoints"):
         v = vals[k]
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise ParamError("must be a non-negative integer", port=f"training.{k}", found=v)
@@ -173,6 +178,9 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
                                            or vals["batch_size"] < 1):
         raise ParamError("must be a positive integer or null", port="training.batch_size",
                          found=vals["batch_size"])
+    if not isinstance(vals["keep_best"], bool):
+        raise ParamError("must be true or false", port="training.keep_best",
+                         found=vals["keep_best"])
     st = vals["step_timeout"]
     if st is None:  # unset: a loop that the data controls must not hang a run for good
         st = vals["step_timeout"] = (limits.DEFAULT_LOOP_STEP_TIMEOUT

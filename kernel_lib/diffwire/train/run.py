@@ -12,6 +12,7 @@ import math
 import pathlib
 import queue
 import threading
+import time
 import traceback
 import warnings
 from typing import Any
@@ -19,23 +20,28 @@ from typing import Any
 import torch
 
 from .. import threads
-from ..compile import RUNNING
 from ..document import Graph
-from ..errors import GraphError, GraphErrors, ParamError, RuntimeGraphError
+from ..errors import GraphError, GraphErrors, ParamError
 from . import checkpoint as ckpt
-from . import optim, outputs
+from . import optim
 from .callbacks import Callback, Stream
 from .config import SCALARS, TrainConfig, phase_spec
 from .data import Dataset
 from .data import resolve as resolve_data
+from .history import History, Summary
 from .losses import LossFn, normalize_loss
 from .rebuild import transfer, transfer_optimizer
-from .step import NonFinite, train_step
+from .record import Recorder
+from .step import NonFinite
+from .step_timeout import StepTimeout, timed_step
+from .store import StoreError
 
 STATES = ("idle", "running", "paused", "stopped", "finished", "failed")
 TERMINAL = ("stopped", "finished", "failed")
-SETTABLE = (set(optim.DEFAULTS) - optim.REBUILD_KEYS) | {"eval_every", "stats_every",
-                                                          "checkpoint_every", "step_timeout"}
+SETTABLE = (set(optim.DEFAULTS) - optim.REBUILD_KEYS) | {
+    "eval_every", "stats_every", "checkpoint_every", "keep_checkpoints", "keep_best",
+    "step_timeout"}
+__all__ = ["Run", "StepTimeout", "default_device"]
 
 
 def default_device(device=None) -> torch.device:
@@ -53,12 +59,6 @@ def default_device(device=None) -> torch.device:
     return dev
 
 
-class StepTimeout(RuntimeGraphError):
-    """A step ran past the run's ``step_timeout``; `node` is where it was stuck, if known."""
-
-    code = "step_timeout"
-
-
 class _Command:
     def __init__(self, name: str, kwargs: dict):
         self.name, self.kwargs = name, kwargs
@@ -74,11 +74,16 @@ class Run:
 
     - `state`: one of idle, running, paused, stopped, finished, failed; `reason` says why
       it paused, stopped or failed, `traceback` holds the failure's traceback.
-    - `step`: steps completed. `history`: a list of dicts, one per step, with keys
-      ``step`` (0-based), ``loss``, ``grad_norm``, ``lr``, ``time`` (seconds), ``phase``,
-      plus ``val_loss`` at evaluation steps and ``nodes`` (per-node mean/std/shape) every
-      `stats_every` steps.
+    - `step`: steps completed. `history`: a sequence of dicts, one per step, with keys
+      ``step`` (0-based), ``loss``, ``grad_norm``, ``lr``, ``time`` (seconds the step
+      took), ``wall`` (seconds since the run started), ``phase``, plus ``val_loss`` at
+      evaluation steps and ``nodes`` (per-node mean/std/shape) every `stats_every` steps.
+      It supports ``len()``, indexing and slicing; a run with a folder keeps only recent
+      records in memory and reads older ones back from disk. `summary`: every scalar
+      series in bounded memory (see :class:`~diffwire.train.history.Summary`).
     - `events`: pauses, sets, rebuilds, phase switches, checks, checkpoints, in order.
+    - `path`: the run's folder (``NAME.runs/<run id>``), once started; None without one.
+      `steps_per_s`: steps per second of running time, pauses left out.
     - `grad_check`: the gradient-flow report after the first backward. `nonfinite`: where
       and when a NaN/inf appeared. `model`, `optimizer`: the live module and optimizer.
 
@@ -88,18 +93,18 @@ class Run:
     """
 
     def __init__(self, graph: Graph, config: TrainConfig, *, device=None, callbacks=(),
-                 out=None, data_root=None, stream_hz: float = 4.0):
+                 out=None, data_root=None, stream_hz: float = 4.0, flush_every: float = 2.0):
         self.graph = graph
         self.config = config
         self.device = default_device(device)
         self.callbacks: list[Callback] = list(callbacks)
-        self.out = pathlib.Path(out) if out is not None else None
+        self.out = pathlib.Path(out) if out is not None else None  # the runs folder
+        self.rec = Recorder(self.out, flush_every=flush_every)
         self.state = "idle"
         self.reason: str | None = None
         self.traceback: str | None = None
         self.step = 0
-        self.history: list[dict] = []
-        self.events: list[dict] = []
+        self._t0 = time.monotonic()
         self.grad_check: dict | None = None
         self.nonfinite: dict | None = None
         self.threads: dict | None = None  # the torch threads the run used and why
@@ -148,6 +153,10 @@ class Run:
         in which case it returns when the run ends or pauses itself."""
         if self._thread is not None and self._thread.is_alive():
             return self
+        self.rec.create(self)  # here, so a folder that cannot be made raises in the caller
+        if self.rec.timing.started is None:  # `wall` goes on from a parent's last record
+            last = self.history[-1:]
+            self._t0 = time.monotonic() - (last[0].get("wall", 0.0) if last else 0.0)
         self._stop_requested = False
         self._auto_paused = False
         self._closed = False
@@ -229,7 +238,32 @@ class Run:
     @property
     def loss(self) -> float | None:
         """The last recorded training loss."""
-        return self.history[-1]["loss"] if self.history else None
+        return self.rec.last.get("loss")
+
+    @property
+    def history(self) -> History:
+        """One dict per step (see the class docstring); ``len()``, ``[i]``, ``[a:b]``."""
+        return self.rec.history
+
+    @property
+    def summary(self) -> Summary:
+        """Every scalar series, all points up to a limit, then min/mean/max buckets."""
+        return self.rec.summary
+
+    @property
+    def events(self) -> list[dict]:
+        return self.rec.events
+
+    @property
+    def path(self) -> pathlib.Path | None:
+        """The run's folder in its store (None before the start, or without a folder)."""
+        return self.rec.store.path if self.rec.store is not None else None
+
+    @property
+    def steps_per_s(self) -> float:
+        """Steps per second of running time since this process started it (pauses left
+        out)."""
+        return self.rec.timing.rate(self.step)
 
     @property
     def graph_built(self) -> Graph:
@@ -306,6 +340,13 @@ class Run:
             self._set_state("running")
             self._event("resume")
             self._emit("on_resume")
+            try:
+                if self.rec.reopen(self):
+                    self._event("store_recreated", path=str(self.path), lost=self.rec.lost)
+            except StoreError as exc:
+                self._store_failed(exc)
+                return
+            self._flush()  # retries a write that paused the run (space freed, folder back)
 
     def _do_stop(self) -> None:
         self._stop_requested = True
@@ -342,13 +383,24 @@ class Run:
         return snap
 
     def _do_checkpoint(self, path=None) -> pathlib.Path:
-        if path is None:
-            if self.out is None:
-                raise GraphError("no checkpoint path and no out= folder for the run")
-            path = self.out / "checkpoints" / f"step_{self.step:07d}.pt"
-        p = ckpt.save(path, self._payload())
+        kept = path is None
+        if kept:
+            if not self.rec.open:
+                raise GraphError("no checkpoint path and no folder for the run",
+                                 hint="pass out= to dw.train, or a path here")
+            self.rec.flush(self)  # the history up to here is on disk before the checkpoint
+            path = self.rec.checkpoint_path(self.step)
+        try:
+            p = ckpt.save(path, self._payload())
+        except OSError as exc:
+            raise StoreError(f"cannot write the checkpoint {path}: {exc.strerror or exc}",
+                             found=f"{type(exc).__name__}: {exc}") from None
         self.last_checkpoint = p
         self._event("checkpoint", path=str(p))
+        if kept:
+            removed = self.rec.kept(self, p)
+            if removed:
+                self._event("checkpoints_pruned", steps=[c["step"] for c in removed])
         return p
 
     def _do_rebuild(self, graph: Graph | None = None) -> dict:
@@ -383,6 +435,11 @@ class Run:
             report["optimizer_reset"] = True
         self.grad_check = None  # check the gradient flow of the new wiring
         report["step"] = self.step
+        if self.rec.open:
+            try:
+                self.rec.store.write_graph(self.built.to_json(), self.step)
+            except StoreError as exc:
+                self._event("store_error", error=str(exc))
         self._event("rebuild", **report)
         self._emit("on_rebuild", report)
         return report
@@ -397,6 +454,9 @@ class Run:
         stream = Stream(self, self.callbacks, self._stream_hz)
         self._stream = stream
         plan = threads.enter(self)  # this thread's torch threads only (see threads.py)
+        self.rec.started(self.threads)
+        if self.rec.timing.first_step is None:
+            self.rec.timing.first_step = self.step
         try:
             if self._fresh:
                 torch.manual_seed(self.config.seed)
@@ -453,7 +513,8 @@ class Run:
             self._setup_phase(i)
             self._event("phase", phase=i, kind=self.spec["kind"])
         try:
-            record = self._timed_step(s)
+            record = timed_step(self, s)
+            record["wall"] = time.monotonic() - self._t0
         except NonFinite as nf:
             self.nonfinite = {"step": s, "what": nf.what, "value": nf.value, "node": nf.node}
             where = f": first non-finite output at node '{nf.node}'" if nf.node else ""
@@ -482,47 +543,40 @@ class Run:
             with torch.no_grad():
                 record["val_loss"] = self.loss_fn(self.model, val).item()
             self._emit("on_eval", {"step": s, "val_loss": record["val_loss"]})
-        self.history.append(record)
+        self.rec.add(record)
         stream.push(record)
         self._emit("on_step_end", record)
         if "nodes" in record:
             self._emit("on_node_stats", {"step": s, "stats": record["nodes"]})
-        if self.out is not None and cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
-            self._do_checkpoint()
-
-    def _timed_step(self, s: int) -> dict:
-        """`train_step` under the run's ``step_timeout``. Python cannot kill a thread, so a
-        step that runs past the limit is left to itself in a daemon thread (it may still
-        finish and touch the model later) and the run fails, naming the node it was in."""
-        limit = self.config.step_timeout
-        if not limit:
-            return train_step(self, s)
-        box: dict[str, Any] = {}
-
-        def work():
-            RUNNING.pop(threading.get_ident(), None)  # idents are reused: no stale node
+        if self.rec.open and cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
             try:
-                box["record"] = train_step(self, s)
-            except BaseException as exc:  # handed to the training thread below
-                box["error"] = exc
-
-        t = threading.Thread(target=work, name=f"diffwire-step-{s}", daemon=True)
-        t.start()
-        t.join(limit)
-        if t.is_alive():
-            node = RUNNING.get(t.ident)
-            self.abandoned.append(t)
-            self._event("step_timeout", node=node, limit=limit, thread=t.name)
-            where = "" if node else " (after the forward pass: loss, backward or update)"
-            raise StepTimeout(f"step {s} ran past the step_timeout of {limit} s{where}; its "
-                              "thread is abandoned", node=node, expected=f"<= {limit} s")
-        if "error" in box:
-            raise box["error"]
-        return box["record"]
+                self._do_checkpoint()
+            except StoreError as exc:
+                self._store_failed(exc)
+        elif self.rec.due():
+            self._flush()
 
     def _end_checkpoint(self) -> None:
-        if self.out is not None:
-            self._do_checkpoint()
+        if self.rec.open:
+            try:
+                self._do_checkpoint()
+            except StoreError as exc:  # the run still ends; its record says what is missing
+                self._event("store_error", error=str(exc))
+
+    def _flush(self) -> bool:
+        """Write what the run has not written yet; a failure pauses the run."""
+        try:
+            self.rec.flush(self)
+            return True
+        except StoreError as exc:
+            self._store_failed(exc)
+            return False
+
+    def _store_failed(self, exc: StoreError) -> None:
+        self._event("store_error", error=str(exc))
+        if self.state == "running":
+            hint = f" ({exc.hint})" if exc.hint else ""
+            self._pause(f"{exc.message}{hint}", auto=True, flush=False)
 
     # -- helpers --------------------------------------------------------------------
 
@@ -571,39 +625,49 @@ class Run:
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else {},
             "document": self.built.to_json(),
             "rng": ckpt.rng_state(),
-            "history": [{k: v for k, v in r.items() if k != "nodes"} for r in self.history],
+            "summary": self.rec.summary.state_dict(),
+            **({"run": self.rec.store.id} if self.rec.open else
+               # without a folder the history travels in the checkpoint, as it always did
+               {"history": [{k: v for k, v in r.items() if k != "nodes"}
+                            for r in self.history]}),
         }
 
-    def load_state(self, ck: dict) -> None:
-        """Restore weights, optimizer, schedule, step, history and RNG from a checkpoint."""
+    def load_state(self, ck: dict, path=None) -> None:
+        """Restore weights, optimizer, schedule, step, history and RNG from a checkpoint
+        (read from `path`: its run folder holds the history up to its step)."""
         self.model.load_state_dict(ck["model"])
         self.step = int(ck["step"])
         self._setup_phase(int(ck["phase"]))
         self.optimizer.load_state_dict(ck["optimizer"])
         if self.scheduler is not None and ck.get("scheduler"):
             self.scheduler.load_state_dict(ck["scheduler"])
-        self.history = [dict(r) for r in ck.get("history", [])]
+        self.rec.from_parent("resume", pathlib.Path(path or "checkpoint.pt"), ck)
         self._rng = ck["rng"]
         self._fresh = False
 
-    def _pause(self, reason: str, auto: bool) -> None:
+    def _pause(self, reason: str, auto: bool, flush: bool = True) -> None:
         self.reason = reason
         self._auto_paused = auto
         self._set_state("paused")
         self._event("pause", reason=reason)
+        if flush and self.rec.open:
+            try:
+                self.rec.flush(self)  # a pause is a natural point to be on disk
+            except StoreError as exc:
+                self._event("store_error", error=str(exc))
         self._emit("on_pause", reason)
 
     def _finish(self, state: str, reason: str | None, exc: BaseException | None = None) -> None:
         self.reason = reason
         self._set_state(state)
-        if self.out is not None:
-            try:
-                outputs.write(self, self.out)
-            except Exception as e:  # the run's own state matters more than its files
-                self._event("output_error", error=f"{type(e).__name__}: {e}")
+        try:
+            self.rec.finish(self)
+        except Exception as e:  # the run's own state matters more than its files
+            self._event("output_error", error=f"{type(e).__name__}: {e}")
 
     def _set_state(self, new: str) -> None:
         old = self.state
+        self.rec.timing.state(new)
         with self._cond:
             self.state = new
             self._cond.notify_all()
@@ -611,7 +675,7 @@ class Run:
             self._emit("on_state_change", old, new)
 
     def _event(self, event: str, **info) -> None:
-        self.events.append({"type": event, "step": self.step, **info})
+        self.rec.events.append({"type": event, "step": self.step, **info})
 
     def _emit(self, hook: str, *args) -> None:
         for cb in self.callbacks:
