@@ -75,7 +75,7 @@ def test_the_training_section_sets_threads_and_saves_it(tmp_path):
     run = dw.train(g, data=sine_data(), callbacks=[seen], out=tmp_path).wait(30)
     assert seen.intra == 2
     assert run.built.training["threads"] == 2
-    saved = json.loads((tmp_path / "metrics.json").read_text())
+    saved = json.loads((run.path / "run.json").read_text())  # the run's record (store.py)
     assert saved["threads"]["intra"] == 2 and saved["threads"]["reason"]
     auto = dw.train(mlp_graph(), data=sine_data(), steps=1, start=False)
     assert auto.built.training["threads"] == "auto"

@@ -51,21 +51,17 @@ def run_folder(out: str | os.PathLike, doc_folder: str | os.PathLike | None = No
     document's, so a folder anywhere is fine. What is refused is a folder written as
     lying inside the document's folder (or the working directory) that resolves outside
     it: a ``runs`` link planted beside a document would otherwise receive the run's
-    checkpoints and weights. A folder elsewhere may not itself be such a link, and the
-    ``checkpoints`` folder inside it is held to the same rule.
+    checkpoints and weights. A folder elsewhere may not itself be such a link. Inside it,
+    each run makes its own folder afresh (``store.py``), so nothing deeper can be a link.
     """
     written = pathlib.Path(os.path.abspath(out))
     anchors = [pathlib.Path(os.path.abspath(a)) for a in (doc_folder, os.getcwd()) if a is not None]
     anchor = next((a for a in anchors if _inside(written, a)), written.parent)
-    for lexical in (written, written / "checkpoints"):
-        real = pathlib.Path(os.path.realpath(lexical))
-        if not _inside(real, pathlib.Path(os.path.realpath(anchor))):
-            raise GraphError("the run folder leads elsewhere through a symbolic link",
-                             port="out", found=str(lexical),
-                             expected=f"a folder inside {anchor}",
-                             hint="remove the link or choose another out folder")
-        if anchor == written.parent:
-            anchor = written
+    real = pathlib.Path(os.path.realpath(written))
+    if not _inside(real, pathlib.Path(os.path.realpath(anchor))):
+        raise GraphError("the run folder leads elsewhere through a symbolic link",
+                         port="out", found=str(written), expected=f"a folder inside {anchor}",
+                         hint="remove the link or choose another out folder")
     return pathlib.Path(os.path.realpath(written))
 
 
