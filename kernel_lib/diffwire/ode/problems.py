@@ -7,12 +7,15 @@ component (the Lotka-Volterra UDE paper's recipe). Same arguments and seed, same
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import inspect
 from collections.abc import Callable
 
 import torch
 import torchdiffeq
+
+from ..errors import GraphError
 
 
 @dataclasses.dataclass
@@ -39,8 +42,26 @@ class Trajectory:
         return simulate(self.rhs, self.y0, t).to(self.y.dtype)
 
 
+#: Right-hand-side evaluations a simulation may use when a document asked for it (set by
+#: `as_arrays`): the spiral demo's default takes about 6,400; stiff parameters from a file
+#: would otherwise keep a validation busy for minutes. None: no budget (Python callers).
+EVAL_BUDGET: contextvars.ContextVar[int | None] = contextvars.ContextVar("EVAL_BUDGET",
+                                                                        default=None)
+
+
 def simulate(rhs: Callable, y0: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Tight-tolerance float64 solve of `dy/dt = rhs(t, y)`."""
+    budget = EVAL_BUDGET.get()
+    if budget is not None:
+        inner, count = rhs, [0]
+
+        def rhs(t, y):
+            count[0] += 1
+            if count[0] > budget:
+                raise GraphError(f"the simulation needs more than {budget} evaluations",
+                                 port="kwargs", hint="shorten t_end or soften the parameters")
+            return inner(t, y)
+
     with torch.no_grad():
         return torchdiffeq.odeint(rhs, y0.double(), t.double(), rtol=1e-10, atol=1e-10,
                                   method="dopri5")
@@ -116,7 +137,11 @@ def as_arrays(generator: Callable[..., Trajectory]) -> Callable[..., dict]:
     arrays (bind `t` and `y0` with ``"batch": false``)."""
 
     def gen(**kwargs) -> dict:
-        tr = generator(**kwargs)
+        token = EVAL_BUDGET.set(20_000)
+        try:
+            tr = generator(**kwargs)
+        finally:
+            EVAL_BUDGET.reset(token)
         return {"t": tr.t.numpy(), "y": tr.y.numpy(), "y0": tr.y0.numpy(),
                 "clean": tr.clean.numpy()}
 

@@ -29,10 +29,11 @@ from typing import Any
 
 from .. import threads
 from ..document import Graph
-from ..errors import GraphError, ParamError
+from ..errors import GraphError, ParamError, raise_errors
 from . import limits, optim
 from .data import normalize_binding
 from .losses import normalize_loss
+from .section_schema import section_errors
 
 SCALARS = {"steps": None, "batch_size": None, "seed": 0, "val_split": 0.0, "eval_every": 50,
            "stats_every": 50, "checkpoint_every": 0, "keep_checkpoints": 5, "keep_best": True,
@@ -133,6 +134,7 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
     if unknown:
         raise GraphError(f"unknown training key(s) {sorted(unknown)}", port="training",
                          expected=sorted(SECTION_KEYS), found=sorted(unknown))
+    raise_errors(section_errors(sec))  # dw.train(file) gets the schema's checks too
     bad_refs = [e for e in check_optimizer_refs(graph, sec) if e.severity == "error"]
     if bad_refs and optimizer is None and schedule is None:
         raise bad_refs[0]

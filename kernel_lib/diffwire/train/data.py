@@ -49,10 +49,12 @@ def normalize_binding(name: str, b: Any) -> dict:
     return {"source": "kernel", "name": name, "value": b}
 
 
-def resolve(bindings: dict, root: pathlib.Path | None = None) -> dict[str, torch.Tensor]:
-    """Every binding loaded as a tensor (float arrays become float32)."""
+def resolve(bindings: dict, root: pathlib.Path | None = None,
+            cache: dict | None = None) -> dict[str, torch.Tensor]:
+    """Every binding loaded as a tensor (float arrays become float32); `cache` keeps
+    generator outputs between calls (validation checks bindings one by one)."""
     root = pathlib.Path(root or ".")
-    cache: dict[str, dict] = {}
+    cache = {} if cache is None else cache
     out = {}
     for name, b in bindings.items():
         value = _load(name, b, root, cache)

@@ -85,9 +85,10 @@ def _describe(e) -> list[ParamError]:
         return [ParamError(f"unknown key '{k}'", port=f"{where}.{k}", expected=allowed,
                            found=_short(k)) for k in extra]
     if isinstance(e.schema, dict) and "x-message" in e.schema:  # the schema's own words
-        expected = e.validator_value if e.validator == "enum" else None
-        return [ParamError(e.schema["x-message"], port=where, expected=expected,
-                           found=_short(e.instance))]
+        if e.validator == "enum":
+            return [ParamError(e.schema["x-message"], port=where, expected=e.validator_value,
+                               found=_short(e.instance))]
+        return [ParamError(e.schema["x-message"], port=where)]
     if e.validator == "type":
         return [ParamError("wrong type", port=where, expected=e.validator_value,
                            found=_short(e.instance))]

@@ -54,6 +54,7 @@ def validate_training(graph: Graph, root: str | pathlib.Path | None = None,
         if name not in bindings:
             errs.append(GraphError(f"the graph input '{name}' has no data", node=n.id,
                                    port=f"training.data.{name}"))
+    generated: dict = {}  # each generator runs once, however many bindings pick from it
     for name, b in bindings.items():
         if b is None:
             continue
@@ -63,7 +64,7 @@ def validate_training(graph: Graph, root: str | pathlib.Path | None = None,
                                    hint="bind a file or a generator to train from the command line"))
             continue
         try:
-            resolve_data({name: b}, root)
+            resolve_data({name: b}, root, generated)
         except GraphError as e:
             errs.append(e)
     return errs
