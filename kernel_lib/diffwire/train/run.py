@@ -462,7 +462,7 @@ class Run:
             except StoreError as exc:
                 self._store_failed(exc)
         elif self.rec.due():
-            self._flush()
+            self._flush(wait=False)
 
     def _end_checkpoint(self) -> None:
         if self.rec.open:
@@ -471,10 +471,10 @@ class Run:
             except StoreError as exc:  # the run still ends; its record says what is missing
                 self._event("store_error", error=str(exc))
 
-    def _flush(self) -> bool:
+    def _flush(self, wait: bool = True) -> bool:
         """Write what the run has not written yet; a failure pauses the run."""
         try:
-            self.rec.flush(self)
+            self.rec.flush(self, wait=wait)
             return True
         except StoreError as exc:
             self._store_failed(exc)
