@@ -74,7 +74,9 @@ class Recorder:
     - `flush_every`: seconds between metric chunks. `flush_records`: records per chunk at
       most (bounds what waits in memory on a fast run).
     - `summary_limit`: points per series in the in-memory summary.
-    - `keep_checkpoints`, `keep_best`: retention (see ``store.keep_checkpoints``).
+    - `tail`: the newest records kept in memory (older ones are read back from disk).
+
+    Checkpoint retention follows the run's ``keep_checkpoints`` / ``keep_best``.
     """
 
     def __init__(self, root: str | os.PathLike | None, *, flush_every: float = 2.0,
@@ -146,12 +148,16 @@ class Recorder:
                 self.history.replace(parent.metrics.read(0, step))
         else:
             self.history.replace([dict(r) for r in ck.get("history", [])])
-        for r in self.history[-1:]:
+        last = (self._parent_store.metrics.read(step - 1, step)
+                if self._parent_store is not None and step > 0 else self.history[-1:])
+        for r in last:
             self.last.update({k: r[k] for k in ("loss",) if k in r})
 
     # -- per step ------------------------------------------------------------------------
 
     def add(self, record: dict) -> None:
+        if self.threads is None:  # at the first step: after any thread policy was applied
+            self.started()
         self.history.append(record)
         self.summary.add(record)
         self.last["loss"] = record["loss"]
@@ -246,7 +252,7 @@ class Recorder:
         }
 
     def started(self) -> None:
-        """In the training thread, at its start: the thread settings it trains with."""
+        """In the training thread: the thread settings it trains with."""
         self.threads = {"intra_op": torch.get_num_threads(),
                         "inter_op": torch.get_num_interop_threads()}
 

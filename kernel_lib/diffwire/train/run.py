@@ -363,7 +363,6 @@ class Run:
     def _main(self) -> None:
         stream = Stream(self, self.callbacks, self._stream_hz)
         self._stream = stream
-        self.rec.started()
         if self.rec.timing.first_step is None:
             self.rec.timing.first_step = self.step
         try:
