@@ -244,3 +244,16 @@ def test_concurrent_readers_see_a_consistent_history(tmp_path):
     assert run.state == "finished" and not bad
     assert [r["step"] for r in run.history] == list(range(600))
     assert len(list((run.path / "metrics").iterdir())) > 5  # read across many chunks
+
+
+def test_retention_settings_are_checked_where_they_are_set():
+    for bad in (-1, 1.5, True):
+        with pytest.raises(dw.ParamError, match="non-negative integer") as err:
+            quick(keep_checkpoints=bad, start=False)
+        assert err.value.port == "training.keep_checkpoints"
+    with pytest.raises(dw.ParamError, match="true or false") as err:
+        quick(keep_best="yes", start=False)
+    assert err.value.port == "training.keep_best"
+    g = two_mlp_graph()
+    dw.training_config(g, data={"x": "X", "y": "Y"}, keep_checkpoints=2, keep_best=False)
+    assert g.training["keep_checkpoints"] == 2 and g.training["keep_best"] is False

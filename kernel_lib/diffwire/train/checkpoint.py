@@ -32,6 +32,24 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def payload(run) -> dict:
+    """What a checkpoint of `run` holds, as plain data. With a run folder the history stays
+    there (the checkpoint names the run); without one it travels in the checkpoint."""
+    rec = run.rec
+    return {
+        "step": run.step,
+        "phase": run.phase,
+        "model": {k: v.detach().cpu() for k, v in run.model.state_dict().items()},
+        "optimizer": run.optimizer.state_dict(),
+        "scheduler": run.scheduler.state_dict() if run.scheduler is not None else {},
+        "document": run.built.to_json(),
+        "rng": rng_state(),
+        "summary": rec.summary.state_dict(),
+        **({"run": rec.store.id} if rec.open else
+           {"history": [{k: v for k, v in r.items() if k != "nodes"} for r in run.history]}),
+    }
+
+
 def save(path: str | os.PathLike, payload: dict) -> pathlib.Path:
     """Write `payload` (plus the format tag) to `path` atomically: temp file, then rename."""
     return atomic_write(path, lambda tmp: torch.save({"format": FORMAT, **payload}, tmp))

@@ -104,6 +104,16 @@ class TrainConfig:
         return out
 
 
+def check_inputs(graph: Graph, config: TrainConfig) -> None:
+    """Every graph Input has a data binding."""
+    for n in graph.inputs():
+        name = n.params["name"]
+        if name not in config.bindings:
+            raise GraphError(f"the graph input '{name}' has no data", node=n.id,
+                             port=f"training.data.{name}", expected=f"a binding for '{name}'",
+                             found=sorted(config.bindings))
+
+
 def phase_spec(graph: Graph, ref: Any) -> tuple[dict, str | None]:
     """(spec, node id) for an optimizer reference: a node id or an inline spec."""
     if isinstance(ref, str) and ref in graph.nodes:

@@ -140,7 +140,9 @@ class Disk(Protocol):
 
     def read(self, start: int, stop: int) -> list[dict]: ...
 
-    def write(self, records: list[dict]) -> None: ...
+    def write_file(self, records: list[dict]) -> str: ...
+
+    def commit(self, name: str, count: int) -> None: ...
 
 
 class History(collections.abc.Sequence):
@@ -177,14 +179,20 @@ class History(collections.abc.Sequence):
         """Records appended but not yet on disk."""
         return len(self._pending)
 
-    def flush(self) -> int:
-        """Write the pending records to disk as one chunk; returns how many were written.
-        On an error (a full disk, a deleted folder) they stay pending and the error rises."""
+    def flush(self, count: int | None = None) -> int:
+        """Write the first `count` pending records (default: all) to disk as one chunk;
+        returns how many were written. Appends may go on meanwhile (the file is written
+        outside the lock); one flush at a time. On an error (a full disk, a deleted folder)
+        the records stay pending and the error rises."""
         if self.disk is None or not self._pending:
             return 0
-        batch = list(self._pending)
+        with self._lock:
+            batch = self._pending[:count]
+        if not batch:
+            return 0
+        name = self.disk.write_file(batch)
         with self._lock:  # readers must not count these both on disk and pending
-            self.disk.write(batch)
+            self.disk.commit(name, len(batch))
             del self._pending[:len(batch)]
         return len(batch)
 

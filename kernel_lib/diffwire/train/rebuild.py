@@ -1,4 +1,5 @@
-"""Carry weights and optimizer state from an old compiled graph to a rebuilt one.
+"""Rebuilding a live run: carry weights and optimizer state from an old compiled graph to a
+rebuilt one.
 
 A top-level node keeps its state when its block type is unchanged and every tensor under
 ``blocks.<node id>.`` has the same name and shape; otherwise it starts afresh.
@@ -6,9 +7,16 @@ A top-level node keeps its state when its block type is unchanged and every tens
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..document import Graph
+from ..errors import GraphError, GraphErrors
+from . import optim
+from .config import check_inputs
+from .losses import LossFn, normalize_loss
+from .store import StoreError
 
 
 def _by_node(module: torch.nn.Module) -> dict[str, dict[str, torch.Tensor]]:
@@ -76,3 +84,63 @@ def _clone(state):
     if isinstance(state, list):
         return [_clone(v) for v in state]
     return state
+
+
+def rebuild_run(run, g: Graph) -> dict:
+    """Recompile `g` into `run` (see ``Run.rebuild``); an invalid graph raises before
+    anything changes."""
+    errors = [e for e in g.validate() if e.severity == "error"]
+    if errors:
+        raise errors[0] if len(errors) == 1 else GraphErrors(errors)
+    check_inputs(g, run.config)
+    run.config.loss = normalize_loss(g, run.config.loss, run.config.bindings)
+    for i, ph in enumerate(run.config.phases):
+        if ph.node is not None and ph.node not in g.nodes:
+            raise GraphError(f"the schedule's optimizer node '{ph.node}' is gone",
+                             node=ph.node, port=f"training.schedule.{i}")
+    new = g.compile(seed=run.config.seed + run.step + 1).to(run.device)
+    report = transfer(run._types, run.model, g, new)
+    pairs = report.pop("pairs")
+    spec, opt, sched = run._make_phase(run.phase, g, new)  # may raise: nothing changed yet
+    old_opt, old_sched, old_spec = run.optimizer, run.scheduler, dict(run.spec)
+    run.model, run.graph = new, g
+    run._set_built(g)
+    run.loss_fn = LossFn(run.config.loss, g)
+    run.spec, run.optimizer, run.scheduler = spec, opt, sched
+    if run.spec["kind"] == old_spec.get("kind"):
+        transfer_optimizer(old_opt, run.optimizer, pairs)
+        for group, og in zip(run.optimizer.param_groups, old_opt.param_groups):
+            for k in optim.LIVE_KEYS:
+                if k in group and _same(run.spec.get(k), old_spec.get(k)):
+                    group[k] = og[k]
+        if run.scheduler is not None and type(old_sched) is type(run.scheduler):
+            run.scheduler.load_state_dict(old_sched.state_dict())
+    else:
+        report["optimizer_reset"] = True
+    run.grad_check = None  # check the gradient flow of the new wiring
+    report["step"] = run.step
+    if run.rec.open:
+        try:
+            run.rec.store.write_graph(run.built.to_json(), run.step)
+        except StoreError as exc:
+            run._event("store_error", error=str(exc))
+    run._event("rebuild", **report)
+    run._emit("on_rebuild", report)
+    return report
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def structure(g: Graph) -> tuple:
+    """What a rebuild would change (positions and labels aside): a run is stale when the
+    graph's structure differs from the built one's."""
+    nodes = []
+    for n in g.nodes.values():
+        body = {k: structure(b) for k, b in n.body.items()}
+        nodes.append((n.id, n.type, repr(sorted(n.params.items())), repr(sorted(body.items()))))
+    return tuple(nodes), tuple(sorted((e.source, e.source_port, e.target, e.target_port)
+                                      for e in g.edges))

@@ -8,9 +8,7 @@ acknowledgement (except from inside a callback, where it cannot).
 
 from __future__ import annotations
 
-import math
 import pathlib
-import queue
 import threading
 import time
 import traceback
@@ -21,16 +19,17 @@ import torch
 
 from .. import threads
 from ..document import Graph
-from ..errors import GraphError, GraphErrors, ParamError
+from ..errors import GraphError, ParamError
 from . import checkpoint as ckpt
 from . import optim
 from .callbacks import Callback, Stream
-from .config import SCALARS, TrainConfig, phase_spec
+from .commands import Commands
+from .config import SCALARS, TrainConfig, check_inputs, phase_spec
 from .data import Dataset
 from .data import resolve as resolve_data
 from .history import History, Summary
-from .losses import LossFn, normalize_loss
-from .rebuild import transfer, transfer_optimizer
+from .losses import LossFn
+from .rebuild import rebuild_run, structure
 from .record import Recorder
 from .step import NonFinite
 from .step_timeout import StepTimeout, timed_step
@@ -57,14 +56,6 @@ def default_device(device=None) -> torch.device:
         raise ParamError("CUDA is not available on this machine", port="device",
                          expected="cpu", found=str(dev))
     return dev
-
-
-class _Command:
-    def __init__(self, name: str, kwargs: dict):
-        self.name, self.kwargs = name, kwargs
-        self.done = threading.Event()
-        self.result: Any = None
-        self.error: BaseException | None = None
 
 
 class Run:
@@ -111,7 +102,7 @@ class Run:
         self.last_snapshot: dict | None = None
         self.last_checkpoint: pathlib.Path | None = None
         self.abandoned: list[threading.Thread] = []  # steps that ran past step_timeout
-        self._cmds: queue.Queue = queue.Queue()
+        self._cmds = Commands(self)
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._foreground = False
@@ -122,7 +113,7 @@ class Run:
         self._rng: dict | None = None
         self._stream_hz = stream_hz
 
-        _check_inputs(graph, config)
+        check_inputs(graph, config)
         tensors = resolve_data(config.bindings, data_root)
         for n in graph.inputs():  # a float Input gets data of its dtype (integer data too)
             t = tensors.get(n.params["name"])
@@ -179,20 +170,20 @@ class Run:
 
     def pause(self, wait: bool = True) -> Run:
         """Pause after the current step."""
-        self._command("pause", wait)
+        self._cmds.send("pause", wait)
         return self
 
     def resume(self, wait: bool = True) -> Run:
         """Continue a paused run."""
         if self.state == "paused" and not self.alive:
             return self.start(background=True)
-        self._command("resume", wait)
+        self._cmds.send("resume", wait)
         return self
 
     def stop(self, wait: bool = True) -> Run:
         """Stop after the current step (a checkpoint is written when `out` was given)."""
-        self._command("stop", wait)
-        if wait and self._thread is not None and self._may_block():
+        self._cmds.send("stop", wait)
+        if wait and self._thread is not None and self._cmds.may_block():
             self._thread.join(timeout=30)
         return self
 
@@ -209,7 +200,7 @@ class Run:
         if bad:
             raise ParamError(f"cannot set {sorted(bad)} on a run", expected=sorted(SETTABLE),
                              found=sorted(bad))
-        self._command("set", wait, **values)
+        self._cmds.send("set", wait, **values)
         return self
 
     def rebuild(self, graph: Graph | None = None, wait: bool = True) -> dict | None:
@@ -220,15 +211,15 @@ class Run:
         ``{"kept": [...], "reset": [...], "removed": [...], "step": N}`` (node ids; plus
         ``"optimizer_reset": True`` when the optimizer's kind changed). An invalid graph
         raises its errors here and the run carries on with the old model."""
-        return self._command("rebuild", wait, graph=graph)
+        return self._cmds.send("rebuild", wait, graph=graph)
 
     def snapshot(self, wait: bool = True) -> dict | None:
         """Predictions of the current model on the training data: ``{"step", "outputs"}``."""
-        return self._command("snapshot", wait)
+        return self._cmds.send("snapshot", wait)
 
     def save_checkpoint(self, path=None) -> pathlib.Path:
         """Write a checkpoint now (from the training thread when the run is live)."""
-        return self._command("checkpoint", True, path=path)
+        return self._cmds.send("checkpoint", True, path=path)
 
     @property
     def alive(self) -> bool:
@@ -274,7 +265,7 @@ class Run:
     def stale(self) -> bool:
         """Whether `graph` was edited since the last build (positions and labels aside):
         the editor shows a Rebuild button while this is true."""
-        return _structure(self.graph) != _structure(self.built)
+        return structure(self.graph) != structure(self.built)
 
     def series(self, key: str) -> tuple[list[int], list[float]]:
         """``(steps, values)`` of one metric (``loss``, ``val_loss``, ``lr``...)."""
@@ -287,47 +278,6 @@ class Run:
         return f"<Run {self.state} step {self.step}/{self.config.steps}{loss}{why}>"
 
     # -- commands -------------------------------------------------------------------
-
-    def _command(self, name: str, wait: bool, **kwargs):
-        cmd = _Command(name, kwargs)
-        in_loop = threading.current_thread() is self._thread
-        wait = wait and self._may_block()
-        if not self.alive or in_loop:
-            self._handle(cmd)
-        else:
-            self._cmds.put(cmd)
-            if not wait:
-                return None
-            while not cmd.done.wait(0.05):
-                if not self.alive:  # the thread ended before taking it
-                    self._drain()
-        if cmd.error is not None:
-            raise cmd.error
-        return cmd.result
-
-    def _may_block(self) -> bool:
-        """False in the run's own threads: the training thread cannot wait for itself, and
-        it may be waiting for the stream thread's delivery to finish."""
-        here = threading.current_thread()
-        stream = getattr(self, "_stream", None)
-        return here is not self._thread and (stream is None or here is not stream.thread)
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                cmd = self._cmds.get_nowait()
-            except queue.Empty:
-                return
-            self._handle(cmd)
-
-    def _handle(self, cmd: _Command) -> None:
-        try:
-            cmd.result = getattr(self, f"_do_{cmd.name}")(**cmd.kwargs)
-        except BaseException as exc:  # handed back to the caller (and logged: it may not wait)
-            cmd.error = exc
-            self._event("command_error", command=cmd.name, error=f"{type(exc).__name__}: {exc}")
-        finally:
-            cmd.done.set()
 
     def _do_pause(self, reason: str = "paused by request") -> None:
         if self.state == "running":
@@ -371,6 +321,9 @@ class Run:
                 self.config.phases[self.phase].spec[k] = v
         self._event("set", **values)
 
+    def _do_rebuild(self, graph: Graph | None = None) -> dict:
+        return rebuild_run(self, graph if graph is not None else self.graph)
+
     def _do_snapshot(self) -> dict:
         with torch.no_grad():
             batch = self.dataset.full()
@@ -391,7 +344,7 @@ class Run:
             self.rec.flush(self)  # the history up to here is on disk before the checkpoint
             path = self.rec.checkpoint_path(self.step)
         try:
-            p = ckpt.save(path, self._payload())
+            p = ckpt.save(path, ckpt.payload(self))
         except OSError as exc:
             raise StoreError(f"cannot write the checkpoint {path}: {exc.strerror or exc}",
                              found=f"{type(exc).__name__}: {exc}") from None
@@ -402,47 +355,6 @@ class Run:
             if removed:
                 self._event("checkpoints_pruned", steps=[c["step"] for c in removed])
         return p
-
-    def _do_rebuild(self, graph: Graph | None = None) -> dict:
-        g = graph if graph is not None else self.graph
-        errors = [e for e in g.validate() if e.severity == "error"]
-        if errors:
-            raise errors[0] if len(errors) == 1 else GraphErrors(errors)
-        _check_inputs(g, self.config)
-        self.config.loss = normalize_loss(g, self.config.loss, self.config.bindings)
-        for i, ph in enumerate(self.config.phases):
-            if ph.node is not None and ph.node not in g.nodes:
-                raise GraphError(f"the schedule's optimizer node '{ph.node}' is gone",
-                                 node=ph.node, port=f"training.schedule.{i}")
-        new = g.compile(seed=self.config.seed + self.step + 1).to(self.device)
-        report = transfer(self._types, self.model, g, new)
-        pairs = report.pop("pairs")
-        spec, opt, sched = self._make_phase(self.phase, g, new)  # may raise: nothing changed yet
-        old_opt, old_sched, old_spec = self.optimizer, self.scheduler, dict(self.spec)
-        self.model, self.graph = new, g
-        self._set_built(g)
-        self.loss_fn = LossFn(self.config.loss, g)
-        self.spec, self.optimizer, self.scheduler = spec, opt, sched
-        if self.spec["kind"] == old_spec.get("kind"):
-            transfer_optimizer(old_opt, self.optimizer, pairs)
-            for group, og in zip(self.optimizer.param_groups, old_opt.param_groups):
-                for k in optim.LIVE_KEYS:
-                    if k in group and _same(self.spec.get(k), old_spec.get(k)):
-                        group[k] = og[k]
-            if self.scheduler is not None and type(old_sched) is type(self.scheduler):
-                self.scheduler.load_state_dict(old_sched.state_dict())
-        else:
-            report["optimizer_reset"] = True
-        self.grad_check = None  # check the gradient flow of the new wiring
-        report["step"] = self.step
-        if self.rec.open:
-            try:
-                self.rec.store.write_graph(self.built.to_json(), self.step)
-            except StoreError as exc:
-                self._event("store_error", error=str(exc))
-        self._event("rebuild", **report)
-        self._emit("on_rebuild", report)
-        return report
 
     # -- the loop -------------------------------------------------------------------
 
@@ -479,7 +391,7 @@ class Run:
             if self.state in TERMINAL:
                 self._emit("on_run_end")
                 self._close()
-            self._drain()
+            self._cmds.drain()
 
     def _close(self) -> None:
         with self._cond:
@@ -489,7 +401,7 @@ class Run:
     def _loop(self, stream: Stream) -> None:
         cfg = self.config
         while True:
-            self._drain()
+            self._cmds.drain()
             if self._stop_requested:
                 self._end_checkpoint()
                 self._finish("stopped", "stopped by request")
@@ -498,7 +410,7 @@ class Run:
                 if self._foreground:
                     return
                 stream.flush()
-                self._handle(self._cmds.get())
+                self._cmds.next()
                 continue
             if self.step >= cfg.steps:
                 self._end_checkpoint()
@@ -554,7 +466,7 @@ class Run:
             except StoreError as exc:
                 self._store_failed(exc)
         elif self.rec.due():
-            self._flush()
+            self._flush(wait=False)
 
     def _end_checkpoint(self) -> None:
         if self.rec.open:
@@ -563,10 +475,10 @@ class Run:
             except StoreError as exc:  # the run still ends; its record says what is missing
                 self._event("store_error", error=str(exc))
 
-    def _flush(self) -> bool:
+    def _flush(self, wait: bool = True) -> bool:
         """Write what the run has not written yet; a failure pauses the run."""
         try:
-            self.rec.flush(self)
+            self.rec.flush(self, wait=wait)
             return True
         except StoreError as exc:
             self._store_failed(exc)
@@ -615,22 +527,6 @@ class Run:
             warnings.warn(f"gradient flow: parameters without gradient {report['no_grad']}, "
                           f"detached edges {report['detached']}", stacklevel=2)
         self._emit("on_grad_check", report)
-
-    def _payload(self) -> dict:
-        return {
-            "step": self.step,
-            "phase": self.phase,
-            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else {},
-            "document": self.built.to_json(),
-            "rng": ckpt.rng_state(),
-            "summary": self.rec.summary.state_dict(),
-            **({"run": self.rec.store.id} if self.rec.open else
-               # without a folder the history travels in the checkpoint, as it always did
-               {"history": [{k: v for k, v in r.items() if k != "nodes"}
-                            for r in self.history]}),
-        }
 
     def load_state(self, ck: dict, path=None) -> None:
         """Restore weights, optimizer, schedule, step, history and RNG from a checkpoint
@@ -694,28 +590,3 @@ def _pausing(exc: BaseException | None) -> BaseException | None:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
-    return a == b
-
-
-def _check_inputs(graph: Graph, config: TrainConfig) -> None:
-    for n in graph.inputs():
-        name = n.params["name"]
-        if name not in config.bindings:
-            raise GraphError(f"the graph input '{name}' has no data", node=n.id,
-                             port=f"training.data.{name}", expected=f"a binding for '{name}'",
-                             found=sorted(config.bindings))
-
-
-
-def _structure(g: Graph) -> tuple:
-    nodes = []
-    for n in g.nodes.values():
-        body = {k: _structure(b) for k, b in n.body.items()}
-        nodes.append((n.id, n.type, repr(sorted(n.params.items())), repr(sorted(body.items()))))
-    return tuple(nodes), tuple(sorted((e.source, e.source_port, e.target, e.target_port)
-                                      for e in g.edges))

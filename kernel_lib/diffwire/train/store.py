@@ -112,8 +112,11 @@ class MetricsLog:
         return self._n
 
     def write(self, records: list[dict]) -> None:
-        if not records:
-            return
+        self.commit(self.write_file(records), len(records))
+
+    def write_file(self, records: list[dict]) -> str:
+        """Write the chunk that follows the log's end; :meth:`commit` adds it to the log.
+        (Two steps, so a reader never counts records whose file is still being written.)"""
         if not self.run_dir.is_dir():
             raise _failure(FileNotFoundError(errno.ENOENT, "No such directory"), "metrics",
                            self.run_dir)
@@ -123,9 +126,12 @@ class MetricsLog:
             atomic_write_text(self.dir / name, text)
         except OSError as exc:
             raise _failure(exc, "metrics", self.dir / name) from None
+        return name
+
+    def commit(self, name: str, count: int) -> None:
         self._first.append(self._n)
         self._names.append(name)
-        self._n += len(records)
+        self._n += count
 
     def read(self, start: int, stop: int) -> list[dict]:
         stop = min(stop, self._n)

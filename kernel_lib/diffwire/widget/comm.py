@@ -18,11 +18,13 @@ silently in the kernel (idempotent, and again after a restart).
 
 from __future__ import annotations
 
+import pathlib
 import weakref
 from typing import Any
 
 from ..document import loads
 from ..errors import GraphError
+from ..train.store import runs_folder
 from .editor import Editor
 
 TARGET = "diffwire.document"
@@ -71,6 +73,8 @@ class DocumentSession:
         graph, problem = _parse(text)
         self.editor = Editor(graph, comm=comm)
         self.editor.path = None  # the browser writes the file; the kernel never does
+        # Runs are kept beside the document: the kernel of a document starts in its folder.
+        self.editor.out = runs_folder(pathlib.PurePath(path).name) if path else None
         self.apply_settings(settings or {})
         self._wrap_train()
         comm.on_msg(self._on_msg)  # after Editor took the comm: route, then delegate

@@ -21,6 +21,7 @@ import traitlets
 from ..blocks import registry
 from ..document import Graph, load
 from ..errors import GraphError
+from ..train.store import runs_folder
 from .analysis import ShapeCache, analyze
 from .live import NO_RUN, RunControl
 from .patch import PatchError, apply_patch
@@ -52,6 +53,8 @@ class Editor(anywidget.AnyWidget):
       empty graph.
     - `height`: the widget's CSS height.
     - `train_options`: keyword arguments for ``dw.train`` when Train is pressed.
+    - `out`: the runs folder its runs are kept in (default: ``NAME.runs`` beside the file
+      the editor was opened from; none for a graph without a file).
     """
 
     _esm = (STATIC / "editor.js") if (STATIC / "editor.js").exists() else _MISSING
@@ -67,8 +70,10 @@ class Editor(anywidget.AnyWidget):
     height = traitlets.Unicode("600px").tag(sync=True)
 
     def __init__(self, graph: Graph | str | os.PathLike | None = None, *, height: str = "600px",
-                 train_options: dict | None = None, **kwargs: Any):
+                 train_options: dict | None = None, out: str | os.PathLike | None = None,
+                 **kwargs: Any):
         self.path: pathlib.Path | None = None
+        self.out = pathlib.Path(out) if out is not None else None
         if graph is None:
             graph = Graph()
         elif isinstance(graph, (str, os.PathLike)):
@@ -133,6 +138,13 @@ class Editor(anywidget.AnyWidget):
         self.control.options.update(options)
         self.control.train()
         return self.control.run
+
+    @property
+    def runs_folder(self) -> pathlib.Path | None:
+        """Where the editor's runs are kept: `out`, else ``NAME.runs`` beside its file."""
+        if self.out is not None:
+            return self.out
+        return runs_folder(self.path) if self.path is not None else None
 
     @property
     def current_run(self):

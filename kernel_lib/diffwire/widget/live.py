@@ -55,10 +55,14 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         self.snapshot_every = snapshot_every
         self._last_status = 0.0
         self._last_snapshot = 0.0
-        self._rate = (time.monotonic(), 0)
+        self._rate = (0.0, 0)  # (running seconds, step): a paused run's clock stands still
         self.sent_messages = 0
 
     # hooks ------------------------------------------------------------------------------
+
+    def on_run_start(self, run: Any) -> None:
+        """A resumed or forked run starts at its parent's step: the rate counts from here."""
+        self._rate = (_running_seconds(run, time.monotonic()), int(getattr(run, "step", 0)))
 
     def on_metrics(self, run: Any, records: list[dict]) -> None:
         """A batch of step records: one ``metrics`` event."""
@@ -107,10 +111,17 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         if now - self._last_status < self.interval:
             return
         t0, s0 = self._rate
-        rate = (step - s0) / (now - t0) if now > t0 else 0.0
-        self._rate = (now, step)
+        active = _running_seconds(run, now)
+        rate = (step - s0) / (active - t0) if active > t0 else 0.0
+        self._rate = (active, step)
         self._last_status = now
         self.editor.control.progress(step, rate, run)
+
+
+def _running_seconds(run: Any, now: float) -> float:
+    """The run's own clock of running time (pauses left out), else the wall clock."""
+    timing = getattr(getattr(run, "rec", None), "timing", None)
+    return timing.active_s if timing is not None else now
 
 
 def _finite(v: Any) -> float | None:
@@ -254,6 +265,8 @@ class RunControl:
         opts["callbacks"] = [self.callback, *opts.get("callbacks", ())]
         opts.setdefault("progress", False)
         opts.setdefault("stats_every", 50)
+        if "out" not in opts and self.editor.runs_folder is not None:
+            opts["out"] = self.editor.runs_folder  # every run from the editor is kept
         self.editor.send({"event": "reset_metrics"})
         self.stats = {}
         self._status(state="starting", step=0, steps_per_s=0.0, stale=False, message="")
