@@ -10,11 +10,25 @@ import time
 import urllib.request
 
 import pytest
-from test_lab_document import LabPage, lab_page  # noqa: F401  (the module's page fixture)
+from test_lab_document import LabPage
 
 pytestmark = pytest.mark.e2e
 
 CURRENT = "window.jupyterapp.shell.currentWidget"
+
+
+@pytest.fixture(scope="module")
+def page(lab, browser_context):
+    """A JupyterLab page of this module's own (the documents it opens close with their kernels)."""
+    from conftest import ARTIFACTS
+
+    base, token, root = lab
+    pg = browser_context.new_page()
+    pg.bring_to_front()
+    pg.goto(f"{base}/lab?reset&token={token}", wait_until="domcontentloaded")
+    pg.locator(".jp-Launcher").first.wait_for(timeout=90_000)
+    yield LabPage(pg, root, ARTIFACTS)
+    pg.close()
 STATUS = f"() => {CURRENT}.transport.readStatus()"
 
 
@@ -48,8 +62,10 @@ def _wait(check, timeout: float = 30.0, what: str = "condition"):
 
 
 def _new_document(p: LabPage, lab) -> tuple[str, str]:
-    """File > New > Differentiable Program; returns (path, kernel id) once connected."""
-    p.command("diffwire:new")
+    """File > New > Differentiable Program, in a folder of its own (the other lab tests count
+    the untitled files at the root); returns (path, kernel id) once connected."""
+    (p.root / "lifecycle").mkdir(exist_ok=True)
+    p.command("diffwire:new", {"cwd": "lifecycle"})
     p.node("mlp").wait_for(timeout=60_000)
     p.wait_connected()
     path = p.page.evaluate(f"() => {CURRENT}.context.path")
@@ -63,17 +79,17 @@ def _tab_gone(p: LabPage, path: str) -> bool:
         ".some((w) => w.context && w.context.path === path)", path)
 
 
-def test_setting_is_in_the_schema(lab_page):
-    schema = lab_page.page.evaluate(
+def test_setting_is_in_the_schema(page):
+    schema = page.page.evaluate(
         "async () => (await window.jupyterapp.serviceManager.settings.fetch('diffwire-editor:plugin')).schema")
     prop = schema["properties"]["kernelOnClose"]
     assert prop["default"] == "shutdown" and set(prop["enum"]) == {"shutdown", "keep"}
-    assert lab_page.page.evaluate(
+    assert page.page.evaluate(
         "() => window.jupyterapp.commands.hasCommand('diffwire:close-and-shutdown')")
 
 
-def test_close_and_shut_down_from_the_file_menu(lab_page, lab):
-    p = lab_page
+def test_close_and_shut_down_from_the_file_menu(page, lab):
+    p = page
     path, kernel = _new_document(p, lab)
     assert _kernel_alive(lab, kernel)
     # what File > Close and Shut Down runs; it delegates to the current widget's cleaner
@@ -85,16 +101,16 @@ def test_close_and_shut_down_from_the_file_menu(lab_page, lab):
     assert _kernel_of(lab, path) is None
 
 
-def test_closing_the_last_tab_shuts_the_idle_kernel_down(lab_page, lab):
-    p = lab_page
+def test_closing_the_last_tab_shuts_the_idle_kernel_down(page, lab):
+    p = page
     path, kernel = _new_document(p, lab)
     p.page.evaluate(f"() => {CURRENT}.close()")
     _wait(lambda: _tab_gone(p, path), what="the tab closing")
     _wait(lambda: not _kernel_alive(lab, kernel), what=f"kernel {kernel} shutting down")
 
 
-def test_keep_setting_leaves_the_kernel_running(lab_page, lab):
-    p = lab_page
+def test_keep_setting_leaves_the_kernel_running(page, lab):
+    p = page
     path, kernel = _new_document(p, lab)
     p.page.evaluate(f"() => {{ {CURRENT}.kernelOnClose = 'keep'; {CURRENT}.close(); }}")
     _wait(lambda: _tab_gone(p, path), what="the tab closing")
@@ -103,8 +119,8 @@ def test_keep_setting_leaves_the_kernel_running(lab_page, lab):
     _api(lab, f"/api/kernels/{kernel}", method="DELETE")
 
 
-def test_closing_during_a_run_asks_and_keep_running_keeps_it(lab_page, lab):
-    p = lab_page
+def test_closing_during_a_run_asks_and_keep_running_keeps_it(page, lab):
+    p = page
     path, kernel = _new_document(p, lab)
     p.doc.locator(".dw-lab-train").first.click()
     p.page.wait_for_function(f"() => ({STATUS})().step > 0", timeout=60_000)

@@ -26,11 +26,9 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
   kernelOnClose: KernelOnClose = "shutdown";
   /** Whether this is the only open tab of its file (index.ts answers from its tracker). */
   isLastView: () => boolean = () => true;
-  // The close decision: asked before the tab closes (a run may be going), acted on at dispose,
-  // so a close cancelled at JupyterLab's "Save changes?" question shuts nothing down.
+  // The close decision is made before the tab closes (a run may be going: ask), once.
   private closeAnswered = false;
-  private shutdownAsked = false;
-  private keepAsked = false;
+  private shutdownAtDispose = false;
   private hooked = false;
 
   constructor(
@@ -96,17 +94,28 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
 
   /** File > Close and Shut Down: close the tab and shut its kernel down (asks while a run is going). */
   async closeAndShutdown(): Promise<void> {
-    if (this.runGoing && !(await this.confirm("Stop the run and shut the kernel down?",
-      "A training run is going in this document's kernel. Shutting the kernel down ends it; its record so far is kept.",
-      "Shut Down"))) return;
-    this.shutdownAsked = true;
-    this.closeAnswered = true;
-    this.close();
+    if (this.runGoing) {
+      const res = await showDialog({
+        title: "Stop the run and shut the kernel down?",
+        body: "A training run is going in this document's kernel. Shutting the kernel down ends it.",
+        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: "Shut Down" })],
+      });
+      if (!res.button.accept) return;
+    }
+    await this.shutdownThenClose();
   }
 
-  private async confirm(title: string, body: string, label: string): Promise<boolean> {
-    const res = await showDialog({ title, body, buttons: [Dialog.cancelButton(), Dialog.warnButton({ label })] });
-    return res.button.accept;
+  /**
+   * Shut the kernel down, then close. The session goes first so that reopening the file at
+   * once finds no dying session to attach to; with unsaved changes JupyterLab asks about them
+   * first and the kernel goes when the tab is disposed (a cancelled close keeps both).
+   */
+  private async shutdownThenClose(): Promise<void> {
+    const id = this.context.sessionContext.session?.id;
+    if (this.context.model.dirty) this.shutdownAtDispose = true;
+    else if (id) await this.sessions.shutdown(id).catch((e) => console.warn("diffwire: kernel shutdown", e));
+    this.closeAnswered = true;
+    this.close();
   }
 
   // JupyterLab's document manager takes every close request in a message hook of its own (to
@@ -118,29 +127,26 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
     MessageLoop.installMessageHook(this, (_h: IMessageHandler, m: Message) => this.beforeClose(m));
   }
 
-  /** Ask about a going run before the last tab closes; false holds the close until answered. */
+  /** Closing the last tab: shut the kernel down (the default), asking first while a run is
+   * going; false holds the close until that is done. */
   private beforeClose(msg: Message): boolean {
     if (msg.type !== "close-request" || this.closeAnswered) return true;
-    if (this.kernelOnClose === "keep" || !this.isLastView() || !this.runGoing) return true;
+    if (this.kernelOnClose === "keep" || !this.isLastView()) return true;
+    if (!this.runGoing) {
+      void this.shutdownThenClose();
+      return false;
+    }
     void showDialog({
       title: "A run is going",
       body: "This is the last tab of the document and its kernel is training. Shut the kernel down (ends the run) or keep it running?",
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: "Keep Running" }), Dialog.warnButton({ label: "Shut Down" })],
     }).then((res) => {
       if (!res.button.accept) return;
-      if (res.button.label === "Shut Down") this.shutdownAsked = true;
-      else this.keepAsked = true;
+      if (res.button.label === "Shut Down") return this.shutdownThenClose();
       this.closeAnswered = true;
       this.close();
     });
     return false;
-  }
-
-  /** At dispose: shut the kernel down when asked, or when the setting says so for the last tab. */
-  private shutdownWanted(): boolean {
-    if (this.shutdownAsked) return true;
-    if (this.keepAsked || this.kernelOnClose === "keep" || !this.isLastView()) return false;
-    return !this.runGoing;
   }
 
   private get saving(): boolean {
@@ -152,7 +158,7 @@ export class DiffwireDocument extends DocumentWidget<EditorView, DocumentRegistr
     window.clearInterval(this.poll);
     // by the session id, through the server's session manager: the context's own session
     // object is being disposed with this tab
-    const id = this.shutdownWanted() ? this.context.sessionContext.session?.id : undefined;
+    const id = this.shutdownAtDispose ? this.context.sessionContext.session?.id : undefined;
     this.transport.dispose();
     super.dispose();
     if (id) void this.sessions.shutdown(id).catch((e) => console.warn("diffwire: kernel shutdown", e));
