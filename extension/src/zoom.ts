@@ -12,5 +12,6 @@ export const FAR_LABEL_PX = 30;
 export const FAR_ZOOM = READABLE_PX / DETAIL_FONT_PX;
 /** The simplified node's label stays readable down to this zoom. */
 export const FAR_READABLE_ZOOM = READABLE_PX / FAR_LABEL_PX;
-/** A body opens at this zoom or more: full detail, with room to spare. */
-export const BODY_MIN_ZOOM = Math.min(1, FAR_ZOOM * 1.5);
+/** A body opens at this zoom or more: full detail, a little above the switch so that a
+ * small zoom-out does not drop it to the simplified view. */
+export const BODY_MIN_ZOOM = Math.min(1, FAR_ZOOM * 1.2);

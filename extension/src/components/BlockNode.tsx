@@ -33,6 +33,7 @@ export const shapeText = (shape: unknown[] | undefined | null) =>
 
 const ROW = 20; // px per port row, both views: handles keep their place when the view changes
 const HEAD = 26;
+const FAR_TWO_LINES = 2 * 34 + 4; // the simplified node's type and label lines (styles.css)
 
 function handleStyle(kind: string, colours: Record<string, string>, top?: number): CSSProperties {
   const c = colours[kind];
@@ -67,7 +68,7 @@ function FarNode({ data, selected, bad }: { data: BlockData; selected?: boolean;
   const label = data.node.label || data.node.id;
   return (
     <div className={`dw-node dw-far${selected ? " dw-selected" : ""}${bad ? " dw-has-error" : ""}`}
-      style={{ height: HEAD + 8 + rows * ROW, borderTopColor: data.look?.colour }} data-type={data.node.type}>
+      style={{ height: Math.max(HEAD + 8 + rows * ROW, FAR_TWO_LINES), borderTopColor: data.look?.colour }} data-type={data.node.type}>
       <div className="dw-far-type">{data.look?.icon} {data.node.type}{bad ? " !" : ""}</div>
       {label !== data.node.type.toLowerCase() ? <div className="dw-far-label">{label}</div> : null}
       {data.inputs.map((p, i) => (

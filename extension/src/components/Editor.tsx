@@ -20,6 +20,7 @@ import { Refusal, type RefusalInfo } from "./Refusal";
 import { BlockSearch, firstLine } from "./BlockSearch";
 import { ContextMenu, type MenuAt } from "./ContextMenu";
 import { useQuickAdd } from "../hooks/useQuickAdd";
+import { ZoomProbe } from "./ZoomProbe";
 import { useFlowGraph } from "../hooks/useFlowGraph";
 import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM } from "../zoom";
 
@@ -127,6 +128,9 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       }));
     }
   }), [transport]);
+  // Ask for a first analysis once the editor listens for it: the view may open long after
+  // the model was created, and an answer to a request sent before this effect ran is lost.
+  useEffect(() => transport.send({ cmd: "validate" }), [transport]);
 
   // An editor command can remove the focused element (the node that was grouped, deleted
   // or undone): focus then falls to the page and JupyterLab takes the next key. After each
@@ -499,6 +503,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
             proOptions={PRO_OPTIONS}
           >
             <Background gap={20} size={1} />
+            <ZoomProbe target={canvasRef} />
             <Controls showInteractive={false} />
             {large ? null : <MiniMap pannable zoomable className="dw-minimap" />}
           </ReactFlow>
