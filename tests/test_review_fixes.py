@@ -50,8 +50,8 @@ def test_lotka_volterra_demo_reads_the_nfe_key_that_records_carry():
     run = dw.train(g, data={"y0": fixed("y0", data.y0), "t": fixed("t", data.t), "y": data.y},
                    loss="mse", steps=1, progress=False, background=False)
     assert run.history[-1]["solve/nfe"] > 0 and "nfe" not in run.history[-1]
-    root = pathlib.Path(__file__).resolve().parents[1] / "demos"
-    for name in ("03_lotka_volterra_ude.ipynb", "_make_ode_demos.py"):
+    root = pathlib.Path(__file__).resolve().parents[1]
+    for name in ("demos/03_lotka_volterra_ude.ipynb", "tools/make_ode_demos.py"):
         text = (root / name).read_text()
         assert 'get("nfe")' not in text and 'get(\\"nfe\\")' not in text
 

@@ -70,8 +70,6 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }) {
   const root = createRoot(el);
   const transport = new WidgetTransport(model);
   root.render(<Editor transport={transport} height={String(model.get("height") ?? "600px")} />);
-  // Ask for a first analysis: the view may open long after the model was created.
-  transport.send({ cmd: "validate" });
   return () => { root.unmount(); transport.dispose(); };
 }
 

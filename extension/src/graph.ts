@@ -356,3 +356,78 @@ export function ungroup(g: GraphDoc, id: string): { graph: GraphDoc; ids: string
   }));
   return { graph: { ...g, nodes: [...rest, ...nodes], edges }, ids: nodes.map((n) => n.id) };
 }
+
+/** A param change that would let a refused wire in: what a person can accept in one click. */
+export interface ShapeFix {
+  node: string;
+  param: string;
+  /** the entry of a list param to set (widths[0]); the whole param when absent */
+  index?: number;
+  value: number;
+  /** "set linear.in_features = 1" */
+  text: string;
+}
+
+const PARAM_REF = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(-?\d+)\])?$/;
+
+/** For a wire refused only because a size differs, the param that fixes it: a target whose
+ * port shape names a param (in_features, widths[0]) takes the source's size; failing
+ * that, a source whose output shape is its own `shape`-kind param takes the target's. */
+export function shapeFix(
+  g: GraphDoc, catalog: Catalog, ports: PortLookup, e: EdgeDoc,
+  shapeOf: (node: string, port: string) => Dim[] | undefined,
+): ShapeFix | null {
+  const src = g.nodes.find((n) => n.id === e.source);
+  const dst = g.nodes.find((n) => n.id === e.target);
+  if (!src || !dst) return null;
+  const tp = ports(dst).inputs.find((p) => p.name === e.target_port);
+  const found = shapeOf(e.source, e.source_port);
+  if (!tp?.shape || !found) return null;
+  const want = declaredShape(tp.shape, dst.params);
+  if (!want || !shapeConflict(found, want)) return null;
+  const star = tp.shape[0] === "*";
+  const decl = star ? tp.shape.slice(1) : tp.shape;
+  if (!star && decl.length !== found.length) return null;
+  let fix: ShapeFix | null = null;
+  for (let i = 1; i <= Math.min(decl.length, found.length); i++) {
+    const d = decl[decl.length - i];
+    const f = found[found.length - i];
+    const w = want[want.length - i];
+    if (typeof w !== "number" || typeof f !== "number" || w === f) continue;
+    const m = typeof d === "string" ? d.match(PARAM_REF) : null;
+    if (!m || fix) return sourceFix(src, catalog, ports, e, want, star);  // two sizes differ, or no param
+    const index = m[2] === undefined ? undefined : Number(m[2]);
+    const cur = dst.params[m[1]];
+    if (index !== undefined && !Array.isArray(cur)) return null;
+    fix = { node: dst.id, param: m[1], index, value: f, text: `set ${dst.id}.${m[1]}${index === undefined ? "" : `[${index}]`} = ${f}` };
+  }
+  return fix ?? sourceFix(src, catalog, ports, e, want, star);
+}
+
+function sourceFix(src: NodeDoc, catalog: Catalog, ports: PortLookup, e: EdgeDoc, want: Dim[], star: boolean): ShapeFix | null {
+  const spec = catalog.blocks.find((b) => b.type === src.type);
+  const shaped = spec?.params.find((p) => p.kind === "shape");
+  if (!shaped) return null;
+  const cur = src.params[shaped.name];
+  const sp = ports(src).outputs.find((p) => p.name === e.source_port);
+  if (!Array.isArray(cur) || !sp?.shape || JSON.stringify(sp.shape) !== JSON.stringify(cur)) return null;
+  const last = want[want.length - 1];
+  if (!star && cur.length !== want.length) return null;
+  if (typeof last !== "number" || !cur.length) return null;
+  const index = cur.length - 1;
+  return { node: src.id, param: shaped.name, index, value: last, text: `set ${src.id}.${shaped.name}[${index}] = ${last}` };
+}
+
+/** The document with `fix` applied and, when given, the wire it lets in: one undo step. */
+export function applyFix(g: GraphDoc, fix: ShapeFix, e?: EdgeDoc): GraphDoc {
+  const node = g.nodes.find((n) => n.id === fix.node);
+  if (!node) return g;
+  let value: unknown = fix.value;
+  if (fix.index !== undefined) {
+    const list = [...(node.params[fix.param] as unknown[])];
+    list[fix.index < 0 ? list.length + fix.index : fix.index] = fix.value;
+    value = list;
+  }
+  const out = setParam(g, fix.node, fix.param, value);
+  return e ? connect(out, e) : out;
+}

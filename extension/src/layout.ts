@@ -1,13 +1,32 @@
 // Auto-layout with elkjs (layered, left to right). Returns new positions only; the caller
-// applies them with moveNodes as one undo step.
+// applies them with moveNodes as one undo step. A layout wider than MAX_WIDTH is redone
+// with ELK's layer wrapping aiming at the canvas's aspect ratio, so a 200-node chain is a
+// block of rows, not one line 40,000 px wide shown at 5% zoom.
 import ELK from "elkjs/lib/elk.bundled.js";
 import type { GraphDoc } from "./types";
 
 const elk = new ELK();
 
-export async function layout(
-  g: GraphDoc, sizes: Record<string, { width: number; height: number }>,
-): Promise<Record<string, [number, number]>> {
+/** The width / height a wrapped graph aims at (a wide canvas). */
+export const ASPECT = 1.6;
+/** Wider than this (graph px), a layout is wrapped: about what a 1000 px wide canvas
+ * shows at the zoom where nodes keep full detail (zoom.ts FAR_ZOOM). */
+export const MAX_WIDTH = 2800;
+
+type Sizes = Record<string, { width: number; height: number }>;
+
+export async function layout(g: GraphDoc, sizes: Sizes, aspect: number = ASPECT): Promise<Record<string, [number, number]>> {
+  const flat = await run(g, sizes, null);
+  const xs = Object.entries(flat).map(([id, p]) => p[0] + (sizes[id]?.width ?? 180));
+  return xs.length && Math.max(...xs) > MAX_WIDTH ? run(g, sizes, aspect) : flat;
+}
+
+async function run(g: GraphDoc, sizes: Sizes, wrapAt: number | null): Promise<Record<string, [number, number]>> {
+  const wrap: Record<string, string> = wrapAt === null ? {} : {
+    "elk.aspectRatio": String(wrapAt),
+    "elk.layered.wrapping.strategy": "MULTI_EDGE",
+    "elk.layered.wrapping.additionalEdgeSpacing": "20",
+  };
   const res = await elk.layout({
     id: "root",
     layoutOptions: {
@@ -15,6 +34,7 @@ export async function layout(
       "elk.direction": "RIGHT",
       "elk.spacing.nodeNode": "40",
       "elk.layered.spacing.nodeNodeBetweenLayers": "70",
+      ...wrap,
     },
     children: g.nodes.map((n) => ({ id: n.id, width: sizes[n.id]?.width ?? 180, height: sizes[n.id]?.height ?? 80 })),
     edges: g.edges.map((e, i) => ({ id: `e${i}`, sources: [e.source], targets: [e.target] })),

@@ -41,10 +41,17 @@ export interface BlockSpec {
   dynamic_ports: boolean;
 }
 
+/** How a palette category is drawn (blocks/appearance.py). */
+export interface CategoryStyle { title: string; colour: string; icon: string; order: number }
+
 export interface Catalog {
   blocks: BlockSpec[];
   /** target kind -> source kinds it accepts */
   kinds: Record<string, string[]>;
+  /** category name -> title, header colour, icon (older kernels send none) */
+  categories?: Record<string, CategoryStyle>;
+  /** port kind -> handle and wire colour */
+  kind_colours?: Record<string, string>;
 }
 
 export interface NodeDoc {
@@ -108,7 +115,11 @@ export type Shapes = Record<string, Record<string, (string | number | null)[]>>;
 export type PortsByNode = Record<string, { inputs: PortSpec[]; outputs: PortSpec[] }>;
 
 export type KernelEvent =
-  | { event: "analysis"; seq: number; errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; ms: number }
+  | {
+    event: "analysis"; seq: number; errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; ms: number;
+    /** node path -> lines shown on the node (a formula, a vector field's equations) */
+    formulas?: Record<string, string[]>;
+  }
   | { event: "metrics"; step: number[]; values: Record<string, (number | null)[]> }
   | PredictionsEvent
   | { event: "node_stats"; node: string; stats: Record<string, number> }

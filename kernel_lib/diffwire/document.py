@@ -119,6 +119,9 @@ class Graph:
         self.edges: list[Edge] = []
         self.training: dict = {}
         self.meta: dict = {}
+        # ids of nodes added without a position: each moves beside the node it is first
+        # wired from (see _place_beside); not saved
+        self._unplaced: set[str] = set()
 
     # -- building -------------------------------------------------------------------
 
@@ -153,7 +156,8 @@ class Graph:
         node = Node(id=id, type=type, params=full, label=label)
         node.params = check_params(node)
         if position is None:
-            position = [220.0 * len(self.nodes), 80.0 * (len(self.nodes) % 2)]
+            position = self._free_slot(*self._after_last())
+            self._unplaced.add(id)
         node.position = [float(position[0]), float(position[1])]
         if body is not None:
             node.body = {k: (v if isinstance(v, Graph) else Graph.from_dict(v, top=False))
@@ -199,10 +203,42 @@ class Graph:
                 hint="disconnect it first",
             )
         edge = Edge(s_node.id, s_port, t_node.id, t_port)
+        self._place_beside(s_node, t_node)
         self.edges.append(edge)
         self._index.setdefault(edge.target, {})[edge.target_port] = edge
         self._index_key = (id(self.edges), len(self.edges))
         return edge
+
+    # -- placement of nodes added without a position --------------------------------------
+
+    STEP_X = 260.0  # a node's width plus room for a wire and its shape label
+    STEP_Y = 130.0
+
+    def _after_last(self) -> tuple[float, float]:
+        """Right of the node added last (the top-left corner for the first node)."""
+        if not self.nodes:
+            return 0.0, 0.0
+        last = next(reversed(self.nodes.values()))
+        return last.position[0] + self.STEP_X, float(last.position[1])
+
+    def _free_slot(self, x: float, y: float, skip: str | None = None) -> list[float]:
+        """The first place at (x, y) or below it that no other node covers."""
+        taken = [n.position for n in self.nodes.values() if n.id != skip]
+        while any(abs(p[0] - x) < self.STEP_X * 0.8 and abs(p[1] - y) < self.STEP_Y * 0.8 for p in taken):
+            y += self.STEP_Y
+        return [x, y]
+
+    def _place_beside(self, source: Node, target: Node) -> None:
+        """A node added without a position goes right of the node first wired into it (or,
+        for an unplaced source of a placed target, left of that target)."""
+        if target.id in self._unplaced and source.id in self.nodes:
+            self._unplaced.discard(target.id)
+            target.position = self._free_slot(source.position[0] + self.STEP_X, source.position[1],
+                                              skip=target.id)
+        elif source.id in self._unplaced:
+            self._unplaced.discard(source.id)
+            source.position = self._free_slot(target.position[0] - self.STEP_X, target.position[1],
+                                              skip=source.id)
 
     def disconnect(self, target: NodeLike, target_port: str | None = None) -> None:
         """Remove the edge into an input port."""

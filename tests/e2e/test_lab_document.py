@@ -134,8 +134,11 @@ def test_new_program_edit_save_close_reopen(lab_page):
     p.node("mlp").locator(".dw-port-shape").first.wait_for(timeout=30_000)
     assert not p.dirty()
     toolbar = p.doc.locator(".jp-Toolbar").first
-    for cls in ("train", "pause", "stop", "validate", "auto-layout", "export-python", "open-in-notebook"):
+    for cls in ("validate", "auto-layout", "export-python", "open-in-notebook"):
         toolbar.locator(f".dw-lab-{cls}").wait_for()
+    # one place for the training controls: the live panel, not the toolbar too
+    for cls in ("train", "pause", "stop"):
+        assert toolbar.locator(f".dw-lab-{cls}").count() == 0
     toolbar.locator(".jp-KernelName").wait_for()
 
     # add an Activation block from the palette and wire mlp.out -> activation.x
@@ -250,14 +253,15 @@ def test_change_on_disk_offers_reload(lab_page):
     assert {n["id"] for n in shown["nodes"]} == {"x", "mlp", "y", "optim"}
 
 
-def test_train_and_stop_from_the_toolbar(lab_page):
+def test_train_and_stop_from_the_commands(lab_page):
     p = lab_page
     p.wait_connected()
     status = "() => window.jupyterapp.shell.currentWidget.transport.readStatus()"
     assert p.page.evaluate(status)["available"]
-    p.doc.locator(".dw-lab-train").first.click()
+    assert p.doc.get_by_role("button", name="Train", exact=True).count() == 1  # the live panel's
+    p.page.evaluate("() => window.jupyterapp.commands.execute('diffwire:train')")
     p.page.wait_for_function(f"() => ({status})().step > 0", timeout=60_000)
-    p.doc.locator(".dw-lab-stop").first.click()
+    p.page.evaluate("() => window.jupyterapp.commands.execute('diffwire:stop')")
     p.page.wait_for_function(
         f"() => ['stopped', 'finished', 'done'].includes(({status})().state)", timeout=60_000)
     p.editor.locator(".dw-loss-plot").wait_for()

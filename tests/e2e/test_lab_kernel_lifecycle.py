@@ -122,7 +122,7 @@ def test_keep_setting_leaves_the_kernel_running(page, lab):
 def test_closing_during_a_run_asks_and_keep_running_keeps_it(page, lab):
     p = page
     path, kernel = _new_document(p, lab)
-    p.doc.locator(".dw-lab-train").first.click()
+    p.command("diffwire:train")
     p.page.wait_for_function(f"() => ({STATUS})().step > 0", timeout=60_000)
     # paused, the run stays going however fast training is
     p.command("diffwire:pause")

@@ -1,57 +1,83 @@
 // The one node component: renders any block from its catalog entry. It never names a
-// block type; ports, params and bodies all come from the data the editor passes in.
-import { memo } from "react";
+// block type or category; ports, params, bodies, colours and icons all come from the data
+// the editor passes in (the catalog and the kernel's analysis).
+import { memo, type CSSProperties } from "react";
 import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/react";
-import type { BlockSpec, GraphErrorInfo, NodeDoc, PortSpec } from "../types";
+import type { BlockSpec, CategoryStyle, GraphErrorInfo, NodeDoc, PortSpec } from "../types";
 import { summary } from "../params";
+import { FAR_ZOOM } from "../zoom";
 
 export interface BlockData extends Record<string, unknown> {
   node: NodeDoc;
   spec: BlockSpec | undefined;
+  /** the block's category: header colour and icon */
+  look: CategoryStyle | undefined;
+  /** port kind -> colour (one object for every node) */
+  kindColours: Record<string, string>;
   inputs: PortSpec[];
   outputs: PortSpec[];
   /** port name -> symbolic shape text, outputs only */
   shapes: Record<string, string>;
   errors: GraphErrorInfo[];
+  /** lines the kernel writes on this node: a formula, a vector field's equations */
+  formula?: string[];
   onEnter?: (id: string, body: string) => void;
 }
 
 export type BlockFlowNode = Node<BlockData, "block">;
 
-const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2] < 0.55;
+const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2] < FAR_ZOOM;
 
 export const shapeText = (shape: unknown[] | undefined | null) =>
   shape ? `[${shape.map((d) => (d === null ? "?" : String(d))).join(", ")}]` : "";
 
-function PortRow({ port, side, shape, error, far }: { port: PortSpec; side: "in" | "out"; shape?: string; error?: boolean; far?: boolean }) {
+const ROW = 20; // px per port row, both views: handles keep their place when the view changes
+const HEAD = 26;
+const FAR_TWO_LINES = 2 * 34 + 4; // the simplified node's type and label lines (styles.css)
+
+function handleStyle(kind: string, colours: Record<string, string>, top?: number): CSSProperties {
+  const c = colours[kind];
+  return top === undefined ? (c ? { background: c } : {}) : c ? { background: c, top } : { top };
+}
+
+function PortRow({ port, side, shape, error, colours }: {
+  port: PortSpec; side: "in" | "out"; shape?: string; error?: GraphErrorInfo; colours: Record<string, string>;
+}) {
   return (
-    <div className={`dw-port dw-port-${side}${error ? " dw-port-error" : ""}`} title={`${port.name}: ${port.kind}${port.doc ? " - " + port.doc : ""}`}>
+    <div className={`dw-port dw-port-${side}${error ? " dw-port-error" : ""}`} data-port-row={port.name}
+      title={error ? error.text : `${port.name}: ${port.kind}${port.doc ? " - " + port.doc : ""}`}>
       <Handle
         type={side === "in" ? "target" : "source"}
         position={side === "in" ? Position.Left : Position.Right}
         id={port.name}
-        className={`dw-handle dw-kind-${port.kind}${port.optional ? " dw-optional" : ""}`}
+        className={`dw-handle${port.optional ? " dw-optional" : ""}`}
+        style={handleStyle(port.kind, colours)}
         data-port={port.name}
         data-kind={port.kind}
       />
-      {far ? null : <span className="dw-port-name">{port.name}</span>}
+      <span className="dw-port-name">{port.name}</span>
       {shape ? <span className="dw-port-shape">{shape}</span> : null}
     </div>
   );
 }
 
-/** Zoomed out: a plain box with its handles, no rows, params or text inputs. With every
- * node on screen, the per-element cost of the full view is what limits panning. */
+/** Zoomed out: one coloured box with the block's icon, type and label in large text, and
+ * its handles. With every node on screen, the per-element cost is what limits panning. */
 function FarNode({ data, selected, bad }: { data: BlockData; selected?: boolean; bad: number }) {
   const rows = Math.max(data.inputs.length, data.outputs.length, 1);
+  const label = data.node.label || data.node.id;
   return (
-    <div className={`dw-node dw-far${selected ? " dw-selected" : ""}${bad ? " dw-has-error" : ""}`} style={{ height: 26 + rows * 18 }}>
-      <div className="dw-node-title"><span className="dw-node-label">{data.node.label || data.node.id}</span>{bad ? <span className="dw-badge dw-badge-error">!</span> : null}</div>
+    <div className={`dw-node dw-far${selected ? " dw-selected" : ""}${bad ? " dw-has-error" : ""}`}
+      style={{ height: Math.max(HEAD + 8 + rows * ROW, FAR_TWO_LINES), borderTopColor: data.look?.colour }} data-type={data.node.type}>
+      <div className="dw-far-type">{data.look?.icon} {data.node.type}{bad ? " !" : ""}</div>
+      {label !== data.node.type.toLowerCase() ? <div className="dw-far-label">{label}</div> : null}
       {data.inputs.map((p, i) => (
-        <Handle key={p.name} type="target" position={Position.Left} id={p.name} className={`dw-handle dw-kind-${p.kind}`} style={{ top: 30 + i * 18 }} />
+        <Handle key={p.name} type="target" position={Position.Left} id={p.name} className="dw-handle"
+          style={handleStyle(p.kind, data.kindColours, HEAD + 4 + i * ROW)} />
       ))}
       {data.outputs.map((p, i) => (
-        <Handle key={p.name} type="source" position={Position.Right} id={p.name} className={`dw-handle dw-kind-${p.kind}`} style={{ top: 30 + i * 18 }} />
+        <Handle key={p.name} type="source" position={Position.Right} id={p.name} className="dw-handle"
+          style={handleStyle(p.kind, data.kindColours, HEAD + 4 + i * ROW)} />
       ))}
     </div>
   );
@@ -59,33 +85,41 @@ function FarNode({ data, selected, bad }: { data: BlockData; selected?: boolean;
 
 function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const far = useStore(zoomedOut);
-  const { node, spec, inputs, outputs, shapes, errors } = data;
-  if (far) return <FarNode data={data} selected={selected} bad={errors.filter((e) => e.severity === "error").length} />;
+  const { node, spec, look, inputs, outputs, shapes, errors, formula, kindColours } = data;
   const bad = errors.filter((e) => e.severity === "error");
-  const portErr = new Set(errors.map((e) => e.port).filter(Boolean) as string[]);
+  if (far) return <FarNode data={data} selected={selected} bad={bad.length} />;
+  const portErr = new Map(errors.filter((e) => e.port).map((e) => [e.port as string, e]));
   const rows = Math.max(inputs.length, outputs.length);
-  const params = far || !spec ? [] : spec.params.filter((p) => p.kind !== "string" || !p.multiline).slice(0, 3);
+  const multiline = (spec?.params ?? []).filter((p) => p.kind === "string" && p.multiline).map((p) => p.name);
+  const params = !spec ? [] : spec.params.filter((p) => !multiline.includes(p.name) && p.kind !== "dict").slice(0, 3);
+  const label = node.label || node.id;
   return (
     <div
       className={`dw-node${selected ? " dw-selected" : ""}${bad.length ? " dw-has-error" : errors.length ? " dw-has-warning" : ""}${spec ? "" : " dw-unknown"}`}
       data-node-id={id}
       data-type={node.type}
     >
-      <div className="dw-node-title" title={spec?.doc ?? `unknown block type ${node.type}`}>
-        <span className="dw-node-label">{node.label || node.id}</span>
-        <span className="dw-node-type">{node.type}</span>
+      <div className="dw-node-title" style={look ? { background: look.colour } : undefined} title={spec?.doc ?? `unknown block type ${node.type}`}>
+        <span className="dw-node-icon" aria-hidden>{look?.icon ?? ""}</span>
+        <span className="dw-node-label">{label}</span>
+        {label !== node.type ? <span className="dw-node-type">{node.type}</span> : <span className="dw-node-type" />}
         {errors.length ? (
           <span className={`dw-badge ${bad.length ? "dw-badge-error" : "dw-badge-warning"}`} title={errors.map((e) => e.text).join("\n")}>
             {bad.length ? "!" : "?"} {errors.length}
           </span>
         ) : null}
       </div>
-      <div className="dw-ports" style={{ minHeight: rows * 18 }}>
-        <div className="dw-col">{inputs.map((p) => <PortRow key={p.name} port={p} side="in" error={portErr.has(p.name)} far={far} />)}</div>
+      <div className="dw-ports" style={{ minHeight: rows * ROW }}>
+        <div className="dw-col">{inputs.map((p) => <PortRow key={p.name} port={p} side="in" error={portErr.get(p.name)} colours={kindColours} />)}</div>
         <div className="dw-col dw-col-out">
-          {outputs.map((p) => <PortRow key={p.name} port={p} side="out" shape={far ? undefined : shapes[p.name]} error={portErr.has(p.name)} far={far} />)}
+          {outputs.map((p) => <PortRow key={p.name} port={p} side="out" shape={shapes[p.name]} error={portErr.get(p.name)} colours={kindColours} />)}
         </div>
       </div>
+      {formula?.length ? (
+        <div className="dw-formula" data-formula>
+          {formula.map((line, i) => <div key={i}>{line}</div>)}
+        </div>
+      ) : null}
       {params.length ? (
         <div className="dw-params">
           {params.map((p) => (
@@ -93,16 +127,20 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
           ))}
         </div>
       ) : null}
-      {!far && spec?.bodies.length ? (
+      {spec?.bodies.length ? (
         <div className="dw-bodies">
           {spec.bodies.map((b) => (
-            <button key={b} className="dw-enter nodrag" title={`open the ${b} graph`} onClick={() => data.onEnter?.(id, b)}>
+            <button key={b} className="dw-enter nodrag" title={`open the ${b} graph (double-click the node)`} onClick={() => data.onEnter?.(id, b)}>
               open {b} &#9656;
             </button>
           ))}
         </div>
       ) : null}
-      {!far && bad.length ? <div className="dw-error-text">{bad[0].message}{bad[0].port ? ` (${bad[0].port})` : ""}</div> : null}
+      {bad.length ? (
+        <div className="dw-error-text" data-error-port={bad[0].port ?? ""}>
+          {bad[0].port ? <b>{id}.{bad[0].port}: </b> : <b>{id}: </b>}{bad[0].message}
+        </div>
+      ) : null}
     </div>
   );
 }

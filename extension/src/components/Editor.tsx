@@ -4,25 +4,35 @@
 import { Suspense, lazy, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, applyEdgeChanges, applyNodeChanges,
-  useReactFlow, useUpdateNodeInternals, type Connection, type Edge, type ReactFlowInstance, type EdgeChange, type NodeChange, type Viewport,
+  useReactFlow, type Connection, type Edge, type ReactFlowInstance, type EdgeChange, type NodeChange, type Viewport,
+  type FinalConnectionState,
 } from "@xyflow/react";
 import type { Transport } from "../transport";
 import type { Catalog, EdgeDoc, GraphDoc, GraphErrorInfo, KernelEvent, PortsByNode, RunStatus, Shapes } from "../types";
 import * as G from "../graph";
 import * as H from "../history";
 import { stableStringify } from "../stable";
-import { BlockNode, shapeText, type BlockFlowNode } from "./BlockNode";
+import { BlockNode, type BlockFlowNode } from "./BlockNode";
 import { DRAG_TYPE, Palette } from "./Palette";
 import { Inspector } from "./Inspector";
+import { Legend } from "./Legend";
+import { Refusal, type RefusalInfo } from "./Refusal";
+import { BlockSearch, firstLine } from "./BlockSearch";
+import { ContextMenu, type MenuAt } from "./ContextMenu";
+import { useQuickAdd } from "../hooks/useQuickAdd";
+import { ZoomProbe } from "./ZoomProbe";
+import { useFlowGraph } from "../hooks/useFlowGraph";
+import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM } from "../zoom";
 
 const nodeTypes = { block: BlockNode };
 // plotly and elkjs are large: load them when first needed
 const LivePanel = lazy(() => import("./LivePanel").then((m) => ({ default: m.LivePanel })));
+const NO_COLOURS: Record<string, string> = {};
 const LARGE = 300; // above this many nodes: no minimap, no edge labels
 const VISIBLE_ONLY_ZOOM = 0.6; // render only visible elements when zoomed in this far
 
-interface Analysis { errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; ms: number }
-const NO_ANALYSIS: Analysis = { errors: [], shapes: {}, ports: {}, ms: 0 };
+interface Analysis { errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; formulas: Record<string, string[]>; ms: number }
+const NO_ANALYSIS: Analysis = { errors: [], shapes: {}, ports: {}, formulas: {}, ms: 0 };
 
 export interface EditorProps {
   transport: Transport;
@@ -42,6 +52,11 @@ export function Editor(props: EditorProps) {
 }
 
 const FIT = { padding: 0.15, maxZoom: 1.2 };
+// A body opens with full node detail, fitted when it is small enough to fit at that zoom.
+const FIT_BODY = { padding: 0.15, maxZoom: 1.2, minZoom: BODY_MIN_ZOOM };
+// After auto-layout: the whole graph when its labels stay readable, else its middle at a
+// zoom where the simplified nodes can be read (pan or press F to see all).
+const FIT_LAYOUT = { padding: 0.1, maxZoom: 1.2, minZoom: FAR_READABLE_ZOOM * 1.6 };
 // Props of <ReactFlow> are kept the same objects between renders: React Flow hands the
 // handlers to every node wrapper, and a new function each render re-renders all of them.
 const MULTI_SELECT = ["Shift", "Meta", "Control"];
@@ -63,11 +78,6 @@ function guessViewport(g: GraphDoc): Viewport {
   return { x: -Math.min(...xs) * zoom, y: -Math.min(...ys) * zoom, zoom };
 }
 
-/** The handles a node draws: its port names, in order, per side. */
-function handleKey(p: { inputs: { name: string }[]; outputs: { name: string }[] }): string {
-  return p.inputs.map((x) => x.name).join(",") + "|" + p.outputs.map((x) => x.name).join(",");
-}
-
 function isTextInput(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
@@ -83,7 +93,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   const [path, setPath] = useState<G.GraphPath>([]);
   const [analysis, setAnalysis] = useState<Analysis>(NO_ANALYSIS);
   const [status, setStatus] = useState<RunStatus>(() => transport.readStatus());
-  const [refusal, setRefusal] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
   const refusalTimer = useRef<number>(0);
   const clipboard = useRef<G.Clip | null>(null);
   const [visibleOnly, setVisibleOnly] = useState(false);
@@ -113,11 +123,23 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       // ones there (the error badge says what is wrong) rather than blanking the canvas.
       const failed = ev.errors.some((e) => e.severity === "error");
       setAnalysis((a) => ({
-        errors: ev.errors, ports: ev.ports, ms: ev.ms,
+        errors: ev.errors, ports: ev.ports, ms: ev.ms, formulas: ev.formulas ?? {},
         shapes: failed ? { ...a.shapes, ...ev.shapes } : ev.shapes,
       }));
     }
   }), [transport]);
+  // Ask for a first analysis once the editor listens for it: the view may open long after
+  // the model was created, and an answer to a request sent before this effect ran is lost.
+  useEffect(() => transport.send({ cmd: "validate" }), [transport]);
+
+  // An editor command can remove the focused element (the node that was grouped, deleted
+  // or undone): focus then falls to the page and JupyterLab takes the next key. After each
+  // command's render, focus comes back to the editor unless it is still inside it.
+  const refocus = useRef(false);
+  const keepFocus = useCallback(() => {
+    const root = rootRef.current;
+    if (root && !root.contains(document.activeElement)) root.focus({ preventScroll: true });
+  }, []);
 
   /** Commit an edit of the graph at the current path: one undo step, one write. */
   const commit = useCallback((fn: (g: GraphDoc) => GraphDoc) => {
@@ -130,6 +152,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     mark("dw-commit");
     transport.writeGraph(next);
     mark("dw-written");
+    refocus.current = true;
   }, [path, transport]);
 
   const travel = useCallback((fn: (h: H.History<GraphDoc>) => H.History<GraphDoc>) => {
@@ -138,6 +161,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     histRef.current = nh;
     setHist(nh);
     transport.writeGraph(nh.present);
+    refocus.current = true;
   }, [transport]);
 
   const ports: G.PortLookup = useMemo(() => {
@@ -150,7 +174,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   const firstPath = useRef(true);
   useEffect(() => {
     if (firstPath.current) { firstPath.current = false; return; }
-    const t = window.setTimeout(() => void rf.fitView(FIT), 50);
+    const t = window.setTimeout(() => void rf.fitView(path.length ? FIT_BODY : FIT), 50);
     return () => window.clearTimeout(t);
   }, [path, rf]);
 
@@ -169,113 +193,15 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     return m;
   }, [analysis.errors, graph, path]);
 
-  // Node data objects are reused when nothing a node shows has changed, so the memoized
-  // BlockNode skips rendering: an edit re-renders one node, not the whole canvas.
-  const dataCache = useRef(new Map<string, { key: string; node: BlockFlowNode }>());
-  const nodeArray = useRef<BlockFlowNode[]>([]);
-  const handlesChanged = useRef(new Set<string>());
-  const flowNodes = useMemo<BlockFlowNode[]>(() => {
-    const prev = dataCache.current;
-    const next = new Map<string, { key: string; node: BlockFlowNode }>();
-    const out = graph.nodes.map((n) => {
-      const p = ports(n);
-      const handles = handleKey(p);
-      const had = prev.get(n.id)?.node.data;
-      if (had && handleKey(had) !== handles) handlesChanged.current.add(n.id);
-      const sh = analysis.shapes[G.nodePath(path, n.id)] ?? {};
-      const errs = errorsAt.get(n.id) ?? [];
-      const spec = specs.get(n.type);
-      const key = JSON.stringify([p, sh, errs, spec?.type, path.length]);
-      const old = prev.get(n.id);
-      if (old && old.key === key && old.node.data.node === n && old.node.data.spec === spec) {
-        next.set(n.id, old);
-        return old.node;
-      }
-      const node: BlockFlowNode = {
-        id: n.id,
-        type: "block",
-        position: { x: n.position[0], y: n.position[1] },
-        data: {
-          node: n, spec, inputs: p.inputs, outputs: p.outputs,
-          shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
-          errors: errs, onEnter: enter,
-        },
-      };
-      next.set(n.id, { key, node });
-      return node;
-    });
-    dataCache.current = next;
-    const last = nodeArray.current;
-    if (last.length === out.length && out.every((n, i) => n === last[i])) return last;
-    nodeArray.current = out;
-    return out;
-  }, [graph, ports, analysis.shapes, path, specs, errorsAt, enter]);
-
-  // React Flow measures a node's handles when it mounts or resizes. Ports that change while
-  // the node keeps its size (the catalog or the kernel's ports arriving after the document,
-  // a param that renames ports) leave it with stale handle positions: edges to the new
-  // handles are not drawn and connections to them fail. Tell it to measure those again.
-  const updateNodeInternals = useUpdateNodeInternals();
-  useEffect(() => {
-    if (!handlesChanged.current.size) return;
-    const ids = [...handlesChanged.current];
-    handlesChanged.current.clear();
-    updateNodeInternals(ids);
-  }, [flowNodes, updateNodeInternals]);
-
-  // React Flow's own copy of the nodes (measured sizes, selection), brought up to date with
-  // flowNodes after each render that changed them.
-  const [rfNodes, setRfNodes] = useState<BlockFlowNode[]>(flowNodes);
-  useEffect(() => {
-    setRfNodes((prev) => {
-      const sel = new Set(prev.filter((n) => n.selected).map((n) => n.id));
-      const before = new Map(prev.map((n) => [n.id, n]));
-      return flowNodes.map((n) => {
-        const b = before.get(n.id);
-        // keep React Flow's own object (measured size, selection) when our data is the same
-        if (b && b.data === n.data && b.position.x === n.position.x && b.position.y === n.position.y) return b;
-        return sel.has(n.id) ? { ...n, selected: true } : n;
-      });
-    });
-  }, [flowNodes]);
-
   const large = graph.nodes.length > LARGE;
-  const edgeCache = useRef(new Map<string, Edge>());
-  const edgeArray = useRef<Edge[]>([]);
-  const flowEdges = useMemo<Edge[]>(() => {
-    const prev = edgeCache.current;
-    const next = new Map<string, Edge>();
-    const out = graph.edges.map((e) => {
-      const sh = analysis.shapes[G.nodePath(path, e.source)]?.[e.source_port];
-      const id = G.edgeKey(e);
-      const label = !large && sh ? shapeText(sh) : undefined;
-      const old = prev.get(id);
-      // same object when unchanged: edge labels are measured (getBBox) on every render
-      const edge = old && old.label === label ? old : {
-        id, source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port, label,
-      };
-      next.set(id, edge);
-      return edge;
-    });
-    edgeCache.current = next;
-    // every edge as before: the same array, so React Flow's store sees no change at all
-    const last = edgeArray.current;
-    if (last.length === out.length && out.every((e, i) => e === last[i])) return last;
-    edgeArray.current = out;
-    return out;
-  }, [graph, analysis.shapes, path, large]);
-  const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
+  const { rfNodes, setRfNodes, rfEdges, setRfEdges } = useFlowGraph({
+    graph, path, catalog, specs, ports, shapes: analysis.shapes, formulas: analysis.formulas, errorsAt, large, onEnter: enter,
+  });
   useEffect(() => {
-    setRfEdges((prev) => {
-      const sel = new Set(prev.filter((e) => e.selected).map((e) => e.id));
-      const before = new Map(prev.map((e) => [e.id, e]));
-      return flowEdges.map((e) => {
-        const b = before.get(e.id);
-        if (b && b.label === e.label) return b;
-        return sel.has(e.id) ? { ...e, selected: true } : e;
-      });
-    });
-  }, [flowEdges]);
+    if (!refocus.current) return;
+    refocus.current = false;
+    keepFocus();
+  }, [rfNodes, rfEdges, keepFocus]);
 
   const onNodesChange = useCallback((changes: NodeChange<BlockFlowNode>[]) => {
     setRfNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
@@ -299,10 +225,19 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   const toEdge = (c: Connection | Edge): EdgeDoc => ({
     source: c.source, source_port: c.sourceHandle ?? "", target: c.target, target_port: c.targetHandle ?? "",
   });
-  const refuse = useCallback((reason: string | null, linger = false) => {
+  const canvasRef = useRef<HTMLDivElement>(null);
+  /** Where a port's handle is, in the canvas element's pixels (the refusal sits beside it). */
+  const portAt = useCallback((node: string, port: string) => {
+    const box = canvasRef.current?.getBoundingClientRect();
+    const h = canvasRef.current?.querySelector(`.react-flow__node[data-id="${CSS.escape(node)}"] .react-flow__handle.target[data-handleid="${CSS.escape(port)}"]`);
+    const r = h?.getBoundingClientRect();
+    if (!box || !r) return { x: 12, y: 12 };
+    return { x: Math.max(4, Math.min(box.width - 370, r.right - box.left + 10)), y: Math.max(4, Math.min(box.height - 90, r.top - box.top - 12)) };
+  }, []);
+  const refuse = useCallback((info: RefusalInfo | null, linger = 0) => {
     window.clearTimeout(refusalTimer.current);
-    setRefusal((r) => (r === reason ? r : reason));
-    if (linger && reason) refusalTimer.current = window.setTimeout(() => setRefusal(null), 4000);
+    setRefusal((r) => (r && info && r.reason === info.reason && G.edgeKey(r.edge) === G.edgeKey(info.edge) ? r : info));
+    if (linger && info) refusalTimer.current = window.setTimeout(() => setRefusal(null), linger);
   }, []);
   const graphRef = useRef(graph);
   graphRef.current = graph;
@@ -310,35 +245,50 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     (node: string, port: string) => analysis.shapes[G.nodePath(path, node)]?.[port],
     [analysis.shapes, path],
   );
+  const check = useCallback((e: EdgeDoc): RefusalInfo | null => {
+    const c = G.canConnect(graphRef.current, catalog, ports, e, shapeOf);
+    if (c.ok) return null;
+    return { edge: e, reason: c.reason, fix: G.shapeFix(graphRef.current, catalog, ports, e, shapeOf), at: portAt(e.target, e.target_port) };
+  }, [catalog, ports, shapeOf, portAt]);
   const isValidConnection = useCallback((c: Connection | Edge) => {
-    const check = G.canConnect(graphRef.current, catalog, ports, toEdge(c), shapeOf);
-    refuse(check.ok ? null : check.reason);
-    return check.ok;
-  }, [catalog, ports, refuse, shapeOf]);
+    const r = check(toEdge(c));
+    refuse(r);
+    return !r;
+  }, [check, refuse]);
   const onConnect = useCallback((c: Connection) => {
     const e = toEdge(c);
-    const check = G.canConnect(graphRef.current, catalog, ports, e, shapeOf);
-    if (!check.ok) return refuse(check.reason, true);
+    const r = check(e);
+    if (r) return refuse(r, r.fix ? 10000 : 5000);
     refuse(null);
     commit((g) => G.connect(g, e));
-  }, [catalog, ports, commit, refuse, shapeOf]);
-  const onConnectEnd = useCallback(() => {
+  }, [check, commit, refuse]);
+  const lingerRefusal = useCallback(() => {
     setRefusal((r) => {
-      if (r) { window.clearTimeout(refusalTimer.current); refusalTimer.current = window.setTimeout(() => setRefusal(null), 4000); }
+      if (r) { window.clearTimeout(refusalTimer.current); refusalTimer.current = window.setTimeout(() => setRefusal(null), r.fix ? 10000 : 5000); }
       return r;
     });
   }, []);
+  const acceptFix = useCallback(() => {
+    const r = refusal;
+    if (!r?.fix) return;
+    const fix = r.fix;
+    refuse(null);
+    commit((g) => G.applyFix(g, fix, r.edge));
+  }, [refusal, refuse, commit]);
 
   // -- palette, clipboard, layout, keys -------------------------------------------------
 
+  const [recent, setRecent] = useState<string[]>([]);
+  const noteUsed = useCallback((type: string) => setRecent((r) => [type, ...r.filter((t) => t !== type)].slice(0, 8)), []);
   const addBlock = useCallback((type: string, at?: { x: number; y: number }) => {
     const spec = specs.get(type);
     if (!spec) return;
+    noteUsed(type);
     const el = rootRef.current?.querySelector(".react-flow");
     const r = el?.getBoundingClientRect();
     const pos = at ?? rf.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 400) / 2, y: (r?.top ?? 0) + (r?.height ?? 300) / 2 });
     commit((g) => G.addNode(g, spec, [Math.round(pos.x), Math.round(pos.y)]).graph);
-  }, [specs, rf, commit]);
+  }, [specs, rf, commit, noteUsed]);
 
   const onDrop = useCallback((e: React.DragEvent) => {
     const type = e.dataTransfer.getData(DRAG_TYPE);
@@ -359,26 +309,92 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const { layout } = await import("../layout");
     const pos = await layout(graphRef.current, sizes);
     commit((g) => G.moveNodes(g, pos));
-    window.setTimeout(() => void rf.fitView(FIT), 50);
+    window.setTimeout(() => void rf.fitView(FIT_LAYOUT), 50);
   }, [rf, commit]);
 
   // Group the selection into a new Group body / dissolve the selected groups: one undo step each.
-  const groupSelected = useCallback(() => {
+  const groupIds = useCallback((sel: string[]) => {
     let id: string | null = null;
-    commit((g) => { const r = G.groupSelection(g, selectedIds); id = r?.id ?? null; return r ? r.graph : g; });
+    commit((g) => { const r = G.groupSelection(g, sel); id = r?.id ?? null; return r ? r.graph : g; });
     window.setTimeout(() => { if (id) selectOnly([id]); }, 0);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [commit, selectedIds]);
-  const ungroupSelected = useCallback(() => {
+  }, [commit]);
+  const ungroupIds = useCallback((sel: string[]) => {
     let ids: string[] = [];
     commit((g) => {
       let out = g;
-      for (const id of selectedIds) { const r = G.ungroup(out, id); if (r) { out = r.graph; ids = [...ids, ...r.ids]; } }
+      for (const id of sel) { const r = G.ungroup(out, id); if (r) { out = r.graph; ids = [...ids, ...r.ids]; } }
       return out;
     });
     window.setTimeout(() => { if (ids.length) selectOnly(ids); }, 0);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [commit, selectedIds]);
+  }, [commit]);
+  const groupSelected = useCallback(() => groupIds(selectedIds), [groupIds, selectedIds]);
+  const ungroupSelected = useCallback(() => ungroupIds(selectedIds), [ungroupIds, selectedIds]);
+  const pasteClip = useCallback(() => {
+    const clip = clipboard.current;
+    if (!clip) return;
+    let ids: string[] = [];
+    commit((g) => { const r = G.paste(g, clip); ids = r.ids; return r.graph; });
+    window.setTimeout(() => selectOnly(ids), 0);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [commit]);
+
+  const quick = useQuickAdd({
+    rf, canvasRef, catalog, specs, ports, graphRef, commit,
+    onAdded: (id, type) => { noteUsed(type); window.setTimeout(() => selectOnly([id]), 0); },
+  });
+  const onConnectEnd = useCallback((event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+    lingerRefusal();
+    if (!state.isValid && !state.toHandle) { refuse(null); quick.onConnectEnd(event, state); }
+  }, [lingerRefusal, refuse, quick]);
+
+  // -- right-click menus ---------------------------------------------------------------
+  const [menu, setMenu] = useState<MenuAt | null>(null);
+  const [help, setHelp] = useState<string | null>(null);
+  const menuAt = (e: React.MouseEvent | MouseEvent) => {
+    const box = canvasRef.current?.getBoundingClientRect();
+    return { x: e.clientX - (box?.left ?? 0), y: e.clientY - (box?.top ?? 0) };
+  };
+  const onNodeContextMenu = useCallback((e: React.MouseEvent, n: BlockFlowNode) => {
+    e.preventDefault();
+    const ids = n.selected ? selectedIds : [n.id];
+    if (!n.selected) selectOnly([n.id]);
+    const spec = n.data.spec;
+    const body = spec?.bodies[0];
+    setMenu({
+      ...menuAt(e), title: ids.length > 1 ? `${ids.length} nodes` : `${n.id} (${n.data.node.type})`, items: [
+        { label: `Open ${body ?? "body"}`, disabled: !body, run: () => { if (body) enter(n.id, body); } },
+        { label: "Duplicate", keys: "Ctrl+D", run: () => {
+          let out: string[] = [];
+          commit((g) => { const r = G.duplicate(g, ids); out = r.ids; return r.graph; });
+          window.setTimeout(() => selectOnly(out), 0);
+        } },
+        { label: "Group", keys: "Ctrl+G", run: () => groupIds(ids) },
+        { label: "Ungroup", keys: "Shift+Ctrl+G", disabled: !ids.some((id) => G.ungroup(graphRef.current, id)), run: () => ungroupIds(ids) },
+        { label: "Delete", keys: "Del", run: () => onDelete({ nodes: ids.map((id) => ({ id })), edges: [] }) },
+        { label: "Help", disabled: !spec, run: () => setHelp(n.data.node.type) },
+      ],
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selectedIds, enter, commit, onDelete]);
+  const onEdgeContextMenu = useCallback((e: React.MouseEvent, edge: Edge) => {
+    e.preventDefault();
+    setMenu({ ...menuAt(e), title: edge.id, items: [{ label: "Delete", keys: "Del", run: () => onDelete({ nodes: [], edges: [{ id: edge.id }] }) }] });
+  }, [onDelete]);
+  const onPaneContextMenu = useCallback((e: React.MouseEvent | MouseEvent) => {
+    e.preventDefault();
+    const { clientX, clientY } = e;
+    setMenu({
+      ...menuAt(e), title: "canvas", items: [
+        { label: "Add block", keys: "double-click", run: () => quick.openAt(clientX, clientY) },
+        { label: "Paste", keys: "Ctrl+V", disabled: !clipboard.current, run: () => pasteClip() },
+        { label: "Auto-layout", keys: "L", run: () => void runLayout() },
+        { label: "Fit view", keys: "F", run: () => void rf.fitView(FIT) },
+      ],
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [quick, runLayout, rf]);
 
   const onKeyDownCapture = useCallback((e: React.KeyboardEvent) => {
     // Keys typed in the editor are ours: tell Lumino (JupyterLab) to leave them alone.
@@ -390,12 +406,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     if (mod && k === "z") travel(e.shiftKey ? H.redo : H.undo);
     else if (mod && k === "y") travel(H.redo);
     else if (mod && k === "c") clipboard.current = G.copyNodes(graphRef.current, selectedIds);
-    else if (mod && k === "v" && clipboard.current) {
-      const clip = clipboard.current;
-      let ids: string[] = [];
-      commit((g) => { const r = G.paste(g, clip); ids = r.ids; return r.graph; });
-      window.setTimeout(() => selectOnly(ids), 0);
-    } else if (mod && k === "d") {
+    else if (mod && k === "v" && clipboard.current) pasteClip();
+    else if (mod && k === "d") {
       let ids: string[] = [];
       commit((g) => { const r = G.duplicate(g, selectedIds); ids = r.ids; return r.graph; });
       window.setTimeout(() => selectOnly(ids), 0);
@@ -410,7 +422,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     else if (!mod && k === "escape" && path.length) setPath((p) => p.slice(0, -1));
     else done = false;
     if (done) e.preventDefault();
-  }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length, groupSelected, ungroupSelected]);
+  }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length, groupSelected, ungroupSelected, pasteClip]);
 
   // Rendering only visible elements is a large win zoomed in and a loss when every node
   // is on screen (TOOLCHAIN.md), so it follows the zoom level.
@@ -418,6 +430,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const b = n.data.spec?.bodies[0];
     if (b) enter(n.id, b);
   }, [enter]);
+
+  const closeMenus = useCallback(() => { setMenu(null); }, []);
 
   const onMove = useCallback((_: unknown, vp: Viewport) => {
     const want = graphRef.current.nodes.length > 200 && vp.zoom >= VISIBLE_ONLY_ZOOM;
@@ -443,7 +457,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
         if (!isTextInput(e.target) && !rootRef.current?.contains(document.activeElement)) rootRef.current?.focus({ preventScroll: true });
       }}
     >
-      <Palette catalog={catalog} onAdd={addBlock} />
+      <Palette catalog={catalog} onAdd={addBlock} recent={recent} />
       <div className="dw-main">
         <div className="dw-toolbar">
           <div className="dw-breadcrumb">
@@ -460,7 +474,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
           <button title="Fit (F)" onClick={() => void rf.fitView(FIT)}>Fit</button>
           <button title="Validate" onClick={() => transport.send({ cmd: "validate" })}>Validate</button>
         </div>
-        <div className="dw-canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
+        <div className="dw-canvas" ref={canvasRef} onDoubleClick={quick.onDoubleClick} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
           <ReactFlow<BlockFlowNode, Edge>
             nodes={rfNodes}
             edges={rfEdges}
@@ -474,6 +488,11 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
             onMove={onMove}
             onInit={onInit}
             onNodeDoubleClick={onNodeDoubleClick}
+            onNodeContextMenu={onNodeContextMenu}
+            onEdgeContextMenu={onEdgeContextMenu}
+            onPaneContextMenu={onPaneContextMenu}
+            onPaneClick={closeMenus}
+            zoomOnDoubleClick={false}
             onlyRenderVisibleElements={visibleOnly}
             deleteKeyCode={null /* handled in onKeyDownCapture, as one undo step */}
             multiSelectionKeyCode={MULTI_SELECT}
@@ -484,10 +503,22 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
             proOptions={PRO_OPTIONS}
           >
             <Background gap={20} size={1} />
+            <ZoomProbe target={canvasRef} />
             <Controls showInteractive={false} />
             {large ? null : <MiniMap pannable zoomable className="dw-minimap" />}
           </ReactFlow>
-          {refusal ? <div className="dw-refusal" role="alert">Cannot connect: {refusal}</div> : null}
+          <Legend edges={rfEdges} colours={catalog.kind_colours ?? NO_COLOURS} />
+          {refusal ? <Refusal info={refusal} onFix={acceptFix} onClose={() => refuse(null)} /> : null}
+          {quick.search ? <BlockSearch catalog={catalog} at={quick.search} onPick={quick.pick} onClose={() => { quick.setSearch(null); keepFocus(); }} /> : null}
+          {menu ? <ContextMenu at={menu} onClose={() => setMenu(null)} /> : null}
+          {help && specs.get(help) ? (
+            <div className="dw-help" role="note" data-help={help}>
+              <button className="dw-refusal-close" onClick={() => setHelp(null)} title="close">&#215;</button>
+              <b>{help}</b> <span className="dw-help-cat">{catalog.categories?.[specs.get(help)!.category]?.title ?? specs.get(help)!.category}</span>
+              <p>{specs.get(help)!.doc || firstLine("(no documentation)")}</p>
+              <ul>{specs.get(help)!.params.map((p) => <li key={p.name}><code>{p.name}</code> {p.doc}</li>)}</ul>
+            </div>
+          ) : null}
         </div>
         <div className="dw-statusbar">
           <span>{graph.nodes.length} nodes, {graph.edges.length} edges</span>

@@ -25,10 +25,11 @@ export const CommandIDs = {
   closeAndShutdown: "diffwire:close-and-shutdown",
 } as const;
 
-/** The commands shown on the tab's toolbar, in order. */
+/** The commands shown on the tab's toolbar, in order. Train, Pause and Stop are not among
+ * them: the editor's live panel is the one place for the training controls (they stay
+ * commands, for the palette, menus and keys). */
 export const TOOLBAR = [
-  CommandIDs.train, CommandIDs.pause, CommandIDs.stop, CommandIDs.validate, CommandIDs.layout,
-  CommandIDs.exportPython, CommandIDs.openNotebook,
+  CommandIDs.validate, CommandIDs.layout, CommandIDs.exportPython, CommandIDs.openNotebook,
 ] as const;
 
 /** A file name beside `path` that does not exist yet: stem.ext, stem-1.ext, ... */

@@ -85,6 +85,8 @@ export class LabTransport implements Transport {
 
   send(cmd: Command) {
     if (!this.comm) {
+      // the editor asks for a first analysis as it opens; the kernel's hello brings one
+      if (cmd.cmd === "validate") return;
       this.emitEvent({ event: "error", message: `no kernel connection (${this._connection}): ${cmd.cmd} was not sent` }, []);
       return;
     }

@@ -7,4 +7,5 @@ class Add(BinaryOp):
     """a + b, broadcasting."""
 
     type = "Add"
+    symbol = "+"
     op = staticmethod(torch.add)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from torch import nn
 
 from ..ports import Param, Port
+from ..symbolic import Sym, call, elementwise
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..compile import BuildContext
@@ -109,6 +110,24 @@ class Block:
         return g
 
     @classmethod
+    def symbolic(cls, node: Node, args: dict[str, Sym], width: int | None) -> Sym:
+        """This node's output as text in terms of its inputs' (equations on the canvas).
+
+        `args` maps input port names to their values as text; `width` is the output's
+        last dimension when inference knows it. The default is an opaque function named
+        after the node, one component per output entry: ``U[0](x, y)``."""
+        return call(node.label or node.id, [args[p.name] for p in node.input_ports() if p.name in args],
+                    width)
+
+    @classmethod
+    def formula(cls, node: Node, path: str, shapes: dict) -> list[str] | None:
+        """Lines the canvas shows on this node (its formula, its equations), or None.
+
+        `path` is the node's path in the document and `shapes` the inferred shapes keyed
+        by node path (bodies included), as :func:`diffwire.analysis.infer_shapes` gives."""
+        return None
+
+    @classmethod
     def catalog_entry(cls) -> dict:
         """This block as JSON: what the palette, the handles and the param form are built from."""
         params = cls.default_params()
@@ -185,6 +204,14 @@ class BinaryOp(Block):
     outputs = (Port("out"),)
     example_inputs = {"a": (3, 4), "b": (3, 4)}
     op: ClassVar[Callable]
+    #: the operator as written in a formula
+    symbol: ClassVar[str]
+
+    @classmethod
+    def symbolic(cls, node, args, width):
+        if "a" not in args or "b" not in args:
+            return super().symbolic(node, args, width)
+        return elementwise(cls.symbol, args["a"], args["b"])
 
     @classmethod
     def build(cls, node, ctx):

@@ -7,4 +7,5 @@ class Div(BinaryOp):
     """a / b elementwise, broadcasting."""
 
     type = "Div"
+    symbol = "/"
     op = staticmethod(torch.div)

@@ -2,6 +2,7 @@ import torch
 from torch import nn
 
 from .. import expr as ex
+from .. import symbolic as sym
 from ..errors import ExpressionError, ParamError
 from ..ports import Param, Port
 from .base import Block
@@ -63,6 +64,14 @@ class Expression(Block):
                 raise ExpressionError(f"unknown name '{name}' in expression", node=node, port="expr",
                                       expected=f"one of {sorted(known)}", found=name,
                                       hint="add it to inputs, constants or learnable")
+
+    @classmethod
+    def symbolic(cls, node, args, width):
+        return sym.expression(ex.parse(node.params["expr"]), args)
+
+    @classmethod
+    def formula(cls, node, path, shapes):
+        return sym.expression_lines(node.params["expr"])
 
     @classmethod
     def build(cls, node, ctx):

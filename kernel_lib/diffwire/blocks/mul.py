@@ -7,4 +7,5 @@ class Mul(BinaryOp):
     """a * b elementwise, broadcasting."""
 
     type = "Mul"
+    symbol = "*"
     op = staticmethod(torch.mul)

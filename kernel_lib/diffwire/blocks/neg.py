@@ -1,6 +1,7 @@
 import torch
 
 from ..ports import Port
+from ..symbolic import Sym, negate
 from .base import Block, Fn
 
 
@@ -12,6 +13,13 @@ class Neg(Block):
     inputs = (Port("x"),)
     outputs = (Port("out"),)
     example_inputs = {"x": (4, 3)}
+
+    @classmethod
+    def symbolic(cls, node, args, width):
+        x = args.get("x")
+        if x is None:
+            return super().symbolic(node, args, width)
+        return Sym(negate(x.text), None if x.parts is None else tuple(negate(p) for p in x.parts))
 
     @classmethod
     def build(cls, node, ctx):

@@ -6,6 +6,7 @@ import difflib
 import re
 
 from ..errors import GraphError, UnknownBlockType
+from .appearance import KIND_COLOURS, category_table
 from .base import Block
 
 BLOCKS: dict[str, type[Block]] = {}
@@ -65,7 +66,10 @@ def catalog() -> dict:
     """Every registered block as JSON: the palette, port types and param forms come from this."""
     from ..ports import compatibility_table
 
+    blocks = [BLOCKS[name].catalog_entry() for name in sorted(BLOCKS)]
     return {
-        "blocks": [BLOCKS[name].catalog_entry() for name in sorted(BLOCKS)],
+        "blocks": blocks,
         "kinds": compatibility_table(),
+        "categories": category_table({b["category"] for b in blocks}),
+        "kind_colours": dict(KIND_COLOURS),
     }

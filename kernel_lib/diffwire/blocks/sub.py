@@ -7,4 +7,5 @@ class Sub(BinaryOp):
     """a - b, broadcasting."""
 
     type = "Sub"
+    symbol = "-"
     op = staticmethod(torch.sub)

@@ -1,6 +1,7 @@
 from torch import nn
 
 from ..ports import Param, Port
+from ..symbolic import elementwise
 from .base import Block
 
 
@@ -22,6 +23,16 @@ class Sum(Block):
     @classmethod
     def input_ports(cls, params):
         return tuple(Port(f"x{i}") for i in range(params.get("n", 1)))
+
+    @classmethod
+    def symbolic(cls, node, args, width):
+        xs = [args[f"x{i}"] for i in range(node.params["n"]) if f"x{i}" in args]
+        if node.params["dim"] is not None or len(xs) < 2 or len(xs) != node.params["n"]:
+            return super().symbolic(node, args, width)
+        total = xs[0]
+        for x in xs[1:]:
+            total = elementwise("+", total, x)
+        return total
 
     @classmethod
     def build(cls, node, ctx):

@@ -13,6 +13,7 @@ from torchdiffeq._impl.odeint import SOLVERS
 from ..blocks.base import Block
 from ..blocks.body import check_same_shape
 from ..compile import inferring
+from ..equations import field_equations
 from ..errors import GraphError, ShapeMismatch
 from ..ports import Param, Port
 from . import fixed_step
@@ -70,6 +71,12 @@ class ODESolve(Block):
     example_params = {"method": "builtin_rk4"}
     # the contract battery feeds random inputs; only a one-point grid is surely increasing
     example_inputs = {"y0": (3, 2), "t": (1,)}
+
+    @classmethod
+    def formula(cls, node, path, shapes):
+        ys = shapes.get(path, {}).get("y") or []  # the solution, [T, D] or [T, B, D]
+        dim = ys[-1] if ys and isinstance(ys[-1], int) else None
+        return field_equations(node.body["field"], dim, shapes, f"{path}/field/")
 
     @classmethod
     def body_interface(cls, params, body):

@@ -46,6 +46,7 @@ def analyze(graph: Graph, cache: ShapeCache | None = None) -> dict:
         "errors": [e.to_dict() for e in errors],
         "shapes": _jsonable(shapes),
         "ports": dynamic_ports(graph),
+        "formulas": formulas(graph, shapes),
         "ms": (time.perf_counter() - t0) * 1000,
     }
 
@@ -63,6 +64,20 @@ def dynamic_ports(graph: Graph) -> dict:
             }
         except Exception:  # noqa: BLE001 - unknown type or bad params: validation says why
             continue
+    return out
+
+
+def formulas(graph: Graph, shapes: dict) -> dict:
+    """Lines each node shows on the canvas (an Expression's formula, an ODESolve's
+    equations), keyed by node path; nodes whose block shows none are left out."""
+    out = {}
+    for path, node in graph.walk():
+        try:
+            lines = node.block.formula(node, path, shapes)
+        except Exception:  # noqa: BLE001 - bad params or an unknown type: validation says why
+            continue
+        if lines:
+            out[path] = [str(x) for x in lines]
     return out
 
 

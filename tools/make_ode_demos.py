@@ -1,4 +1,6 @@
 """Writes the ODE demo notebooks (03, 04, 05); run from the repository root."""
+import pathlib
+
 import nbformat as nbf
 
 
@@ -267,6 +269,7 @@ print("SPIRAL OK")
 """,
 ]
 
-nbf.write(nb(lv), "demos/03_lotka_volterra_ude.ipynb")
-nbf.write(nb(ablation), "demos/04_structure_ablation.ipynb")
-nbf.write(nb(spiral), "demos/05_spiral_neural_ode.ipynb")
+DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
+nbf.write(nb(lv), DEMOS / "03_lotka_volterra_ude.ipynb")
+nbf.write(nb(ablation), DEMOS / "04_structure_ablation.ipynb")
+nbf.write(nb(spiral), DEMOS / "05_spiral_neural_ode.ipynb")

@@ -47,4 +47,4 @@ cells = [
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3",
                                                                "display_name": "Python 3",
                                                                "language": "python"}})
-nbf.write(nb, pathlib.Path(__file__).with_name("01_quickstart.ipynb"))
+nbf.write(nb, pathlib.Path(__file__).resolve().parents[1] / "demos" / "01_quickstart.ipynb")

@@ -92,4 +92,4 @@ cells = [
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3",
                                                                "display_name": "Python 3",
                                                                "language": "python"}})
-nbf.write(nb, pathlib.Path(__file__).with_name("06_export_and_import.ipynb"))
+nbf.write(nb, pathlib.Path(__file__).resolve().parents[1] / "demos" / "06_export_and_import.ipynb")

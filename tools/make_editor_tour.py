@@ -67,4 +67,4 @@ for i, c in enumerate(cells):  # stable ids: regenerating gives the same file
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3",
                                                                "display_name": "Python 3",
                                                                "language": "python"}})
-nbf.write(nb, pathlib.Path(__file__).with_name("00_editor_tour.ipynb"))
+nbf.write(nb, pathlib.Path(__file__).resolve().parents[1] / "demos" / "00_editor_tour.ipynb")

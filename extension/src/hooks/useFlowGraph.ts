@@ -1,0 +1,149 @@
+// The React Flow projection of the graph at the current path: node and edge objects built
+// from the document, the catalog and the kernel's analysis, reused when nothing they show
+// has changed (the memoized BlockNode then skips rendering: an edit re-renders one node,
+// not the whole canvas), plus React Flow's own copies (selection, measured sizes).
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useUpdateNodeInternals, type Edge } from "@xyflow/react";
+import type { BlockSpec, Catalog, GraphDoc, GraphErrorInfo, PortSpec, Shapes } from "../types";
+import * as G from "../graph";
+import { shapeText, type BlockFlowNode } from "../components/BlockNode";
+
+const NO_COLOURS: Record<string, string> = {};
+
+/** The handles a node draws: its port names, in order, per side. */
+function handleKey(p: { inputs: { name: string }[]; outputs: { name: string }[] }): string {
+  return p.inputs.map((x) => x.name).join(",") + "|" + p.outputs.map((x) => x.name).join(",");
+}
+
+export interface FlowInputs {
+  graph: GraphDoc;
+  path: G.GraphPath;
+  catalog: Catalog;
+  specs: Map<string, BlockSpec>;
+  ports: G.PortLookup;
+  shapes: Shapes;
+  formulas: Record<string, string[]>;
+  errorsAt: Map<string, GraphErrorInfo[]>;
+  /** above this many nodes edges carry no shape labels */
+  large: boolean;
+  onEnter: (id: string, body: string) => void;
+}
+
+export function useFlowGraph(inp: FlowInputs) {
+  const { graph, path, catalog, specs, ports, shapes, formulas, errorsAt, large, onEnter } = inp;
+  const kindColours = catalog.kind_colours ?? NO_COLOURS;
+
+  const dataCache = useRef(new Map<string, { key: string; node: BlockFlowNode }>());
+  const nodeArray = useRef<BlockFlowNode[]>([]);
+  const handlesChanged = useRef(new Set<string>());
+  const flowNodes = useMemo<BlockFlowNode[]>(() => {
+    const prev = dataCache.current;
+    const next = new Map<string, { key: string; node: BlockFlowNode }>();
+    const out = graph.nodes.map((n) => {
+      const p = ports(n);
+      const had = prev.get(n.id)?.node.data;
+      if (had && handleKey(had) !== handleKey(p)) handlesChanged.current.add(n.id);
+      const at = G.nodePath(path, n.id);
+      const sh = shapes[at] ?? {};
+      const errs = errorsAt.get(n.id) ?? [];
+      const spec = specs.get(n.type);
+      const look = spec ? catalog.categories?.[spec.category] : undefined;
+      const formula = formulas[at];
+      const key = JSON.stringify([p, sh, errs, spec?.type, path.length, formula, look]);
+      const old = prev.get(n.id);
+      if (old && old.key === key && old.node.data.node === n && old.node.data.spec === spec && old.node.data.kindColours === kindColours) {
+        next.set(n.id, old);
+        return old.node;
+      }
+      const node: BlockFlowNode = {
+        id: n.id,
+        type: "block",
+        position: { x: n.position[0], y: n.position[1] },
+        data: {
+          node: n, spec, look, kindColours, inputs: p.inputs, outputs: p.outputs, formula,
+          shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
+          errors: errs, onEnter,
+        },
+      };
+      next.set(n.id, { key, node });
+      return node;
+    });
+    dataCache.current = next;
+    const last = nodeArray.current;
+    if (last.length === out.length && out.every((n, i) => n === last[i])) return last;
+    nodeArray.current = out;
+    return out;
+  }, [graph, ports, shapes, formulas, path, specs, errorsAt, onEnter, catalog, kindColours]);
+
+  // React Flow measures a node's handles when it mounts or resizes. Ports that change while
+  // the node keeps its size (the catalog or the kernel's ports arriving after the document,
+  // a param that renames ports) leave it with stale handle positions: edges to the new
+  // handles are not drawn and connections to them fail. Tell it to measure those again.
+  const updateNodeInternals = useUpdateNodeInternals();
+  useEffect(() => {
+    if (!handlesChanged.current.size) return;
+    const ids = [...handlesChanged.current];
+    handlesChanged.current.clear();
+    updateNodeInternals(ids);
+  }, [flowNodes, updateNodeInternals]);
+
+  // React Flow's own copy of the nodes (measured sizes, selection), brought up to date with
+  // flowNodes after each render that changed them.
+  const [rfNodes, setRfNodes] = useState<BlockFlowNode[]>(flowNodes);
+  useEffect(() => {
+    setRfNodes((prev) => {
+      const sel = new Set(prev.filter((n) => n.selected).map((n) => n.id));
+      const before = new Map(prev.map((n) => [n.id, n]));
+      return flowNodes.map((n) => {
+        const b = before.get(n.id);
+        // keep React Flow's own object (measured size, selection) when our data is the same
+        if (b && b.data === n.data && b.position.x === n.position.x && b.position.y === n.position.y) return b;
+        return sel.has(n.id) ? { ...n, selected: true } : n;
+      });
+    });
+  }, [flowNodes]);
+
+  const edgeCache = useRef(new Map<string, Edge>());
+  const edgeArray = useRef<Edge[]>([]);
+  const flowEdges = useMemo<Edge[]>(() => {
+    const prev = edgeCache.current;
+    const next = new Map<string, Edge>();
+    const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+    const out = graph.edges.map((e) => {
+      const sh = shapes[G.nodePath(path, e.source)]?.[e.source_port];
+      const id = G.edgeKey(e);
+      const label = !large && sh ? shapeText(sh) : undefined;
+      const src = byId.get(e.source);
+      const kind = src ? ports(src).outputs.find((p: PortSpec) => p.name === e.source_port)?.kind : undefined;
+      const stroke = kind ? kindColours[kind] : undefined;
+      const old = prev.get(id);
+      // same object when unchanged: edge labels are measured (getBBox) on every render
+      const edge = old && old.label === label && old.style?.stroke === stroke ? old : {
+        id, source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port, label,
+        style: stroke ? { stroke, strokeWidth: 2 } : undefined, data: { kind },
+      };
+      next.set(id, edge);
+      return edge;
+    });
+    edgeCache.current = next;
+    // every edge as before: the same array, so React Flow's store sees no change at all
+    const last = edgeArray.current;
+    if (last.length === out.length && out.every((e, i) => e === last[i])) return last;
+    edgeArray.current = out;
+    return out;
+  }, [graph, shapes, path, large, ports, kindColours]);
+  const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
+  useEffect(() => {
+    setRfEdges((prev) => {
+      const sel = new Set(prev.filter((e) => e.selected).map((e) => e.id));
+      const before = new Map(prev.map((e) => [e.id, e]));
+      return flowEdges.map((e) => {
+        const b = before.get(e.id);
+        if (b && b.label === e.label && b.style === e.style) return b;
+        return sel.has(e.id) ? { ...e, selected: true } : e;
+      });
+    });
+  }, [flowEdges]);
+
+  return { rfNodes, setRfNodes, rfEdges, setRfEdges };
+}

@@ -1,0 +1,46 @@
+"""The ready-made documents in demos/ open, validate and train from their own training
+section (what a double-click and Train do in JupyterLab, and `diffwire train FILE`), and
+are what tools/make_demo_documents.py writes."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+
+import pytest
+
+import diffwire as dw
+from diffwire import cli
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import make_demo_documents  # noqa: E402
+
+NAMES = sorted(make_demo_documents.DOCUMENTS)
+
+
+def test_demos_ship_every_document():
+    assert sorted(p.name for p in (ROOT / "demos").glob("*.diffwire")) == NAMES
+    assert not list((ROOT / "demos").glob("_make_*.py"))  # generators live in tools/
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_document_is_current(name, tmp_path):
+    written = make_demo_documents.main(tmp_path)
+    fresh = json.loads(next(p for p in written if p.name == name).read_text())
+    assert json.loads((ROOT / "demos" / name).read_text()) == fresh
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_document_trains_from_its_training_section(name, tmp_path, capsys):
+    path = ROOT / "demos" / name
+    g = dw.load(path)
+    assert [e.text for e in g.validate() if e.severity == "error"] == []
+    assert g.training.get("data") and all(b["source"] == "generator" for b in g.training["data"].values())
+    assert cli.main(["train", str(path), "--steps", "12", "--device", "cpu", "--out", str(tmp_path / "runs")]) == 0
+    metrics = json.loads((tmp_path / "runs" / "metrics.json").read_text())
+    assert metrics["state"] == "finished"
+    losses = [h["loss"] for h in metrics["history"] if "loss" in h]
+    assert len(losses) >= 10 and losses[-1] < losses[0]

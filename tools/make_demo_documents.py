@@ -1,0 +1,119 @@
+"""Writes the ready-made documents in demos/: each opens in JupyterLab with a double-click
+and trains from its own training section (data from registered generators, so no data
+file is needed). Run from anywhere: ``python tools/make_demo_documents.py``."""
+
+from __future__ import annotations
+
+import pathlib
+
+import diffwire as dw
+
+DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
+
+
+def gen(name: str, key: str | None = None, batch: bool = True, **kwargs) -> dict:
+    b = {"source": "generator", "name": name, "kwargs": kwargs}
+    if key:
+        b["key"] = key
+    if not batch:
+        b["batch"] = False
+    return b
+
+
+def quickstart() -> dw.Graph:
+    """y = sin(x) on [-3, 3]: Input -> MLP -> Output."""
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    f = g.add("MLP", widths=[1, 32, 32, 1], activation="tanh", label="f")
+    g.connect(x, f)
+    g.add_output(f, name="y")
+    dw.training_config(g, data={"x": gen("sine", n=256, noise=0.05),
+                                "y": gen("sine", n=256, noise=0.05)},
+                       loss="mse", optimizer=("adam", {"lr": 1e-2}), steps=1500, batch_size=64)
+    return g
+
+
+def lotka_volterra() -> dw.Graph:
+    """The UDE: known terms alpha*x, -delta*y plus a network U; Adam, then LBFGS."""
+    g = dw.ode.lotka_volterra_ude(method="builtin_rk4", step_size=0.1)
+    lv = {"n": 31, "t_end": 3.0}
+    dw.training_config(g, data={"t": gen("lotka_volterra", batch=False, **lv),
+                                "y0": gen("lotka_volterra", batch=False, **lv),
+                                "y": gen("lotka_volterra", batch=False, **lv)},
+                       loss="mse",
+                       schedule=[{"optimizer": ("adam", {"lr": 0.1}), "steps": 200},
+                                 {"optimizer": ("lbfgs", {"lr": 1.0}), "steps": 100}])
+    return g
+
+
+def spiral() -> dw.Graph:
+    """torchdiffeq's spiral as a pure neural ODE (an MLP field)."""
+    g = dw.ode.neural_ode(2, hidden=(50,), activation="tanh", method="builtin_rk4",
+                          step_size=0.05)
+    sp = {"n": 200, "t_end": 10.0}
+    dw.training_config(g, data={"t": gen("spiral", batch=False, **sp),
+                                "y0": gen("spiral", batch=False, **sp),
+                                "y": gen("spiral", batch=False, **sp)},
+                       loss="mse", optimizer=("adam", {"lr": 1e-2}), steps=600)
+    return g
+
+
+def loop_conditional() -> dw.Graph:
+    """A network with control flow: a Loop refines a hidden state three times with one
+    shared cell; a per-sample Conditional sends x > 0 and x <= 0 through different heads."""
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    lift = g.add("Linear", in_features=1, out_features=8, label="lift")
+    g.connect(x, lift)
+    loop = g.add("Loop", state=["h"], mode="count", iterations=3, label="refine")
+    g.connect(lift, (loop, "h"))
+    body = loop.body["body"]
+    for nid in [n for n in body.nodes if n not in ("h",)]:
+        body.remove(nid)
+    cell = body.add("Linear", id="cell", in_features=8, out_features=8)
+    act = body.add("Activation", fn="tanh")
+    body.connect("h", cell)
+    body.connect(cell, act)
+    body.add_output(act, name="h")
+    first = g.add("Index", dim=-1, index=0, label="x[:, 0]")
+    g.connect(x, first)
+    pos = g.add("Compare", op=">", value=0.0, label="x > 0")
+    g.connect(first, (pos, "a"))
+    cond = g.add("Conditional", mode="where", label="which side")
+    g.connect(pos, (cond, "cond"))
+    g.connect((loop, "h"), (cond, "x"))
+    for name, fn in (("then", "tanh"), ("else", "sin")):
+        b = cond.body[name]
+        b.remove("y")
+        head = b.add("Linear", id="head", in_features=8, out_features=1)
+        a = b.add("Activation", fn=fn)
+        b.connect("x", head)
+        b.connect(head, a)
+        b.add_output(a, name="y")
+    g.add_output(cond, name="y")
+    dw.training_config(g, data={"x": gen("sine", n=256, noise=0.05),
+                                "y": gen("sine", n=256, noise=0.05)},
+                       loss="mse", optimizer=("adam", {"lr": 1e-2}), steps=800, batch_size=64)
+    return g
+
+
+DOCUMENTS = {
+    "quickstart.diffwire": quickstart,
+    "lotka_volterra_ude.diffwire": lotka_volterra,
+    "spiral_neural_ode.diffwire": spiral,
+    "loop_conditional.diffwire": loop_conditional,
+}
+
+
+def main(folder: pathlib.Path = DEMOS) -> list[pathlib.Path]:
+    out = []
+    for name, build in DOCUMENTS.items():
+        g = build()
+        g.meta["description"] = (build.__doc__ or "").strip()
+        out.append(g.save(folder / name))
+    return out
+
+
+if __name__ == "__main__":
+    for p in main():
+        print("wrote", p)
