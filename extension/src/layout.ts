@@ -1,13 +1,17 @@
 // Auto-layout with elkjs (layered, left to right). Returns new positions only; the caller
-// applies them with moveNodes as one undo step.
-import ELK from "elkjs/lib/elk.bundled.js";
+// applies them with moveNodes as one undo step. elkjs comes from the kernel on first use
+// (assets.ts): it is three times the size of the rest of the editor.
+import type ELKType from "elkjs/lib/elk.bundled.js";
+import { loadAsset } from "./assets";
+import type { Transport } from "./transport";
 import type { GraphDoc } from "./types";
 
-const elk = new ELK();
+let elk: InstanceType<typeof ELKType> | null = null;
 
 export async function layout(
-  g: GraphDoc, sizes: Record<string, { width: number; height: number }>,
+  g: GraphDoc, sizes: Record<string, { width: number; height: number }>, transport: Transport,
 ): Promise<Record<string, [number, number]>> {
+  if (!elk) elk = new (await loadAsset<typeof ELKType>(transport, "elk"))();
   const res = await elk.layout({
     id: "root",
     layoutOptions: {
