@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import json
-import os
-import pathlib
-import sys
 
 import nbformat
-from nbclient import NotebookClient
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from nbrun import execute_cells
+
 GRAPH = """import diffwire as dw
 g = dw.Graph()
 x = g.add("Input", name="x", shape=[None, 1])
@@ -20,26 +17,10 @@ g.connect(x, h)
 g.add_output(h, name="y")"""
 
 
-def executed(tmp_path: pathlib.Path, last: str, name: str) -> pathlib.Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(GRAPH), nbformat.v4.new_code_cell(last)]
-    env = dict(os.environ)
-    os.environ["PYTHONPATH"] = str(ROOT / "kernel_lib")
-    os.environ["PATH"] = str(pathlib.Path(sys.executable).parent) + os.pathsep + env["PATH"]
-    try:
-        NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,
-                       resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(env)
-    path = tmp_path / name
-    nbformat.write(nb, path)
-    return path
-
-
 def test_a_saved_editor_adds_under_300_kb(tmp_path):
-    with_editor = executed(tmp_path, "dw.Editor(g)", "editor.ipynb")
-    without = executed(tmp_path, "g", "plain.ipynb")
+    nbformat.write(execute_cells([GRAPH, "dw.Editor(g)"], tmp_path), tmp_path / "editor.ipynb")
+    nbformat.write(execute_cells([GRAPH, "g"], tmp_path), tmp_path / "plain.ipynb")
+    with_editor, without = tmp_path / "editor.ipynb", tmp_path / "plain.ipynb"
     grown = with_editor.stat().st_size - without.stat().st_size
     assert grown <= 300_000, f"the editor added {grown / 1000:.0f} KB"
     state = json.loads(with_editor.read_text())["metadata"]["widgets"][
