@@ -1,5 +1,6 @@
 // Bundles the editor into the ESM + CSS that the anywidget loads (kernel_lib/diffwire/widget/static).
 import * as esbuild from "esbuild";
+import { copyModule } from "./copy-module.mjs";
 
 const dev = process.argv.includes("--dev");
 const common = {
@@ -15,6 +16,16 @@ const common = {
 await esbuild.build({
   ...common,
   entryPoints: { editor: "src/anywidget.tsx" },
+  outdir: "../kernel_lib/diffwire/widget/static",
+});
+
+copyModule();
+
+// elkjs on its own (3x the rest of the editor): the kernel sends it when auto-layout is
+// first used (src/assets.ts), so neither the widget module nor the lab extension carries it.
+await esbuild.build({
+  ...common,
+  entryPoints: { elk: "elkjs/lib/elk.bundled.js" },
   outdir: "../kernel_lib/diffwire/widget/static",
 });
 

@@ -34,6 +34,26 @@ def run_notebook(name: str, tmp_path: pathlib.Path, timeout: int = 300, env: dic
     return nb
 
 
+def execute_cells(cells: list[str], tmp_path: pathlib.Path, store_widget_state: bool = True):
+    """A new notebook of `cells`, executed in a kernel that imports this checkout, with its
+    widget state stored (as nbclient and `jupyter nbconvert --execute` do by default)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    old = dict(os.environ)
+    os.environ["PYTHONPATH"] = str(ROOT / "kernel_lib")
+    os.environ["PATH"] = str(pathlib.Path(sys.executable).parent) + os.pathsep + old["PATH"]
+    try:
+        NotebookClient(nb, timeout=180, kernel_name="python3",
+                       store_widget_state=store_widget_state,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return nb
+
+
 def outputs_text(nb) -> str:
     parts = []
     for cell in nb.cells:

@@ -3,6 +3,7 @@
 // commands and events as custom messages).
 import { createRoot } from "react-dom/client";
 import "@xyflow/react/dist/style.css";
+import "uplot/dist/uPlot.min.css";
 import "./styles.css";
 import { Editor } from "./components/Editor";
 import { docPatch } from "./patch";

@@ -103,7 +103,7 @@ export interface RunStatus {
 
 export type CommandName =
   | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch"
-  | "write";
+  | "write" | "history" | "asset";
 
 export interface Command {
   cmd: CommandName;
@@ -113,6 +113,8 @@ export interface Command {
 /** Node path ("loop/body/mlp") -> port name -> symbolic shape. */
 export type Shapes = Record<string, Record<string, (string | number | null)[]>>;
 export type PortsByNode = Record<string, { inputs: PortSpec[]; outputs: PortSpec[] }>;
+
+export interface HistorySeries { x: number[]; y: number[]; lo: number[]; hi: number[]; n: number[]; first: number[]; last: number[] }
 
 export type KernelEvent =
   | {
@@ -126,6 +128,12 @@ export type KernelEvent =
   | { event: "export"; source: string; path: string | null }
   | { event: "error"; message: string; error?: GraphErrorInfo }
   | { event: "reset_metrics" }
+  /** an answer to `history`: each metric over [start, stop] (the whole run without a
+   * range), every step when it fits in `points`, else buckets with mean (`y`), `lo`, `hi` */
+  | { event: "history"; req: number; start: number | null; stop: number | null; count: number;
+      series: Record<string, HistorySeries> }
+  /** an answer to `asset`: a module of the editor's (elkjs) as text in buffers[0] */
+  | { event: "asset"; name: string; error?: string }
   /** a patched write did not apply to the kernel's document: the view named `client`
    * sends the whole document */
   | { event: "resync"; client?: string | null };

@@ -35,16 +35,9 @@ def build_bundle() -> None:
         subprocess.run(["make", "-C", str(ROOT / "extension"), "lab", f"PY={sys.executable}"], check=True, timeout=600)
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    """A running JupyterLab: yields (base_url, token, root_dir)."""
-    pytest.importorskip("playwright")
-    if shutil.which("jupyter", path=str(pathlib.Path(sys.executable).parent)) is None:
-        pytest.skip("jupyter lab is not installed in this environment")
-    build_bundle()
-    tmp = tmp_path_factory.mktemp("lab")
+def tour_notebook():
+    """The editor tour demo's cells up to the one that shows the editor."""
     nb = nbformat.read(ROOT / "demos" / "00_editor_tour.ipynb", as_version=4)
-    # the demo's cells up to the one that shows the editor
     cells = []
     for c in nb.cells:
         if c.cell_type == "code":
@@ -52,7 +45,28 @@ def lab(tmp_path_factory):
             if "dw.Editor(" in c.source:
                 break
     nb.cells = cells
-    with running_lab(tmp, {NOTEBOOK: nb}) as server:
+    return nb
+
+
+def _server(tmp_path_factory, app: str):
+    pytest.importorskip("playwright")
+    if shutil.which("jupyter-" + app, path=str(pathlib.Path(sys.executable).parent)) is None:
+        pytest.skip(f"jupyter {app} is not installed in this environment (pip install -e '.[test]')")
+    build_bundle()
+    return running_lab(tmp_path_factory.mktemp(app), {NOTEBOOK: tour_notebook()}, app=app)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """A running JupyterLab: yields (base_url, token, root_dir)."""
+    with _server(tmp_path_factory, "lab") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def notebook7_server(tmp_path_factory):
+    """A running Jupyter Notebook 7: yields (base_url, token, root_dir)."""
+    with _server(tmp_path_factory, "notebook") as server:
         yield server
 
 
@@ -67,9 +81,10 @@ def browser_context(tmp_path_factory):
 class Notebook:
     """The shared notebook page, with helpers that act on the kernel directly."""
 
-    def __init__(self, page, root: pathlib.Path):
+    def __init__(self, page, root: pathlib.Path, prefix: str = ""):
         self.page = page
         self.root = root
+        self.prefix = prefix  # screenshots of another front end keep their own names
         self.editor = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .dw-root").first
         self._n = 0
 
@@ -115,7 +130,7 @@ class Notebook:
 
     def screenshot(self, name: str) -> pathlib.Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
+        path = ARTIFACTS / f"{self.prefix}{name}.png"
         self.editor.screenshot(path=str(path))
         return path
 
@@ -131,11 +146,32 @@ def notebook(lab, browser_context):
     page.close()
 
 
-@pytest.fixture
-def nb(notebook):
-    """The shared notebook, with the editor reset to the demo graph."""
+@pytest.fixture(scope="session")
+def notebook7(notebook7_server, browser_context):
+    """The demo notebook open in Jupyter Notebook 7 with its editor cell run."""
+    base, token, root = notebook7_server
+    page = open_notebook(browser_context, base, token, NOTEBOOK, app="notebook")
+    nb = Notebook(page, root, prefix="nb7_")
+    nb.kernel("import diffwire as dw\n_start = ed.graph.to_dict()\nresult = 1")
+    yield nb
+    page.close()
+
+
+def _reset(notebook):
     notebook.kernel("ed.graph = dw.Graph.from_dict(_start)\nresult = 1")
     notebook.page.wait_for_timeout(300)
     notebook.editor.locator('.react-flow__node[data-id="mlp"]').wait_for()
     notebook.page.keyboard.press("Escape")
     return notebook
+
+
+@pytest.fixture
+def nb(notebook):
+    """The shared notebook, with the editor reset to the demo graph."""
+    return _reset(notebook)
+
+
+@pytest.fixture
+def nb7(notebook7):
+    """The shared Notebook 7 page, with the editor reset to the demo graph."""
+    return _reset(notebook7)

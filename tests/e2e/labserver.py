@@ -1,4 +1,5 @@
-"""Start a real JupyterLab and Debian's Chromium (shared by tests/e2e and bench/)."""
+"""Start a real JupyterLab (or Jupyter Notebook 7) and Debian's Chromium (shared by
+tests/e2e and bench/)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_lab(tmp: pathlib.Path, notebooks: dict):
-    """`jupyter lab` on 127.0.0.1 with a token, serving `notebooks` (name -> nbformat node)
-    from a fresh root; yields (base_url, token, root). The kernel imports this checkout."""
+def running_lab(tmp: pathlib.Path, notebooks: dict, app: str = "lab"):
+    """`jupyter lab` (or with `app="notebook"`, Jupyter Notebook 7) on 127.0.0.1 with a
+    token, serving `notebooks` (name -> nbformat node) from a fresh root; yields (base_url,
+    token, root). The kernel imports this checkout."""
     root = tmp / "root"
     root.mkdir()
     for name, nb in notebooks.items():
@@ -57,12 +59,18 @@ def running_lab(tmp: pathlib.Path, notebooks: dict):
     notes.mkdir(parents=True)
     (notes / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     log = open(tmp / "lab.log", "w")
+    # Notebook 7 names the same settings on its own app class, and took this one only from
+    # its config file (not from the command line)
+    (tmp / "config").mkdir(exist_ok=True)
+    (tmp / "config" / "jupyter_notebook_config.json").write_text(
+        '{"JupyterNotebookApp": {"expose_app_in_browser": true}}')
+    cls = "LabApp" if app == "lab" else "JupyterNotebookApp"
     proc = subprocess.Popen(
-        [str(pathlib.Path(bindir) / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        [str(pathlib.Path(bindir) / "jupyter"), app, "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--LabApp.expose_app_in_browser=True", "--allow-root"],
+         f"--ServerApp.root_dir={root}", f"--{cls}.news_url=None",
+         f"--{cls}.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         f"--{cls}.expose_app_in_browser=True", "--allow-root"],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root,
     )
     base = f"http://127.0.0.1:{port}"
@@ -106,15 +114,36 @@ def chromium(profile: pathlib.Path, viewport=(1400, 900)):
             ctx.close()
 
 
-def open_notebook(ctx, base: str, token: str, name: str):
-    """Open notebook `name`, wait for its kernel, run all cells and wait for the editor."""
-    page = ctx.new_page()
-    page.goto(f"{base}/lab/tree/{name}?reset&token={token}", wait_until="domcontentloaded")
+def notebook_url(base: str, token: str, name: str, app: str = "lab") -> str:
+    if app == "lab":
+        return f"{base}/lab/tree/{name}?reset&token={token}"
+    return f"{base}/notebooks/{name}?token={token}"
+
+
+def wait_for_kernel(page, select_dialog: bool = False) -> None:
+    """Wait for the open notebook's kernel; accept Notebook 7's "Select Kernel" dialog,
+    which otherwise swallows the first run."""
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
                            "window.jupyterapp.shell.currentWidget.sessionContext", timeout=90_000)
+    if select_dialog:
+        dialog = page.locator(".jp-Dialog .jp-mod-accept")
+        try:
+            dialog.wait_for(timeout=3_000)
+            dialog.click()
+        except Exception:  # noqa: BLE001 - no dialog: the notebook names its kernel
+            pass
     page.wait_for_function("() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"
                            " return s.session && s.session.kernel && s.session.kernel.connectionStatus === 'connected'"
                            " && s.session.kernel.status === 'idle'; }", timeout=90_000)
+
+
+def open_notebook(ctx, base: str, token: str, name: str, app: str = "lab", run: bool = True):
+    """Open notebook `name`, wait for its kernel, run all cells and wait for the editor."""
+    page = ctx.new_page()
+    page.goto(notebook_url(base, token, name, app), wait_until="domcontentloaded")
+    wait_for_kernel(page, select_dialog=app == "notebook")
+    if not run:
+        return page
     node = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .dw-root .react-flow__node").first
     # the first run right after load is sometimes ignored: retry
     for _attempt in range(3):

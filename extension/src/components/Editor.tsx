@@ -307,10 +307,10 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const sizes: Record<string, { width: number; height: number }> = {};
     for (const n of rf.getNodes()) if (n.measured?.width) sizes[n.id] = { width: n.measured.width, height: n.measured.height ?? 80 };
     const { layout } = await import("../layout");
-    const pos = await layout(graphRef.current, sizes);
+    const pos = await layout(graphRef.current, sizes, transport);
     commit((g) => G.moveNodes(g, pos));
     window.setTimeout(() => void rf.fitView(FIT_LAYOUT), 50);
-  }, [rf, commit]);
+  }, [rf, commit, transport]);
 
   // Group the selection into a new Group body / dissolve the selected groups: one undo step each.
   const groupIds = useCallback((sel: string[]) => {

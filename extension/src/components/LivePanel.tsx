@@ -1,42 +1,17 @@
-// Training controls and live plots. Loss points are appended with Plotly.extendTraces,
-// coalesced per animation frame (metrics.ts); predictions and stats are replaced whole.
-import { useEffect, useRef, useState } from "react";
-import Plotly from "plotly.js-dist-min";
+// Training controls and live plots (src/plot/, uPlot): the loss over the whole run with a
+// log toggle and zoom, predictions against the data, statistics of the selected node. The
+// plots can be enlarged over the whole editor.
+import { useEffect, useState } from "react";
 import type { Command, KernelEvent, RunStatus } from "../types";
-import { MetricQueue } from "../metrics";
-import { predictionPlot } from "../predictions";
+import type { PredictionsEvent } from "../predictions";
+import { LossPlot } from "../plot/LossPlot";
+import { PredictionsPlot } from "../plot/PredictionsPlot";
 import type { Transport } from "../transport";
 
-const MAX_POINTS = 20000;
-
-function themeLayout(): { xaxis: object; yaxis: object; [k: string]: unknown } {
-  const css = getComputedStyle(document.body);
-  const fg = css.getPropertyValue("--jp-ui-font-color1").trim() || "#333";
-  const grid = css.getPropertyValue("--jp-border-color2").trim() || "#e0e0e0";
-  return {
-    margin: { l: 44, r: 8, t: 8, b: 30 },
-    paper_bgcolor: "rgba(0,0,0,0)",
-    plot_bgcolor: "rgba(0,0,0,0)",
-    font: { color: fg, size: 10 },
-    xaxis: { gridcolor: grid },
-    yaxis: { gridcolor: grid },
-    showlegend: true,
-    legend: { orientation: "h", y: 1.12, x: 0 },
-  };
-}
-
-function withAxes(layout: { xaxis: object; yaxis: object; [k: string]: unknown }, log: boolean): object {
-  return { ...layout, xaxis: { ...layout.xaxis, title: { text: "step" } }, yaxis: { ...layout.yaxis, type: log ? "log" : "linear" } };
-}
-
 export function LivePanel({ transport, status, selected }: { transport: Transport; status: RunStatus; selected: string | null }) {
-  const lossRef = useRef<HTMLDivElement>(null);
-  const predRef = useRef<HTMLDivElement>(null);
-  const traces = useRef(new Map<string, number>());
   const [log, setLog] = useState(true);
-  const logRef = useRef(log);
-  logRef.current = log;
-  const [points, setPoints] = useState(0);
+  const [big, setBig] = useState(false);
+  const [pred, setPred] = useState<PredictionsEvent | null>(null);
   const [stats, setStats] = useState<{ node: string; stats: Record<string, number> } | null>(null);
   const [lr, setLr] = useState<string>(status.lr === null ? "" : String(status.lr));
   const [exported, setExported] = useState<string | null>(null);
@@ -44,45 +19,19 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
 
   useEffect(() => { if (status.lr !== null) setLr(String(status.lr)); }, [status.lr]);
 
-  useEffect(() => {
-    const el = lossRef.current!;
-    void Plotly.newPlot(el, [], withAxes(themeLayout(), logRef.current),
-      { displayModeBar: false, responsive: true });
-    const queue = new MetricQueue((names, xs, ys) => {
-      const fresh = names.filter((n) => !traces.current.has(n));
-      for (const n of fresh) traces.current.set(n, traces.current.size);
-      const ready = fresh.length
-        ? Plotly.addTraces(el, fresh.map((n) => ({ type: "scattergl", mode: "lines", name: n, x: [], y: [] })))
-        : Promise.resolve();
-      void ready.then(() => Plotly.extendTraces(el, { x: xs, y: ys }, names.map((n) => traces.current.get(n)!), MAX_POINTS))
-        .then(() => setPoints(queue.total));
-    });
-    const off = transport.onEvent((ev: KernelEvent) => {
-      if (ev.event === "metrics") queue.add(ev);
-      else if (ev.event === "reset_metrics") {
-        traces.current.clear();
-        void Plotly.react(el, [], withAxes(themeLayout(), logRef.current));
-        queue.total = 0;
-        setPoints(0);
-      } else if (ev.event === "predictions" && predRef.current) {
-        const { data, layout } = predictionPlot(ev);
-        const base = themeLayout();
-        const merged: Record<string, unknown> = { ...base };
-        for (const [k, v] of Object.entries(layout)) {
-          const axis = k === "xaxis2" ? base.xaxis : k === "yaxis2" ? base.yaxis : base[k];
-          merged[k] = { ...(axis as object | undefined), ...(v as object) };
-        }
-        void Plotly.react(predRef.current, data, merged, { displayModeBar: false });
-      } else if (ev.event === "node_stats") setStats({ node: ev.node, stats: ev.stats });
-      else if (ev.event === "export") setExported(ev.path ?? "(source)");
-    });
-    return () => { off(); Plotly.purge(el); };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [transport]);
+  useEffect(() => transport.onEvent((ev: KernelEvent) => {
+    if (ev.event === "predictions") setPred(ev);
+    else if (ev.event === "reset_metrics") setPred(null);
+    else if (ev.event === "node_stats") setStats({ node: ev.node, stats: ev.stats });
+    else if (ev.event === "export") setExported(ev.path ?? "(source)");
+  }), [transport]);
 
   useEffect(() => {
-    if (lossRef.current) void Plotly.relayout(lossRef.current, { "yaxis.type": log ? "log" : "linear" });
-  }, [log]);
+    if (!big) return;
+    const esc = (e: KeyboardEvent) => { if (e.key === "Escape") setBig(false); };
+    window.addEventListener("keydown", esc, true);
+    return () => window.removeEventListener("keydown", esc, true);
+  }, [big]);
 
   useEffect(() => {
     if (selected) send({ cmd: "watch", node: selected });
@@ -117,8 +66,14 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
       </div>
       {status.message && !/by request/.test(status.message) ? <div className="dw-msg dw-msg-error">{status.message}</div> : null}
       {exported ? <div className="dw-msg">exported: {exported}</div> : null}
-      <div className="dw-plot dw-loss-plot" ref={lossRef} data-points={points} />
-      <div className="dw-plot dw-pred-plot" ref={predRef} />
+      <div className={`dw-plots${big ? " dw-plots-big" : ""}`}>
+        <div className="dw-plots-head">
+          <span className="dw-plots-hint">drag across the loss to zoom in, double-click to zoom out</span>
+          <button className="dw-enlarge" title={big ? "back to the side panel (Esc)" : "enlarge the plots over the editor"} onClick={() => setBig((b) => !b)}>{big ? "Close" : "Enlarge"}</button>
+        </div>
+        <LossPlot transport={transport} log={log} />
+        <PredictionsPlot ev={pred} />
+      </div>
       {stats && stats.node === selected ? (
         <table className="dw-stats" data-node={stats.node}>
           <tbody>{Object.entries(stats.stats).map(([k, v]) => <tr key={k}><td>{k}</td><td>{Number.isInteger(v) ? v : v.toPrecision(4)}</td></tr>)}</tbody>

@@ -22,6 +22,7 @@ from ..blocks import registry
 from ..document import Graph, load
 from ..errors import GraphError
 from ..train.store import runs_folder
+from . import bundle
 from .analysis import ShapeCache, analyze
 from .live import NO_RUN, RunControl
 from .patch import PatchError, apply_patch
@@ -55,9 +56,12 @@ class Editor(anywidget.AnyWidget):
     - `train_options`: keyword arguments for ``dw.train`` when Train is pressed.
     - `out`: the runs folder its runs are kept in (default: ``NAME.runs`` beside the file
       the editor was opened from; none for a graph without a file).
+    - `embed_module`: store the whole editor module (0.5 MB) in the widget state, for a
+      notebook read where neither the diffwire extension nor a kernel is at hand (an HTML
+      export). By default the notebook stores a few KB that load it (see bundle.py).
     """
 
-    _esm = (STATIC / "editor.js") if (STATIC / "editor.js").exists() else _MISSING
+    _esm = bundle.bootstrap() or _MISSING
     _css = (STATIC / "editor.css") if (STATIC / "editor.css").exists() else ""
 
     # echo_update off: the browser wrote it, so echoing a 200-node document back is waste
@@ -71,7 +75,7 @@ class Editor(anywidget.AnyWidget):
 
     def __init__(self, graph: Graph | str | os.PathLike | None = None, *, height: str = "600px",
                  train_options: dict | None = None, out: str | os.PathLike | None = None,
-                 **kwargs: Any):
+                 embed_module: bool = False, **kwargs: Any):
         self.path: pathlib.Path | None = None
         self.out = pathlib.Path(out) if out is not None else None
         if graph is None:
@@ -88,6 +92,8 @@ class Editor(anywidget.AnyWidget):
         self.last_analysis: dict = {}
         self._shapes = ShapeCache()
         self.control = RunControl(self)
+        if embed_module and (STATIC / "editor.js").exists():
+            kwargs["_esm"] = (STATIC / "editor.js").read_text()
         super().__init__(doc=graph.to_dict(), catalog=registry.catalog(), height=height,
                          status=dict(NO_RUN, available=self.control.available), **kwargs)
         self.control.options = dict(train_options or {})
@@ -236,6 +242,10 @@ class Editor(anywidget.AnyWidget):
                 getattr(self.control, cmd)()
             elif cmd == "set":
                 self.control.set(str(content.get("name")), content.get("value"))
+            elif cmd == "history":
+                self.control.history(content)
+            elif cmd in ("module", "asset"):
+                bundle.answer(lambda ev, buffers: self.send(ev, buffers), cmd, content.get("name"))
             else:
                 self.send({"event": "error", "message": f"unknown command {cmd!r}"})
         except GraphError as e:

@@ -143,6 +143,73 @@ def metrics_event(records: list[dict], keys=LiveCallback.KEYS) -> dict:
     return {"event": "metrics", "step": steps, "values": values}
 
 
+#: records read from `run.history` at a time (it may be read from disk)
+HISTORY_CHUNK = 65536
+
+
+def _step_at(history: Any, i: int) -> float:
+    rec = history[i:i + 1][0]
+    return float(rec.get("step", i))
+
+
+def _first_at_least(history: Any, step: float, lo: int, hi: int) -> int:
+    """The first index in [lo, hi) whose record's step is >= `step` (steps only grow)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _step_at(history, mid) < step:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def history_event(history: Any, keys, start: float | None = None, stop: float | None = None,
+                  points: int = 1000) -> dict:
+    """Metrics `keys` of the steps in [start, stop] of a run's `history` (a sequence of
+    per-step dicts with ``len()`` and slicing; the whole run without a range): every step
+    when there are at most `points`, else as many buckets of consecutive steps, each with
+    the mean (``x``, ``y``), minimum (``lo``), maximum (``hi``), count (``n``) and first
+    and last step. Read in chunks, so a run kept on disk is never read whole."""
+    n = len(history)
+    lo = 0 if start is None else _first_at_least(history, start, 0, n)
+    hi = n if stop is None else _first_at_least(history, stop + 1e-9, lo, n)
+    count = hi - lo
+    width = max(1, -(-count // max(1, points)))
+    acc: dict[str, dict[str, list]] = {
+        k: {f: [] for f in ("x", "y", "lo", "hi", "n", "first", "last")} for k in keys}
+    bucket_of: dict[str, int] = dict.fromkeys(keys, -1)
+    for c0 in range(lo, hi, HISTORY_CHUNK):
+        for j, rec in enumerate(history[c0:min(hi, c0 + HISTORY_CHUNK)]):
+            b = (c0 + j - lo) // width
+            x = float(rec.get("step", c0 + j))
+            for k in keys:
+                v = _finite(rec.get(k))
+                if v is None:
+                    continue
+                a = acc[k]
+                if bucket_of[k] != b:
+                    bucket_of[k] = b
+                    for f, init in (("x", x), ("y", v), ("lo", v), ("hi", v), ("n", 1),
+                                    ("first", x), ("last", x)):
+                        a[f].append(init)
+                    continue
+                a["x"][-1] += x
+                a["y"][-1] += v
+                a["lo"][-1] = min(a["lo"][-1], v)
+                a["hi"][-1] = max(a["hi"][-1], v)
+                a["n"][-1] += 1
+                a["last"][-1] = x
+    series = {}
+    for k, a in acc.items():
+        if not a["n"]:
+            continue
+        a["x"] = [x / m for x, m in zip(a["x"], a["n"])]
+        a["y"] = [y / m for y, m in zip(a["y"], a["n"])]
+        series[k] = a
+    return {"event": "history", "start": start, "stop": stop, "count": count,
+            "series": series}
+
+
 def _ode_time_input(run: Any, data: dict) -> str | None:
     """The input bound to an ODESolve's `t` port, when the run's graph solves an ODE."""
     graph = getattr(run, "graph_built", None) or getattr(run, "graph", None)
@@ -202,6 +269,7 @@ def predictions_event(run: Any, snapshot: dict, limit: int = 500) -> dict | None
             event = ode_predictions_event(name, data[time_input], truth, pred,
                                           int(snapshot.get("step", 0)), limit)
             if event is not None:
+                event["input"] = time_input
                 return event
         inputs = [k for k in getattr(run.model, "input_names", []) if k in data]
         x = data[inputs[0]] if inputs else torch.arange(len(truth))
@@ -216,7 +284,8 @@ def predictions_event(run: Any, snapshot: dict, limit: int = 500) -> dict | None
             return t[:, :4].tolist()
 
         return {"event": "predictions", "x": xs[order].tolist(), "y_true": rows(truth),
-                "y_pred": rows(pred), "step": int(snapshot.get("step", 0)), "output": name}
+                "y_pred": rows(pred), "step": int(snapshot.get("step", 0)), "output": name,
+                "input": inputs[0] if inputs else "index"}
     return None
 
 
@@ -308,6 +377,23 @@ class RunControl:
         if self._live():
             self.run.rebuild(self.editor.graph.copy(), wait=False)
         self._status(stale=False)
+
+    def history(self, content: dict) -> None:
+        """Answer the plots' ``history`` command: the current run's metrics over a step
+        range at full resolution (or bucketed to ``points``), or the whole run."""
+        hist = getattr(self.run, "history", None)
+        if hist is None:
+            return
+        keys = [str(k) for k in (content.get("keys") or LiveCallback.KEYS)]
+        points = min(20000, max(10, int(content.get("points") or 1000)))
+
+        def num(v):
+            return None if v is None else float(v)
+
+        event = history_event(hist, keys, num(content.get("start")), num(content.get("stop")),
+                              points)
+        event["req"] = content.get("req")
+        self.editor.send(event)
 
     def watch(self, node: str | None) -> None:
         """Follow `node` in the live panel's statistics table."""
