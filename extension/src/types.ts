@@ -96,7 +96,7 @@ export interface RunStatus {
 
 export type CommandName =
   | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch"
-  | "write";
+  | "write" | import("./workbench/types").WorkbenchCommandName;
 
 export interface Command {
   cmd: CommandName;

@@ -19,11 +19,13 @@ import anywidget
 import traitlets
 
 from ..blocks import registry
-from ..document import Graph, load
+from ..document import Graph, atomic_write_text, load
 from ..errors import GraphError
 from .analysis import ShapeCache, analyze
 from .live import NO_RUN, RunControl
 from .patch import PatchError, apply_patch
+from .workbench import COMMANDS as WORKBENCH
+from .workbench import export_with_weights
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -69,10 +71,11 @@ class Editor(anywidget.AnyWidget):
     def __init__(self, graph: Graph | str | os.PathLike | None = None, *, height: str = "600px",
                  train_options: dict | None = None, **kwargs: Any):
         self.path: pathlib.Path | None = None
+        self.doc_file: pathlib.Path | None = None  # the document as the kernel sees it (runs)
         if graph is None:
             graph = Graph()
         elif isinstance(graph, (str, os.PathLike)):
-            self.path = pathlib.Path(graph)
+            self.path = self.doc_file = pathlib.Path(graph)
             graph = load(self.path)
         if not isinstance(graph, Graph):
             raise GraphError("Editor takes a Graph or a path to a .diffwire file",
@@ -217,13 +220,15 @@ class Editor(anywidget.AnyWidget):
             elif cmd == "validate":
                 self.validate()
             elif cmd == "export":
-                self._export()
+                self._export(content)
             elif cmd == "watch":
                 self.control.watch(content.get("node"))
             elif cmd in ("train", "pause", "resume", "stop", "rebuild"):
                 getattr(self.control, cmd)()
             elif cmd == "set":
                 self.control.set(str(content.get("name")), content.get("value"))
+            elif cmd in WORKBENCH:  # the Training panel and the runs table (workbench.py)
+                WORKBENCH[cmd](self, content)
             else:
                 self.send({"event": "error", "message": f"unknown command {cmd!r}"})
         except GraphError as e:
@@ -231,7 +236,7 @@ class Editor(anywidget.AnyWidget):
         except Exception as e:  # noqa: BLE001 - report to the canvas instead of a lost traceback
             self.send({"event": "error", "message": f"{cmd}: {type(e).__name__}: {e}"})
 
-    def _export(self) -> None:
+    def _export(self, content: dict) -> None:
         """Export to plain PyTorch source: beside the file the editor opened, else as text."""
         import importlib
 
@@ -241,8 +246,11 @@ class Editor(anywidget.AnyWidget):
             self.send({"event": "error", "message": "export is not available in this version"})
             return
         path = None if self.path is None else self.path.with_suffix(".py")
-        source = export(self._graph, path)
-        self.send({"event": "export", "source": source, "path": None if path is None else str(path)})
+        source, weights = export_with_weights(self, content.get("run"))
+        if path is not None:
+            atomic_write_text(path, source)
+        self.send({"event": "export", "source": source, "path": None if path is None else str(path),
+                   "weights": weights})
 
     def __repr__(self) -> str:
         return f"<Editor {self._graph!r}>"
