@@ -127,8 +127,8 @@ class DocumentSession:
         control = self.editor.control
         start = control.train
 
-        def train() -> None:
-            start()
+        def train(**extra: Any) -> None:
+            start(**extra)
             if control.callback is not None:
                 control.callback.interval = self.interval
 

@@ -237,14 +237,8 @@ class Editor(anywidget.AnyWidget):
             self.send({"event": "error", "message": f"{cmd}: {type(e).__name__}: {e}"})
 
     def _export(self, content: dict) -> None:
-        """Export to plain PyTorch source: beside the file the editor opened, else as text."""
-        import importlib
-
-        try:
-            export = importlib.import_module(__name__.rsplit(".", 2)[0] + ".export").export
-        except (ImportError, AttributeError):
-            self.send({"event": "error", "message": "export is not available in this version"})
-            return
+        """Export to plain PyTorch source: beside the file the editor opened, else as text;
+        with the chosen run's weights (or the newest run's) as NAME.pt (workbench.py)."""
         path = None if self.path is None else self.path.with_suffix(".py")
         source, weights = export_with_weights(self, content.get("run"))
         if path is not None:
