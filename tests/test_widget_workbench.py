@@ -38,7 +38,9 @@ def doc(tmp_path):
 
 
 def finish(ed, timeout=60):
-    assert wait_for(lambda: ed.control.run is not None and not ed.control._live(), timeout)
+    """Until the run's thread has ended: its record and weights are on disk by then."""
+    assert wait_for(lambda: ed.control.run is not None and not ed.control._live()
+                    and not ed.control.run.alive, timeout)
 
 
 # -- catalogs -------------------------------------------------------------------------------
@@ -49,7 +51,7 @@ def test_generator_catalog_comes_from_the_registry_with_typed_params():
     assert sine["keys"] == ["x", "y"]
     n = next(p for p in sine["params"] if p["name"] == "n")
     assert (n["kind"], n["default"], n["min"], n["max"]) == ("int", 128, 1, 1_000_000)
-    assert sine["doc"].startswith("``y = sin(x)``")
+    assert sine["doc"].startswith("y = sin(x) (+ Gaussian noise)")
     assert gens["lotka_volterra"]["keys"] == ["t", "y", "y0", "clean"]
 
     @dw.register_generator("parabola_wb", keys=["x", "y"])

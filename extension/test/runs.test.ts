@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PALETTE, assignColors, diffLines, fmtLoss, fmtStart, orderRuns } from "../src/workbench/runs";
+import { PALETTE, assignColors, diffLines, fmtLoss, fmtStart, orderRuns, runLabel, runNumbers } from "../src/workbench/runs";
 import type { RunRow } from "../src/workbench/types";
 
 const run = (id: string, extra: Partial<RunRow> = {}): RunRow => ({
@@ -27,6 +27,12 @@ describe("runs table helpers", () => {
     expect(fmtLoss(Number.NaN)).toBe("–");
     expect(fmtLoss(0)).toBe("0");
   });
+  it("numbers unnamed runs by start", () => {
+    const rs = [run("20261130-110000-bbbb"), run("20261130-100000-aaaa", { name: "base" })];
+    const n = runNumbers(rs);
+    expect(runLabel(rs[0], n.get(rs[0].id))).toBe("run 2");
+    expect(runLabel(rs[1], n.get(rs[1].id))).toBe("base");
+  });
   it("formats start times", () => {
     const now = new Date("2026-11-30T12:00:00Z");
     expect(fmtStart("2026-11-30T11:05:09Z", now)).toBe("11:05");
@@ -38,7 +44,7 @@ describe("runs table helpers", () => {
       a: "r1", b: "r2",
       graph: { added: [{ node: "mlp2", type: "MLP" }], removed: [], changed: [{ node: "mlp", params: { widths: [[1, 32, 1], [1, 64, 1]] } }],
         edges_added: ["x.out -> mlp2.x"], edges_removed: [] },
-      hparams: [{ key: "training.steps", a: 300, b: 500 }, { key: "seed", a: 0, b: undefined }],
+      hparams: [{ key: "training.steps", a: 300, b: 500 }, { key: "seed", a: 0 }],
     });
     expect(d.graph).toEqual(["+ node mlp2 (MLP)", "~ mlp.widths: [1,32,1] -> [1,64,1]", "+ edge x.out -> mlp2.x"]);
     expect(d.hparams).toEqual(["steps: 300 -> 500", "seed: 0 -> (unset)"]);

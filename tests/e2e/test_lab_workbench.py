@@ -108,6 +108,7 @@ def test_set_up_train_twice_compare_and_fork(page):
     err = panel.locator('[data-binding="x"] .dw-file-error')
     err.wait_for()
     assert "wb_bad.csv, line 3" in err.inner_text()
+    err.scroll_into_view_if_needed()
     shot(page, "02_bad_csv")
     # then the good one, with a column mapping: x <- x_in, y <- y_out
     panel.locator('[data-field="file:x"]').select_option("wb_data.csv")
@@ -139,7 +140,13 @@ def test_set_up_train_twice_compare_and_fork(page):
     assert "data.x.source" in text and "wb_data.csv" in text
     shot(page, "04_runs_diff")
 
-    # rename the first run, then fork it from its last checkpoint
+    # rename the first run, then fork it from its last checkpoint with 300 steps in all
+    doc.locator('.dw-wb-tabs button:has-text("Training")').click()
+    steps = panel.locator('[data-field="steps"] input')
+    steps.fill("300")
+    steps.press("Enter")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.transport.readGraph().training.steps === 300")
+    doc.locator('.dw-wb-tabs button:has-text("Runs")').click()
     table.locator(f'tr[data-run="{ids[1]}"] input[type="checkbox"]').uncheck()
     name = table.locator('[data-field="run-name"]')
     name.fill("generator run")
@@ -149,8 +156,9 @@ def test_set_up_train_twice_compare_and_fork(page):
     _wait(lambda: len(_runs(root, stem)) == 3 and _runs(root, stem)[-1].get("state") == "finished", 120, "the fork")
     fork = _runs(root, stem)[-1]
     assert fork["parent"]["run"] == ids[0] and fork["parent"]["step"] == 150
+    assert fork["step"] == 300 and fork["loss"] is not None
     _wait(lambda: rows.count() == 3, 30, "three rows")
-    assert "⑂" in table.locator(f'tr[data-run="{fork["id"]}"]').inner_text()
+    assert "↳ run 3" in table.locator(f'tr[data-run="{fork["id"]}"]').inner_text()
     shot(page, "05_forked")
 
 

@@ -77,7 +77,7 @@ export function DataSourceField({ name, role, binding, catalog, files, vars, err
             </select>
           </label>
         ) : null}
-        {(g?.params ?? []).map((p) => (
+        <div className="dw-wb-kwargs">{(g?.params ?? []).map((p) => (
           <ParamInput key={`${binding.name}:${p.name}`} p={p} value={binding.kwargs?.[p.name]} testId={`kw:${name}:${p.name}`}
             errors={errors.filter((e) => (e.port ?? "").endsWith(`.${p.name}`))}
             onCommit={(v) => {
@@ -85,7 +85,7 @@ export function DataSourceField({ name, role, binding, catalog, files, vars, err
               if (v === undefined) delete kwargs[p.name]; else kwargs[p.name] = v;
               onBinding({ ...binding, kwargs });
             }} />
-        ))}
+        ))}</div>
       </div>
     );
   } else if (source === "file") {

@@ -3,7 +3,7 @@
 // `run_series` event; two selected runs show what differed between them.
 import { useEffect, useState } from "react";
 import type { Workbench } from "../hooks/useWorkbench";
-import { diffLines, fmtLoss, fmtStart, orderRuns, runLabel } from "../workbench/runs";
+import { diffLines, fmtLoss, fmtStart, orderRuns, runLabel, runNumbers } from "../workbench/runs";
 import type { RunRow } from "../workbench/types";
 
 function RunActions({ run, wb, onExport }: { run: RunRow; wb: Workbench; onExport: (id: string) => void }) {
@@ -45,6 +45,7 @@ function RunActions({ run, wb, onExport }: { run: RunRow; wb: Workbench; onExpor
 
 export function RunsTable({ wb, onExport }: { wb: Workbench; onExport: (id: string) => void }) {
   const runs = orderRuns(wb.runs);
+  const numbers = runNumbers(wb.runs);
   const sel = new Set(wb.selected);
   const toggle = (id: string) => wb.select(sel.has(id) ? wb.selected.filter((x) => x !== id) : [...wb.selected, id]);
   const one = wb.selected.length === 1 ? wb.runs.find((r) => r.id === wb.selected[0]) : undefined;
@@ -65,15 +66,16 @@ export function RunsTable({ wb, onExport }: { wb: Workbench; onExport: (id: stri
       {!runs.length ? <div className="dw-wb-empty">No runs kept yet. Press Train: each run is kept beside the document.</div> : (
         <div className="dw-runs-scroll">
           <table className="dw-runs-table">
-            <thead><tr><th></th><th>run</th><th>start</th><th>steps</th><th>final</th><th>best</th><th>state</th></tr></thead>
+            <thead><tr><th></th><th>run</th><th title="steps done">steps</th><th title="final training loss">final</th><th title="best training loss">best</th><th>state</th></tr></thead>
             <tbody>
               {runs.map((r) => (
                 <tr key={r.id} data-run={r.id} className={sel.has(r.id) ? "dw-run-selected" : ""} onClick={() => toggle(r.id)}>
                   <td><span className="dw-run-swatch" style={{ background: wb.colors[r.id] && sel.has(r.id) ? wb.colors[r.id] : "transparent" }} />
                     <input type="checkbox" checked={sel.has(r.id)} onChange={() => toggle(r.id)} onClick={(e) => e.stopPropagation()} aria-label={`select ${runLabel(r)}`} /></td>
-                  <td className="dw-run-name" title={`${r.id}${r.note ? `\n${r.note}` : ""}`}>{r.pinned ? "★ " : ""}{runLabel(r)}{r.parent ? " ⑂" : ""}{r.note ? <div className="dw-run-note">{r.note}</div> : null}</td>
-                  <td>{fmtStart(r.started)}</td>
-                  <td>{r.step ?? 0}{r.steps ? `/${r.steps}` : ""}</td>
+                  <td className="dw-run-name" title={`${r.id}${r.parent ? `\nforked from ${r.parent} at step ${r.parent_step}` : ""}${r.note ? `\n${r.note}` : ""}`}>
+                    {r.pinned ? "★ " : ""}{r.parent ? "↳ " : ""}{runLabel(r, numbers.get(r.id))}
+                    <div className="dw-run-note">{fmtStart(r.started)}{r.note ? ` · ${r.note}` : ""}</div></td>
+                  <td title={r.steps ? `${r.step ?? 0} of ${r.steps}` : undefined}>{r.step ?? 0}</td>
                   <td>{fmtLoss(r.loss)}</td>
                   <td>{fmtLoss(r.best_loss)}</td>
                   <td className={`dw-run-state dw-state-${r.state}`}>{r.live ? "● " : ""}{r.state}</td>

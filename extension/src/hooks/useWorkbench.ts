@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Transport } from "../transport";
 import type { GraphErrorInfo } from "../types";
-import { assignColors, runLabel } from "../workbench/runs";
+import { assignColors, runLabel, runNumbers } from "../workbench/runs";
 import {
   asWorkbenchEvent, type DataFile, type KernelVar, type OptimizerNode, type RunDiff, type RunRow,
   type TrainingCatalog, type WorkbenchCommandName,
@@ -89,9 +89,10 @@ export function useWorkbench(transport: Transport): Workbench {
     setSelected(ids);
     setColors(next);
     setDiff(null);
+    const numbers = runNumbers(runsRef.current);
     const names = Object.fromEntries(ids.map((id) => {
       const r = runsRef.current.find((x) => x.id === id);
-      return [id, r ? runLabel(r) : id];
+      return [id, r ? runLabel(r, numbers.get(id)) : id];
     }));
     send("run_series", { ids, colors: next, names });
     if (ids.length === 2) send("run_diff", { a: ids[0], b: ids[1] });

@@ -43,8 +43,14 @@ export function fmtStart(iso: string | null | undefined, now: Date = new Date())
   return d.toISOString().slice(0, 10) === now.toISOString().slice(0, 10) ? hm : `${d.toISOString().slice(5, 10)} ${hm}`;
 }
 
-export function runLabel(r: RunRow): string {
-  return r.name || r.id;
+/** Run numbers in start order (1 = the oldest), for runs the person has not named. */
+export function runNumbers(runs: RunRow[]): Map<string, number> {
+  return new Map([...runs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r, i) => [r.id, i + 1]));
+}
+
+/** The name a person gave the run, else "run N" (else its id). */
+export function runLabel(r: RunRow, n?: number): string {
+  return r.name || (n ? `run ${n}` : r.id);
 }
 
 const show = (v: unknown): string => (v === undefined ? "(unset)" : JSON.stringify(v));

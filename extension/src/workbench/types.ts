@@ -55,7 +55,8 @@ export interface GraphDiff {
   edges_removed: string[];
 }
 
-export interface RunDiff { a: string; b: string; graph: GraphDiff; hparams: { key: string; a: unknown; b: unknown }[] }
+/** `a`/`b` absent: that run did not set the key. */
+export interface RunDiff { a: string; b: string; graph: GraphDiff; hparams: { key: string; a?: unknown; b?: unknown }[] }
 
 /** One scalar series of a kept run: steps and values (bucket means for long runs). */
 export interface Series { step: number[]; value: number[] }

@@ -27,8 +27,8 @@ LOSS_DOCS = {
 
 
 def _first_line(fn) -> str:
-    doc = inspect.getdoc(fn) or ""
-    return doc.strip().split("\n\n")[0].replace("\n", " ")
+    doc = inspect.getdoc(fn) or ""  # reST literals (``x``) read as plain text on screen
+    return doc.strip().split("\n\n")[0].replace("\n", " ").replace("``", "")
 
 
 def generator_catalog() -> list[dict]:

@@ -66,7 +66,8 @@ def graph_diff(a, b) -> dict:
 
 def hparam_diff(a_section: dict, b_section: dict, a_record: dict, b_record: dict) -> list[dict]:
     """Training settings that differ: ``{"key", "a", "b"}`` for the training section's
-    entries (dotted keys) and the record's set-up fields."""
+    entries (dotted keys) and the record's set-up fields; a side that does not set the key
+    has no ``a`` (or ``b``)."""
     fa = _flat(a_section or {}, "training", {})
     fb = _flat(b_section or {}, "training", {})
     for k in RECORD_KEYS:
@@ -75,8 +76,15 @@ def hparam_diff(a_section: dict, b_section: dict, a_record: dict, b_record: dict
     out = []
     for k in sorted(set(fa) | set(fb)):
         va, vb = fa.get(k), fb.get(k)
-        if json.dumps(va, sort_keys=True, default=str) != json.dumps(vb, sort_keys=True, default=str):
-            out.append({"key": k, "a": va, "b": vb})
+        if k in fa and k in fb and json.dumps(va, sort_keys=True, default=str) == json.dumps(
+                vb, sort_keys=True, default=str):
+            continue
+        entry: dict = {"key": k}  # a side without the key has no "a"/"b": "(unset)"
+        if k in fa:
+            entry["a"] = va
+        if k in fb:
+            entry["b"] = vb
+        out.append(entry)
     return out
 
 

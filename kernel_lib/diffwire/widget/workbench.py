@@ -165,6 +165,9 @@ def list_runs(editor: Editor) -> list[dict]:
         ckpts = sorted(c["step"] for c in rec.get("checkpoints") or [] if isinstance(c, dict)
                        and "step" in c)
         parent = rec.get("parent") or {}
+        if rec.get("id") == live_id:  # the run in memory is ahead of its last flushed record
+            rec["state"] = editor.control._state() or rec.get("state")
+            rec["step"] = getattr(live, "step", rec.get("step"))
         out.append({
             "id": rec.get("id") or d.name, "name": label.get("name") or rec.get("name") or "",
             "pinned": bool(label.get("pinned")), "note": label.get("note") or "",
