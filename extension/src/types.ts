@@ -103,7 +103,7 @@ export interface RunStatus {
 
 export type CommandName =
   | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch"
-  | "write" | "history" | "asset";
+  | "write" | "history" | "asset" | import("./workbench/types").WorkbenchCommandName;
 
 export interface Command {
   cmd: CommandName;

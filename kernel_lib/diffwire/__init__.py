@@ -44,7 +44,9 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
     Callback,
     Optimizer,
     Run,
+    generator_catalog,
     load_run,
+    loss_catalog,
     register_generator,
     resume,
     runs,
@@ -54,7 +56,8 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
 from .widget import Editor
 
 for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
-    register_generator(_name, ranges=ode.problems.RANGES[_name])(ode.problems.as_arrays(_gen))
+    register_generator(_name, ranges=ode.problems.RANGES[_name],
+                       keys=["t", "y", "y0", "clean"])(ode.problems.as_arrays(_gen))
 
 __version__ = "0.1.0"
 
@@ -68,7 +71,8 @@ __all__ = [
     # export and import
     "export", "from_module", "from_python",
     # training
-    "Callback", "Optimizer", "Run", "load_run", "register_generator", "resume", "runs", "train",
+    "Callback", "Optimizer", "Run", "generator_catalog", "load_run", "loss_catalog",
+    "register_generator", "resume", "runs", "train",
     "training_config", "validate_training",
     # ODEs, UDEs, symbolic recovery, ablation
     "ODESolve", "ablate", "ode", "recover", "replace_with_expression",

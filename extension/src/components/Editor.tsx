@@ -23,6 +23,7 @@ import { useQuickAdd } from "../hooks/useQuickAdd";
 import { ZoomProbe } from "./ZoomProbe";
 import { useFlowGraph } from "../hooks/useFlowGraph";
 import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM } from "../zoom";
+import { WorkbenchPanel } from "./WorkbenchPanel";
 
 const nodeTypes = { block: BlockNode };
 // plotly and elkjs are large: load them when first needed
@@ -539,6 +540,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
         ) : (
           <div className="dw-inspector dw-empty">{selectedIds.length ? `${selectedIds.length} nodes selected` : "Select a block to edit its parameters. Drag blocks in from the palette."}</div>
         )}
+        <WorkbenchPanel transport={transport} doc={doc} hidden={selectedIds.length > 0 || path.length > 0}
+          onTraining={(t) => { if (!path.length) commit((g) => ({ ...g, training: t })); }} />
         {live ? (
           <Suspense fallback={<div className="dw-live">loading plots</div>}>
             <LivePanel transport={transport} status={status} selected={single ? G.nodePath(path, single.id) : null} />

@@ -20,6 +20,7 @@ import types as _types
 from ..blocks.registry import register as _register
 from .api import resume, train
 from .callbacks import Callback, ProgressBar
+from .catalog import generator_catalog, loss_catalog, training_catalog
 from .checkpoint import load as load_checkpoint
 from .config import TrainConfig, training_config
 from .generators import GENERATORS, register_generator
@@ -42,6 +43,7 @@ __signature__ = _inspect.signature(train)  # what Shift-Tab and help() show for 
 __doc__ = f"{train.__doc__}\n{__doc__}"
 
 __all__ = ["Callback", "GENERATORS", "LoadedRun", "Optimizer", "ProgressBar", "Run",
-           "StoreError", "TrainConfig", "default_device", "load_checkpoint", "load_run",
+           "StoreError", "TrainConfig", "default_device", "generator_catalog", "load_checkpoint",
+           "load_run", "loss_catalog", "training_catalog",
            "register_generator", "resume", "runs", "runs_folder", "train", "training_config",
            "validate_training"]

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import GraphError
 from . import limits
+from .csvscan import CsvProblem, scan_csv
 from .paths import data_path
 
 
@@ -114,6 +115,14 @@ def _read_csv(name: str, cols, path: pathlib.Path, rel: str) -> np.ndarray:
     except UnicodeDecodeError:
         raise _err(name, f"{rel} is not UTF-8 text", expected="a numeric CSV") from None
     except ValueError as exc:
+        try:  # numpy's message counts from the first data row; say line and column name
+            scan_csv(path, rel, preview=0)
+        except CsvProblem as problem:
+            raise _err(name, str(problem), expected="numbers separated by commas, one "
+                       "header row", found=f"line {problem.line}" + (
+                           f", column '{problem.column}'" if problem.column else "")) from None
+        except (OSError, UnicodeDecodeError):
+            pass
         m = _WHERE.search(str(exc))
         # numpy counts data rows from 0 after the header and columns from 1
         where = f" (line {int(m.group(1)) + 2}, column {int(m.group(2))})" if m else ""
@@ -127,6 +136,6 @@ def _read_csv(name: str, cols, path: pathlib.Path, rel: str) -> np.ndarray:
         raise _err(name, "'columns' is a list of column names", found=repr(cols)[:80])
     missing = [c for c in cols if c not in header]
     if missing:
-        raise _err(name, f"{rel} has no column(s) {missing}", expected=header[:20],
+        raise _err(name, f"{rel}, line 1: no column(s) {missing}", expected=header[:20],
                    found=missing)
     return table[:, [header.index(c) for c in cols]]

@@ -23,6 +23,9 @@ from ..ports import Param
 GENERATORS: dict[str, Callable[..., dict]] = {}
 #: generator name -> {kwarg name: Param}: what a document may pass it.
 PARAMS: dict[str, dict[str, Param]] = {}
+#: generator name -> the names of the arrays it returns, when declared (the Training
+#: panel offers them as the binding's `key`; undeclared: the person types the key).
+KEYS: dict[str, list[str]] = {}
 
 #: Ranges given to signature-derived parameters by name: enough for any data set a
 #: notebook trains on; a generator that needs more declares its own `params`.
@@ -59,12 +62,13 @@ def signature_params(fn: Callable, ranges: dict | None = None) -> dict[str, Para
 
 
 def register_generator(name: str, params: list[Param] | None = None,
-                       ranges: dict | None = None) -> Callable:
+                       ranges: dict | None = None, keys: list[str] | None = None) -> Callable:
     """Register a data generator under `name` (a decorator).
 
     `params` declares the keyword arguments a document may pass (typed, with ranges);
     by default they are read from the function's signature, with `ranges`
-    (``{"n": (1, 5000)}``) bounding them (see :func:`signature_params`).
+    (``{"n": (1, 5000)}``) bounding them (see :func:`signature_params`). `keys` names the
+    arrays it returns (shown in the editor's Training panel).
 
     ```python
     @dw.register_generator("parabola")
@@ -80,6 +84,10 @@ def register_generator(name: str, params: list[Param] | None = None,
         GENERATORS[name] = fn
         PARAMS[name] = ({p.name: p for p in params} if params is not None
                         else signature_params(fn, ranges))
+        if keys is not None:
+            KEYS[name] = [str(k) for k in keys]
+        else:
+            KEYS.pop(name, None)
         return fn
 
     return deco
@@ -120,7 +128,7 @@ def generate(name: str, kwargs: dict) -> dict:
     return out
 
 
-@register_generator("sine")
+@register_generator("sine", keys=["x", "y"])
 def sine(n: int = 128, noise: float = 0.0, seed: int = 0, low: float = -3.0,
          high: float = 3.0) -> dict:
     """``y = sin(x)`` (+ Gaussian noise) on `n` points of ``[low, high]``, as columns."""

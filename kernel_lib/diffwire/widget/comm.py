@@ -24,8 +24,8 @@ from typing import Any
 
 from ..document import loads
 from ..errors import GraphError
-from ..train.store import runs_folder
 from .editor import Editor
+from .workbench import export_with_weights, reattach
 
 TARGET = "diffwire.document"
 PROTOCOL = 1
@@ -73,8 +73,8 @@ class DocumentSession:
         graph, problem = _parse(text)
         self.editor = Editor(graph, comm=comm)
         self.editor.path = None  # the browser writes the file; the kernel never does
-        # Runs are kept beside the document: the kernel of a document starts in its folder.
-        self.editor.out = runs_folder(pathlib.PurePath(path).name) if path else None
+        if path:  # the kernel runs in the document's folder: runs and data files are there
+            self.editor.doc_file = pathlib.Path.cwd() / pathlib.PurePosixPath(path).name
         self.apply_settings(settings or {})
         self._wrap_train()
         comm.on_msg(self._on_msg)  # after Editor took the comm: route, then delegate
@@ -84,6 +84,7 @@ class DocumentSession:
             ["doc", "catalog", "status"])})
         if problem is not None:
             self.editor.send(problem)
+        reattach(self.editor)  # a run of this document still going: this view takes it
         self.editor.validate()
 
     def _send(self, data: dict) -> None:
@@ -96,7 +97,7 @@ class DocumentSession:
         if cmd == "reload":
             self._reload(content.get("text"))
         elif cmd == "export":
-            self._export()
+            self._export(content)
         elif cmd == "settings":
             self.apply_settings(content.get("settings") or {})
         else:
@@ -126,8 +127,8 @@ class DocumentSession:
         control = self.editor.control
         start = control.train
 
-        def train() -> None:
-            start()
+        def train(**extra: Any) -> None:
+            start(**extra)
             if control.callback is not None:
                 control.callback.interval = self.interval
 
@@ -152,21 +153,15 @@ class DocumentSession:
         ed.control.graph_edited()
         ed.validate()
 
-    def _export(self) -> None:
-        import diffwire
-
-        export = getattr(diffwire, "export", None)
-        if not callable(export):
-            self.editor.send({"event": "error", "message": (
-                "Export to Python needs dw.export, which this kernel's diffwire "
-                f"({getattr(diffwire, '__version__', '?')}) does not have.")})
-            return
+    def _export(self, content: dict) -> None:
+        """The source for the browser to write as NAME.py; the chosen run's weights (or
+        the newest run's) are copied beside the document as NAME.pt by the kernel."""
         try:
-            source = export(self.editor.graph)
+            source, weights = export_with_weights(self.editor, content.get("run"))
         except GraphError as e:
             self.editor.send({"event": "error", "message": f"export: {e}", "error": e.to_dict()})
             return
-        self.editor.send({"event": "export", "source": source, "path": None})
+        self.editor.send({"event": "export", "source": source, "path": None, "weights": weights})
 
     def _on_close(self, _msg: Any = None) -> None:
         control = self.editor.control

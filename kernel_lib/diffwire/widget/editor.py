@@ -19,13 +19,15 @@ import anywidget
 import traitlets
 
 from ..blocks import registry
-from ..document import Graph, load
+from ..document import Graph, atomic_write_text, load
 from ..errors import GraphError
 from ..train.store import runs_folder
 from . import bundle
 from .analysis import ShapeCache, analyze
 from .live import NO_RUN, RunControl
 from .patch import PatchError, apply_patch
+from .workbench import COMMANDS as WORKBENCH
+from .workbench import export_with_weights
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -78,10 +80,11 @@ class Editor(anywidget.AnyWidget):
                  embed_module: bool = False, **kwargs: Any):
         self.path: pathlib.Path | None = None
         self.out = pathlib.Path(out) if out is not None else None
+        self.doc_file: pathlib.Path | None = None  # the document as the kernel sees it (runs, data)
         if graph is None:
             graph = Graph()
         elif isinstance(graph, (str, os.PathLike)):
-            self.path = pathlib.Path(graph)
+            self.path = self.doc_file = pathlib.Path(graph)
             graph = load(self.path)
         if not isinstance(graph, Graph):
             raise GraphError("Editor takes a Graph or a path to a .diffwire file",
@@ -150,7 +153,8 @@ class Editor(anywidget.AnyWidget):
         """Where the editor's runs are kept: `out`, else ``NAME.runs`` beside its file."""
         if self.out is not None:
             return self.out
-        return runs_folder(self.path) if self.path is not None else None
+        f = self.doc_file or self.path
+        return runs_folder(f) if f is not None else None
 
     @property
     def current_run(self):
@@ -235,7 +239,7 @@ class Editor(anywidget.AnyWidget):
             elif cmd == "validate":
                 self.validate()
             elif cmd == "export":
-                self._export()
+                self._export(content)
             elif cmd == "watch":
                 self.control.watch(content.get("node"))
             elif cmd in ("train", "pause", "resume", "stop", "rebuild"):
@@ -246,6 +250,8 @@ class Editor(anywidget.AnyWidget):
                 self.control.history(content)
             elif cmd in ("module", "asset"):
                 bundle.answer(lambda ev, buffers: self.send(ev, buffers), cmd, content.get("name"))
+            elif cmd in WORKBENCH:  # the Training panel and the runs table (workbench.py)
+                WORKBENCH[cmd](self, content)
             else:
                 self.send({"event": "error", "message": f"unknown command {cmd!r}"})
         except GraphError as e:
@@ -253,18 +259,15 @@ class Editor(anywidget.AnyWidget):
         except Exception as e:  # noqa: BLE001 - report to the canvas instead of a lost traceback
             self.send({"event": "error", "message": f"{cmd}: {type(e).__name__}: {e}"})
 
-    def _export(self) -> None:
-        """Export to plain PyTorch source: beside the file the editor opened, else as text."""
-        import importlib
-
-        try:
-            export = importlib.import_module(__name__.rsplit(".", 2)[0] + ".export").export
-        except (ImportError, AttributeError):
-            self.send({"event": "error", "message": "export is not available in this version"})
-            return
+    def _export(self, content: dict) -> None:
+        """Export to plain PyTorch source: beside the file the editor opened, else as text;
+        with the chosen run's weights (or the newest run's) as NAME.pt (workbench.py)."""
         path = None if self.path is None else self.path.with_suffix(".py")
-        source = export(self._graph, path)
-        self.send({"event": "export", "source": source, "path": None if path is None else str(path)})
+        source, weights = export_with_weights(self, content.get("run"))
+        if path is not None:
+            atomic_write_text(path, source)
+        self.send({"event": "export", "source": source, "path": None if path is None else str(path),
+                   "weights": weights})
 
     def __repr__(self) -> str:
         return f"<Editor {self._graph!r}>"

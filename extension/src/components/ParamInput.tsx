@@ -1,0 +1,44 @@
+// One typed field of the workbench's forms (generator kwargs, training settings): checked
+// as it is typed with the same parser as the inspector; committed on Enter or blur.
+import { useEffect, useState } from "react";
+import type { GraphErrorInfo, ParamSpec } from "../types";
+import { formatParam, parseParam } from "../params";
+
+export function ParamInput({ p, value, errors = [], onCommit, testId }: {
+  p: ParamSpec; value: unknown; errors?: GraphErrorInfo[]; onCommit: (v: unknown) => void; testId?: string;
+}) {
+  const shown = value === undefined ? (p.nullable ? null : p.default) : value;
+  const [text, setText] = useState(shown === undefined ? "" : formatParam(p, shown));
+  useEffect(() => setText(shown === undefined ? "" : formatParam(p, shown)), [p, shown]);
+  const parsed = text.trim() === "" && value === undefined ? null : parseParam(p, text);
+  const commit = () => {
+    if (text.trim() === "" && !p.nullable) { if (value !== undefined) onCommit(undefined); return; }
+    if (parsed && parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(value)) onCommit(parsed.value);
+  };
+  const hint = [p.doc, p.min !== undefined ? `min ${p.min}` : "", p.max !== undefined ? `max ${p.max}` : ""].filter(Boolean).join("; ");
+  const kernel = errors.map((e) => e.text || e.message).join("; ");
+  let input;
+  if (p.kind === "bool") {
+    input = <input type="checkbox" checked={shown === true} onChange={(e) => onCommit(e.target.checked)} />;
+  } else if (p.kind === "choice") {
+    input = (
+      <select value={String(shown)} onChange={(e) => { const r = parseParam(p, e.target.value); if (r.ok) onCommit(r.value); }}>
+        {(p.choices ?? []).map((c) => <option key={String(c)} value={String(c)}>{String(c)}</option>)}
+      </select>
+    );
+  } else {
+    input = (
+      <input value={text} className={parsed && !parsed.ok ? "dw-invalid" : ""} placeholder={p.nullable ? "all" : String(p.default ?? "")}
+        onChange={(e) => setText(e.target.value)} onBlur={commit}
+        onKeyDown={(e) => { if (e.key === "Enter") { e.preventDefault(); commit(); } if (e.key === "Escape") setText(formatParam(p, shown)); }} />
+    );
+  }
+  return (
+    <label className={`dw-field dw-wb-field${kernel ? " dw-field-kernel-error" : ""}`} data-field={testId ?? p.name} title={hint}>
+      <span className="dw-field-name">{p.name}<span className="dw-field-kind">{p.kind}</span></span>
+      {input}
+      {parsed && !parsed.ok ? <span className="dw-field-error">{parsed.error}</span> : null}
+      {kernel ? <span className="dw-field-error dw-kernel-error">{kernel}</span> : null}
+    </label>
+  );
+}

@@ -1,0 +1,54 @@
+// The side panel's workbench when no block is selected: the Training panel and the runs
+// table as two tabs. It stays mounted (hidden) while a block is selected, so it keeps
+// listening; Train on a document without a training section brings it forward.
+import { useEffect, useState } from "react";
+import type { Transport } from "../transport";
+import type { GraphDoc } from "../types";
+import { useWorkbench } from "../hooks/useWorkbench";
+import type { Section } from "../workbench/section";
+import { RunsTable } from "./RunsTable";
+import { TrainingPanel } from "./TrainingPanel";
+
+interface Props {
+  transport: Transport;
+  doc: GraphDoc;
+  hidden: boolean;
+  /** Write the document's training section (one undo step); absent: read-only. */
+  onTraining?: (section: Section) => void;
+}
+
+export function WorkbenchPanel({ transport, doc, hidden, onTraining }: Props) {
+  const wb = useWorkbench(transport);
+  const [tab, setTab] = useState<"training" | "runs">("training");
+  const [forced, setForced] = useState(false);
+  const section = doc.training as Section | undefined;
+
+  // every change of the section (or the graph's inputs and outputs) is checked by the kernel
+  const sectionText = JSON.stringify(section ?? null);
+  const shapeText = JSON.stringify(doc.nodes.map((n) => [n.id, n.type, n.params.name]));
+  useEffect(() => {
+    const t = window.setTimeout(() => { if (transport.readCatalog().blocks.length) wb.send("check_training"); }, 150);
+    return () => window.clearTimeout(t);
+  }, [sectionText, shapeText]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => { if (wb.needed) { setTab("training"); setForced(true); } }, [wb.needed]);
+  useEffect(() => { if (!hidden) setForced(false); }, [hidden]);
+
+  if (hidden && !forced) return null;
+  return (
+    <div className="dw-workbench" data-testid="workbench">
+      <div className="dw-wb-tabs" role="tablist">
+        <button role="tab" aria-selected={tab === "training"} className={tab === "training" ? "dw-tab-on" : ""} onClick={() => setTab("training")}>Training</button>
+        <button role="tab" aria-selected={tab === "runs"} className={tab === "runs" ? "dw-tab-on" : ""} onClick={() => setTab("runs")}>Runs ({wb.runs.length})</button>
+        {forced ? <button className="dw-wb-close" title="Close" onClick={() => { setForced(false); wb.dismissNeeded(); }}>×</button> : null}
+      </div>
+      {wb.needed && tab === "training" ? <div className="dw-wb-needed" role="alert">{wb.needed}</div> : null}
+      {tab === "training" ? (
+        <TrainingPanel wb={wb} section={section} onSection={(s) => { wb.dismissNeeded(); onTraining?.(s); }}
+          onTrain={() => transport.send({ cmd: "train" })} />
+      ) : (
+        <RunsTable wb={wb} onExport={(id) => transport.send({ cmd: "export", run: id })} />
+      )}
+    </div>
+  );
+}
