@@ -266,6 +266,10 @@ def test_train_and_stop_from_the_commands(lab_page):
         f"() => ['stopped', 'finished', 'done'].includes(({status})().state)", timeout=60_000)
     p.editor.locator(".dw-loss-plot").wait_for()
     p.screenshot("lab_06_trained")
+    import diffwire as dw
+
+    kept = dw.runs(p.root / "untitled.diffwire")  # the run is kept in untitled.runs/ beside it
+    assert kept and kept[-1]["state"] in ("stopped", "finished") and kept[-1]["step"] > 0
 
 
 def test_kernel_restart_reconnects(lab_page):

@@ -36,7 +36,8 @@ class _Series:
         self.high = array.array("d")
 
     def add(self, step: int, value: float) -> None:
-        if self.start and step // self.width == self.start[-1] // self.width:
+        w = self.width
+        if self.start and (step == self.start[-1] or w > 1 and step // w == self.start[-1] // w):
             self.count[-1] += 1
             self.total[-1] += value
             self.low[-1] = min(self.low[-1], value)
@@ -100,17 +101,20 @@ class Summary:
 
     def add(self, record: dict) -> None:
         step = record.get("step")
-        if not isinstance(step, int):
+        if type(step) is not int:
             return
-        for k, v in record.items():
-            if k in NOT_SERIES or isinstance(v, bool) or not isinstance(v, (int, float)):
+        series = self._series
+        for k, v in record.items():  # every step: plain type checks, no isinstance tuples
+            t = type(v)
+            if t is not float and t is not int:
+                if t is bool or not isinstance(v, (int, float)):
+                    continue  # dicts (per-node stats), strings, flags
+                v = float(v)  # numpy scalars from a block's metrics()
+            if k in NOT_SERIES or not math.isfinite(v):
                 continue
-            v = float(v)
-            if not math.isfinite(v):
-                continue
-            s = self._series.get(k)
+            s = series.get(k)
             if s is None:
-                s = self._series[k] = _Series()
+                s = series[k] = _Series()
             s.add(step, v)
             if len(s.start) > self.limit:
                 s.coarsen()
