@@ -191,3 +191,17 @@ def test_ode_max_steps_is_bounded_at_validation():
     import json
     errs = dw.loads(json.dumps(doc)).validate()
     assert any(isinstance(e, dw.ParamError) and e.port == "max_steps" for e in errs)
+
+
+def test_npy_members_with_unreadable_headers_are_typed_errors(tmp_path):
+    # found by the training fuzzer: a version 3.0 header reached a numpy private function
+    # that numpy 2 no longer exports (AttributeError)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
+                                                  "shape": (4, 1)})
+    v3 = b"\x93NUMPY\x03\x00" + header.getvalue()[8:]
+    with zipfile.ZipFile(tmp_path / "v3.npz", "w") as z:
+        z.writestr("x.npy", v3 + b"\0" * 16)
+        z.writestr("y.npy", b"\x93NUMPY\x03\x00" + b"\xff" * 20)
+    errs = dw.validate_training(dw.load(file_graph(tmp_path, "v3.npz")), root=tmp_path)
+    assert len(errs) == 2 and all("cannot read v3.npz" in str(e) for e in errs)

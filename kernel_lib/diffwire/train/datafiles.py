@@ -60,8 +60,8 @@ def npy_header(fp) -> tuple[tuple, np.dtype]:
         shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
     elif version == (2, 0):
         shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
-    else:  # (3, 0) differs from 2.0 only in the header's text encoding
-        shape, _, dtype = np.lib.format._read_array_header(fp, version)
+    else:  # 3.0 (UTF-8 field names) has no public header reader: refused, not guessed
+        raise ValueError(f"unsupported .npy format version {version}")
     return shape, dtype
 
 
