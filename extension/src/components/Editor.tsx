@@ -16,7 +16,7 @@ import { DRAG_TYPE, Palette } from "./Palette";
 import { Inspector } from "./Inspector";
 
 const nodeTypes = { block: BlockNode };
-// plotly and elkjs are large: load them when first needed
+// the live panel and the layout code load when first needed
 const LivePanel = lazy(() => import("./LivePanel").then((m) => ({ default: m.LivePanel })));
 const LARGE = 300; // above this many nodes: no minimap, no edge labels
 const VISIBLE_ONLY_ZOOM = 0.6; // render only visible elements when zoomed in this far
