@@ -7,6 +7,13 @@
    frame; a frame counts when the viewport moved in it. Median of 3 runs.
 2. Validate round trip at 200 nodes in a real JupyterLab: an edit typed into the inspector,
    kernel validation, the error badge shown (and gone again); p95 over the trials.
+3. Time to first usable canvas (issue 19), in JupyterLab and in Notebook 7, warm server and
+   kernel: from running the cell that shows a `dw.Editor` to its nodes and palette drawn,
+   each trial in a fresh tab (the page's JavaScript cold, the browser's HTTP cache warm).
+   "after": this checkout (a 6 KB bootstrap importing the module from the lab extension);
+   "before", with ``--before-module PATH``: the editor.js of an earlier build (6.7 MB with
+   plotly and elkjs) inlined in the widget state, as every earlier version did. Alternated,
+   same run; median of ``--load-trials``.
 
 Run: ``.venv/bin/python bench/editor_canvas.py`` (``make bench``). Needs the built bundle
 (``make js``) and chromium.
@@ -30,7 +37,7 @@ sys.path.insert(0, str(ROOT / "kernel_lib"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 import nbformat  # noqa: E402
-from labserver import chromium, open_notebook, running_lab  # noqa: E402
+from labserver import chromium, open_notebook, running_lab, wait_for_kernel  # noqa: E402
 
 import diffwire as dw  # noqa: E402
 
@@ -201,6 +208,73 @@ ed""")]
             "max_ms": times[-1]}
 
 
+LOAD_SETUP = """import pathlib
+import diffwire as dw
+g = dw.Graph()
+prev = g.add("Input", name="x", shape=[None, 4], position=[0, 0])
+for i in range(8):
+    node = g.add("MLP", widths=[4, 16, 4], position=[220.0 * (i + 1), 0])
+    g.connect(prev, node)
+    prev = node
+g.add_output(prev, name="y")
+BEFORE = pathlib.Path({before!r}).read_text() if {before!r} else None
+VARIANT = {{}}"""
+LOAD_SHOW = "dw.Editor(g, height='600px', **VARIANT)"
+
+
+def load_bench(ctx, tmp: pathlib.Path, trials: int, before: str | None) -> dict:
+    """Seconds from running the editor's cell to its canvas usable, per front end and
+    variant (see the module docstring, 3.)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(LOAD_SETUP.format(before=before or "")),
+                nbformat.v4.new_code_cell(LOAD_SHOW)]
+    variants = {"after": "VARIANT = {}"}
+    if before:
+        variants["before"] = "VARIANT = {'_esm': BEFORE}"
+    out: dict = {}
+    for app in ("lab", "notebook"):
+        (tmp / app).mkdir()
+        with running_lab(tmp / app, {"load.ipynb": nb}, app=app) as (base, token, _root):
+            warm = open_notebook(ctx, base, token, "load.ipynb", app=app)  # kernel warm
+            times: dict[str, list[float]] = {v: [] for v in variants}
+            for _ in range(trials):
+                for name, code in variants.items():
+                    page = ctx.new_page()
+                    url = (f"{base}/lab/tree/load.ipynb?token={token}" if app == "lab"
+                           else f"{base}/notebooks/load.ipynb?token={token}")
+                    page.goto(url, wait_until="domcontentloaded")
+                    wait_for_kernel(page)
+                    page.wait_for_timeout(1000)
+                    ms = page.evaluate(
+                        """async (code) => {
+                          const nb = window.jupyterapp.shell.currentWidget;
+                          const kernel = nb.sessionContext.session.kernel;
+                          await kernel.requestExecute({code, silent: true}).done;
+                          nb.content.activeCellIndex = 1;
+                          const t0 = performance.now();
+                          await window.jupyterapp.commands.execute('notebook:run-cell');
+                          return await new Promise((resolve, reject) => {
+                            const tick = () => {
+                              const root = nb.node.querySelector('.dw-root');
+                              if (root && root.querySelectorAll('.react-flow__node').length >= 10
+                                  && root.querySelector('.dw-palette-item')) return resolve(performance.now() - t0);
+                              if (performance.now() - t0 > 60000) return reject(new Error('timeout'));
+                              requestAnimationFrame(tick);
+                            };
+                            tick();
+                          });
+                        }""", code)
+                    times[name].append(ms / 1000)
+                    page.close()
+            warm.close()
+        out[app] = {name: statistics.median(ts) for name, ts in times.items()}
+        print(f"first usable canvas, {app}: " + ", ".join(
+            f"{name} {statistics.median(ts):.2f} s (runs {', '.join(f'{t:.2f}' for t in ts)})"
+            for name, ts in times.items()), flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nodes", type=int, default=1000)
@@ -209,6 +283,11 @@ def main() -> None:
     ap.add_argument("--roundtrip-nodes", type=int, default=200)
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--roundtrip-only", action="store_true", help="skip the canvas benchmark")
+    ap.add_argument("--load-only", action="store_true",
+                    help="only the time to first usable canvas (3.)")
+    ap.add_argument("--load-trials", type=int, default=3)
+    ap.add_argument("--before-module", default=None,
+                    help="an earlier build's editor.js, for the load benchmark's 'before'")
     ap.add_argument("--profile", action="store_true",
                     help="print the page's busiest functions during the round trips (build "
                          "the bundle with `node build.mjs --names` in extension/ for names)")
@@ -217,10 +296,16 @@ def main() -> None:
         sys.exit("build the bundle first: make js")
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="dw-bench-lab-"))
     with chromium(tmp / "profile", viewport=(1400, 900)) as ctx:
+        if args.load_only:
+            load_bench(ctx, tmp, args.load_trials, args.before_module)
+            print("target: first usable canvas < 1 s (warm server)")
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         if not args.roundtrip_only:
             canvas = canvas_bench(ctx, args.nodes, args.runs, args.frames)
             print_canvas(canvas, args)
         rt = roundtrip_bench(ctx, tmp, args.roundtrip_nodes, args.trials, args.profile)
+        load_bench(ctx, tmp, args.load_trials, args.before_module)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"validate round trip, {args.roundtrip_nodes} nodes, {rt['n']} edits: "
           f"median {rt['median_ms']:.0f} ms, p95 {rt['p95_ms']:.0f} ms, max {rt['max_ms']:.0f} ms")

@@ -26,7 +26,7 @@ import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM } from "../zoom";
 import { WorkbenchPanel } from "./WorkbenchPanel";
 
 const nodeTypes = { block: BlockNode };
-// plotly and elkjs are large: load them when first needed
+// the live panel and the layout code load when first needed
 const LivePanel = lazy(() => import("./LivePanel").then((m) => ({ default: m.LivePanel })));
 const NO_COLOURS: Record<string, string> = {};
 const LARGE = 300; // above this many nodes: no minimap, no edge labels

@@ -27,6 +27,7 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
   const logRef = useRef(log);
   const [zoomed, setZoomed] = useState(false);
   const [points, onPoints] = useState(0);
+  const [detailPoints, setDetailPoints] = useState(0);
   const req = useRef(0);
   const redrawRef = useRef<() => void>(() => {});
 
@@ -98,6 +99,7 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
     redrawRef.current = redraw;
 
     const zoomTo = (a: number | null, b?: number) => {
+      setDetailPoints(0);
       if (a === null || b === undefined) {
         detail.current = null;
         setZoomed(false);
@@ -149,6 +151,7 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
           if (!detail.current) redraw();
         } else if (d && ev.req === d.req) {
           d.series = new Map(Object.entries(ev.series));
+          setDetailPoints(Object.values(ev.series).reduce((a, h) => a + h.x.length, 0));
           redraw();
         }
       }
@@ -169,7 +172,7 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
 
   return (
     <div className="dw-plot-box">
-      <div className="dw-plot dw-loss-plot" ref={el} data-zoomed={zoomed ? "true" : "false"} data-points={points} />
+      <div className="dw-plot dw-loss-plot" ref={el} data-zoomed={zoomed ? "true" : "false"} data-points={points} data-detail-points={detailPoints} />
       {zoomed ? <button className="dw-zoom-out" title="show the whole run (double-click the plot)" onClick={() => { detail.current = null; setZoomed(false); redrawRef.current(); }}>whole run</button> : null}
     </div>
   );

@@ -28,7 +28,30 @@ function options(spec: PlotSpec) {
     axes: [axis(spec.xLabel), axis(spec.yLabel)],
     legend: { live: spec.mode !== 2 },
     cursor: spec.mode === 2 ? { show: false } : { hover: { skip: [null, undefined] } },
+    // uPlot draws no points for an x-y (mode 2) series: the data's dots are drawn here
+    hooks: spec.mode === 2 ? { draw: [(u: uPlot) => drawDots(u, spec)] } : {},
   });
+}
+
+function drawDots(u: uPlot, spec: PlotSpec) {
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  const r = 2.5 * devicePixelRatio;
+  spec.series.forEach((s, i) => {
+    if (s.kind !== "points") return;
+    const [xs, ys] = u.data[i + 1] as unknown as [number[], number[]];
+    ctx.fillStyle = withAlpha(PALETTE[s.color % PALETTE.length], 0.5);
+    for (let j = 0; j < xs.length; j++) {
+      ctx.beginPath();
+      ctx.arc(u.valToPos(xs[j], "x", true), u.valToPos(ys[j], "y", true), r, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  });
+  ctx.restore();
 }
 
 export function PredictionsPlot({ ev }: { ev: PredictionsEvent | null }) {
