@@ -26,8 +26,9 @@ def block_graph(cls) -> dw.Graph:
             continue
         kind = p.kind
         shape = list(cls.example_inputs[p.name])
-        inp = g.add("Input", name=p.name, shape=shape, kind=kind,
-                    dtype="bool" if kind == "bool" else "float32")
+        dtype = "bool" if kind == "bool" else getattr(cls, "example_dtypes", {}).get(
+            p.name, "float32")  # int64: indices (Embedding)
+        inp = g.add("Input", name=p.name, shape=shape, kind=kind, dtype=dtype)
         g.connect(inp, (node, p.name))
     for p in node.output_ports():
         if p.kind == "bool":  # Output ports take tensors: pick with the mask instead
@@ -48,6 +49,8 @@ def example_inputs(g: dw.Graph, seed: int = 0) -> list[torch.Tensor]:
         shape = [4 if d is None or isinstance(d, str) else d for d in (n.params["shape"] or [4, 3])]
         if n.params["kind"] == "bool":
             out.append(torch.rand(shape, generator=gen) > 0.5)
+        elif n.params.get("dtype") == "int64":  # indices: rows 0 and 1 exist in any table
+            out.append(torch.randint(0, 2, shape, generator=gen))
         elif n.params["kind"] == "time":  # a solver's grid: increasing
             out.append(torch.linspace(0.0, 1.0, shape[0]) + 0.1 * torch.rand(1, generator=gen))
         else:
@@ -79,7 +82,10 @@ def assert_same(compiled: torch.nn.Module, exported: torch.nn.Module, inputs: li
     exported.zero_grad(set_to_none=True)
     a_in = [x.detach().clone().requires_grad_(x.requires_grad) for x in inputs]
     b_in = [x.detach().clone().requires_grad_(x.requires_grad) for x in inputs]
-    a, b = compiled(*a_in), exported(*b_in)
+    torch.manual_seed(0)  # random blocks (Dropout) draw the same noise in both
+    a = compiled(*a_in)
+    torch.manual_seed(0)
+    b = exported(*b_in)
     if isinstance(a, dict):
         assert isinstance(b, dict) and sorted(a) == sorted(b)
     fa, fb = _flat(a), _flat(b)

@@ -40,6 +40,9 @@ def example_graph(type_name: str) -> tuple[dw.Graph, dict[str, torch.Tensor]]:
         if port.kind == "bool":
             g.add("Input", id=name, name=name, shape=list(shape), kind="bool", dtype="bool")
             inputs[name] = torch.rand(shape) > 0.5
+        elif getattr(cls, "example_dtypes", {}).get(port.name) == "int64":  # indices
+            g.add("Input", id=name, name=name, shape=list(shape), dtype="int64")
+            inputs[name] = torch.randint(0, 2, shape)
         else:
             g.add("Input", id=name, name=name, shape=list(shape), dtype="float64")
             inputs[name] = torch.rand(shape, dtype=torch.float64) + 0.5

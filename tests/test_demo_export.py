@@ -8,4 +8,5 @@ def test_export_and_import_notebook_runs(tmp_path):
     assert "saved weights to lv_weights.pt" in text
     assert "round trip ok" in text
     assert "largest difference" in text
+    assert "between the exported file and the module" in text  # the imported CNN exports
     assert (tmp_path / "lv_ude.py").exists()

@@ -55,10 +55,11 @@ cells = [
          "assert dw.from_python('lv_ude_wider.py') == back\n"
          "print('round trip ok; U is now', back.node('solve/field/U').params['widths'])"),
     md("## 2. A hand-written CNN onto the canvas\n\n"
-       "torch.fx traces the module; convolutions, linear layers, activations, reshapes and "
-       "arithmetic become blocks (a Linear-ReLU-Linear head folds into one MLP), with their "
-       "weights copied. `F.max_pool2d` and `nn.LayerNorm` have no block: they become opaque "
-       "`Module` nodes that hold the layer and show its class name."),
+       "torch.fx traces the module; convolutions, pooling, normalization, linear layers, "
+       "activations, permutes, reshapes and arithmetic become blocks (a Linear-ReLU-Linear "
+       "head folds into one MLP), with their weights copied. A layer with no block would "
+       "become an opaque `Module` node that holds the layer and shows its class name (it runs "
+       "but cannot export); this network has none, so it exports as well."),
     code("class SmallCNN(nn.Module):\n"
          "    def __init__(self):\n"
          "        super().__init__()\n"
@@ -82,6 +83,17 @@ cells = [
          "with torch.no_grad():\n"
          "    gap = (cnn.compile()(x) - net(x)).abs().max().item()\n"
          "print(f'largest difference between the graph and the module: {gap:.2e}')\n"
+         "assert gap < 1e-5"),
+    code("import importlib.util\n\n"
+         "dw.export(cnn, 'small_cnn.py')  # F.max_pool2d, nn.LayerNorm, permute: plain torch\n"
+         "spec = importlib.util.spec_from_file_location('small_cnn', 'small_cnn.py')\n"
+         "small_cnn = importlib.util.module_from_spec(spec)\n"
+         "spec.loader.exec_module(small_cnn)\n"
+         "exported = small_cnn.Model()\n"
+         "exported.load_state_dict(cnn.compile().state_dict())\n"
+         "with torch.no_grad():\n"
+         "    gap = (exported(x) - net(x)).abs().max().item()\n"
+         "print(f'largest difference between the exported file and the module: {gap:.2e}')\n"
          "assert gap < 1e-5"),
     code("if hasattr(dw, 'Editor'):\n"
          "    view = dw.Editor(cnn)\n"

@@ -1,8 +1,12 @@
 """Built-in blocks, one small class per file, and the registry they live in."""
 
+from . import encoder_layer  # noqa: F401  (import rules only: no block of its own)
 from .activation import Activation
+from .adaptive_pool import AdaptivePool
 from .add import Add
+from .attention import MultiheadAttention
 from .base import Block, Fn
+from .batch_norm import BatchNorm
 from .bce import BCE
 from .compare import Compare
 from .concat import Concat
@@ -11,12 +15,17 @@ from .constant import Constant
 from .conv2d import Conv2d
 from .cross_entropy import CrossEntropy
 from .div import Div
+from .dropout import Dropout
+from .embedding import Embedding
 from .expression import Expression
+from .flatten import Flatten
 from .group import Group
+from .group_norm import GroupNorm
 from .huber import Huber
 from .index import Index
 from .input import Input
 from .l1 import L1
+from .layer_norm import LayerNorm
 from .linear import Linear
 from .loop import Loop
 from .map import Map
@@ -28,18 +37,25 @@ from .mul import Mul
 from .neg import Neg
 from .output import Output
 from .parameter import Parameter
+from .permute import Permute
+from .pool import Pool
 from .pow import Pow
 from .registry import BLOCKS, block, catalog, get_block, on_change, register, unregister
 from .reshape import Reshape
+from .softmax import Softmax
 from .split import Split
 from .sub import Sub
 from .sum import Sum
+from .transpose import Transpose
 
 BUILTINS = (
     Input, Output, Constant, Parameter, Linear, MLP, Activation, MatMul, Add, Sub, Mul, Div,
     Neg, Pow, Concat, Split, Index, Reshape, Sum, Mean, Expression, Compare, MSE, L1, Huber,
-    CrossEntropy, BCE, Loop, Conditional, Map, Conv2d, Group,
+    CrossEntropy, BCE, Loop, Conditional, Map, Conv2d, Group, Pool, AdaptivePool, BatchNorm,
+    LayerNorm, GroupNorm, Dropout, Flatten, Permute, Transpose, Embedding, Softmax,
+    MultiheadAttention,
 )
+
 for _cls in BUILTINS:
     register(_cls)
 

@@ -2,13 +2,16 @@
 
 The traced graph is first turned into a list of items (block type, params, argument
 references, weights), then Linear/activation chains fold into MLP blocks, then the
-items become nodes. Anything without a block becomes an opaque ``Module`` node that
-holds the submodule (or a call of the function) in memory.
+items become nodes. Layers and functions whose block registered an import rule (see
+:mod:`diffwire.blocks.fx_rules`) go through it; layers with an expansion rule (the
+transformer encoder layer) are traced through. Anything else without a block becomes an
+opaque ``Module`` node that holds the submodule (or a call of the function) in memory.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import operator
 import re
 from typing import Any
@@ -17,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from ..blocks import fx_rules
 from ..document import Graph
 from ..errors import GraphError
 from .module_block import hold
@@ -126,9 +130,15 @@ class _Importer:
             base = self.env.get(n.args[0])
             if isinstance(base, _Size):
                 return _Size(n)
+            if isinstance(base, _Tuple):
+                return base.item(n)
             raise _Unsupported("indexing")
         key = target if n.op == "call_function" else target if n.op == "call_method" else None
         args, kwargs = n.args, dict(n.kwargs)
+        rule = fx_rules.CALL_RULES.get(("method", key) if n.op == "call_method" else
+                                       key if _hashable(key) else None)
+        if rule is not None:
+            return self._ruled(n, rule, (), args, kwargs)
         if _hashable(key) and key in _ACT_FUNCTIONS and n.op == "call_function":
             return self._activation(_ACT_FUNCTIONS[key], args, kwargs)
         if n.op == "call_method" and key in _ACT_METHODS and len(args) == 1 and not kwargs:
@@ -154,20 +164,15 @@ class _Importer:
         if (n.op == "call_method" and target in ("reshape", "view")) or (
                 n.op == "call_function" and target is torch.reshape):
             return self._reshape(args, kwargs)
-        if (n.op == "call_method" and target == "flatten") or (
-                n.op == "call_function" and target is torch.flatten):
-            start = self.value(args[1] if len(args) > 1 else kwargs.get("start_dim", 0))
-            end = self.value(args[2] if len(args) > 2 else kwargs.get("end_dim", -1))
-            if start == 1 and end == -1:
-                return self.add(Item("Reshape", {"shape": [-1], "keep_batch": True},
-                                     [self.ref(args[0])], hint="flatten"))
-            raise _Unsupported("flatten")
         if _hashable(key) and key in _REDUCE:
             return self._reduce(_REDUCE[key], args, kwargs)
         raise _Unsupported(str(target))
 
     def _module(self, n: fx.Node, m: nn.Module):
         args = n.args
+        rule = fx_rules.MODULE_RULES.get(type(m))
+        if rule is not None:
+            return self._ruled(n, rule, (m,), args, dict(n.kwargs))
         if isinstance(m, nn.Linear) and len(args) == 1:
             w = {"inner.weight": m.weight.detach().clone()}
             if m.bias is not None:
@@ -193,12 +198,28 @@ class _Importer:
         if fn is not None and len(args) == 1:
             return self.add(Item("Activation", {"fn": fn}, [self.ref(args[0])], label=n.target,
                                  hint=n.name))
-        if isinstance(m, nn.Flatten) and m.start_dim == 1 and m.end_dim == -1:
-            return self.add(Item("Reshape", {"shape": [-1], "keep_batch": True},
-                                 [self.ref(args[0])], label=n.target, hint=n.name))
         if isinstance(m, nn.Identity):
             return self.ref(args[0])
         raise _Unsupported(type(m).__name__)
+
+    def _ruled(self, n: fx.Node, rule, lead: tuple, args, kwargs):
+        """A node made by a block's import rule, which sees tensors as TensorArgs."""
+
+        def arg(a):
+            if isinstance(a, fx.Node) and _is_ref(self.env.get(a)):
+                return fx_rules.TensorArg(self.env[a])
+            if isinstance(a, (list, tuple)) and any(isinstance(x, fx.Node) for x in a):
+                return type(a)(arg(x) for x in a)
+            return self.value(a)
+
+        made = fx_rules.apply(rule, *lead, *[arg(a) for a in args],
+                              **{k: arg(v) for k, v in kwargs.items()})
+        if made is None:
+            raise _Unsupported(str(n.target))
+        label = n.target if n.op == "call_module" else None
+        ref = self.add(Item(made.type, made.params, [t.ref for t in made.inputs], made.weights,
+                            label=label, hint=n.name))
+        return _Tuple(n, ref, made.tuple_of) if made.tuple_of else ref
 
     def _activation(self, fn: str, args, kwargs):
         kwargs.pop("inplace", None)
@@ -290,6 +311,25 @@ class _Importer:
 
 class _Unsupported(Exception):
     pass
+
+
+def _is_ref(value) -> bool:
+    return isinstance(value, tuple) and bool(value) and value[0] in ("item", "input")
+
+
+class _Tuple:
+    """A call that returns a tuple whose item 0 is a node's output (attention's (output,
+    weights)); the other items have no block."""
+
+    def __init__(self, node: fx.Node, ref: tuple, length: int):
+        self.node, self.ref, self.length = node, ref, length
+
+    def item(self, n: fx.Node):
+        i = n.args[1]
+        if i == 0 or i == -self.length:
+            return self.ref
+        raise GraphError(f"cannot import {n.name}: item {i} of what {self.node.target} returns "
+                         "has no block", node=n.name, expected="item 0", found=i)
 
 
 class _Size:
@@ -469,6 +509,41 @@ def fold_mlps(items: list[Item], outputs: list) -> None:
 # -- to a graph ------------------------------------------------------------------------
 
 
+class _Tracer(fx.Tracer):
+    """torch.fx's tracer that follows layers with an expansion rule through their
+    sublayers instead of recording them whole."""
+
+    def call_module(self, m, forward, args, kwargs):
+        rule = fx_rules.EXPAND_RULES.get(type(m))
+        out = fx_rules.apply(rule, m, *args, **kwargs) if rule is not None else None
+        if out is not None:
+            return out
+        return super().call_module(m, forward, args, kwargs)
+
+
+class _Whole(nn.Module):
+    """Holds a one-input layer that has an expansion rule (a lone TransformerEncoderLayer),
+    so the tracer meets it as a call of a sublayer, which it can expand."""
+
+    def __init__(self, layer: nn.Module):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+def _trace(module: nn.Module) -> fx.GraphModule:
+    root = _Whole(module) if type(module) in fx_rules.EXPAND_RULES else module
+    gm = fx.GraphModule(root, _Tracer().trace(root), type(module).__name__)
+    if root is not module:  # the input keeps the layer's own name (src)
+        name = next(iter(inspect.signature(module.forward).parameters))
+        for n in gm.graph.nodes:
+            if n.op == "placeholder":
+                n.target = n.name = name
+    return gm
+
+
 class ImportedGraph(Graph):
     """A graph made by :func:`diffwire.from_module`. It carries the imported weights in
     memory (`weights`, keyed like the compiled module's state_dict) and `compile()` loads
@@ -493,20 +568,25 @@ def import_module(module: nn.Module, example_inputs=(), *, dynamic_batch: bool =
         example_inputs = (example_inputs,)
     example_inputs = tuple(example_inputs)
     try:
-        gm = fx.symbolic_trace(module)
+        gm = _trace(module)
     except Exception as exc:  # fx raises many kinds on dynamic control flow
         raise GraphError(f"torch.fx cannot trace {type(module).__name__}: {exc}",
                          hint="data-dependent Python control flow cannot be traced") from None
     if example_inputs:
         from torch.fx.passes.shape_prop import ShapeProp
 
+        # In eval mode, so the example leaves BatchNorm's running statistics as they were.
+        modes = [(m, m.training) for m in module.modules()]
         try:
             with torch.no_grad():
-                ShapeProp(gm).propagate(*example_inputs)
+                ShapeProp(gm.eval()).propagate(*example_inputs)
         except Exception as exc:
             raise GraphError(f"{type(module).__name__} fails on the example inputs: {exc}",
                              expected="inputs the module accepts",
                              found=[tuple(x.shape) for x in example_inputs]) from None
+        finally:
+            for m, training in modes:
+                m.training = training
     imp = _Importer(gm)
     imp.run(example_inputs)
     if mlp:

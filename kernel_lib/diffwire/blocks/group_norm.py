@@ -1,0 +1,51 @@
+from torch import nn
+
+from ..errors import ParamError
+from ..ports import Param, Port
+from .base import Block, ExportedNode
+from .fx_rules import Imported, module_rule, weights
+
+
+class GroupNorm(Block):
+    """Group normalization (torch.nn.GroupNorm): the channels of [B, C, ...] split into
+    `num_groups` groups, each normalized per sample."""
+
+    type = "GroupNorm"
+    category = "layers"
+    inputs = (Port("x", doc="[B, C, ...]"),)
+    outputs = (Port("out"),)
+    params = (
+        Param("num_groups", "int", 1, min=1, doc="divides num_channels"),
+        Param("num_channels", "int", 2, min=1, doc="the channel count C"),
+        Param("eps", "float", 1e-5, min=0.0),
+        Param("affine", "bool", True, doc="learn a scale and an offset per channel"),
+    )
+    example_params = {"num_groups": 2, "num_channels": 4}
+    example_inputs = {"x": (2, 4, 3)}
+
+    @classmethod
+    def check_params(cls, params, node=None):
+        groups, channels = params.get("num_groups", 1), params.get("num_channels", 2)
+        if channels % groups:
+            raise ParamError("num_channels must be a multiple of num_groups", node=node,
+                             port="num_groups", expected=f"a divisor of {channels}",
+                             found=groups)
+
+    @classmethod
+    def build(cls, node, ctx):
+        p = node.params
+        return nn.GroupNorm(p["num_groups"], p["num_channels"], eps=p["eps"], affine=p["affine"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        init = (f"nn.GroupNorm({p['num_groups']}, {p['num_channels']}, "
+                f"eps={ctx.literal(p['eps'])}, affine={p['affine']})")
+        return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
+
+
+@module_rule(nn.GroupNorm)
+def _from_layer(m, x):
+    params = {"num_groups": m.num_groups, "num_channels": m.num_channels, "eps": m.eps,
+              "affine": m.affine}
+    return Imported("GroupNorm", params, [x], weights(m))
