@@ -1,3 +1,7 @@
+import torch
+from torch import nn
+
+from ..compile import inferring
 from ..ports import Param, Port
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .base import Block
@@ -16,4 +20,20 @@ class Activation(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return ACTIVATIONS[node.params["fn"]]()
+        module = ACTIVATIONS[node.params["fn"]]()
+        return _ShapeOnly(module) if ctx.meta else module
+
+
+class _ShapeOnly(nn.Module):
+    """While shapes are inferred, an elementwise function of a float tensor is a tensor of
+    the same shape and dtype: meta kernels for tanh and friends run through slow Python
+    decompositions (half of validate on a large graph). Other inputs take the real path."""
+
+    def __init__(self, inner: nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        if inferring() and isinstance(x, torch.Tensor) and x.is_floating_point():
+            return x.new_empty(x.shape)
+        return self.inner(x)
