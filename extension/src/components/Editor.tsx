@@ -232,7 +232,11 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const h = canvasRef.current?.querySelector(`.react-flow__node[data-id="${CSS.escape(node)}"] .react-flow__handle.target[data-handleid="${CSS.escape(port)}"]`);
     const r = h?.getBoundingClientRect();
     if (!box || !r) return { x: 12, y: 12 };
-    return { x: Math.max(4, Math.min(box.width - 370, r.right - box.left + 10)), y: Math.max(4, Math.min(box.height - 90, r.top - box.top - 12)) };
+    const W = 360, H = 90; // the box's largest size (styles.css .dw-refusal)
+    const x = r.right - box.left + 10, y = r.top - box.top - 12;
+    // beside the port when there is room, else just below it
+    if (x + W <= box.width) return { x, y: Math.max(4, Math.min(box.height - H, y)) };
+    return { x: Math.max(4, Math.min(box.width - W - 4, r.left - box.left - 20)), y: Math.min(box.height - H, r.bottom - box.top + 8) };
   }, []);
   const refuse = useCallback((info: RefusalInfo | null, linger = 0) => {
     window.clearTimeout(refusalTimer.current);
@@ -455,6 +459,9 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       onKeyDownCapture={onKeyDownCapture}
       onPointerDownCapture={(e) => {
         if (!isTextInput(e.target) && !rootRef.current?.contains(document.activeElement)) rootRef.current?.focus({ preventScroll: true });
+        // the notebook's own mousedown handler, which runs after ours, focuses the cell:
+        // take focus back once the click's handlers are done
+        if (!isTextInput(e.target)) window.setTimeout(keepFocus, 0);
       }}
     >
       <Palette catalog={catalog} onAdd={addBlock} recent={recent} />
