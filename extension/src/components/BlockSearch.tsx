@@ -64,6 +64,6 @@ export function BlockSearch({ catalog, at, onPick, onClose }: {
 /** A doc's first sentence, for one-line lists. */
 export function firstLine(doc: string): string {
   const flat = doc.replace(/\s+/g, " ").trim();
-  const m = flat.match(/^(.+?[.:;])(\s|$)/);
+  const m = flat.match(/^(.+?\.)(\s|$)/);
   return m ? m[1] : flat;
 }
