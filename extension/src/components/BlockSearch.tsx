@@ -15,7 +15,7 @@ export interface SearchAt {
   hint?: string;
 }
 
-const MAX = 12;
+const MAX = 80; // the list scrolls; a wire's compatible blocks are often most of them
 
 /** Blocks matching `q` by name first, then by doc; within each, catalog order. */
 export function searchBlocks(blocks: BlockSpec[], q: string): BlockSpec[] {

@@ -22,7 +22,7 @@ import { ContextMenu, type MenuAt } from "./ContextMenu";
 import { useQuickAdd } from "../hooks/useQuickAdd";
 import { ZoomProbe } from "./ZoomProbe";
 import { useFlowGraph } from "../hooks/useFlowGraph";
-import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM } from "../zoom";
+import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM, viewportFor } from "../zoom";
 
 const nodeTypes = { block: BlockNode };
 // plotly and elkjs are large: load them when first needed
@@ -140,6 +140,17 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const root = rootRef.current;
     if (root && !root.contains(document.activeElement)) root.focus({ preventScroll: true });
   }, []);
+  // React Flow removes a node's element a render or two after the document changes: watch
+  // a few frames, and take focus back only if it fell to the page (not if a person moved it).
+  const recoverFocus = useCallback(() => {
+    let n = 0;
+    const tick = () => {
+      const a = document.activeElement;
+      if (!a || a === document.body) rootRef.current?.focus({ preventScroll: true });
+      if (++n < 6) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }, []);
 
   /** Commit an edit of the graph at the current path: one undo step, one write. */
   const commit = useCallback((fn: (g: GraphDoc) => GraphDoc) => {
@@ -200,8 +211,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   useEffect(() => {
     if (!refocus.current) return;
     refocus.current = false;
-    keepFocus();
-  }, [rfNodes, rfEdges, keepFocus]);
+    recoverFocus();
+  }, [rfNodes, rfEdges, recoverFocus]);
 
   const onNodesChange = useCallback((changes: NodeChange<BlockFlowNode>[]) => {
     setRfNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
@@ -313,7 +324,14 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const { layout } = await import("../layout");
     const pos = await layout(graphRef.current, sizes);
     commit((g) => G.moveNodes(g, pos));
-    window.setTimeout(() => void rf.fitView(FIT_LAYOUT), 50);
+    // the viewport from the new positions themselves: React Flow may not have them yet
+    const ids = Object.keys(pos);
+    const view = canvasRef.current?.getBoundingClientRect();
+    if (!ids.length || !view) return;
+    const x0 = Math.min(...ids.map((id) => pos[id][0])), y0 = Math.min(...ids.map((id) => pos[id][1]));
+    const x1 = Math.max(...ids.map((id) => pos[id][0] + (sizes[id]?.width ?? 180)));
+    const y1 = Math.max(...ids.map((id) => pos[id][1] + (sizes[id]?.height ?? 80)));
+    void rf.setViewport(viewportFor({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, view, FIT_LAYOUT.minZoom));
   }, [rf, commit]);
 
   // Group the selection into a new Group body / dissolve the selected groups: one undo step each.
