@@ -288,6 +288,7 @@ def main() -> None:
     ap.add_argument("--load-trials", type=int, default=3)
     ap.add_argument("--before-module", default=None,
                     help="an earlier build's editor.js, for the load benchmark's 'before'")
+    ap.add_argument("--canvas-only", action="store_true", help="skip the round trip in JupyterLab")
     ap.add_argument("--profile", action="store_true",
                     help="print the page's busiest functions during the round trips (build "
                          "the bundle with `node build.mjs --names` in extension/ for names)")
@@ -304,12 +305,16 @@ def main() -> None:
         if not args.roundtrip_only:
             canvas = canvas_bench(ctx, args.nodes, args.runs, args.frames)
             print_canvas(canvas, args)
-        rt = roundtrip_bench(ctx, tmp, args.roundtrip_nodes, args.trials, args.profile)
-        load_bench(ctx, tmp, args.load_trials, args.before_module)
+        rt = None if args.canvas_only else roundtrip_bench(ctx, tmp, args.roundtrip_nodes,
+                                                           args.trials, args.profile)
+        if not args.canvas_only:
+            load_bench(ctx, tmp, args.load_trials, args.before_module)
     shutil.rmtree(tmp, ignore_errors=True)
+    if rt is None:
+        return
     print(f"validate round trip, {args.roundtrip_nodes} nodes, {rt['n']} edits: "
           f"median {rt['median_ms']:.0f} ms, p95 {rt['p95_ms']:.0f} ms, max {rt['max_ms']:.0f} ms")
-    print("targets: first render < 1.5 s; pan all on screen >= 1.0x bare; zoom 1 >= 50 fps; "
+    print("targets: first render < 1.5 s; pan all on screen >= 1.3x bare; zoom 1 >= 50 fps; "
           "round trip p95 < 100 ms")
 
 

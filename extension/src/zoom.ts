@@ -15,3 +15,17 @@ export const FAR_READABLE_ZOOM = READABLE_PX / FAR_LABEL_PX;
 /** A body opens at this zoom or more: full detail, a little above the switch so that a
  * small zoom-out does not drop it to the simplified view. */
 export const BODY_MIN_ZOOM = Math.min(1, FAR_ZOOM * 1.2);
+
+/** The viewport that shows `box` (graph px) in a `view` (screen px): fitted when that zoom
+ * is at least `minZoom`, else at `minZoom` from the box's top-left corner, where a laid-out
+ * graph starts, rather than its middle. */
+export function viewportFor(
+  box: { x: number; y: number; width: number; height: number },
+  view: { width: number; height: number }, minZoom: number, maxZoom = 1.2, pad = 0.08,
+): { x: number; y: number; zoom: number } {
+  const fit = Math.min(view.width * (1 - 2 * pad) / Math.max(box.width, 1), view.height * (1 - 2 * pad) / Math.max(box.height, 1), maxZoom);
+  if (fit >= minZoom) {
+    return { x: (view.width - box.width * fit) / 2 - box.x * fit, y: (view.height - box.height * fit) / 2 - box.y * fit, zoom: fit };
+  }
+  return { x: view.width * pad - box.x * minZoom, y: view.height * pad - box.y * minZoom, zoom: minZoom };
+}

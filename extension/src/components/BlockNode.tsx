@@ -5,7 +5,7 @@ import { memo, type CSSProperties } from "react";
 import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/react";
 import type { BlockSpec, CategoryStyle, GraphErrorInfo, NodeDoc, PortSpec } from "../types";
 import { summary } from "../params";
-import { FAR_ZOOM } from "../zoom";
+import { FAR_READABLE_ZOOM, FAR_ZOOM } from "../zoom";
 
 export interface BlockData extends Record<string, unknown> {
   node: NodeDoc;
@@ -26,7 +26,13 @@ export interface BlockData extends Record<string, unknown> {
 
 export type BlockFlowNode = Node<BlockData, "block">;
 
-const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2] < FAR_ZOOM;
+/** 0: full detail; 1: simplified (type and label); 2: too far for any text to be read
+ * (zoom.ts): a box in the category's colour. One number, so a node re-renders only when
+ * the zoom crosses a level. */
+const detail = (s: { transform: [number, number, number] }) => {
+  const z = s.transform[2];
+  return z >= FAR_ZOOM ? 0 : z >= FAR_READABLE_ZOOM ? 1 : 2;
+};
 
 export const shapeText = (shape: unknown[] | undefined | null) =>
   shape ? `[${shape.map((d) => (d === null ? "?" : String(d))).join(", ")}]` : "";
@@ -61,16 +67,19 @@ function PortRow({ port, side, shape, error, colours }: {
   );
 }
 
-/** Zoomed out: one coloured box with the block's icon, type and label in large text, and
- * its handles. With every node on screen, the per-element cost is what limits panning. */
-function FarNode({ data, selected, bad }: { data: BlockData; selected?: boolean; bad: number }) {
+/** Zoomed out: one box with the block's icon, type and label in large text, and its
+ * handles; further out, where no text can be read, the box filled with the category's
+ * colour. With every node on screen, the per-element cost is what limits panning. */
+function FarNode({ data, selected, bad, tiny }: { data: BlockData; selected?: boolean; bad: number; tiny: boolean }) {
   const rows = Math.max(data.inputs.length, data.outputs.length, 1);
   const label = data.node.label || data.node.id;
+  const colour = data.look?.colour;
   return (
-    <div className={`dw-node dw-far${selected ? " dw-selected" : ""}${bad ? " dw-has-error" : ""}`}
-      style={{ height: Math.max(HEAD + 8 + rows * ROW, FAR_TWO_LINES), borderTopColor: data.look?.colour }} data-type={data.node.type}>
-      <div className="dw-far-type">{data.look?.icon} {data.node.type}{bad ? " !" : ""}</div>
-      {label !== data.node.type.toLowerCase() ? <div className="dw-far-label">{label}</div> : null}
+    <div className={`dw-node dw-far${tiny ? " dw-tiny" : ""}${selected ? " dw-selected" : ""}${bad ? " dw-has-error" : ""}`}
+      style={{ height: Math.max(HEAD + 8 + rows * ROW, FAR_TWO_LINES), borderTopColor: colour, background: tiny ? colour : undefined }}
+      data-type={data.node.type}>
+      {tiny ? null : <div className="dw-far-type">{data.look?.icon} {data.node.type}{bad ? " !" : ""}</div>}
+      {tiny || label === data.node.type.toLowerCase() ? null : <div className="dw-far-label">{label}</div>}
       {data.inputs.map((p, i) => (
         <Handle key={p.name} type="target" position={Position.Left} id={p.name} className="dw-handle"
           style={handleStyle(p.kind, data.kindColours, HEAD + 4 + i * ROW)} />
@@ -84,10 +93,10 @@ function FarNode({ data, selected, bad }: { data: BlockData; selected?: boolean;
 }
 
 function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
-  const far = useStore(zoomedOut);
+  const level = useStore(detail);
   const { node, spec, look, inputs, outputs, shapes, errors, formula, kindColours } = data;
   const bad = errors.filter((e) => e.severity === "error");
-  if (far) return <FarNode data={data} selected={selected} bad={bad.length} />;
+  if (level) return <FarNode data={data} selected={selected} bad={bad.length} tiny={level === 2} />;
   const portErr = new Map(errors.filter((e) => e.port).map((e) => [e.port as string, e]));
   const rows = Math.max(inputs.length, outputs.length);
   const multiline = (spec?.params ?? []).filter((p) => p.kind === "string" && p.multiline).map((p) => p.name);

@@ -15,7 +15,7 @@ export interface SearchAt {
   hint?: string;
 }
 
-const MAX = 12;
+const MAX = 80; // the list scrolls; a wire's compatible blocks are often most of them
 
 /** Blocks matching `q` by name first, then by doc; within each, catalog order. */
 export function searchBlocks(blocks: BlockSpec[], q: string): BlockSpec[] {
@@ -64,6 +64,6 @@ export function BlockSearch({ catalog, at, onPick, onClose }: {
 /** A doc's first sentence, for one-line lists. */
 export function firstLine(doc: string): string {
   const flat = doc.replace(/\s+/g, " ").trim();
-  const m = flat.match(/^(.+?[.:;])(\s|$)/);
+  const m = flat.match(/^(.+?\.)(\s|$)/);
   return m ? m[1] : flat;
 }

@@ -22,7 +22,7 @@ import { ContextMenu, type MenuAt } from "./ContextMenu";
 import { useQuickAdd } from "../hooks/useQuickAdd";
 import { ZoomProbe } from "./ZoomProbe";
 import { useFlowGraph } from "../hooks/useFlowGraph";
-import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM } from "../zoom";
+import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM, viewportFor } from "../zoom";
 import { WorkbenchPanel } from "./WorkbenchPanel";
 
 const nodeTypes = { block: BlockNode };
@@ -141,6 +141,17 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const root = rootRef.current;
     if (root && !root.contains(document.activeElement)) root.focus({ preventScroll: true });
   }, []);
+  // React Flow removes a node's element a render or two after the document changes: watch
+  // a few frames, and take focus back only if it fell to the page (not if a person moved it).
+  const recoverFocus = useCallback(() => {
+    let n = 0;
+    const tick = () => {
+      const a = document.activeElement;
+      if (!a || a === document.body) rootRef.current?.focus({ preventScroll: true });
+      if (++n < 6) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }, []);
 
   /** Commit an edit of the graph at the current path: one undo step, one write. */
   const commit = useCallback((fn: (g: GraphDoc) => GraphDoc) => {
@@ -201,8 +212,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   useEffect(() => {
     if (!refocus.current) return;
     refocus.current = false;
-    keepFocus();
-  }, [rfNodes, rfEdges, keepFocus]);
+    recoverFocus();
+  }, [rfNodes, rfEdges, recoverFocus]);
 
   const onNodesChange = useCallback((changes: NodeChange<BlockFlowNode>[]) => {
     setRfNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
@@ -233,7 +244,11 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const h = canvasRef.current?.querySelector(`.react-flow__node[data-id="${CSS.escape(node)}"] .react-flow__handle.target[data-handleid="${CSS.escape(port)}"]`);
     const r = h?.getBoundingClientRect();
     if (!box || !r) return { x: 12, y: 12 };
-    return { x: Math.max(4, Math.min(box.width - 370, r.right - box.left + 10)), y: Math.max(4, Math.min(box.height - 90, r.top - box.top - 12)) };
+    const W = 360, H = 90; // the box's largest size (styles.css .dw-refusal)
+    const x = r.right - box.left + 10, y = r.top - box.top - 12;
+    // beside the port when there is room, else just below it
+    if (x + W <= box.width) return { x, y: Math.max(4, Math.min(box.height - H, y)) };
+    return { x: Math.max(4, Math.min(box.width - W - 4, r.left - box.left - 20)), y: Math.min(box.height - H, r.bottom - box.top + 8) };
   }, []);
   const refuse = useCallback((info: RefusalInfo | null, linger = 0) => {
     window.clearTimeout(refusalTimer.current);
@@ -310,7 +325,14 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const { layout } = await import("../layout");
     const pos = await layout(graphRef.current, sizes, transport);
     commit((g) => G.moveNodes(g, pos));
-    window.setTimeout(() => void rf.fitView(FIT_LAYOUT), 50);
+    // the viewport from the new positions themselves: React Flow may not have them yet
+    const ids = Object.keys(pos);
+    const view = canvasRef.current?.getBoundingClientRect();
+    if (!ids.length || !view) return;
+    const x0 = Math.min(...ids.map((id) => pos[id][0])), y0 = Math.min(...ids.map((id) => pos[id][1]));
+    const x1 = Math.max(...ids.map((id) => pos[id][0] + (sizes[id]?.width ?? 180)));
+    const y1 = Math.max(...ids.map((id) => pos[id][1] + (sizes[id]?.height ?? 80)));
+    void rf.setViewport(viewportFor({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, view, FIT_LAYOUT.minZoom));
   }, [rf, commit, transport]);
 
   // Group the selection into a new Group body / dissolve the selected groups: one undo step each.
@@ -456,6 +478,9 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       onKeyDownCapture={onKeyDownCapture}
       onPointerDownCapture={(e) => {
         if (!isTextInput(e.target) && !rootRef.current?.contains(document.activeElement)) rootRef.current?.focus({ preventScroll: true });
+        // the notebook's own mousedown handler, which runs after ours, focuses the cell:
+        // take focus back once the click's handlers are done
+        if (!isTextInput(e.target)) window.setTimeout(keepFocus, 0);
       }}
     >
       <Palette catalog={catalog} onAdd={addBlock} recent={recent} />
