@@ -30,6 +30,7 @@ from .data import resolve as resolve_data
 from .losses import LossFn, normalize_loss
 from .rebuild import transfer, transfer_optimizer
 from .step import NonFinite, train_step
+from .windows import WindowSampler, provided, window_name
 
 STATES = ("idle", "running", "paused", "stopped", "finished", "failed")
 TERMINAL = ("stopped", "finished", "failed")
@@ -128,8 +129,11 @@ class Run:
             elif not t.is_floating_point():
                 tensors[n.params["name"]] = t.to(want)
         whole = {k for k, b in config.bindings.items() if b.get("batch") is False}
-        self.dataset = Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
-                               self.device)
+        windowed = window_name(config.bindings)
+        self.dataset = (Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
+                                self.device) if windowed is None else
+                        WindowSampler(tensors, config.bindings, windowed, graph, config.seed,
+                                      self.device, config.val_split))
         self.model = graph.compile(seed=config.seed).to(self.device)
         self._set_built(graph)
         self.loss_fn = LossFn(config.loss, graph)
@@ -637,7 +641,7 @@ def _same(a, b) -> bool:
 def _check_inputs(graph: Graph, config: TrainConfig) -> None:
     for n in graph.inputs():
         name = n.params["name"]
-        if name not in config.bindings:
+        if name not in config.bindings and name not in provided(config.bindings):
             raise GraphError(f"the graph input '{name}' has no data", node=n.id,
                              port=f"training.data.{name}", expected=f"a binding for '{name}'",
                              found=sorted(config.bindings))
