@@ -1,4 +1,6 @@
-"""The ODE demo notebooks execute in a real kernel with DIFFWIRE_FAST=1 and pass their lines."""
+"""The ODE demo notebooks execute in a real kernel and pass their lines: with
+DIFFWIRE_FAST=1 in the default run, and in their default setting (what Run All does) in the
+slow-marked tests (`pytest -m slow tests/test_ode_demos.py`)."""
 
 import pytest
 
@@ -11,6 +13,14 @@ def test_lotka_volterra_ude_notebook(tmp_path):
     assert "PASS LINE" in text and "raw-data SINDy finds them: False" in text
 
 
+@pytest.mark.slow
+def test_lotka_volterra_ude_notebook_default_setting(tmp_path):
+    nb = run_notebook("03_lotka_volterra_ude.ipynb", tmp_path, timeout=3000, fast=False)
+    text = outputs_text(nb)
+    assert "PASS LINE" in text and "raw-data SINDy finds them: False" in text
+    assert "both terms within 10% and tracking to t=50:" in text  # the kept seed table
+
+
 def test_structure_ablation_notebook(tmp_path):
     nb = run_notebook("04_structure_ablation.ipynb", tmp_path, timeout=600)
     assert "ABLATION OK" in outputs_text(nb)
@@ -19,6 +29,12 @@ def test_structure_ablation_notebook(tmp_path):
 def test_spiral_notebook(tmp_path):
     nb = run_notebook("05_spiral_neural_ode.ipynb", tmp_path, timeout=600)
     assert "SPIRAL OK" in outputs_text(nb)
+
+
+@pytest.mark.slow
+def test_spiral_notebook_default_setting(tmp_path):
+    nb = run_notebook("05_spiral_neural_ode.ipynb", tmp_path, timeout=3000, fast=False)
+    assert "SPIRAL OK" in outputs_text(nb) and "after 300 steps" in outputs_text(nb)
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -22,6 +22,9 @@ class MLP(Block):
         Param("activation", "choice", "tanh", choices=ACTIVATION_NAMES),
         Param("final_activation", "choice", "none", choices=("none",) + ACTIVATION_NAMES),
         Param("bias", "bool", True),
+        Param("init_std", "float", 0.0, min=0.0,
+              doc="0: torch's default init; > 0: weights from N(0, init_std), zero biases "
+                  "(torchdiffeq's neural ODE demos use 0.1: a gentle field to start from)"),
     )
     example_params = {"widths": [3, 5, 2], "activation": "tanh"}
     example_inputs = {"x": (4, 3)}
@@ -37,6 +40,13 @@ class MLP(Block):
                 layers.append(act())
         if p["final_activation"] != "none":
             layers.append(ACTIVATIONS[p["final_activation"]]())
+        std = p.get("init_std") or 0.0
+        if std > 0:
+            for m in layers:
+                if isinstance(m, nn.Linear):
+                    nn.init.normal_(m.weight, mean=0.0, std=std)
+                    if m.bias is not None:
+                        nn.init.zeros_(m.bias)
         return _CheckedSeq(widths[0], *layers)
 
 

@@ -61,6 +61,17 @@ def _stack_components(parts):
     return torch.stack(torch.broadcast_tensors(*parts), dim=-1)
 '''
 
+NORMAL_INIT = '''
+def _normal_init(module, std):
+    """Weights from N(0, std) and zero biases (an MLP's init_std)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, mean=0.0, std=std)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return module
+'''
+
 #: name -> source, in the order they are written to the file.
 HELPERS: dict[str, str] = {
     "Slots": SLOTS,
@@ -68,4 +79,5 @@ HELPERS: dict[str, str] = {
     "Exp": EXP,
     "RBF": RBF,
     "_stack_components": STACK,
+    "_normal_init": NORMAL_INIT,
 }

@@ -87,8 +87,11 @@ def mlp(node, ctx):
             layers.append(activation_module(ctx, p["activation"]))
     if p["final_activation"] != "none":
         layers.append(activation_module(ctx, p["final_activation"]))
-    return ExportedNode(init=f"nn.Sequential({', '.join(layers)})",
-                        forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
+    init = f"nn.Sequential({', '.join(layers)})"
+    if p.get("init_std"):
+        ctx.helper("_normal_init")
+        init = f"_normal_init({init}, {float(p['init_std'])!r})"
+    return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
 
 
 @exporter("Conv2d")

@@ -7,7 +7,7 @@ so SINDy sees a smooth, denoised function instead of finite differences of noisy
 from __future__ import annotations
 
 import dataclasses
-import warnings
+import itertools
 
 import numpy as np
 import torch
@@ -15,72 +15,11 @@ from torch import nn
 
 from ..document import Edge, Graph
 from ..errors import GraphError
+from . import selection
+from .recovered import Recovered
+from .refine import Fitter
 
 LIBRARIES = {"poly1": 1, "poly2": 2, "poly3": 3, "poly4": 4, "poly5": 5}
-
-
-@dataclasses.dataclass
-class Recovered:
-    """A recovered equation: `coefficients` [D, F] over monomials with exponents
-    `powers` [F, D]; `names` are the state variables' display names."""
-
-    coefficients: np.ndarray
-    powers: np.ndarray
-    names: list
-
-    @property
-    def text(self) -> str:
-        """One line per component, e.g. ``d0 = -0.9 x*y``."""
-        lines = []
-        for k, row in enumerate(self.coefficients):
-            terms = [_term(c, self._monomial(j, self.names, "*")) for j, c in enumerate(row)
-                     if c != 0]
-            lines.append(f"U{k} = " + (" ".join(terms) if terms else "0"))
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"Recovered(\n{self.text}\n)"
-
-    def coefficient(self, component: int, monomial: dict) -> float:
-        """The coefficient of a monomial given as {variable index: power} in a component."""
-        want = np.zeros(self.powers.shape[1], dtype=int)
-        for i, p in monomial.items():
-            want[i] = p
-        for j, pw in enumerate(self.powers):
-            if np.array_equal(pw, want):
-                return float(self.coefficients[component, j])
-        return 0.0
-
-    def terms(self, component: int) -> dict[str, float]:
-        """The non-zero terms of one component: monomial text -> coefficient."""
-        return {self._monomial(j, self.names, "*"): float(c)
-                for j, c in enumerate(self.coefficients[component]) if c != 0}
-
-    def as_expression(self, input_name: str = "y", learnable: bool = True) -> dict:
-        """Params of an Expression block computing the recovered equation from one input
-        (the state, components taken as ``y[0]``, ``y[1]``, ...). Coefficients become
-        constants ``c<component>_<monomial index>``, learnable by default so the
-        replaced term can be fine-tuned."""
-        refs = [f"{input_name}[{i}]" for i in range(self.powers.shape[1])]
-        consts, parts = {}, []
-        for k, row in enumerate(self.coefficients):
-            terms = []
-            for j, c in enumerate(row):
-                if c == 0:
-                    continue
-                name = f"c{k}_{j}"
-                consts[name] = float(c)
-                mono = self._monomial(j, refs, "*")
-                terms.append(name if mono == "1" else f"{name}*{mono}")
-            parts.append(" + ".join(terms) if terms else f"0*{refs[0]}")
-        key = "learnable" if learnable else "constants"
-        return {"expr": ", ".join(parts), "inputs": [input_name], key: consts}
-
-    def _monomial(self, j: int, names, sep: str) -> str:
-        factors = []
-        for name, p in zip(names, self.powers[j]):
-            factors += [name] * int(p)
-        return sep.join(factors) if factors else "1"
 
 
 def find_module(model: nn.Module, node: str) -> nn.Module:
@@ -113,132 +52,193 @@ def _body_of(module: nn.Module, name: str):
 
 def recover(model, node: str = "U", states=None, library: str = "poly3",
             threshold: float | str = "auto", data: dict | None = None, names=None,
-            alpha: float = 0.05) -> Recovered:
+            alpha: float = 0.05, criterion: str = "aicc", bags: int = 40, folds: int = 5,
+            seed: int = 0, refine: int = 4) -> Recovered:
     """Recover the equation a trained neural term represents.
 
     **Arguments:**
 
-    - `model`: a compiled graph, a training run (its model and data are used), or a Graph
-      (compiled with its stored weights... a fresh Graph has none, so pass a model).
-    - `node`: the id of the neural term (``U`` in the UDE builders).
+    - `model`: a compiled graph or a training run (its model and data are used).
+    - `node`: the id of the neural term (``U`` in the UDE builders); its input is the state.
     - `states`: [N, D] states to evaluate it on. When omitted, `data` ``{"y0", "t"}`` (or
-      the run's data) is integrated by the model and the predicted trajectory is used.
+      the run's data) is integrated by the model on a grid of at least 100 points over the
+      span of ``t`` and the predicted trajectory is used.
+    - `data`: ``{"y0", "t"}`` and, when known, the observations under the model's output
+      name (``"y"``): then candidates are judged by simulating the whole model with each in
+      place of the network against the observations (see :mod:`.selection`).
     - `library`: ``poly1`` ... ``poly5`` (polynomials with bias up to that degree).
-    - `threshold`: STLSQ's sparsity threshold, or ``"auto"``: sweep thresholds and take
-      the model that best predicts held-out blocks of the trajectory (see `_sweep`).
-    - `alpha`: STLSQ's ridge strength (pysindy's default).
+    - `threshold`: STLSQ's sparsity threshold, or ``"auto"``: a bagged sweep of thresholds
+      whose candidates are ranked by `criterion` on `folds` held-out stretches.
+    - `criterion`: ``"aicc"`` or ``"bic"``.
+    - `bags`: bootstrap resamplings per threshold (inclusion probabilities, intervals).
+    - `alpha`: STLSQ's ridge strength (pysindy's default); `seed`: the bags' generator.
 
-    **Returns:** a :class:`Recovered` with `.text`, `.coefficients`, `.as_expression()`.
+    **Returns:** a :class:`Recovered` with `.text`, `.coefficients`, `.inclusion`, `.ci`,
+    `.candidates`, `.summary()`, `.uncertain` and `.as_expression()`.
     """
     model, data = _model_and_data(model, data)
-    if library not in LIBRARIES:
-        raise GraphError("unknown library", port="library", expected=sorted(LIBRARIES),
-                         found=library)
+    _check_library(library)
     term = find_module(model, node)
+    p = next(term.parameters(), None)
+    dtype = p.dtype if p is not None else torch.get_default_dtype()
+    fitter = times = None
     with torch.no_grad():
         if states is None:
             if not data or "y0" not in data or "t" not in data:
                 raise GraphError("recover needs the states to evaluate the term on",
                                  node=node, hint="pass states=[N, D] or data={'y0':..., 't':...}")
-            states = model(y0=data["y0"], t=data["t"])
+            t = torch.as_tensor(data["t"])
+            grid = torch.linspace(float(t[0]), float(t[-1]), max(100, len(t)), dtype=t.dtype)
+            states = model(y0=data["y0"], t=grid)
+            times = grid.double().numpy().repeat(int(np.prod(states.shape[1:-1], dtype=int)))
         states = torch.as_tensor(states)
         states = states.reshape(-1, states.shape[-1])
-        p = next(term.parameters(), None)
-        x = states.to(p.dtype) if p is not None else states
-        out = term(x)
-    return fit_sindy(states, out, library, threshold, names, alpha)
+        if times is not None:
+            fitter = _fitter(model, term, data, dtype, _powers(states.shape[-1],
+                                                                LIBRARIES[library]))
+        out = term(states.to(dtype))
+    obs_t = None if fitter is None else np.asarray(torch.as_tensor(data["t"]).double())
+    return fit_sindy(states, out, library, threshold, names, alpha, criterion=criterion,
+                     bags=bags, folds=folds, seed=seed,
+                     refine=refine,
+                     held_out=None if fitter is None else (times, obs_t, fitter))
 
 
 def fit_sindy(states, targets, library: str = "poly3", threshold: float | str = "auto",
-              names=None, alpha: float = 0.05) -> Recovered:
-    """Sparse regression (pysindy STLSQ, ``fit(x, x_dot=targets)``) of `targets` [N, D] on
-    a polynomial library of `states` [N, D]; what :func:`recover` does after evaluating
-    the network, usable on any targets (finite differences of raw data, say)."""
+              names=None, alpha: float = 0.05, criterion: str = "aicc", bags: int = 40,
+              folds: int = 5, seed: int = 0, held_out=None, refine: int = 4) -> Recovered:
+    """Sparse regression of `targets` [N, D] on a polynomial library of `states` [N, D];
+    what :func:`recover` does after evaluating the network, usable on any targets
+    (finite differences of raw data, say). With ``threshold="auto"``, a bagged sweep whose
+    candidates are ranked by `criterion` on held-out stretches of the regression (or,
+    through `held_out`, of a simulation: what :func:`recover` passes)."""
+    _check_library(library)
+    if criterion not in selection.CRITERIA:
+        raise GraphError("unknown information criterion", port="criterion",
+                         expected=list(selection.CRITERIA), found=criterion)
+    if isinstance(bags, bool) or not isinstance(bags, int) or bags < 2:
+        raise GraphError("must be an integer >= 2", port="bags", found=bags)
+    X = np.asarray(torch.as_tensor(states).double().cpu())
+    Y = np.asarray(torch.as_tensor(targets).double().cpu())
+    d = X.shape[1]
+    names = list(names) if names else (["x", "y", "z"][:d] if d <= 3 else [f"x{i}" for i in range(d)])
+    powers = _powers(d, LIBRARIES[library])
+    F = selection.features(X, powers)
+    if threshold != "auto":
+        return Recovered(selection.stlsq(F, Y, float(threshold), alpha), powers, names)
+    return _select(F, Y, powers, names, alpha, criterion, bags, folds, seed, held_out, refine)
+
+
+def _select(F, Y, powers, names, alpha, criterion, bags, folds, seed, held_out,
+            refine) -> Recovered:
+    rng = np.random.default_rng(seed)
+    scale = float(np.sqrt((Y ** 2).mean())) or 1.0
+    d = Y.shape[1]
+    state_bags = selection.block_bags(len(F), bags, rng)
+    if held_out is None:
+        blocks = selection.stretches(len(F), folds)
+        per_row = d
+
+        def rows(support, replaced):
+            if not blocks:  # one or two states: nothing to hold out, the sparsest wins
+                return np.ones(1)
+            masked = support & replaced[:, None]
+            return selection.regression_rows(F[:, :], Y * replaced, masked, blocks)
+        scored_on, n_rows = "regression", max(1, len(F)) if blocks else 1
+        floor = 1e-12 * float((Y ** 2).sum())  # relative error 1e-6: float32 rounding
+    else:
+        times, obs_t, fitter = held_out
+        observed = fitter.observed.double().numpy()
+        obs_blocks = selection.stretches(len(obs_t), folds)
+        state_blocks = [np.nonzero((times >= obs_t[b[0]]) & (times <= obs_t[b[-1]]))[0]
+                        for b in obs_blocks]
+        per_row = int(np.prod(observed.shape[1:]))
+
+        def rows(support, replaced):
+            return selection.simulation_rows(F, Y, support, state_blocks, obs_blocks, observed,
+                                             lambda coef: fitter.prediction(coef, replaced))
+        scored_on, n_rows = "simulation", len(obs_t)
+        floor = 1e-12 * float((observed ** 2).sum())
+    per_component, sparsest = [], []
+    for k in range(d):
+        replaced = np.arange(d) == k
+        cands = []
+        supports, path = selection.component_supports(F, Y[:, k], alpha, state_bags, scale)
+        sparsest.append(path[:2])
+        for s in supports:
+            support = np.zeros((d, F.shape[1]), bool)
+            support[k] = s
+            cands.append(selection.Candidate(support, rows(support, replaced)))
+        per_component.append(selection.rank(cands, criterion, per_row, floor))
+    everything = np.ones(d, bool)
+    top = [[c.support[k] for c in cands[:3]] for k, cands in enumerate(per_component)]
+    joint = [selection.Candidate(s, rows(s, everything)) for s in selection.combine(top)]
+    ranked = selection.rank(joint, criterion, per_row, floor)
+    row_bags = selection.block_bags(n_rows, bags, rng)
+    network = selection.lstsq(F, Y, ranked[0].support)
+    if held_out is not None and refine:
+        # the best few, and the sparsest laws (forward selection's first one or two terms
+        # per component): a network's compensating errors can rank those low
+        trials = [c.support for c in ranked[:refine]] + selection.combine(sparsest)
+        return _refined(trials, F, Y, powers, names, fitter, criterion, per_row, floor,
+                        row_bags)
+    best = ranked[0]
+    inclusion = np.stack([selection.inclusion(per_component[k], criterion, per_row, row_bags,
+                                              floor)[k] for k in range(d)])
+    ci = selection.intervals(F, Y, best.support, state_bags)
+    return Recovered(network, powers, names, inclusion=inclusion, ci=ci, candidates=ranked,
+                     criterion=criterion, scored_on=scored_on, network_coefficients=network)
+
+
+def _refined(trials, F, Y, powers, names, fitter, criterion, per_row, floor,
+             row_bags) -> Recovered:
+    """Candidate supports fitted to the observations, ranked again (see refine.py)."""
+    fitted, seen = [], set()
+    for support in trials:
+        if support.tobytes() in seen:
+            continue
+        seen.add(support.tobytes())
+        got = fitter.fit(support, selection.lstsq(F, Y, support))
+        if got is not None:
+            coef, rows, half = got
+            fitted.append(selection.Candidate(support, rows, coef=coef, half=half))
+    if not fitted:
+        raise GraphError("every candidate equation failed to solve when fitted to the data",
+                         hint="check the observations, or pass refine=0")
+    fitted = selection.rank(fitted, criterion, per_row, floor)
+    best = fitted[0]
+    inclusion = selection.inclusion(fitted, criterion, per_row, row_bags, floor)
+    ci = np.stack([best.coef - best.half, best.coef + best.half], -1)
+    return Recovered(best.coef, powers, names, inclusion=inclusion, ci=ci,
+                     candidates=fitted, criterion=criterion,
+                     scored_on="simulation; the best fitted to the observations",
+                     network_coefficients=selection.lstsq(F, Y, best.support))
+
+
+def _fitter(model, term, data, dtype, powers):
+    """A :class:`~.refine.Fitter` on the observations in `data` (under the model's one
+    output name), or None when there are none."""
+    outs = getattr(model, "output_names", [])
+    if len(outs) != 1 or outs[0] not in data:
+        return None
+    return Fitter(model, term, {k: data[k] for k in ("y0", "t")},
+                  np.asarray(torch.as_tensor(data[outs[0]]).double()), powers, dtype)
+
+
+def _powers(d: int, degree: int) -> np.ndarray:
+    """Exponents [F, d] of the polynomials up to `degree`, in pysindy's PolynomialLibrary
+    column order (a test holds them equal), without importing pysindy (seconds)."""
+    rows = []
+    for deg in range(degree + 1):
+        for combo in itertools.combinations_with_replacement(range(d), deg):
+            rows.append(np.bincount(np.array(combo, dtype=int), minlength=d))
+    return np.array(rows, dtype=int).reshape(-1, d)
+
+
+def _check_library(library: str) -> None:
     if library not in LIBRARIES:
         raise GraphError("unknown library", port="library", expected=sorted(LIBRARIES),
                          found=library)
-    X = np.asarray(torch.as_tensor(states).double().cpu())
-    Y = np.asarray(torch.as_tensor(targets).double().cpu())
-    degree = LIBRARIES[library]
-    if threshold == "auto":
-        coef, powers = _sweep(X, Y, degree, alpha)
-    else:
-        coef, powers = _stlsq(X, Y, degree, float(threshold), alpha)
-    d = X.shape[1]
-    names = list(names) if names else (["x", "y", "z"][:d] if d <= 3 else [f"x{i}" for i in range(d)])
-    return Recovered(coef, powers, names)
-
-
-def _stlsq(X, Y, degree, threshold, alpha):
-    import pysindy as ps
-
-    lib = ps.PolynomialLibrary(degree=degree)
-    model = ps.SINDy(feature_library=lib, optimizer=ps.STLSQ(threshold=threshold, alpha=alpha))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(X, t=1.0, x_dot=Y)
-    return np.asarray(model.coefficients(), dtype=float), np.asarray(lib.powers_, dtype=int)
-
-
-def _features(X, powers):
-    return np.prod(X[:, None, :] ** powers[None, :, :], axis=-1)
-
-
-THRESHOLDS = np.logspace(-3, 1, 41)
-
-
-def _sweep(X, Y, degree, alpha, thresholds=THRESHOLDS, negligible=1e-3, folds=5, tol=0.01):
-    """Choose STLSQ's threshold by blocked cross-validation along the trajectory.
-
-    Every threshold gives a model (its support: which terms each component keeps); terms
-    whose contribution is below `negligible` of the target's scale are dropped. Each support
-    is scored by cross-validation over contiguous blocks of the states (`folds` of them, or
-    one per state when there are fewer states than folds): refit on the other blocks by least
-    squares, predict the held-out block. The states lie on a trajectory, where the library's
-    terms are nearly collinear: a dense polynomial fits the network's small deviations and
-    swings wildly on a block it did not see, while the sparse law that generated the data
-    carries over. The sparsest model within `tol` (relative) of the lowest held-out error
-    wins. On network seeds 0-7 of the LV demo (fast setting) this chose exactly the two x*y
-    terms for seeds 0, 1, 2, 4, 6 and 7 (seed 3 had not converged; seed 5's sweep never
-    offered that model, and it got no terms); the elbow of the residual curve, the rule
-    before, did so for seed 0 alone of seeds 0-5."""
-    scale = np.sqrt((Y ** 2).mean()) or 1.0
-    n = len(X)
-    blocks = np.array_split(np.arange(n), min(folds, n)) if n >= 3 else []
-    candidates = {}
-    for th in thresholds:
-        coef, powers = _stlsq(X, Y, degree, th, alpha)
-        F = _features(X, powers)
-        size = np.sqrt((F ** 2).mean(0))
-        coef = np.where(np.abs(coef) * size[None, :] < negligible * scale, 0.0, coef)
-        support = coef != 0
-        key = support.tobytes()
-        if key not in candidates:
-            # with one or two states nothing can be held out: the sparsest model is chosen
-            err = _held_out(F, Y, support, blocks) / scale if blocks else 0.0
-            candidates[key] = (err, int(support.sum()), coef, powers)
-    best = min(c[0] for c in candidates.values())
-    near = [c for c in candidates.values() if c[0] <= best * (1 + tol) + 1e-12]
-    _err, _k, coef, powers = min(near, key=lambda c: (c[1], c[0]))
-    return coef, powers
-
-
-def _held_out(F, Y, support, blocks) -> float:
-    """Root-mean-square error of least-squares refits on `support`, each block predicted
-    from the others."""
-    n = len(F)
-    total = 0.0
-    for block in blocks:
-        train = np.setdiff1d(np.arange(n), block)
-        for j in range(Y.shape[1]):
-            s = support[j]
-            pred = 0.0
-            if s.any():
-                c, *_ = np.linalg.lstsq(F[train][:, s], Y[train, j], rcond=None)
-                pred = F[block][:, s] @ c
-            total += float(((Y[block, j] - pred) ** 2).sum())
-    return float(np.sqrt(total / Y.size))
-
 
 def _model_and_data(obj, data):
     if isinstance(obj, Graph):
@@ -277,10 +277,6 @@ def _rewire(e: Edge, nid: str, in_port: str, out_port: str) -> Edge:
     if e.source == nid and e.source_port == out_port:
         return dataclasses.replace(e, source_port="out")
     return e
-
-
-def _term(c: float, mono: str) -> str:
-    return f"{c:+.4g}" if mono == "1" else f"{c:+.4g} {mono}"
 
 
 def _locate(g: Graph, node: str):

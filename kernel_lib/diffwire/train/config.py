@@ -34,6 +34,7 @@ from . import limits, optim
 from .data import normalize_binding
 from .losses import normalize_loss
 from .section_schema import section_errors
+from .windows import provided
 
 SCALARS = {"steps": None, "batch_size": None, "seed": 0, "val_split": 0.0, "eval_every": 50,
            "stats_every": 50, "checkpoint_every": 0, "keep_checkpoints": 5, "keep_best": True,
@@ -105,10 +106,11 @@ class TrainConfig:
 
 
 def check_inputs(graph: Graph, config: TrainConfig) -> None:
-    """Every graph Input has a data binding."""
+    """Every graph Input has a data binding (or is fed by a windowed trajectory)."""
+    fed = provided(config.bindings)
     for n in graph.inputs():
         name = n.params["name"]
-        if name not in config.bindings:
+        if name not in config.bindings and name not in fed:
             raise GraphError(f"the graph input '{name}' has no data", node=n.id,
                              port=f"training.data.{name}", expected=f"a binding for '{name}'",
                              found=sorted(config.bindings))

@@ -34,6 +34,7 @@ from .record import Recorder
 from .step import NonFinite
 from .step_timeout import StepTimeout, timed_step
 from .store import StoreError
+from .windows import WindowSampler, window_name
 
 STATES = ("idle", "running", "paused", "stopped", "finished", "failed")
 TERMINAL = ("stopped", "finished", "failed")
@@ -126,8 +127,11 @@ class Run:
             elif not t.is_floating_point():
                 tensors[n.params["name"]] = t.to(want)
         whole = {k for k, b in config.bindings.items() if b.get("batch") is False}
-        self.dataset = Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
-                               self.device)
+        windowed = window_name(config.bindings)
+        self.dataset = (Dataset(tensors, whole, config.batch_size, config.val_split, config.seed,
+                                self.device) if windowed is None else
+                        WindowSampler(tensors, config.bindings, windowed, graph, config.seed,
+                                      self.device, config.val_split))
         self.model = graph.compile(seed=config.seed).to(self.device)
         self._set_built(graph)
         self.loss_fn = LossFn(config.loss, graph)

@@ -10,6 +10,7 @@ from .config import check_optimizer_refs, resolve
 from .data import normalize_binding
 from .data import resolve as resolve_data
 from .section_schema import section_errors
+from .windows import provided
 
 
 def validate_training(graph: Graph, root: str | pathlib.Path | None = None,
@@ -49,9 +50,10 @@ def validate_training(graph: Graph, root: str | pathlib.Path | None = None,
             except GraphError as e:
                 errs.append(e)
                 bindings[k] = None
+    fed = provided({k: b for k, b in bindings.items() if b is not None})
     for n in graph.inputs():
         name = n.params["name"]
-        if name not in bindings:
+        if name not in bindings and name not in fed:
             errs.append(GraphError(f"the graph input '{name}' has no data", node=n.id,
                                    port=f"training.data.{name}"))
     generated: dict = {}  # each generator runs once, however many bindings pick from it

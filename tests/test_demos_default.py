@@ -1,0 +1,23 @@
+"""Every other demo notebook in its default setting, as a person's Run All runs it (no
+DIFFWIRE_FAST). Slow-marked: `pytest -m slow tests/test_demos_default.py`; the default
+test run executes each with DIFFWIRE_FAST=1 (test_demo_*.py, test_demos_training.py), and
+the ODE demos' default settings are in test_ode_demos.py."""
+
+import pytest
+
+from nbrun import outputs_text, run_notebook
+
+PASS = {
+    "00_editor_tour.ipynb": ['"format": "diffwire/1"', "finished at step"],
+    "01_quickstart.ipynb": ["loss", "->"],
+    "02_live_training.ipynb": ["features kept their weights", "<Run finished"],
+    "06_export_and_import.ipynb": ["saved weights to lv_weights.pt", "round trip ok"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PASS))
+def test_demo_default_setting(name, tmp_path):
+    text = outputs_text(run_notebook(name, tmp_path, timeout=2400, fast=False))
+    for line in PASS[name]:
+        assert line in text, (name, line)
