@@ -10,6 +10,24 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture(scope="module")
+def notebook(lab, browser_context):
+    """A notebook page and kernel of this module's own: its scenarios zoom, open bodies and
+    fill the palette's recently used list, which the shared page's scenarios must not see."""
+    import shutil
+
+    from conftest import NOTEBOOK, Notebook
+    from labserver import open_notebook
+
+    base, token, root = lab
+    shutil.copy(root / NOTEBOOK, root / "canvas.ipynb")
+    page = open_notebook(browser_context, base, token, "canvas.ipynb")
+    nb = Notebook(page, root, prefix="")
+    nb.kernel("import diffwire as dw\n_start = ed.graph.to_dict()\nresult = 1")
+    yield nb
+    page.close()
+
 READABLE_PX = 4.2  # the smallest on-screen text size counted as readable (zoom.ts)
 
 MIN_FONT_JS = """(root) => {

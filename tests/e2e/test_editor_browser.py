@@ -7,6 +7,9 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
+#: the palette's own entries (its "Recently used" list repeats some of them)
+PALETTE = ".dw-cat:not(.dw-recent) .dw-palette-item"
+
 
 def _edges(doc):
     return {(e["source"], e["source_port"], e["target"], e["target_port"]) for e in doc["edges"]}
@@ -39,7 +42,7 @@ def test_editor_renders_the_demo_graph(nb):
     assert nb.editor.locator(".react-flow__edge").count() == 2
     # inferred shapes from the kernel appear on the ports
     nb.node("mlp").locator(".dw-port-shape", has_text="[B, 1]").wait_for()
-    assert nb.editor.locator('.dw-palette-item[data-block-type="MLP"]').count() == 1
+    assert nb.editor.locator(PALETTE + '[data-block-type="MLP"]').count() == 1
     doc = nb.graph()
     assert {n["id"] for n in doc["nodes"]} == {"x", "mlp", "y"}
     assert _node(doc, "mlp")["position"] == [220.0, 0.0]
@@ -47,7 +50,7 @@ def test_editor_renders_the_demo_graph(nb):
 
 
 def test_drag_block_from_palette(nb):
-    item = nb.editor.locator('.dw-palette-item[data-block-type="Linear"]')
+    item = nb.editor.locator(PALETTE + '[data-block-type="Linear"]')
     pane = nb.editor.locator(".react-flow__pane")
     box = pane.bounding_box()
     item.drag_to(pane, target_position={"x": box["width"] * 0.55, "y": box["height"] * 0.8})

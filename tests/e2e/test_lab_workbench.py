@@ -184,3 +184,41 @@ def test_train_without_a_training_section_opens_the_panel(page):
     assert doc.locator('[data-testid="training-panel"] [data-binding="x"]').count() == 1
     shot(page, "06_training_needed")
     assert not (root / "bare.runs").exists()
+
+
+def test_a_page_reload_finds_the_runs_and_reattaches_the_live_run(page, lab):
+    page, root = page
+    base, token, _ = lab
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('diffwire:new', {cwd: ''}); }")
+    doc = page.locator(DOC).first
+    doc.locator('.react-flow__node[data-id="mlp"]').wait_for(timeout=60_000)
+    _connected(page)
+    path = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.path")
+    stem = path.rsplit(".", 1)[0]
+    panel = doc.locator('[data-testid="training-panel"]')
+    steps = panel.locator('[data-field="steps"] input')
+    steps.fill("1000000")
+    steps.press("Enter")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.transport.readGraph().training.steps === 1000000")
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
+    panel.locator(".dw-wb-train").click()
+    status = "() => window.jupyterapp.shell.currentWidget.transport.readStatus()"
+    page.wait_for_function(f"() => ({status})().step > 0", timeout=60_000)
+
+    page.goto(f"{base}/lab?reset&token={token}", wait_until="domcontentloaded")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined", timeout=90_000)
+    page.locator(".jp-Launcher").first.wait_for(timeout=90_000)
+    page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', {path: p}); }", path)
+    doc = page.locator(DOC).first
+    doc.locator('.react-flow__node[data-id="mlp"]').wait_for(timeout=60_000)
+    _connected(page)
+    # the run still going streams to the new page, and its controls act on it
+    first = page.wait_for_function(f"() => ({status})().state === 'running' && ({status})().step", timeout=60_000).json_value()
+    page.wait_for_function(f"(s) => ({status})().step > s", arg=first, timeout=60_000)
+    doc.locator('.dw-wb-tabs button:has-text("Runs")').click()
+    row = doc.locator('[data-testid="runs-table"] tbody tr').first
+    _wait(lambda: "running" in row.inner_text(), 30, "the live run in the table")
+    shot(page, "07_reattached")
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('diffwire:stop'); }")
+    page.wait_for_function(f"() => ['stopped', 'finished'].includes(({status})().state)", timeout=60_000)
+    _wait(lambda: any(r.get("state") == "stopped" for r in _runs(root, stem)), 30, "the stopped record")

@@ -166,7 +166,7 @@ export function DataSourceField({ name, role, binding, catalog, files, vars, err
         {vars.length || source === "kernel" ? <option value="kernel">kernel variable</option> : null}
       </select>
       {body}
-      {binding ? (
+      {binding && !pending ? (
         <label className="dw-wb-whole" title="pass the array whole every step (a time grid, an initial state) instead of slicing rows">
           <input type="checkbox" checked={whole} onChange={(e) => {
             const { batch: _b, ...rest } = binding;

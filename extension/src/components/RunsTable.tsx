@@ -46,6 +46,7 @@ function RunActions({ run, wb, onExport }: { run: RunRow; wb: Workbench; onExpor
 export function RunsTable({ wb, onExport }: { wb: Workbench; onExport: (id: string) => void }) {
   const runs = orderRuns(wb.runs);
   const numbers = runNumbers(wb.runs);
+  const label = (id: string) => { const r = wb.runs.find((x) => x.id === id); return r ? runLabel(r, numbers.get(id)) : id; };
   const sel = new Set(wb.selected);
   const toggle = (id: string) => wb.select(sel.has(id) ? wb.selected.filter((x) => x !== id) : [...wb.selected, id]);
   const one = wb.selected.length === 1 ? wb.runs.find((r) => r.id === wb.selected[0]) : undefined;
@@ -63,7 +64,9 @@ export function RunsTable({ wb, onExport }: { wb: Workbench; onExport: (id: stri
       {undo ? (
         <div className="dw-undo-bar" role="status">Run {undo} deleted. <button className="dw-run-undo" onClick={() => { wb.send("run_restore", { id: undo }); setUndo(null); }}>Undo</button></div>
       ) : null}
-      {!runs.length ? <div className="dw-wb-empty">No runs kept yet. Press Train: each run is kept beside the document.</div> : (
+      {!runs.length ? <div className="dw-wb-empty">{wb.folder === null
+        ? "Runs are kept beside a saved document: open one (dw.Editor(\"model.diffwire\")) or give the editor train_options=dict(out=\"runs/\")."
+        : "No runs kept yet. Press Train: each run is kept beside the document."}</div> : (
         <div className="dw-runs-scroll">
           <table className="dw-runs-table">
             <thead><tr><th></th><th>run</th><th title="steps done">steps</th><th title="final training loss">final</th><th title="best training loss">best</th><th>state</th></tr></thead>
@@ -89,7 +92,7 @@ export function RunsTable({ wb, onExport }: { wb: Workbench; onExport: (id: stri
       {wb.selected.length > 1 ? <div className="dw-doc">{wb.selected.length} runs overlaid in the plots{wb.selected.length > 2 ? "; select two to compare them" : ""}.</div> : null}
       {diff ? (
         <div className="dw-run-diff" data-testid="run-diff">
-          <h4>{wb.diff!.a} → {wb.diff!.b}</h4>
+          <h4 title={`${wb.diff!.a} → ${wb.diff!.b}`}>{label(wb.diff!.a)} → {label(wb.diff!.b)}</h4>
           <div className="dw-diff-head">graph</div>
           {diff.graph.length ? diff.graph.map((l, i) => <div key={i} className={`dw-diff-line dw-diff-${l[0] === "+" ? "add" : l[0] === "-" ? "del" : "chg"}`}>{l}</div>) : <div className="dw-doc">same graph</div>}
           <div className="dw-diff-head">hyperparameters</div>

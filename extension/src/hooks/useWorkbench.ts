@@ -18,6 +18,8 @@ export interface Workbench {
   outputs: string[];
   optimizers: OptimizerNode[];
   runs: RunRow[];
+  /** The runs folder's name; null: this editor keeps no runs (no document, no `out`). */
+  folder: string | null | undefined;
   selected: string[];
   colors: Record<string, string>;
   diff: RunDiff | null;
@@ -36,6 +38,7 @@ export function useWorkbench(transport: Transport): Workbench {
   const [errors, setErrors] = useState<GraphErrorInfo[]>([]);
   const [form, setForm] = useState<{ inputs: string[]; outputs: string[]; optimizers: OptimizerNode[] }>({ inputs: [], outputs: [], optimizers: [] });
   const [runs, setRuns] = useState<RunRow[]>([]);
+  const [folder, setFolder] = useState<string | null | undefined>(undefined);
   const [selected, setSelected] = useState<string[]>([]);
   const [colors, setColors] = useState<Record<string, string>>({});
   const [diff, setDiff] = useState<RunDiff | null>(null);
@@ -64,6 +67,7 @@ export function useWorkbench(transport: Transport): Workbench {
       case "training_needed": setNeeded(ev.message); break;
       case "runs":
         setRuns(ev.runs);
+        setFolder(ev.folder);
         setSelected((s) => s.filter((id) => ev.runs.some((r) => r.id === id)));
         break;
       case "run_diff": setDiff(ev); break;
@@ -99,7 +103,7 @@ export function useWorkbench(transport: Transport): Workbench {
   }, [send]);
 
   return {
-    catalog, files, vars, errors, ...form, runs, selected, colors, diff, deleted, needed,
+    catalog, files, vars, errors, ...form, runs, folder, selected, colors, diff, deleted, needed,
     send, select, dismissNeeded: () => setNeeded(null),
   };
 }

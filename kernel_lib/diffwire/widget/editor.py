@@ -28,6 +28,7 @@ from .live import NO_RUN, RunControl
 from .patch import PatchError, apply_patch
 from .workbench import COMMANDS as WORKBENCH
 from .workbench import export_with_weights
+from .workbench import start as start_run
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -145,7 +146,7 @@ class Editor(anywidget.AnyWidget):
         The canvas's plots and controls follow the run.
         """
         self.control.options.update(options)
-        self.control.train()
+        start_run(self)
         return self.control.run
 
     @property
@@ -242,7 +243,9 @@ class Editor(anywidget.AnyWidget):
                 self._export(content)
             elif cmd == "watch":
                 self.control.watch(content.get("node"))
-            elif cmd in ("train", "pause", "resume", "stop", "rebuild"):
+            elif cmd == "train":  # the workbench's checks and runs folder (workbench.py)
+                start_run(self)
+            elif cmd in ("pause", "resume", "stop", "rebuild"):
                 getattr(self.control, cmd)()
             elif cmd == "set":
                 self.control.set(str(content.get("name")), content.get("value"))

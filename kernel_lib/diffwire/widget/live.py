@@ -8,8 +8,6 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-from . import workbench
-
 if TYPE_CHECKING:
     from .editor import Editor
 
@@ -323,30 +321,15 @@ class RunControl:
 
     # commands -----------------------------------------------------------------------
 
-    def train(self, **extra: Any) -> None:
-        """Start a new run on a copy of the graph (edits after this mark the run stale).
-
-        The run is kept in the document's runs folder (``NAME.runs``) when the editor knows
-        its file; `extra` adds options for this run only (``fork=(run folder, step)``). A
-        document with no training section (and no data given) gets ``training_needed``:
-        the canvas opens its Training panel instead of showing a kernel error."""
+    def train(self) -> None:
+        """Start a new run on a copy of the graph (edits after this mark the run stale)."""
         train = _train_api()
         if train is None:
             self._status(message="training is not available (diffwire.train is missing)")
             return
         if self._live():
             return
-        if workbench.needs_training_section(self.editor) and "fork" not in extra:
-            self.editor.send({"event": "training_needed", "message": (
-                "Choose the data, loss and steps in the Training panel first.")})
-            self._status(message="choose the training data in the Training panel")
-            return
-        opts = {**self.options, **extra}
-        root = workbench.runs_root(self.editor)
-        if root is not None and opts.get("out") is None:
-            opts["out"] = root  # every run from the editor is kept
-        if opts.get("data_root") is None and workbench.document_file(self.editor) is not None:
-            opts["data_root"] = workbench.data_root(self.editor)
+        opts = dict(self.options)
         self.callback = LiveCallback(self.editor)
         opts["callbacks"] = [self.callback, *opts.get("callbacks", ())]
         opts.setdefault("progress", False)
@@ -358,13 +341,8 @@ class RunControl:
             self.run = train(self.editor.graph.copy(), **opts)
         except Exception as e:
             self._status(state="failed", message=str(e))
-            port = getattr(e, "port", None) or ""
-            if port.startswith("training"):  # shown on the Training panel's field it names
-                self.editor.send({"event": "training_errors", "errors": [e.to_dict()]})
             raise
         self._status(state=self._state() or "running", lr=self._lr())
-        workbench.remember_live(self.editor)
-        workbench.cmd_runs(self.editor)
 
     def pause(self) -> None:
         if self.run is not None:
@@ -441,11 +419,6 @@ class RunControl:
         if isinstance(step, int):
             kw["step"] = step
         self._status(**kw)
-        if kw["state"] in ("finished", "stopped", "failed"):  # the runs table shows the end
-            try:
-                workbench.cmd_runs(self.editor)
-            except Exception:  # noqa: BLE001 - a table refresh must not break the run's end
-                pass
 
     # ------------------------------------------------------------------------------
 

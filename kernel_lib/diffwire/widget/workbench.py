@@ -23,6 +23,7 @@ from ..document import atomic_write_text
 from ..errors import GraphError
 from ..export import export
 from ..train import runs as run_list
+from ..train.callbacks import Callback
 from ..train.catalog import training_catalog
 from ..train.datafolder import data_files
 from ..train.rundiff import diff_runs
@@ -272,6 +273,54 @@ def cmd_run_restore(editor: Editor, content: dict) -> None:
     cmd_runs(editor)
 
 
+class RunsRefresh(Callback):
+    """Sends the runs table again when a run ends (its record and weights are on disk by
+    then: ``on_run_end`` comes after the run's last write)."""
+
+    def __init__(self, editor: Editor):
+        self.editor = editor
+
+    def on_run_end(self, run: Any) -> None:
+        try:
+            cmd_runs(self.editor)
+        except Exception:  # noqa: BLE001 - a table refresh must not break the run's end
+            pass
+
+
+def start(editor: Editor, **extra: Any) -> None:
+    """What Train does: a document with no training section (and no data given) gets
+    ``training_needed`` (the canvas opens its Training panel) instead of a kernel error;
+    otherwise the run is kept in the document's runs folder and the table follows it.
+    `extra` adds options for this run only (``fork=(run folder, step)``)."""
+    control = editor.control
+    if control._live():
+        return
+    if needs_training_section(editor) and "fork" not in extra:
+        editor.send({"event": "training_needed",
+                     "message": "Choose the data, loss and steps in the Training panel first."})
+        control._status(message="choose the training data in the Training panel")
+        return
+    saved = control.options
+    opts = {**saved, **extra}
+    root = runs_root(editor)
+    if root is not None and opts.get("out") is None:
+        opts["out"] = root
+    if opts.get("data_root") is None and document_file(editor) is not None:
+        opts["data_root"] = data_root(editor)
+    opts["callbacks"] = [RunsRefresh(editor), *opts.get("callbacks", ())]
+    control.options = opts  # RunControl.train reads its options; these are for this run only
+    try:
+        control.train()
+    except GraphError as e:
+        if (e.port or "").startswith("training"):  # shown on the field it names
+            editor.send({"event": "training_errors", "errors": [e.to_dict()]})
+        raise
+    finally:
+        control.options = saved
+    remember_live(editor)
+    cmd_runs(editor)
+
+
 def cmd_fork(editor: Editor, content: dict) -> None:
     """Start a new run from run `id`'s kept checkpoint at `step`, with the graph as it is
     edited now; its record names the parent and the step."""
@@ -279,7 +328,7 @@ def cmd_fork(editor: Editor, content: dict) -> None:
     step = content.get("step")
     if step is not None and (not isinstance(step, int) or isinstance(step, bool)):
         raise GraphError("the fork's step is a whole number", port="step", found=repr(step))
-    editor.control.train(fork=(str(d), step))
+    start(editor, fork=(str(d), step))
 
 
 COMMANDS = {
