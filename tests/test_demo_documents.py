@@ -40,7 +40,7 @@ def test_document_trains_from_its_training_section(name, tmp_path, capsys):
     assert [e.text for e in g.validate() if e.severity == "error"] == []
     assert g.training.get("data") and all(b["source"] == "generator" for b in g.training["data"].values())
     assert cli.main(["train", str(path), "--steps", "12", "--device", "cpu", "--out", str(tmp_path / "runs")]) == 0
-    metrics = json.loads((tmp_path / "runs" / "metrics.json").read_text())
-    assert metrics["state"] == "finished"
-    losses = [h["loss"] for h in metrics["history"] if "loss" in h]
+    (kept,) = dw.runs(tmp_path / "runs")  # the run's own folder in the runs folder
+    assert kept["state"] == "finished"
+    losses = [h["loss"] for h in dw.load_run(kept["path"]).history if "loss" in h]
     assert len(losses) >= 10 and losses[-1] < losses[0]
