@@ -87,7 +87,7 @@ def test_as_expression_params():
 def test_recovery_holds_for_other_network_seeds(seed):
     """Demo 03's fast setting (Adam 200 + LBFGS 15) from other initial weights: the network
     fits the data as well as seed 0's, and recovery judged on the observations finds the
-    two x*y terms within 10%, sure of both (the elbow rule before gave dense polynomials
+    two x*y terms within 10%, sure of both terms (the elbow rule before gave dense polynomials
     for these seeds)."""
     t, y, y0, _truth = problems.lotka_volterra()
     fixed = lambda name, v: {"source": "kernel", "name": name, "value": v, "batch": False}  # noqa: E731
@@ -102,7 +102,9 @@ def test_recovery_holds_for_other_network_seeds(seed):
     j = rec.index({0: 1, 1: 1})
     assert rec.inclusion[0, j] >= 0.8 and rec.inclusion[1, j] >= 0.8, rec.summary()
     assert rec.ci[0, j, 0] < -0.9 < rec.ci[0, j, 1] and rec.ci[1, j, 0] < 0.8 < rec.ci[1, j, 1]
-    assert rec.scored_on.startswith("simulation") and not rec.uncertain
+    assert rec.scored_on.startswith("simulation")
+    # a close runner-up may be flagged (README: most seeds have one), never the terms above
+    assert all("weight" in u for u in rec.uncertain), rec.uncertain
     assert rec.coefficient(0, {0: 1, 1: 1}) == pytest.approx(-0.9, rel=0.1)
     assert rec.coefficient(1, {0: 1, 1: 1}) == pytest.approx(0.8, rel=0.1)
 
