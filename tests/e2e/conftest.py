@@ -7,6 +7,7 @@ that the scenarios share. Each scenario resets the graph from the kernel first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
 import shutil
@@ -70,11 +71,18 @@ def notebook7_server(tmp_path_factory):
         yield server
 
 
-@pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
+@contextlib.contextmanager
+def browser(tmp_path_factory, name: str = "chromium"):
+    """A Chromium context on a fresh profile (skips when Debian's chromium is missing)."""
     if shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed (make browser)")
-    with chromium(tmp_path_factory.mktemp("chromium")) as ctx:
+    with chromium(tmp_path_factory.mktemp(name)) as ctx:
+        yield ctx
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    with browser(tmp_path_factory) as ctx:
         yield ctx
 
 

@@ -27,13 +27,9 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory):
-    import shutil
+    from conftest import browser
 
-    from labserver import chromium
-
-    if shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (make browser)")
-    with chromium(tmp_path_factory.mktemp("canvas_chromium")) as ctx:
+    with browser(tmp_path_factory, "canvas_chromium") as ctx:
         yield ctx
 
 
