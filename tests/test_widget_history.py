@@ -66,6 +66,8 @@ def test_a_long_range_is_bucketed_with_min_and_max(monkeypatch):
     assert min(loss["lo"]) == -5.0 and loss["hi"][0] == 1.0
     k = 4321 // 100
     assert loss["lo"][k] == -5.0 and loss["first"][k] <= 4321 <= loss["last"][k]
+    # the first point exactly, where the first bucket's mean step is 49.5
+    assert loss["x"][0] == 49.5 and (loss["x0"], loss["y0"]) == (0, recs[0]["loss"])
 
 
 def test_the_whole_run_and_non_finite_values():

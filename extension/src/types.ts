@@ -114,7 +114,7 @@ export interface Command {
 export type Shapes = Record<string, Record<string, (string | number | null)[]>>;
 export type PortsByNode = Record<string, { inputs: PortSpec[]; outputs: PortSpec[] }>;
 
-export interface HistorySeries { x: number[]; y: number[]; lo: number[]; hi: number[]; n: number[]; first: number[]; last: number[] }
+export interface HistorySeries { x: number[]; y: number[]; lo: number[]; hi: number[]; n: number[]; first: number[]; last: number[]; x0?: number; y0?: number }
 
 export type KernelEvent =
   | {

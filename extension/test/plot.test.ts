@@ -26,6 +26,20 @@ describe("downsampled series", () => {
     expect(s.exact(0, 1000)).toBe(false);
   });
 
+  it("the whole-run view starts at the first step, exactly", () => {
+    const s = new DownsampledSeries(4, 2);
+    for (let i = 0; i < 1000; i++) s.add(i + 1, 100 / (i + 1));
+    expect(s.view().x[0]).toBeGreaterThan(1); // a bucket's mean step
+    const w = s.whole();
+    expect([w.x[0], w.y[0]]).toEqual([1, 100]);
+    expect(w.x.every((x, i) => i === 0 || x > w.x[i - 1])).toBe(true);
+    // seeded from the kernel's summary (a reopened view): its x0/y0
+    const t = new DownsampledSeries(4, 2);
+    t.seed({ x: [50.5], y: [2], lo: [1], hi: [100], n: [100], first: [1], last: [100], x0: 1, y0: 100 }, 100);
+    expect(t.whole().x).toEqual([1, 50.5]);
+    expect(new DownsampledSeries(4, 2).whole().x).toEqual([]);
+  });
+
   it("bucket means are means", () => {
     const s = new DownsampledSeries(2, 1);
     for (let i = 0; i < 7; i++) s.add(i, i * 2);

@@ -36,7 +36,7 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
     const clean = (v: number) => (logRef.current && !(v > 0) ? null : v);
     const envOf = (name: string): Envelope => {
       const d = detail.current;
-      return d?.series?.get(name) ?? stores.current.get(name)!.view();
+      return d?.series?.get(name) ?? stores.current.get(name)!.whole();
     };
     const dataOf = (ns: string[]): Data => {
       const envs = ns.map(envOf);
@@ -95,6 +95,9 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
         if (y) u.setScale("y", y);
       }
       shown = ns;
+      // the first step drawn (the whole run's start unless zoomed): read by tests and bench/soak.py
+      const x0 = (data[0] as ArrayLike<number>)[0];
+      el.current.dataset.xMin = x0 === undefined ? "" : String(x0);
     };
     redrawRef.current = redraw;
 

@@ -21,12 +21,16 @@ export class DownsampledSeries {
   private ry: number[] = [];
   /** points added since the last reset */
   count = 0;
+  /** the first point since the last reset, exactly: buckets are drawn at their mean x, and
+   * the plot must still start at the run's first step (`whole`) */
+  start: [number, number] | null = null;
 
   constructor(readonly buckets = 1000, readonly tail = 500) {
     if (buckets < 2 || buckets % 2) throw new Error("buckets must be an even number >= 2");
   }
 
   add(x: number, y: number) {
+    if (this.start === null) this.start = [x, y];
     this.count++;
     this.rx.push(x);
     this.ry.push(y);
@@ -34,8 +38,9 @@ export class DownsampledSeries {
   }
 
   /** Replace everything with a summary the kernel made (buckets of the whole run so far). */
-  seed(e: Envelope & { n: number[]; first: number[]; last: number[] }, count: number) {
+  seed(e: Envelope & { n: number[]; first: number[]; last: number[]; x0?: number; y0?: number }, count: number) {
     this.reset();
+    if (e.x0 !== undefined && e.y0 !== undefined) this.start = [e.x0, e.y0];
     for (let i = 0; i < e.x.length; i++) this.push(e.x[i], e.y[i], e.lo[i], e.hi[i], e.n[i], e.first[i], e.last[i]);
     this.count = count;
     this.width = Math.max(1, ...e.n);
@@ -43,7 +48,7 @@ export class DownsampledSeries {
 
   reset() {
     this.bx = []; this.by = []; this.bmin = []; this.bmax = []; this.bn = []; this.bfirst = []; this.blast = [];
-    this.rx = []; this.ry = []; this.width = 1; this.count = 0;
+    this.rx = []; this.ry = []; this.width = 1; this.count = 0; this.start = null;
   }
 
   /** the x of the newest point, or -Infinity */
@@ -64,6 +69,17 @@ export class DownsampledSeries {
     }
     for (let i = 0; i < this.rx.length; i++) { x.push(this.rx[i]); y.push(this.ry[i]); lo.push(this.ry[i]); hi.push(this.ry[i]); }
     return { x, y, lo, hi };
+  }
+
+  /** `view()` with the first point in front where a bucket's mean would hide where the
+   * run began: what the whole-run plot draws */
+  whole(): Envelope {
+    const v = this.view();
+    if (this.start && v.x.length && v.x[0] > this.start[0]) {
+      const [x, y] = this.start;
+      v.x.unshift(x); v.y.unshift(y); v.lo.unshift(y); v.hi.unshift(y);
+    }
+    return v;
   }
 
   /** how many points the view holds (bounded by buckets + 2 * tail) */

@@ -169,7 +169,9 @@ def history_event(history: Any, keys, start: float | None = None, stop: float | 
     per-step dicts with ``len()`` and slicing; the whole run without a range): every step
     when there are at most `points`, else as many buckets of consecutive steps, each with
     the mean (``x``, ``y``), minimum (``lo``), maximum (``hi``), count (``n``) and first
-    and last step. Read in chunks, so a run kept on disk is never read whole."""
+    and last step, plus the range's first point exactly (``x0``, ``y0``: a bucket is drawn
+    at its mean step, and the plot must still start where the run did). Read in chunks, so
+    a run kept on disk is never read whole."""
     n = len(history)
     lo = 0 if start is None else _first_at_least(history, start, 0, n)
     hi = n if stop is None else _first_at_least(history, stop + 1e-9, lo, n)
@@ -188,6 +190,8 @@ def history_event(history: Any, keys, start: float | None = None, stop: float | 
                     continue
                 a = acc[k]
                 if bucket_of[k] != b:
+                    if bucket_of[k] == -1:
+                        a["x0"], a["y0"] = x, v
                     bucket_of[k] = b
                     for f, init in (("x", x), ("y", v), ("lo", v), ("hi", v), ("n", 1),
                                     ("first", x), ("last", x)):
