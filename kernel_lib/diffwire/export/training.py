@@ -9,44 +9,19 @@ data printed with ``repr``. The code that interprets it is the same for every fi
 from __future__ import annotations
 
 import copy
+import inspect
 
 from ..document import Graph
 from ..errors import GraphError
+from ..runtime import data
 from .names import literal
 from .training_template import TRAIN_CODE
 
-#: Built-in data generators written as torch code (name -> function source). A binding
-#: to any other generator asks for its data to be passed to train().
-GENERATOR_SOURCE = {
-    "sine": '''
-def sine(n=128, noise=0.0, seed=0, low=-3.0, high=3.0):
-    """y = sin(x) (+ Gaussian noise) on n points of [low, high], as columns."""
-    x = torch.linspace(low, high, n).unsqueeze(-1)
-    noise = noise * torch.randn(x.shape, generator=torch.Generator().manual_seed(seed))
-    return {"x": x, "y": torch.sin(x) + noise}
-''',
-    "lotka_volterra": '''
-def lotka_volterra(
-    n=31, t_end=3.0, noise=0.05, seed=0, alpha=1.3, beta=0.9, gamma=0.8, delta=1.8,
-    u0=(0.44249296, 4.6280594),
-):
-    """Predator-prey data (dx = alpha x - beta x y, dy = gamma x y - delta y): a tight
-    float64 solve plus seeded noise scaled per component, as diffwire simulates it."""
-
-    def rhs(t, u):
-        x, y = u[..., 0], u[..., 1]
-        return torch.stack([alpha * x - beta * x * y, gamma * x * y - delta * y], -1)
-
-    y0 = torch.tensor(u0, dtype=torch.float64)
-    t = torch.linspace(0, t_end, n, dtype=torch.float64)
-    with torch.no_grad():
-        clean = torchdiffeq.odeint(rhs, y0, t, rtol=1e-10, atol=1e-10, method="dopri5")
-    gen = torch.Generator().manual_seed(seed)
-    scale = noise * clean.abs().mean(0)
-    y = clean + scale * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
-    return {"t": t.float(), "y": y.float(), "y0": y0.float(), "clean": clean.float()}
-''',
-}
+#: Built-in data generators an exported file can run (name -> the source of the runtime
+#: functions it needs, :data:`diffwire.runtime.data.SOURCES`): the library's own code, so a
+#: file and a kernel run draw the same data for a seed. A binding to any other generator
+#: asks for its data to be passed to train().
+GENERATOR_SOURCE = {name: [inspect.getsource(fn) for fn in fns] for name, fns in data.SOURCES.items()}
 
 
 def optimizer_spec(graph: Graph, ref) -> dict:
@@ -112,7 +87,7 @@ def training_source(graph: Graph) -> str:
     inputs = [n.params.get("name") for n in graph.inputs()]
     outputs = [n.params.get("name") for n in graph.outputs()]
     dynamic = any(not n.block.static for _, n in graph.walk() if n.type in _known())
-    parts = [GENERATOR_SOURCE[g].strip("\n") for g in gens]
+    parts = list(dict.fromkeys(src.strip("\n") for g in gens for src in GENERATOR_SOURCE[g]))
     consts = [
         "# The training section of the document, as plain data.",
         f"TRAINING = {literal(plan)}",

@@ -3,6 +3,8 @@
 Each generator solves its true system with a tight-tolerance dopri5 in float64, then adds
 seeded Gaussian noise scaled per component by `noise` times the mean absolute value of that
 component (the Lotka-Volterra UDE paper's recipe). Same arguments and seed, same tensors.
+The solve, the noise and the Lotka-Volterra field are :mod:`diffwire.runtime.data`'s, which
+exported files embed.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import inspect
 from collections.abc import Callable
 
 import torch
-import torchdiffeq
 
 from ..errors import GraphError
+from ..runtime import data
 
 
 @dataclasses.dataclass
@@ -62,18 +64,14 @@ def simulate(rhs: Callable, y0: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
                                  port="kwargs", hint="shorten t_end or soften the parameters")
             return inner(t, y)
 
-    with torch.no_grad():
-        return torchdiffeq.odeint(rhs, y0.double(), t.double(), rtol=1e-10, atol=1e-10,
-                                  method="dopri5")
+    return data.tight_solve(rhs, y0, t)
 
 
 def _make(name, rhs, y0, t, params, noise, seed, dtype) -> Trajectory:
     y0 = torch.as_tensor(y0, dtype=torch.float64)
     t = torch.as_tensor(t, dtype=torch.float64)
     clean = simulate(rhs, y0, t)
-    gen = torch.Generator().manual_seed(seed)
-    scale = noise * clean.abs().mean(0)
-    y = clean + scale * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+    y = data.noisy(clean, noise, seed)
     return Trajectory(t.to(dtype), y.to(dtype), y0.to(dtype), dict(params), clean.to(dtype),
                       name, rhs)
 
@@ -82,11 +80,7 @@ def lotka_volterra(n: int = 31, t_end: float = 3.0, noise: float = 0.05, seed: i
                    alpha=1.3, beta=0.9, gamma=0.8, delta=1.8,
                    u0=(0.44249296, 4.6280594), dtype=torch.float32) -> Trajectory:
     """Predator-prey: dx = alpha x - beta x y, dy = gamma x y - delta y (UDE paper setup)."""
-
-    def rhs(t, u):
-        x, y = u[..., 0], u[..., 1]
-        return torch.stack([alpha * x - beta * x * y, gamma * x * y - delta * y], -1)
-
+    rhs = data.lotka_volterra_field(alpha, beta, gamma, delta)
     return _make("lotka_volterra", rhs, u0, torch.linspace(0, t_end, n, dtype=torch.float64),
                  dict(alpha=alpha, beta=beta, gamma=gamma, delta=delta), noise, seed, dtype)
 

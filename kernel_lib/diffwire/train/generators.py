@@ -15,10 +15,9 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-import numpy as np
-
 from ..errors import GraphError, ParamError
 from ..ports import Param
+from ..runtime import data
 
 GENERATORS: dict[str, Callable[..., dict]] = {}
 #: generator name -> {kwarg name: Param}: what a document may pass it.
@@ -132,7 +131,5 @@ def generate(name: str, kwargs: dict) -> dict:
 def sine(n: int = 128, noise: float = 0.0, seed: int = 0, low: float = -3.0,
          high: float = 3.0) -> dict:
     """``y = sin(x)`` (+ Gaussian noise) on `n` points of ``[low, high]``, as columns."""
-    rng = np.random.default_rng(seed)
-    x = np.linspace(low, high, n, dtype=np.float32)[:, None]
-    y = np.sin(x) + noise * rng.standard_normal(x.shape).astype(np.float32)
-    return {"x": x, "y": y.astype(np.float32)}
+    # the runtime's function, which an exported file embeds: the same data for a seed
+    return {k: v.numpy() for k, v in data.sine(n, noise, seed, low, high).items()}
