@@ -13,8 +13,8 @@ What it reports:
 - the checkpoints kept on disk (retention: last 3 and the best).
 
 Run: ``.venv/bin/python bench/soak.py [--steps 1000000] [--every 20]``. Writes
-``artifacts/bench/soak.json`` (every sample) and ``artifacts/bench/soak.png`` (the page at
-the end). Needs the built extension (``make js``) and chromium. Takes roughly steps / rate:
+``artifacts/bench/soak.json`` (every sample) and ``artifacts/bench/soak.png`` (the live
+plots at the end). Needs the built extension (``make js``) and chromium. Takes roughly steps / rate:
 about 15 minutes for a million steps on a quiet 2-core machine.
 """
 
@@ -118,7 +118,8 @@ def main() -> None:
             if run_state in ("finished", "stopped", "failed"):
                 break
         page.wait_for_timeout(3000)
-        page.screenshot(path=str(shots / "soak.png"))
+        plot.scroll_into_view_if_needed()
+        root.locator(".dw-live").first.screenshot(path=str(shots / "soak.png"))
         final = {"kernel_rss_mb": round(kernel.memory_info().rss / MB, 1), "js_heap_mb": round(js_heap(cdp), 1),
                  "plot_x_min": plot.get_attribute("data-x-min"),
                  "plot_points": int(plot.get_attribute("data-points") or 0)}
