@@ -150,7 +150,7 @@ assert ok_beta and ok_gamma and tracks and not raw_found
 """md:## Network seeds 0-7 in this setting
 
 The same training, recovery, fine-tuning and extrapolation for network seeds 0 to 7, run by
-`python demos/_lv_ude_seeds.py --seeds 0,1,2,3,4,5,6,7` (about a minute per seed on a quiet
+`python tools/lv_ude_seeds.py --seeds 0,1,2,3,4,5,6,7` (about a minute per seed on a quiet
 2-core machine; it writes `demos/lv_ude_seeds.json`, which this cell reads). A seed whose
 training did not converge (loss far above the others) cannot be recovered: the summary then
 reports no confident term rather than an equation.""",
@@ -168,7 +168,7 @@ for r in rows:
           f"{r['terms']} | {r['rel_err_t50']:.1%} |")
 ok = [r for r in rows if r["beta_err"] < 0.1 and r["gamma_err"] < 0.1 and r["rel_err_t50"] < 0.1]
 print(f"both terms within 10% and tracking to t=50: {len(ok)} of {len(rows)} seeds"
-      if rows else "no kept seed table for this setting: run demos/_lv_ude_seeds.py")
+      if rows else "no kept seed table for this setting: run tools/lv_ude_seeds.py")
 """,
 ]
 

@@ -3,7 +3,7 @@ the interaction terms, fine-tune and extrapolate to t = 50; one row per seed int
 demos/lv_ude_seeds.json (merged with the rows already there, so seeds can run in separate
 processes). Run from the repository root:
 
-    python demos/_lv_ude_seeds.py --seeds 0,1,2,3,4,5,6,7 [--lbfgs 100] [--cache DIR]
+    python tools/lv_ude_seeds.py --seeds 0,1,2,3,4,5,6,7 [--lbfgs 100] [--cache DIR]
 
 `--cache DIR` keeps each trained network's weights there and reuses them on a rerun.
 """
