@@ -8,11 +8,14 @@ from typing import Any
 
 from ..document import Graph
 from ..document import load as load_graph
+from ..errors import ParamError
 from . import checkpoint as ckpt
 from . import fork as forks
 from .callbacks import Callback, ProgressBar, want_progress
 from .config import resolve
 from .paths import run_folder
+from .ensemble import Ensemble
+from .ensemble_run import EnsembleRun
 from .run import Run
 from .store import runs_folder
 
@@ -35,6 +38,7 @@ def train(
     keep_best: bool | None = None,
     step_timeout: float | None = None,
     threads: int | str | None = None,
+    ensemble: Any = None,
     device=None,
     callbacks: list[Callback] = (),
     out: str | os.PathLike | None | bool = None,
@@ -70,6 +74,12 @@ def train(
       for small models and more only for large ops on free cores; see
       ``diffwire/threads.py``). Set in the training thread only: the notebook's own torch
       settings stay as they are. The choice and its reason are in ``run.threads``.
+    - `ensemble`: train N members at once as one batched model, differing in seed,
+      hyperparameters or masks over nodes: ``dw.Ensemble(seeds=[0, 1, 2])``,
+      ``dw.Ensemble(lr=[1e-3, 1e-2])``, ``dw.Ensemble(masks={"solve/field/U": [[1, 1],
+      [0, 1]]})`` (or its dict form; default: the training section's ``ensemble``).
+      Returns an :class:`~diffwire.train.ensemble_run.EnsembleRun`: a history row per
+      member, ``run.member(i)`` a compiled model per member (see ``ensemble.py``).
     - `device`: defaults to CUDA when available, else the CPU.
     - `callbacks`: :class:`Callback` instances.
     - `out`: the runs folder; the run writes ``out/<run id>/`` (metrics, weights, graph,
@@ -111,8 +121,15 @@ def train(
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())
-    run = Run(graph, config, device=device, callbacks=cbs, out=out or None,
-              data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
+    kw = dict(device=device, callbacks=cbs, out=out or None, data_root=data_root,
+              stream_hz=stream_hz, flush_every=flush_every)
+    if ensemble is not None:
+        if fork is not None:
+            raise ParamError("an ensemble starts from its members' own seeds, not a fork",
+                             port="ensemble", found="fork and ensemble")
+        run = EnsembleRun(graph, config, Ensemble.from_spec(ensemble), **kw)
+    else:
+        run = Run(graph, config, **kw)
     if parent is not None:
         forks.start_from(run, *parent)
     if start:

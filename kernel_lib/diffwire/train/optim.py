@@ -170,3 +170,12 @@ def is_lbfgs(opt) -> bool:
 
 def finite(x: float) -> bool:
     return math.isfinite(x)
+
+
+def is_lbfgs_spec(spec: dict) -> bool:
+    return spec.get("kind") == "lbfgs"
+
+
+def check_option(key: str, value):
+    """One optimizer option checked against its documented range (a ParamError if not)."""
+    return _PARAM[key].check(value)

@@ -1,0 +1,91 @@
+"""N structurally identical compiled members evaluated as one batched model.
+
+Each member keeps its own parameters (so each has its own optimizer state, hyperparameters
+and checkpoint entry); every step stacks them along a new first dimension and one
+``torch.func.vmap`` over ``functional_call`` computes all N losses in one pass of the
+graph: the same number of torch ops as one member, each on N times the data, which is
+what a small model's step costs anyway (dispatch, not arithmetic). The stack is part of
+the autograd graph, so ``losses.sum().backward()`` gives each member exactly the gradient
+of its own loss.
+
+A graph vmap cannot run (a value read back to Python inside the graph, data-dependent
+control flow, random ops, buffers updated in place, opaque modules that do any of these)
+is evaluated member after member instead, with the same results; `reason` says why.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.func import functional_call, vmap
+
+from ..compile import batch_mode
+
+
+class _Loss(nn.Module):
+    """A member's loss as a module call, so ``functional_call`` can swap its tensors."""
+
+    def __init__(self, model: nn.Module, loss_fn):
+        super().__init__()
+        self.model = model
+        self.loss_fn = loss_fn
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        return self.loss_fn(self.model, batch)
+
+
+class BatchedMembers(nn.Module):
+    """The members as one module: ``members.<i>.blocks...`` hold member i's tensors.
+
+    **Arguments:**
+
+    - `members`: compiled graphs of one structure (same state_dict keys and shapes).
+    - `batched`: False evaluates member after member from the start.
+    """
+
+    def __init__(self, members: list[nn.Module], batched: bool = True):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.input_names = members[0].input_names
+        self.output_names = members[0].output_names
+        self.reason: str | None = None if batched else "batching turned off"
+        self._names = [k for k, _ in members[0].named_parameters()]
+        self._buffer_names = [k for k, _ in members[0].named_buffers()]
+
+    @property
+    def vmapped(self) -> bool:
+        return self.reason is None
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def run(self, *args, **kwargs):
+        """Member 0's outputs (what the live plots show of an ensemble)."""
+        return self.members[0].run(*args, **kwargs)
+
+    def losses(self, loss_fn, batch: dict) -> torch.Tensor:
+        """Every member's loss on `batch`, as a tensor [N] (one graph through all)."""
+        if self.reason is None:
+            try:
+                return self._vmapped(loss_fn, batch)
+            except Exception as exc:  # noqa: BLE001 - any refusal of vmap means: one by one
+                self.reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        return self.each(loss_fn, batch)
+
+    def each(self, loss_fn, batch: dict) -> torch.Tensor:
+        """Every member's loss, member after member."""
+        return torch.stack([loss_fn(m, batch) for m in self.members])
+
+    def _vmapped(self, loss_fn, batch: dict) -> torch.Tensor:
+        first = self.members[0]
+        params = {f"model.{k}": torch.stack(ps) for k, ps in zip(
+            self._names, zip(*[[p for _, p in m.named_parameters()] for m in self.members]))}
+        buffers = {f"model.{k}": torch.stack(bs) for k, bs in zip(
+            self._buffer_names, zip(*[[b for _, b in m.named_buffers()] for m in self.members]))}
+        wrapper = _Loss(first, loss_fn)
+
+        def one(p, b, data):
+            return functional_call(wrapper, (p, b), (data,), strict=True)
+
+        with batch_mode():
+            return vmap(one, in_dims=(0, 0, None))(params, buffers, batch)
