@@ -13,9 +13,9 @@ from . import checkpoint as ckpt
 from . import fork as forks
 from .callbacks import Callback, ProgressBar, want_progress
 from .config import resolve
-from .paths import run_folder
 from .ensemble import Ensemble
 from .ensemble_run import EnsembleRun
+from .paths import run_folder
 from .run import Run
 from .store import runs_folder
 
