@@ -223,3 +223,35 @@ def test_bad_ensembles_are_errors_naming_the_field(spec, port, found):
         train(lv_graph(), ensemble=spec)
     assert info.value.port == port and found in str(info.value)
 
+
+
+def test_a_document_with_an_ensemble_trains_as_one_and_resumes(tmp_path):
+    g = dw.ode.lotka_volterra_ude(method="builtin_rk4", step_size=0.1)
+    gen = {"source": "generator", "name": "lotka_volterra", "kwargs": {"n": 11, "t_end": 1.0},
+           "batch": False}
+    dw.training_config(g, data={k: dict(gen) for k in ("y0", "t", "y")}, loss="mse",
+                       optimizer=("adam", {"lr": 0.02}), steps=3, checkpoint_every=2,
+                       ensemble={"seeds": 3, "lr": [0.01, 0.02, 0.03]})
+    path = g.save(tmp_path / "lv.diffwire")
+    assert dw.load(path).training["ensemble"] == {"seeds": 3, "lr": [0.01, 0.02, 0.03]}
+    run = dw.train(path, background=False, progress=False)
+    assert isinstance(run, dw.EnsembleRun) and run.member_seeds == [0, 1, 2]
+    assert [r["lr"] for r in run.history[:3]] == [0.01, 0.02, 0.03]
+    # a kept checkpoint resumes as the same ensemble
+    ck = run.path / "checkpoints" / "step_0000002.pt"
+    again = dw.resume(ck, steps=3, background=False, progress=False)
+    assert isinstance(again, dw.EnsembleRun)
+    for i in range(3):
+        assert_same_weights(again.member(i).state_dict(), run.member(i).state_dict())
+    # a member's own document trains it alone
+    member = dw.load(run.path / "members" / "002" / "model.diffwire")
+    assert "ensemble" not in member.training
+    assert type(dw.train(member, steps=1, background=False, out=False,
+                         progress=False)) is dw.Run
+
+
+def test_a_bad_ensemble_in_a_document_is_reported_in_place():
+    g = lv_graph()
+    g.training = {"ensemble": {"lr": [0.1, -2.0], "nope": 1}}
+    places = {e.port for e in dw.validate_training(g)}
+    assert {"training.ensemble.lr.1", "training.ensemble.nope"} <= places, places

@@ -117,19 +117,17 @@ def train(
                      steps=steps, batch_size=batch_size, seed=seed, val_split=val_split,
                      eval_every=eval_every, stats_every=stats_every,
                      checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints,
-                     keep_best=keep_best, step_timeout=step_timeout, threads=threads)
+                     keep_best=keep_best, step_timeout=step_timeout, threads=threads,
+                     ensemble=ensemble.to_json() if isinstance(ensemble, Ensemble) else ensemble)
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())
     kw = dict(device=device, callbacks=cbs, out=out or None, data_root=data_root,
               stream_hz=stream_hz, flush_every=flush_every)
-    if ensemble is not None:
-        if fork is not None:
-            raise ParamError("an ensemble starts from its members' own seeds, not a fork",
-                             port="ensemble", found="fork and ensemble")
-        run = EnsembleRun(graph, config, Ensemble.from_spec(ensemble), **kw)
-    else:
-        run = Run(graph, config, **kw)
+    if config.ensemble is not None and fork is not None:
+        raise ParamError("an ensemble starts from its members' own seeds, not a fork",
+                         port="ensemble", found="fork and ensemble")
+    run = _run(graph, config, **kw)
     if parent is not None:
         forks.start_from(run, *parent)
     if start:
@@ -176,10 +174,17 @@ def resume(
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())
-    run = Run(graph, config, device=device, callbacks=cbs, out=out or None,
-              data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
+    run = _run(graph, config, device=device, callbacks=cbs, out=out or None,
+               data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
     run.load_state(ck, path)
     if start:
         run.start(background=background)
     return run
 
+
+
+def _run(graph: Graph, config, **kw) -> Run:
+    """A run, or an ensemble run when the configuration has an ensemble."""
+    if config.ensemble is None:
+        return Run(graph, config, **kw)
+    return EnsembleRun(graph, config, Ensemble.from_spec(config.ensemble), **kw)

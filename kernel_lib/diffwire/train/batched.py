@@ -56,6 +56,11 @@ class BatchedMembers(nn.Module):
     def vmapped(self) -> bool:
         return self.reason is None
 
+    @property
+    def members_per_op(self) -> int:
+        """How many members each op computes (the thread policy sizes ops by it)."""
+        return len(self.members) if self.vmapped else 1
+
     def __len__(self) -> int:
         return len(self.members)
 

@@ -115,6 +115,7 @@ class EnsembleRun(Run):
             phases.append({"optimizer": self.ensemble.member_spec(i, optim.normalize(spec)),
                            "steps": ph.steps})
         section.pop("optimizer", None)
+        section.pop("ensemble", None)  # the member trains alone
         section["schedule"] = phases
         g.training = section
         return g
