@@ -255,3 +255,24 @@ def test_a_bad_ensemble_in_a_document_is_reported_in_place():
     g.training = {"ensemble": {"lr": [0.1, -2.0], "nope": 1}}
     places = {e.port for e in dw.validate_training(g)}
     assert {"training.ensemble.lr.1", "training.ensemble.nope"} <= places, places
+
+
+def test_live_plots_get_one_point_per_step_and_callbacks_every_member():
+    class Listen(dw.Callback):
+        def __init__(self):
+            self.rows, self.points = [], []
+
+        def on_step_end(self, run, record):
+            self.rows.append(record)
+
+        def on_metrics(self, run, records):
+            self.points.extend(records)
+
+    cb = Listen()
+    run = train(lv_graph(), callbacks=[cb], ensemble=dw.Ensemble(seeds=[0, 1, 2]))
+    assert len(cb.rows) == 3 * STEPS and [r["member"] for r in cb.rows[:3]] == [0, 1, 2]
+    assert [p["step"] for p in cb.points] == list(range(STEPS))
+    for p in cb.points:
+        losses = [r["loss"] for r in run.history[:] if r["step"] == p["step"]]
+        assert p["loss"] == min(losses) and p["loss_max"] == max(losses)
+        assert losses[p["best_member"]] == p["loss"]

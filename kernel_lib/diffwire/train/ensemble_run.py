@@ -29,8 +29,10 @@ class EnsembleRun(Run):
 
     Beyond a :class:`~diffwire.train.run.Run`:
 
-    - `history` has one row per member per step, with ``member`` (0-based); `loss` is the
-      best member's latest loss, `member_losses` every member's.
+    - `history` has one row per member per step, with ``member`` (0-based), and so do
+      ``on_step_end`` callbacks; `loss` is the best member's latest loss, `member_losses`
+      every member's. The live plots (``on_metrics``) get one point per step: the best
+      member's record with ``loss_mean``, ``loss_max`` and ``best_member``.
     - `member(i)`: member i as an ordinary compiled model with its weights (its graph,
       masks written in, at ``.graph``: ``dw.export(run.member(i).graph)``).
     - `batched`: whether the members ran as one vmapped model; `fallback` says why not.
@@ -83,6 +85,19 @@ class EnsembleRun(Run):
 
     def _val_losses(self, val: dict) -> list[float]:
         return self.model.losses(self.loss_fn, val).tolist()
+
+    def _streamed(self, records: list[dict]) -> list[dict]:
+        """One point per step for the live plots: the best member's loss, with the
+        members' mean and worst (``on_step_end`` and the history get every member)."""
+        losses = [r["loss"] for r in records]
+        best = min(range(len(records)), key=losses.__getitem__)
+        point = {k: v for k, v in records[best].items() if k != "member"}
+        point.update(best_member=best, loss_mean=sum(losses) / len(losses),
+                     loss_max=max(losses))
+        vals = [r["val_loss"] for r in records if "val_loss" in r]
+        if vals:
+            point["val_loss"] = min(vals)
+        return [point]
 
     def _do_rebuild(self, graph: Graph | None = None) -> dict:
         raise ParamError("an ensemble run cannot rebuild its members live",

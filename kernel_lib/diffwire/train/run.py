@@ -467,10 +467,11 @@ class Run:
                                               if "member" in record else {})})
         for record in records:
             self.rec.add(record)
-            stream.push(record)
             self._emit("on_step_end", record)
             if "nodes" in record:
                 self._emit("on_node_stats", {"step": s, "stats": record["nodes"]})
+        for record in self._streamed(records):
+            stream.push(record)
         if self.rec.open and cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
             try:
                 self._do_checkpoint()
@@ -512,6 +513,10 @@ class Run:
 
     def _val_losses(self, val: dict) -> list[float]:
         return [self.loss_fn(self.model, val).item()]
+
+    def _streamed(self, records: list[dict]) -> list[dict]:
+        """What the live plots get of a step's records (``on_metrics``)."""
+        return records
 
     # -- helpers --------------------------------------------------------------------
 
