@@ -205,6 +205,11 @@ def test_members_keep_their_own_files_and_export(tmp_path):
         want = member(y0=batch["y0"], t=batch["t"])
         got = exported(batch["y0"], batch["t"])
     assert (got - want).abs().max().item() <= 1e-9
+    # the kept run reads back: every member, and each one alone
+    kept = dw.load_run(run.path)
+    assert len(kept.model.members) == 2
+    assert_same_weights(kept.member(1).state_dict(), member.state_dict())
+    assert_same_weights(kept.model.members[0].state_dict(), run.member(0).state_dict())
     # and the member retrains alone from its own document
     again = dw.train(g1, data=lv_data(), steps=1, background=False, out=False, progress=False)
     assert again.state == "finished"
@@ -217,6 +222,8 @@ def test_members_keep_their_own_files_and_export(tmp_path):
     (dict(history_size=[1, 2]), "ensemble.history_size", "cannot differ"),
     (dict(lr=[0.1, -1.0]), "ensemble.lr", "member 1"),
     (dict(), "ensemble", "what differs"),
+    (dict(seeds=[0, "1"]), "ensemble.seeds", "non-negative integers"),
+    (dict(seeds=0), "ensemble.seeds", "member count"),
 ])
 def test_bad_ensembles_are_errors_naming_the_field(spec, port, found):
     with pytest.raises(dw.ParamError) as info:

@@ -66,8 +66,11 @@ class Ensemble:
     def size(self) -> int:
         """The number of members (every list's length)."""
         lengths = {}
-        if isinstance(self.seeds, list):
-            lengths["seeds"] = len(self.seeds)
+        if isinstance(self.seeds, (list, tuple)):
+            if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in self.seeds):
+                raise _err("seeds are non-negative integers", "seeds",
+                           found=repr(self.seeds)[:80])
+            lengths["seeds"] = _length(self.seeds, "seeds")
         elif self.seeds is not None:
             if not isinstance(self.seeds, int) or isinstance(self.seeds, bool) or self.seeds < 1:
                 raise _err("seeds is a list of seeds or a member count", "seeds",
@@ -105,15 +108,15 @@ class Ensemble:
         """The training section's ``ensemble`` object."""
         out: dict[str, Any] = {}
         if self.seeds is not None:
-            out["seeds"] = self.seeds
+            out["seeds"] = list(self.seeds) if isinstance(self.seeds, tuple) else self.seeds
         if self.masks:
             out["masks"] = {k: list(v) for k, v in self.masks.items()}
         out.update({k: list(v) for k, v in self.hparams.items()})
         return out
 
     def member_seeds(self, seed: int) -> list[int]:
-        if isinstance(self.seeds, list):
-            return [int(s) for s in self.seeds]
+        if isinstance(self.seeds, (list, tuple)):
+            return list(self.seeds)
         if self.seeds is not None:
             return [seed + i for i in range(self.seeds)]
         return [seed] * self.size
