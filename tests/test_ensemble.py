@@ -3,6 +3,8 @@
 Everything runs in float64, so agreement to 1e-6 is a real check (the batched and the
 eager paths differ only in the order of floating-point operations)."""
 
+import pathlib
+
 import pytest
 import torch
 
@@ -283,3 +285,16 @@ def test_live_plots_get_one_point_per_step_and_callbacks_every_member():
         losses = [r["loss"] for r in run.history[:] if r["step"] == p["step"]]
         assert p["loss"] == min(losses) and p["loss_max"] == max(losses)
         assert losses[p["best_member"]] == p["loss"]
+
+
+def test_validate_finds_masks_that_name_no_node_or_do_not_fit():
+    g = dw.load(pathlib.Path(__file__).parents[1] / "demos" / "lotka_volterra_ude.diffwire")
+    g.training["ensemble"] = {"masks": {"nope": [1, 0]}}
+    errs = [e for e in dw.validate_training(g) if e.severity == "error"]
+    assert [e.port for e in errs] == ["training.ensemble.masks.nope"]
+    assert "solve/field/U" in str(errs[0])  # the nodes it could have named
+    g.training["ensemble"] = {"masks": {"U": [[1, 0, 1], [1, 1, 1]]}}
+    errs = [e for e in dw.validate_training(g) if e.severity == "error"]
+    assert errs and "U_masked" in str(errs[0])
+    g.training["ensemble"] = {"masks": {"U": [[1, 0], [0, 1]]}}
+    assert not [e for e in dw.validate_training(g) if e.severity == "error"]

@@ -144,6 +144,11 @@ class EnsembleRun(Run):
         model.graph = g
         return model
 
+    def __repr__(self) -> str:
+        how = "batched" if self.batched else "one by one"
+        return super().__repr__().replace("<Run ", f"<EnsembleRun {len(self.member_graphs)} "
+                                          f"members ({how}) ", 1)
+
     def _index(self, i: int) -> int:
         n = len(self.member_graphs)
         if not isinstance(i, int) or not -n <= i < n:
