@@ -298,3 +298,17 @@ def test_validate_finds_masks_that_name_no_node_or_do_not_fit():
     assert errs and "U_masked" in str(errs[0])
     g.training["ensemble"] = {"masks": {"U": [[1, 0], [0, 1]]}}
     assert not [e for e in dw.validate_training(g) if e.severity == "error"]
+
+
+def test_an_error_of_the_model_is_raised_located_and_batching_stays_on():
+    g = lv_graph()
+    bm = BatchedMembers([g.compile(seed=s) for s in (0, 1)])
+    batch = {k: b["value"] for k, b in lv_data().items()}
+    lf = LossFn(normalize_loss(g, "mse", batch), g)
+    bad = {**batch, "y0": batch["y0"][:1]}  # a state of the wrong width
+    with pytest.raises(dw.GraphError) as info:
+        bm.losses(lf, bad)
+    assert info.value.node is not None
+    assert bm.vmapped  # not vmap's fault: the next step is batched again
+    bm.losses(lf, batch)
+    assert bm.vmapped

@@ -70,12 +70,15 @@ class BatchedMembers(nn.Module):
 
     def losses(self, loss_fn, batch: dict) -> torch.Tensor:
         """Every member's loss on `batch`, as a tensor [N] (one graph through all)."""
-        if self.reason is None:
-            try:
-                return self._vmapped(loss_fn, batch)
-            except Exception as exc:  # noqa: BLE001 - any refusal of vmap means: one by one
-                self.reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
-        return self.each(loss_fn, batch)
+        if self.reason is not None:
+            return self.each(loss_fn, batch)
+        try:
+            return self._vmapped(loss_fn, batch)
+        except Exception as exc:  # noqa: BLE001 - any refusal of vmap means: one by one
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        losses = self.each(loss_fn, batch)  # a problem of the graph or data raises here,
+        self.reason = reason                # located, and batching stays on for later
+        return losses
 
     def each(self, loss_fn, batch: dict) -> torch.Tensor:
         """Every member's loss, member after member."""
