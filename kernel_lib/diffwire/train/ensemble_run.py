@@ -73,7 +73,7 @@ class EnsembleRun(Run):
             scheds = [optim.make_scheduler(s, o, steps) for s, o in zip(specs, opts)]
             return spec, PerMember(opts), None if scheds[0] is None else PerMember(scheds)
         groups, self.member_group = member_groups(spec, specs, params)
-        opt = optim.make_optimizer(spec, groups)
+        opt = optim.make_optimizer(spec, groups, foreach=True)
         return spec, opt, optim.make_scheduler(spec, opt, steps)
 
     def _train_step(self, s: int) -> list[dict]:

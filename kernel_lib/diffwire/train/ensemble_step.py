@@ -52,6 +52,14 @@ def _norm(params: list) -> torch.Tensor:
     return torch.nn.utils.get_total_norm(grads) if grads else torch.zeros(())
 
 
+def _member_norms(params: list[list]) -> torch.Tensor:
+    """Each member's total gradient norm, [N], from one multi-tensor norm over every
+    member's gradients (a norm per member cost a tenth of a 32-member step)."""
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for ps in params for p in ps]
+    each = torch.stack(torch._foreach_norm(grads))  # what get_total_norm does, all at once
+    return torch.linalg.vector_norm(each.view(len(params), -1), dim=1)
+
+
 def _finite(value: float, what: str, k: int) -> None:
     if not math.isfinite(value):
         raise NonFinite(f"{what} of member {k}", value, None)
@@ -77,8 +85,8 @@ def ensemble_step(run, s: int) -> list[dict]:
         losses = total.detach().tolist()
         _checked(losses, "loss")
         total.sum().backward()
-        gn = [_norm(p) for p in params]
-        norms = torch.stack(gn).tolist()
+        gn = _member_norms(params)
+        norms = gn.tolist()
         _checked(norms, "gradient")
         for p, n, clip in zip(params, gn, run.member_clip):
             if clip > 0:
