@@ -312,3 +312,23 @@ def test_an_error_of_the_model_is_raised_located_and_batching_stays_on():
     assert bm.vmapped  # not vmap's fault: the next step is batched again
     bm.losses(lf, batch)
     assert bm.vmapped
+
+
+def test_minibatches_of_a_plain_network_match_training_alone():
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 2], dtype="float64")
+    h = g.add("MLP", widths=[2, 16, 16, 1], activation="tanh")
+    g.connect(x, h)
+    g.add_output(h, name="y")
+    X = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    data = {"x": X, "y": X[:, :1] * X[:, 1:]}
+    kw = dict(data=data, loss="mse", steps=8, batch_size=16, background=False, out=False,
+              progress=False)
+    run = dw.train(g, optimizer=("sgd", {"lr": 0.1, "momentum": 0.9}),
+                   ensemble=dw.Ensemble(lr=[0.05, 0.2], momentum=[0.9, 0.5]), **kw)
+    assert run.batched, run.fallback
+    for i, (lr, mom) in enumerate([(0.05, 0.9), (0.2, 0.5)]):
+        alone = dw.train(g, optimizer=("sgd", {"lr": lr, "momentum": mom}), **kw)
+        for r, ref in zip(rows(run, i), alone.history[:]):
+            assert_close(r["loss"], ref["loss"], f"member {i} loss at step {r['step']}")
+        assert_same_weights(run.member(i).state_dict(), alone.model.state_dict())
