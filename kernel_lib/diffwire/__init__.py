@@ -42,6 +42,8 @@ from .ode import ODESolve, ablate, recover, replace_with_expression
 from .ports import Param, Port
 from .train import (  # also binds dw.train, a callable package: dw.train(g, ...) starts a run
     Callback,
+    Ensemble,
+    EnsembleRun,
     Optimizer,
     Run,
     generator_catalog,
@@ -71,7 +73,7 @@ __all__ = [
     # export and import
     "export", "from_module", "from_python",
     # training
-    "Callback", "Optimizer", "Run", "generator_catalog", "load_run", "loss_catalog",
+    "Callback", "Ensemble", "EnsembleRun", "Optimizer", "Run", "generator_catalog", "load_run", "loss_catalog",
     "register_generator", "resume", "runs", "train",
     "training_config", "validate_training",
     # ODEs, UDEs, symbolic recovery, ablation

@@ -41,6 +41,25 @@ def infer_mode():
         _INFER.reset(token)
 
 
+_BATCHED: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_batched", default=False)
+
+
+def batched() -> bool:
+    """True while members of an ensemble run as one batched call (``torch.func.vmap``): a
+    block must not read a value back to Python then (``float(t)``, ``.item()``), since a
+    batched tensor has no single value. The ensemble checks its members' losses itself."""
+    return _BATCHED.get()
+
+
+@contextlib.contextmanager
+def batch_mode():
+    token = _BATCHED.set(True)
+    try:
+        yield
+    finally:
+        _BATCHED.reset(token)
+
+
 class BuildContext:
     """What a block's build() may ask of the compiler: compile a body graph."""
 

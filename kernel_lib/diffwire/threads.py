@@ -101,7 +101,8 @@ def op_work(model: torch.nn.Module, batch: dict) -> int:
     tensors = [t for t in batch.values() if isinstance(t, torch.Tensor) and t.dim()]
     big = max(tensors, key=torch.Tensor.numel, default=None)
     rows = 1 if big is None or big.dim() < 2 else big.numel() // big.shape[-1]
-    return max(weights) * rows
+    # an ensemble run batched (train/batched.py) does every member's op at once
+    return max(weights) * rows * getattr(model, "members_per_op", 1)
 
 
 def choose(model: torch.nn.Module, batch: dict, requested: int | None = None, *,

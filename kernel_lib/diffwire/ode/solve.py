@@ -12,7 +12,7 @@ from torchdiffeq._impl.odeint import SOLVERS
 
 from ..blocks.base import Block
 from ..blocks.body import check_same_shape
-from ..compile import inferring
+from ..compile import batched, inferring
 from ..equations import field_equations
 from ..errors import GraphError, ShapeMismatch
 from ..ports import Param, Port
@@ -163,7 +163,10 @@ class ODESolveModule(nn.Module):
                                               self.field.rejected)
         # a finite sum means every entry is finite (one reduction instead of two); a sum
         # that overflowed is told apart by the full check
-        if not math.isfinite(float(y.detach().sum())) and not torch.isfinite(y).all():
+        # (not under an ensemble's vmap: a batched sum has no one value to read back; the
+        # ensemble checks each member's loss instead)
+        if not batched() and not math.isfinite(float(y.detach().sum())) \
+                and not torch.isfinite(y).all():
             raise GraphError("the solution has NaN or inf values", port="y",
                              hint="the field may blow up on this horizon; lower the learning "
                                   "rate, shorten t, or check the field's terms")

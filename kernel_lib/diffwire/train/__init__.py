@@ -23,6 +23,8 @@ from .callbacks import Callback, ProgressBar
 from .catalog import generator_catalog, loss_catalog, training_catalog
 from .checkpoint import load as load_checkpoint
 from .config import TrainConfig, training_config
+from .ensemble import Ensemble
+from .ensemble_run import EnsembleRun
 from .generators import GENERATORS, register_generator
 from .optimizer_block import Optimizer
 from .run import Run, default_device
@@ -42,7 +44,7 @@ _sys.modules[__name__].__class__ = _CallablePackage
 __signature__ = _inspect.signature(train)  # what Shift-Tab and help() show for dw.train(...)
 __doc__ = f"{train.__doc__}\n{__doc__}"
 
-__all__ = ["Callback", "GENERATORS", "LoadedRun", "Optimizer", "ProgressBar", "Run",
+__all__ = ["Callback", "Ensemble", "EnsembleRun", "GENERATORS", "LoadedRun", "Optimizer", "ProgressBar", "Run",
            "StoreError", "TrainConfig", "default_device", "generator_catalog", "load_checkpoint",
            "load_run", "loss_catalog", "training_catalog",
            "register_generator", "resume", "runs", "runs_folder", "train", "training_config",

@@ -8,10 +8,13 @@ from typing import Any
 
 from ..document import Graph
 from ..document import load as load_graph
+from ..errors import ParamError
 from . import checkpoint as ckpt
 from . import fork as forks
 from .callbacks import Callback, ProgressBar, want_progress
 from .config import resolve
+from .ensemble import Ensemble
+from .ensemble_run import EnsembleRun
 from .paths import run_folder
 from .run import Run
 from .store import runs_folder
@@ -35,6 +38,7 @@ def train(
     keep_best: bool | None = None,
     step_timeout: float | None = None,
     threads: int | str | None = None,
+    ensemble: Any = None,
     device=None,
     callbacks: list[Callback] = (),
     out: str | os.PathLike | None | bool = None,
@@ -70,6 +74,12 @@ def train(
       for small models and more only for large ops on free cores; see
       ``diffwire/threads.py``). Set in the training thread only: the notebook's own torch
       settings stay as they are. The choice and its reason are in ``run.threads``.
+    - `ensemble`: train N members at once as one batched model, differing in seed,
+      hyperparameters or masks over nodes: ``dw.Ensemble(seeds=[0, 1, 2])``,
+      ``dw.Ensemble(lr=[1e-3, 1e-2])``, ``dw.Ensemble(masks={"solve/field/U": [[1, 1],
+      [0, 1]]})`` (or its dict form; default: the training section's ``ensemble``).
+      Returns an :class:`~diffwire.train.ensemble_run.EnsembleRun`: a history row per
+      member, ``run.member(i)`` a compiled model per member (see ``ensemble.py``).
     - `device`: defaults to CUDA when available, else the CPU.
     - `callbacks`: :class:`Callback` instances.
     - `out`: the runs folder; the run writes ``out/<run id>/`` (metrics, weights, graph,
@@ -107,12 +117,17 @@ def train(
                      steps=steps, batch_size=batch_size, seed=seed, val_split=val_split,
                      eval_every=eval_every, stats_every=stats_every,
                      checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints,
-                     keep_best=keep_best, step_timeout=step_timeout, threads=threads)
+                     keep_best=keep_best, step_timeout=step_timeout, threads=threads,
+                     ensemble=ensemble.to_json() if isinstance(ensemble, Ensemble) else ensemble)
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())
-    run = Run(graph, config, device=device, callbacks=cbs, out=out or None,
-              data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
+    kw = dict(device=device, callbacks=cbs, out=out or None, data_root=data_root,
+              stream_hz=stream_hz, flush_every=flush_every)
+    if config.ensemble is not None and fork is not None:
+        raise ParamError("an ensemble starts from its members' own seeds, not a fork",
+                         port="ensemble", found="fork and ensemble")
+    run = _run(graph, config, **kw)
     if parent is not None:
         forks.start_from(run, *parent)
     if start:
@@ -159,10 +174,17 @@ def resume(
     cbs = list(callbacks)
     if want_progress(progress):
         cbs.append(ProgressBar())
-    run = Run(graph, config, device=device, callbacks=cbs, out=out or None,
-              data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
+    run = _run(graph, config, device=device, callbacks=cbs, out=out or None,
+               data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
     run.load_state(ck, path)
     if start:
         run.start(background=background)
     return run
 
+
+
+def _run(graph: Graph, config, **kw) -> Run:
+    """A run, or an ensemble run when the configuration has an ensemble."""
+    if config.ensemble is None:
+        return Run(graph, config, **kw)
+    return EnsembleRun(graph, config, Ensemble.from_spec(config.ensemble), **kw)

@@ -13,7 +13,8 @@ Format (every key optional; ``dw.train`` arguments override it)::
       "eval_every": 50, "stats_every": 50, "checkpoint_every": 0,
       "keep_checkpoints": 5, "keep_best": true,  # retention: the last K and the best
       "step_timeout": 0,                         # seconds per step; 0: no limit
-      "threads": "auto"                          # torch threads of the run, or a count
+      "threads": "auto",                         # torch threads of the run, or a count
+      "ensemble": {"seeds": 8}                   # N members at once (ensemble.py)
     }
 
 The complete grammar, with every range, is ``schema/training-1.schema.json``
@@ -32,13 +33,14 @@ from ..document import Graph
 from ..errors import GraphError, ParamError, raise_errors
 from . import limits, optim
 from .data import normalize_binding
+from .ensemble import Ensemble
 from .losses import normalize_loss
 from .section_schema import section_errors
 from .windows import provided
 
 SCALARS = {"steps": None, "batch_size": None, "seed": 0, "val_split": 0.0, "eval_every": 50,
            "stats_every": 50, "checkpoint_every": 0, "keep_checkpoints": 5, "keep_best": True,
-           "step_timeout": None, "threads": "auto"}
+           "step_timeout": None, "threads": "auto", "ensemble": None}
 SECTION_KEYS = {"data", "loss", "optimizer", "schedule"} | set(SCALARS)
 
 
@@ -73,6 +75,7 @@ class TrainConfig:
     keep_best: bool = True  # and the one with the lowest validation (else training) loss
     step_timeout: float = 0  # seconds one step may take before the run fails; 0: no limit
     threads: int | None = None  # torch threads of the training thread; None: chosen per run
+    ensemble: dict | None = None  # N members at once (ensemble.py), in its JSON form
 
     def phase_index(self, step: int) -> int:
         """Which phase step `step` (0-based) belongs to; the last phase runs on."""
@@ -102,6 +105,8 @@ class TrainConfig:
         for k in SCALARS:
             out[k] = getattr(self, k)
         out["threads"] = self.threads or "auto"
+        if self.ensemble is None:  # a plain run's section stays as it was
+            out.pop("ensemble")
         return out
 
 
@@ -203,6 +208,8 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
         raise ParamError("must be a non-negative number of seconds (0: no limit)",
                          port="training.step_timeout", found=st)
     vals["threads"] = threads.check(vals["threads"])
+    if vals["ensemble"] is not None:  # checked (lengths, values) and kept as JSON
+        vals["ensemble"] = Ensemble.from_spec(vals["ensemble"]).to_json()
     if not (0.0 <= float(vals["val_split"]) < 1.0):
         raise ParamError("must be in [0, 1)", port="training.val_split", found=vals["val_split"])
     loss_arg = loss if loss is not None else sec.get("loss", "mse")

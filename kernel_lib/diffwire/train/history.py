@@ -19,7 +19,7 @@ import threading
 from typing import Any, Protocol
 
 #: Record keys that are bookkeeping, not series to summarise.
-NOT_SERIES = {"step", "nodes"}
+NOT_SERIES = {"step", "nodes", "member"}
 
 
 class _Series:

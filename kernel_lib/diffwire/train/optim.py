@@ -114,18 +114,23 @@ def select_params(module: torch.nn.Module, nodes: Iterable[str]) -> list[torch.n
     return out
 
 
-def make_optimizer(spec: dict, params: list) -> torch.optim.Optimizer:
-    """A torch optimizer built from a normalized spec."""
+def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> torch.optim.Optimizer:
+    """A torch optimizer built from a normalized spec. `foreach`: torch's multi-tensor
+    update (None: torch's default, the per-tensor loop on the CPU); an ensemble asks for
+    it, since it updates every member's tensors at once."""
     k, lr, wd = spec["kind"], spec["lr"], spec["weight_decay"]
     if k == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=spec["momentum"],
+        return torch.optim.SGD(params, lr=lr, momentum=spec["momentum"], foreach=foreach,
                                nesterov=spec["nesterov"] and spec["momentum"] > 0, weight_decay=wd)
     if k == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd)
+        return torch.optim.Adam(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd,
+                                foreach=foreach)
     if k == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd)
+        return torch.optim.AdamW(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd,
+                                 foreach=foreach)
     if k == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd)
+        return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd,
+                                   foreach=foreach)
     search = None if spec["line_search"] == "none" else spec["line_search"]
     return torch.optim.LBFGS(params, lr=lr, history_size=spec["history_size"],
                              max_iter=spec["max_iter"], line_search_fn=search)
@@ -170,3 +175,12 @@ def is_lbfgs(opt) -> bool:
 
 def finite(x: float) -> bool:
     return math.isfinite(x)
+
+
+def is_lbfgs_spec(spec: dict) -> bool:
+    return spec.get("kind") == "lbfgs"
+
+
+def check_option(key: str, value):
+    """One optimizer option checked against its documented range (a ParamError if not)."""
+    return _PARAM[key].check(value)

@@ -95,6 +95,7 @@ class Recorder:
         self.parent: dict | None = None  # {"kind": resume|fork, "run", "path", "step"}
         self._parent_store: RunStore | None = None
         self.last: dict = {}  # latest loss / val_loss; best values
+        self.members: dict[int, float] = {}  # an ensemble's latest loss per member
         self._last_flush = time.monotonic()
         self._events_written = -1
         self.threads: dict | None = None
@@ -160,7 +161,11 @@ class Recorder:
             self.started()
         self.history.append(record)
         self.summary.add(record)
-        self.last["loss"] = record["loss"]
+        if "member" in record:  # an ensemble: the run's loss is its best member's latest
+            self.members[record["member"]] = record["loss"]
+            self.last["loss"] = min(self.members.values())
+        else:
+            self.last["loss"] = record["loss"]
         if "val_loss" in record:
             self.last["val_loss"] = record["val_loss"]
             if self.last.get("best_val_loss") is None or record["val_loss"] < self.last["best_val_loss"]:
@@ -241,6 +246,8 @@ class Recorder:
             "threads": self.threads, "pid": os.getpid(), "host": socket.gethostname(),
             "updated": now(), "timing": self.timing.to_dict(run.step),
             "loss": self.last.get("loss"), "best_loss": self.last.get("best_loss"),
+            **({"member_losses": [self.members[k] for k in sorted(self.members)]}
+               if self.members else {}),
             "val_loss": self.last.get("val_loss"),
             "best_val_loss": self.last.get("best_val_loss"),
             "checkpoints": self.checkpoints,

@@ -31,7 +31,7 @@ from .history import History, Summary
 from .losses import LossFn
 from .rebuild import rebuild_run, structure
 from .record import Recorder
-from .step import NonFinite
+from .step import NonFinite, train_step
 from .step_timeout import StepTimeout, timed_step
 from .store import StoreError
 from .windows import WindowSampler, window_name
@@ -132,7 +132,7 @@ class Run:
                                 self.device) if windowed is None else
                         WindowSampler(tensors, config.bindings, windowed, graph, config.seed,
                                       self.device, config.val_split))
-        self.model = graph.compile(seed=config.seed).to(self.device)
+        self.model = self._build_model(graph).to(self.device)
         self._set_built(graph)
         self.loss_fn = LossFn(config.loss, graph)
         self.phase = -1
@@ -429,8 +429,7 @@ class Run:
             self._setup_phase(i)
             self._event("phase", phase=i, kind=self.spec["kind"])
         try:
-            record = timed_step(self, s)
-            record["wall"] = time.monotonic() - self._t0
+            out = timed_step(self, s)
         except NonFinite as nf:
             self.nonfinite = {"step": s, "what": nf.what, "value": nf.value, "node": nf.node}
             where = f": first non-finite output at node '{nf.node}'" if nf.node else ""
@@ -450,20 +449,29 @@ class Run:
                         else f"step {s}: {cause}", auto=True)
             return
         self.step = s + 1
-        for nid, module in self._reporters:
-            for k, v in module.metrics().items():
-                record[f"{nid}/{k}"] = v
+        records = out if isinstance(out, list) else [out]  # an ensemble: one per member
+        wall = time.monotonic() - self._t0
+        for record in records:
+            record["wall"] = wall
+            for nid, module in self._reporters:
+                for k, v in module.metrics().items():
+                    record[f"{nid}/{k}"] = v
         val = self.dataset.validation()
         if val is not None and cfg.eval_every and (self.step % cfg.eval_every == 0
                                                    or self.step == cfg.steps):
             with torch.no_grad():
-                record["val_loss"] = self.loss_fn(self.model, val).item()
-            self._emit("on_eval", {"step": s, "val_loss": record["val_loss"]})
-        self.rec.add(record)
-        stream.push(record)
-        self._emit("on_step_end", record)
-        if "nodes" in record:
-            self._emit("on_node_stats", {"step": s, "stats": record["nodes"]})
+                for record, v in zip(records, self._val_losses(val)):
+                    record["val_loss"] = v
+                    self._emit("on_eval", {"step": s, "val_loss": v,
+                                           **({"member": record["member"]}
+                                              if "member" in record else {})})
+        for record in records:
+            self.rec.add(record)
+            self._emit("on_step_end", record)
+            if "nodes" in record:
+                self._emit("on_node_stats", {"step": s, "stats": record["nodes"]})
+        for record in self._streamed(records):
+            stream.push(record)
         if self.rec.open and cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
             try:
                 self._do_checkpoint()
@@ -494,6 +502,22 @@ class Run:
             hint = f" ({exc.hint})" if exc.hint else ""
             self._pause(f"{exc.message}{hint}", auto=True, flush=False)
 
+    # -- what an ensemble run (ensemble_run.py) does its own way -----------------------
+
+    def _build_model(self, graph: Graph) -> torch.nn.Module:
+        return graph.compile(seed=self.config.seed)
+
+    def _train_step(self, s: int) -> dict | list[dict]:
+        """Step `s`: its record (an ensemble: one record per member)."""
+        return train_step(self, s)
+
+    def _val_losses(self, val: dict) -> list[float]:
+        return [self.loss_fn(self.model, val).item()]
+
+    def _streamed(self, records: list[dict]) -> list[dict]:
+        """What the live plots get of a step's records (``on_metrics``)."""
+        return records
+
     # -- helpers --------------------------------------------------------------------
 
     def _setup_phase(self, i: int) -> None:
@@ -521,8 +545,9 @@ class Run:
         self._types = {nid: n.type for nid, n in g.nodes.items()}
         # Blocks may report their own numbers (an ODE solve: function evaluations) through
         # a `metrics() -> dict` method on their module; they join each step's record.
-        self._reporters = [(nid, m) for nid in self.model.blocks.keys()
-                           if callable(getattr(m := self.model.blocks[nid], "metrics", None))]
+        blocks = getattr(self.model, "blocks", None)  # an ensemble's members report nothing
+        self._reporters = [] if blocks is None else [
+            (nid, m) for nid in blocks.keys() if callable(getattr(m := blocks[nid], "metrics", None))]
 
     def _grad_checked(self, report: dict) -> None:
         self.grad_check = report

@@ -11,9 +11,12 @@ import os
 import pathlib
 import socket
 
+from ..compile import compile_graph
 from ..document import Graph
 from ..document import load as load_graph
 from . import checkpoint as ckpt
+from .batched import BatchedMembers
+from .ensemble import Ensemble
 from .history import History, Summary
 from .store import RUN_FILE, RunStore, StoreError, read_record, runs_folder
 
@@ -116,10 +119,35 @@ class LoadedRun:
             else:
                 raise StoreError(f"run {self.id} has no weights: it ended before its first "
                                  "checkpoint", hint="set checkpoint_every to keep some")
-            model = graph.compile(seed=0)
+            ens = (graph.training or {}).get("ensemble")
+            if ens is None:
+                model = graph.compile(seed=0)
+            else:  # every member, as the run held them (members.<i>.blocks...)
+                model = BatchedMembers([compile_graph(g, check=False) for g in
+                                        Ensemble.from_spec(ens).member_graphs(graph)])
             model.load_state_dict(state)
             self._model = model
         return self._model
+
+    def member(self, i: int):
+        """Member `i` of an ensemble run, as :meth:`EnsembleRun.member` gives it: a compiled
+        model with its weights, its graph at ``.graph`` (from ``members/<i>/``, else from
+        the run's last weights)."""
+        folder = self.path / "members" / f"{i:03d}"
+        if (folder / "weights.pt").is_file() and (folder / "model.diffwire").is_file():
+            import torch
+
+            graph = load_graph(folder / "model.diffwire")
+            model = compile_graph(graph, check=False)
+            model.load_state_dict(torch.load(folder / "weights.pt", map_location="cpu",
+                                             weights_only=True))
+            model.graph = graph
+            return model
+        members = getattr(self.model, "members", None)
+        if members is None or not 0 <= i < len(members):
+            raise StoreError(f"run {self.id} has no member {i}",
+                             found=f"{len(members)} members" if members else "not an ensemble")
+        return members[i]
 
     def summary(self, limit: int = 2048) -> Summary:
         """The history's scalar series in at most `limit` points each (reads every chunk

@@ -12,7 +12,6 @@ from typing import Any
 
 from ..compile import RUNNING
 from ..errors import RuntimeGraphError
-from .step import train_step
 
 
 class StepTimeout(RuntimeGraphError):
@@ -21,17 +20,17 @@ class StepTimeout(RuntimeGraphError):
     code = "step_timeout"
 
 
-def timed_step(run, s: int) -> dict:
-    """`train_step(run, s)`, failing with :class:`StepTimeout` past ``step_timeout``."""
+def timed_step(run, s: int) -> dict | list[dict]:
+    """`run._train_step(s)`, failing with :class:`StepTimeout` past ``step_timeout``."""
     limit = run.config.step_timeout
     if not limit:
-        return train_step(run, s)
+        return run._train_step(s)
     box: dict[str, Any] = {}
 
     def work():
         RUNNING.pop(threading.get_ident(), None)  # idents are reused: no stale node
         try:
-            box["record"] = train_step(run, s)
+            box["record"] = run._train_step(s)
         except BaseException as exc:  # handed to the training thread below
             box["error"] = exc
 

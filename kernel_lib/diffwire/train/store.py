@@ -38,7 +38,9 @@ from ..errors import GraphError
 
 FORMAT = "diffwire-run/1"
 RUN_FILE = "run.json"
-SCALAR_KEYS = ("step", "loss", "val_loss", "grad_norm", "lr", "time", "wall", "phase")
+#: the CSV's columns; `member` is filled for an ensemble's rows (one per member per step)
+SCALAR_KEYS = ("step", "loss", "val_loss", "grad_norm", "lr", "time", "wall", "phase",
+               "member")
 
 
 class StoreError(GraphError):

@@ -9,6 +9,7 @@ from ..errors import GraphError
 from .config import check_optimizer_refs, resolve
 from .data import normalize_binding
 from .data import resolve as resolve_data
+from .ensemble import Ensemble
 from .section_schema import section_errors
 from .windows import provided
 
@@ -38,6 +39,8 @@ def validate_training(graph: Graph, root: str | pathlib.Path | None = None,
         except GraphError as e:
             return errs + [e]
         bindings = config.bindings
+        if config.ensemble is not None:
+            errs += ensemble_errors(graph, config.ensemble)
     else:  # the rest of the section still gets checked, binding by binding
         bindings = {}
         listed = section.get("data")
@@ -70,3 +73,15 @@ def validate_training(graph: Graph, root: str | pathlib.Path | None = None,
         except GraphError as e:
             errs.append(e)
     return errs
+
+
+def ensemble_errors(graph: Graph, spec: dict) -> list[GraphError]:
+    """Masks naming missing nodes, or not fitting the node's output (the first member's
+    graph, masks written in, is validated: every member has its structure)."""
+    try:
+        first = Ensemble.from_spec(spec).member_graphs(graph)[0]
+    except GraphError as e:
+        if e.port and e.port.startswith("ensemble"):
+            e.port = f"training.{e.port}"
+        return [e]
+    return [e for e in first.validate() if e.severity == "error"] if first is not graph else []
