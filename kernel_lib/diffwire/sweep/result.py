@@ -51,7 +51,7 @@ class SweepResult:
 
     def to_markdown(self) -> str:
         """The table as Markdown, best loss first, failures last with their reason."""
-        cols = ["trial", *self.names, "state", "final loss", "best loss", "steps", "s"]
+        cols = ["trial", *self.names, "state", "final loss", "best loss", "steps run", "s"]
         lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         order = sorted(self.rows, key=lambda r: (r["state"] != "finished",
                                                  _key(r["best_loss"]), r["trial"]))
