@@ -80,6 +80,11 @@ def connect(address: str | None = None, *, num_cpus: int | None = None,
         ray.init(address=address)
         return {"address": address, "local": False,
                 "cpus": int(ray.cluster_resources().get("CPU", 0))}
+    # Ray already imported without it (a cell ran `import ray`): the driver would turn
+    # 127.0.0.1 into the machine's address, where the private head does not listen.
+    constants = getattr(getattr(ray, "_private", None), "ray_constants", None)
+    if getattr(constants, "ENABLE_RAY_CLUSTER", False):
+        constants.ENABLE_RAY_CLUSTER = False
     if _local is None or not _local.alive:
         cpus = num_cpus or threads.workers(None, threads.cores())
         _local = LocalRay(cpus, object_store_mb, timeout)
