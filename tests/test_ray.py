@@ -12,6 +12,8 @@ from diffwire import ray_session
 from diffwire.ode import ablate
 
 TINY = {"adam": 2, "lr": 0.05}
+# not slow: it runs in `make test`; the timeout ends a Ray that never comes up
+pytestmark = [pytest.mark.ray, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")

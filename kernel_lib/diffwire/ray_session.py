@@ -77,7 +77,13 @@ def connect(address: str | None = None, *, num_cpus: int | None = None,
                 "cpus": int(ray.cluster_resources().get("CPU", 0))}
     address = address or os.environ.get("RAY_ADDRESS")
     if address:
-        ray.init(address=address)
+        try:
+            ray.init(address=address)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise GraphError("cannot connect to the Ray cluster", port="address",
+                             expected="a running Ray head (ray start --head) or a ray:// "
+                                      "address", found=address,
+                             hint=f"{type(exc).__name__}: {exc}"[:300]) from None
         return {"address": address, "local": False,
                 "cpus": int(ray.cluster_resources().get("CPU", 0))}
     # Ray already imported without it (a cell ran `import ray`): the driver would turn
