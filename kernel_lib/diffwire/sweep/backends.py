@@ -36,7 +36,9 @@ def run_local(trials: list[Trial], out: pathlib.Path, workers: int | None = None
             try:
                 rows.append(fut.result())
             except Exception as exc:  # noqa: BLE001 - a dead worker process (killed, OOM)
-                rows.append(_failed(futures[fut], f"the worker process failed: {exc!r}"))
+                rows.append(_failed(futures[fut], f"the worker process failed: {exc!r} (in a "
+                                    "script, call dw.sweep under if __name__ == '__main__': "
+                                    "workers are spawned and import it)"))
     return rows
 
 
