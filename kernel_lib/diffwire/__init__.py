@@ -16,6 +16,7 @@ from . import (
     export,  # the package is callable: dw.export(g) writes the module
     expr,
     ode,
+    sweep,  # callable too: dw.sweep(g, space) runs a sweep
 )
 from .blocks import BLOCKS, Block, block, catalog, register, unregister
 from .compile import CompiledGraph
@@ -40,6 +41,8 @@ from .errors import (
 from .export import from_module, from_python
 from .ode import ODESolve, ablate, recover, replace_with_expression
 from .ports import Param, Port
+from .ray_session import connect as connect_ray
+from .sweep import SweepResult, load_sweep
 from .train import (  # also binds dw.train, a callable package: dw.train(g, ...) starts a run
     Callback,
     Ensemble,
@@ -78,4 +81,6 @@ __all__ = [
     "training_config", "validate_training",
     # ODEs, UDEs, symbolic recovery, ablation
     "ODESolve", "ablate", "ode", "recover", "replace_with_expression",
+    # experiments: sweeps, Ray
+    "SweepResult", "connect_ray", "load_sweep", "sweep",
 ]

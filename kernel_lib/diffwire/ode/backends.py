@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
-import os
 
-from .. import threads
-from ..errors import GraphError
+from .. import ray_session, threads
 
 
 def run_local(fn, jobs: list, workers: int | None = None) -> list:
@@ -28,17 +26,12 @@ def run_inline(fn, jobs: list, workers: int | None = None) -> list:
 
 
 def run_ray(fn, jobs: list, workers: int | None = None, address: str | None = None) -> list:
-    """Dispatch the same job function to a Ray cluster (``ray.init(address)``; a local
-    instance when no cluster is given). Ray is an optional extra."""
-    try:
-        import ray
-    except ImportError:
-        raise GraphError("backend='ray' needs Ray, which is not installed",
-                         expected="the ray package", found="no module named ray",
-                         hint="pip install 'diffwire[ray]' (or pip install ray), or use "
-                              "backend='local'") from None
-    if not ray.is_initialized():
-        ray.init(address=address or os.environ.get("RAY_ADDRESS"), ignore_reinit_error=True)
+    """Dispatch the same job function to Ray, one CPU per job, results in job order: the
+    cluster at `address` (or ``RAY_ADDRESS``, or the one this process already joined),
+    else a private local instance on 127.0.0.1 (``diffwire/ray_session.py``). Ray is an
+    optional extra."""
+    ray_session.connect(address, num_cpus=workers)
+    ray = ray_session.import_ray()
     remote = ray.remote(num_cpus=1)(fn)
     return ray.get([remote.remote(job) for job in jobs])
 

@@ -102,6 +102,8 @@ class Recorder:
         self.lost = 0  # records that were on disk when the folder was deleted
         self._writer: threading.Thread | None = None  # the background flush, if any
         self.failure: StoreError | None = None  # what the last background flush raised
+        self.name: str | None = None  # shown in the runs list (a sweep's trial names its values)
+        self.tags: dict | None = None  # what the run belongs to: {"sweep", "trial", ...}
 
     # -- opening -------------------------------------------------------------------------
 
@@ -240,7 +242,8 @@ class Recorder:
     def record(self, run) -> dict:
         cfg = run.config
         return {
-            "id": self.store.id if self.store else None, "name": None, "parent": self.parent,
+            "id": self.store.id if self.store else None, "name": self.name, "tags": self.tags,
+            "parent": self.parent,
             "state": run.state, "reason": run.reason, "step": run.step, "steps": cfg.steps,
             "records": len(self.history), "lost_records": self.lost, "seed": cfg.seed, "device": str(run.device),
             "threads": self.threads, "pid": os.getpid(), "host": socket.gethostname(),
