@@ -71,3 +71,25 @@ export function diffLines(d: RunDiff): { graph: string[]; hparams: string[] } {
   const h = d.hparams.map((x) => `${x.key.replace(/^training\./, "")}: ${show(x.a)} -> ${show(x.b)}`);
   return { graph: g, hparams: h };
 }
+
+/** What the editor knows of the run going now, ahead of its kept record: its id
+ * (status.run), state and step (status), and its streamed losses. */
+export interface LiveRun { run: string | null; state: string; step: number; loss: number | null; best: number | null }
+
+const GOING = ["starting", "idle", "running", "paused"];
+
+/** The table's rows with the run going now brought up to date: its step, state, last and
+ * best loss as they stream (its record on disk is written every few seconds). */
+export function withLive(runs: RunRow[], live: LiveRun): RunRow[] {
+  if (!live.run || !GOING.includes(live.state)) return runs;
+  return runs.map((r) => {
+    if (r.id !== live.run) return r;
+    const best = [r.best_loss, live.best].filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    return {
+      ...r, live: true, state: live.state === "paused" ? "paused" : "running",
+      step: Math.max(r.step ?? 0, live.step),
+      loss: live.loss ?? r.loss,
+      best_loss: best.length ? Math.min(...best) : r.best_loss,
+    };
+  });
+}
