@@ -227,9 +227,11 @@ def test_runs_are_kept_listed_compared_labelled_deleted_restored_and_forked(doc)
     assert runs[0]["loss"] is not None and runs[0]["best_loss"] <= runs[0]["loss"] + 1e-12
     assert 30 in runs[0]["checkpoints"]
 
-    cmd(ed, cmd="run_series", ids=[a, b], colors={a: "#111111", b: "#222222"})
+    cmd(ed, cmd="run_series", ids=[a, b], colors={a: "#111111", b: "#222222"},
+        names={a: "run 1"})
     series = rec.of("run_series")[-1]
     assert set(series["runs"]) == {a, b} and series["colors"] == {a: "#111111", b: "#222222"}
+    assert series["names"] == {a: "run 1", b: b}  # the table's names; else the run's id
     assert len(series["runs"][a]["loss"]["step"]) == 30 and len(series["runs"][b]["loss"]["value"]) == 40
 
     cmd(ed, cmd="run_diff", a=a, b=b)

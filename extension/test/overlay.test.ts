@@ -83,7 +83,7 @@ describe("overlaid runs", () => {
 
   it("a current run nobody selected stays, in a neutral colour", () => {
     const ls = plotLines(new Map([["loss", env([0], [1])]]), "zzz", overlaysOf(ev), PAL, "#888888");
-    expect(ls[0]).toMatchObject({ label: "current run loss", color: "#888888" });
+    expect(ls[0]).toMatchObject({ label: "current run loss", color: "#888888", run: null });
     expect(ls).toHaveLength(4);
   });
 

@@ -227,12 +227,17 @@ function yRange(data: Data, [a, b]: [number, number], log: boolean): { min: numb
   return { min: lo - pad, max: hi + pad };
 }
 
-/** What is drawn, on the element, for tests and tools: each line's label, colour, run and
- * how many points it has on the plot now. */
+/** What is drawn, on the element, for tests and tools: each line's label, colour, run, how
+ * many points it has on the plot now, its first step, and its last value as drawn
+ * (smoothed) and raw. */
 function describe(el: HTMLElement, ls: Line[], data: Data) {
   const at = columnsOf(ls);
-  el.dataset.lines = JSON.stringify(ls.map((l, i) => ({
-    label: l.label, color: l.color, run: l.run, metric: l.metric,
-    points: (data[at[i]] as (number | null)[]).filter((v) => v !== null && v !== undefined).length,
-  })));
+  const xs = data[0] as number[];
+  el.dataset.lines = JSON.stringify(ls.map((l, i) => {
+    const main = data[at[i]] as (number | null)[], raw = data[at[i] + 1] as (number | null)[];
+    let n = 0, first: number | null = null, last: number | null = null, lastRaw: number | null = null;
+    main.forEach((v, j) => { if (v !== null && v !== undefined) { n++; if (first === null) first = xs[j]; last = v; } });
+    raw.forEach((v) => { if (v !== null && v !== undefined) lastRaw = v; });
+    return { label: l.label, color: l.color, run: l.run, metric: l.metric, points: n, first, last, raw: lastRaw };
+  }));
 }

@@ -74,7 +74,7 @@ export function plotLines(current: Map<string, Envelope>, run: string | null, ov
   const mine = overlays.find((o) => o.id === run);
   const live = mine !== undefined && metrics.length > 0;
   if (!mine && metrics.length) {
-    for (const m of metrics) out.push({ key: `cur:${m}`, metric: m, label: `current run ${label(m)}`, color: neutral, run, band: true, env: current.get(m)! });
+    for (const m of metrics) out.push({ key: `cur:${m}`, metric: m, label: `current run ${label(m)}`, color: neutral, run: null, band: true, env: current.get(m)! });
   }
   for (const o of overlays) {
     const streamed = live && o === mine ? metrics : [];

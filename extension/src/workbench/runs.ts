@@ -68,7 +68,8 @@ export function diffLines(d: RunDiff): { graph: string[]; hparams: string[] } {
   }
   for (const e of d.graph.edges_added) g.push(`+ edge ${e}`);
   for (const e of d.graph.edges_removed) g.push(`- edge ${e}`);
-  const h = d.hparams.map((x) => `${x.key.replace(/^training\./, "")}: ${show(x.a)} -> ${show(x.b)}`);
+  // a setting can come twice (the training section's `training.steps` and the run's `steps`)
+  const h = [...new Set(d.hparams.map((x) => `${x.key.replace(/^training\./, "")}: ${show(x.a)} -> ${show(x.b)}`))];
   return { graph: g, hparams: h };
 }
 
