@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import type { Command, KernelEvent, RunStatus } from "../types";
 import type { PredictionsEvent } from "../predictions";
 import { LossPlot } from "../plot/LossPlot";
+import { rebuildText } from "../rebuild";
 import { PredictionsPlot } from "../plot/PredictionsPlot";
 import type { Transport } from "../transport";
 
@@ -88,13 +89,4 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
       ) : null}
     </div>
   );
-}
-
-/** "rebuilt at step 120: kept x, mlp; started afresh: mlp2; removed: old" */
-export function rebuildText(ev: { step: number; kept: string[]; reset: string[]; removed: string[]; optimizer_reset: boolean }): string {
-  const parts = [`rebuilt at step ${ev.step}: kept ${ev.kept.length ? ev.kept.join(", ") : "no weights"}`];
-  if (ev.reset.length) parts.push(`started afresh: ${ev.reset.join(", ")}`);
-  if (ev.removed.length) parts.push(`removed: ${ev.removed.join(", ")}`);
-  if (ev.optimizer_reset) parts.push("new optimizer state");
-  return parts.join("; ");
 }
