@@ -44,10 +44,11 @@ describe("runs table helpers", () => {
       a: "r1", b: "r2",
       graph: { added: [{ node: "mlp2", type: "MLP" }], removed: [], changed: [{ node: "mlp", params: { widths: [[1, 32, 1], [1, 64, 1]] } }],
         edges_added: ["x.out -> mlp2.x"], edges_removed: [] },
-      hparams: [{ key: "training.steps", a: 300, b: 500 }, { key: "seed", a: 0 }, { key: "steps", a: 300, b: 500 }],
+      hparams: [{ key: "training.steps", a: 300, b: 500 }, { key: "seed", a: 0 }, { key: "steps", a: 300, b: 500 },
+        { key: "parent", a: null, b: { run: "r1", step: 150, kind: "fork", checkpoint: "step_0000150.pt", path: "../r1" } }],
     });
     expect(d.graph).toEqual(["+ node mlp2 (MLP)", "~ mlp.widths: [1,32,1] -> [1,64,1]", "+ edge x.out -> mlp2.x"]);
-    expect(d.hparams).toEqual(["steps: 300 -> 500", "seed: 0 -> (unset)"]);
+    expect(d.hparams).toEqual(["steps: 300 -> 500", "seed: 0 -> (unset)", "parent: none -> forked from r1 at step 150"]);
   });
 });
 

@@ -55,6 +55,15 @@ export function runLabel(r: RunRow, n?: number): string {
 
 const show = (v: unknown): string => (v === undefined ? "(unset)" : JSON.stringify(v));
 
+/** A run's parent as a person reads it: "RUN at step N" (the record's parent object). */
+const parentText = (v: unknown): string => {
+  if (v && typeof v === "object" && "run" in v) {
+    const p = v as { run?: unknown; step?: unknown; kind?: unknown };
+    return `${p.kind === "resume" ? "resumed from" : "forked from"} ${String(p.run)} at step ${String(p.step)}`;
+  }
+  return "none";
+};
+
 /** The diff of two runs as lines: "+ node mlp2 (MLP)", "~ mlp.widths: [1,32,1] -> [1,64,1]",
  * "steps: 300 -> 500". */
 export function diffLines(d: RunDiff): { graph: string[]; hparams: string[] } {
@@ -69,7 +78,9 @@ export function diffLines(d: RunDiff): { graph: string[]; hparams: string[] } {
   for (const e of d.graph.edges_added) g.push(`+ edge ${e}`);
   for (const e of d.graph.edges_removed) g.push(`- edge ${e}`);
   // a setting can come twice (the training section's `training.steps` and the run's `steps`)
-  const h = [...new Set(d.hparams.map((x) => `${x.key.replace(/^training\./, "")}: ${show(x.a)} -> ${show(x.b)}`))];
+  const h = [...new Set(d.hparams.map((x) => (x.key === "parent"
+    ? `parent: ${parentText(x.a)} -> ${parentText(x.b)}`
+    : `${x.key.replace(/^training\./, "")}: ${show(x.a)} -> ${show(x.b)}`)))];
   return { graph: g, hparams: h };
 }
 
