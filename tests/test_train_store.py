@@ -184,6 +184,30 @@ def test_a_fork_takes_the_checkpoint_s_weights_for_unchanged_nodes(tmp_path):
     assert [r["loss"] for r in same.history] == [r["loss"] for r in parent.history]
 
 
+def test_a_fork_follows_the_lr_edited_on_the_optimizer_node(tmp_path):
+    """The fork keeps the optimizer's state, but a learning rate changed on the Optimizer
+    node since the checkpoint is the one it trains with (the graph as edited now)."""
+    g = two_mlp_graph()
+    opt = g.add("Optimizer", kind="adam", lr=0.01)
+    opt = getattr(opt, "id", opt)
+    parent = dw.train(g, data=sine_data(), optimizer=opt, steps=10, out=tmp_path,
+                      progress=False, background=False)
+    same = dw.train(g.copy(), data=sine_data(), optimizer=opt, steps=12,
+                    fork=(parent.path, 10), progress=False, start=False)
+    assert same.optimizer.param_groups[0]["lr"] == 0.01
+    assert next(e for e in same.events if e["type"] == "fork")["edited"] == []
+    edited = g.copy()
+    edited.node(opt).params["lr"] = 0.003
+    fork = dw.train(edited, data=sine_data(), optimizer=opt, steps=12,
+                    fork=(parent.path, 10), progress=False, start=False)
+    ev = next(e for e in fork.events if e["type"] == "fork")
+    assert ev["optimizer"] == "kept" and ev["edited"] == ["lr"]
+    assert fork.optimizer.param_groups[0]["lr"] == 0.003
+    assert fork.optimizer.state  # Adam's moments came along
+    fork.start(background=False)
+    assert fork.history[-1]["lr"] == 0.003
+
+
 def test_a_deleted_run_folder_pauses_the_run_with_a_clear_reason(tmp_path):
     earlier = quick(out=tmp_path, steps=5)
     run = dw.train(two_mlp_graph(), data=sine_data(), steps=10**6, out=tmp_path,

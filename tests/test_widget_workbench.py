@@ -80,6 +80,24 @@ def test_loss_catalog_and_setting_fields_follow_the_library_and_schema():
     assert fields["steps"]["kind"] == "int" and fields["steps"]["min"] == 0
     assert fields["batch_size"]["nullable"] is True
     assert fields["val_split"]["kind"] == "float" and fields["val_split"]["max"] < 1
+    # checkpoint retention (issue 20): keep the last K, and the best by validation loss,
+    # with the run's defaults shown in the form
+    keep = fields["keep_checkpoints"]
+    assert (keep["kind"], keep["min"], keep["default"]) == ("int", 0, 5)
+    assert (fields["keep_best"]["kind"], fields["keep_best"]["default"]) == ("bool", True)
+    assert "default" not in fields["steps"]  # no default: the field stays empty
+
+
+def test_retention_settings_are_checked_on_their_fields(doc):
+    _, ed, rec = doc
+    ed.graph.training = {"data": SINE, "loss": "mse", "steps": 5, "keep_checkpoints": -1,
+                         "keep_best": "yes"}
+    cmd(ed, cmd="check_training")
+    ports = {e["port"] for e in rec.of("training_errors")[-1]["errors"]}
+    assert {"training.keep_checkpoints", "training.keep_best"} <= ports
+    ed.graph.training = {**ed.graph.training, "keep_checkpoints": 2, "keep_best": False}
+    cmd(ed, cmd="check_training")
+    assert rec.of("training_errors")[-1]["errors"] == []
 
 
 def test_the_editor_answers_catalog_and_form_commands(doc):
@@ -209,9 +227,11 @@ def test_runs_are_kept_listed_compared_labelled_deleted_restored_and_forked(doc)
     assert runs[0]["loss"] is not None and runs[0]["best_loss"] <= runs[0]["loss"] + 1e-12
     assert 30 in runs[0]["checkpoints"]
 
-    cmd(ed, cmd="run_series", ids=[a, b], colors={a: "#111111", b: "#222222"})
+    cmd(ed, cmd="run_series", ids=[a, b], colors={a: "#111111", b: "#222222"},
+        names={a: "run 1"})
     series = rec.of("run_series")[-1]
     assert set(series["runs"]) == {a, b} and series["colors"] == {a: "#111111", b: "#222222"}
+    assert series["names"] == {a: "run 1", b: b}  # the table's names; else the run's id
     assert len(series["runs"][a]["loss"]["step"]) == 30 and len(series["runs"][b]["loss"]["value"]) == 40
 
     cmd(ed, cmd="run_diff", a=a, b=b)
@@ -269,6 +289,47 @@ def test_a_live_run_reattaches_to_a_new_view(doc):
         assert rec2.of("runs")[-1]["runs"][-1]["live"] is True
         cmd(ed2, cmd="stop")
         finish(ed2)
+    finally:
+        if ed.control.run is not None:
+            ed.control.run.stop()
+
+
+def test_a_live_run_is_named_in_status_with_its_optimizer_lr_and_rebuild_report(doc):
+    """What the canvas shows of a run going now: its id (the runs table's row and the
+    plots' overlay), the Optimizer node of its phase with the lr after a `set`, the
+    rebuild report, and its series while it runs."""
+    _, ed, rec = doc
+    opt = ed.graph.add("Optimizer", kind="adam", lr=0.01)
+    opt_id = getattr(opt, "id", opt)
+    ed.graph.training = {"data": SINE, "loss": "mse", "steps": 1_000_000, "optimizer": opt_id}
+    cmd(ed, cmd="train")
+    try:
+        assert wait_for(lambda: ed.control._live() and ed.control.run.step > 2, 30)
+        run_id = ed.control.run.path.name
+        assert wait_for(lambda: ed.status.get("run") == run_id
+                        and ed.status.get("optimizer") == opt_id, 10), ed.status
+        cmd(ed, cmd="runs")
+        row = rec.of("runs")[-1]["runs"][-1]
+        assert (row["id"], row["live"], row["state"]) == (run_id, True, "running")
+        cmd(ed, cmd="set", name="lr", value=0.003)
+        assert wait_for(lambda: ed.status.get("lr") == 0.003, 10)
+        # the status after the set's step carries the lr the optimizer really has
+        assert wait_for(lambda: ed.control.run.optimizer.param_groups[0]["lr"] == 0.003, 10)
+        ed.graph.node("mlp").params["widths"] = [1, 12, 1]
+        ed.refresh()
+        cmd(ed, cmd="rebuild")
+        assert wait_for(lambda: rec.of("rebuild"), 20)
+        report = rec.of("rebuild")[-1]
+        assert "mlp" in report["reset"] and "x" not in report["reset"] and report["step"] > 0
+        assert any(e["type"] == "rebuild" and "mlp" in e["reset"] for e in ed.control.run.events)
+        # a live run's kept series can be asked for while it runs (its curve so far)
+        assert wait_for(lambda: (ed.control.run.path / "metrics").exists()
+                        or ed.control.run.step > 200, 20)
+        cmd(ed, cmd="run_series", ids=[run_id], colors={run_id: "#4e79a7"})
+        assert rec.of("run_series")[-1]["colors"] == {run_id: "#4e79a7"}
+        cmd(ed, cmd="stop")
+        finish(ed)
+        assert ed.status["optimizer"] is None and ed.status["run"] == run_id
     finally:
         if ed.control.run is not None:
             ed.control.run.stop()

@@ -99,6 +99,10 @@ export interface RunStatus {
   stale: boolean;
   message: string;
   available: boolean;
+  /** the current run's id in the runs folder (null: no run, or one that is not kept) */
+  run?: string | null;
+  /** the Optimizer node of the phase running now (null: an inline optimizer) */
+  optimizer?: string | null;
 }
 
 export type CommandName =
@@ -128,6 +132,8 @@ export type KernelEvent =
   | { event: "export"; source: string; path: string | null }
   | { event: "error"; message: string; error?: GraphErrorInfo }
   | { event: "reset_metrics" }
+  /** a live run was rebuilt: the nodes that kept their weights and those that start afresh */
+  | { event: "rebuild"; step: number; kept: string[]; reset: string[]; removed: string[]; optimizer_reset: boolean }
   /** an answer to `history`: each metric over [start, stop] (the whole run without a
    * range), every step when it fits in `points`, else buckets with mean (`y`), `lo`, `hi` */
   | { event: "history"; req: number; start: number | null; stop: number | null; count: number;

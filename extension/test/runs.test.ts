@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PALETTE, assignColors, diffLines, fmtLoss, fmtStart, orderRuns, runLabel, runNumbers } from "../src/workbench/runs";
+import { PALETTE, assignColors, diffLines, fmtLoss, fmtStart, orderRuns, runLabel, runNumbers, withLive } from "../src/workbench/runs";
 import type { RunRow } from "../src/workbench/types";
 
 const run = (id: string, extra: Partial<RunRow> = {}): RunRow => ({
@@ -44,9 +44,26 @@ describe("runs table helpers", () => {
       a: "r1", b: "r2",
       graph: { added: [{ node: "mlp2", type: "MLP" }], removed: [], changed: [{ node: "mlp", params: { widths: [[1, 32, 1], [1, 64, 1]] } }],
         edges_added: ["x.out -> mlp2.x"], edges_removed: [] },
-      hparams: [{ key: "training.steps", a: 300, b: 500 }, { key: "seed", a: 0 }],
+      hparams: [{ key: "training.steps", a: 300, b: 500 }, { key: "seed", a: 0 }, { key: "steps", a: 300, b: 500 },
+        { key: "parent", a: null, b: { run: "r1", step: 150, kind: "fork", checkpoint: "step_0000150.pt", path: "../r1" } }],
     });
     expect(d.graph).toEqual(["+ node mlp2 (MLP)", "~ mlp.widths: [1,32,1] -> [1,64,1]", "+ edge x.out -> mlp2.x"]);
-    expect(d.hparams).toEqual(["steps: 300 -> 500", "seed: 0 -> (unset)"]);
+    expect(d.hparams).toEqual(["steps: 300 -> 500", "seed: 0 -> (unset)", "parent: none -> forked from r1 at step 150"]);
+  });
+});
+
+describe("the run going now in the table", () => {
+  const rows = [run("a", { state: "running", step: 100, loss: 0.5, best_loss: 0.4, live: true }), run("b")];
+  it("shows the streamed step, state and losses ahead of the kept record", () => {
+    const out = withLive(rows, { run: "a", state: "running", step: 730, loss: 0.2, best: 0.15 });
+    expect(out[0]).toMatchObject({ step: 730, loss: 0.2, best_loss: 0.15, state: "running", live: true });
+    expect(out[1]).toBe(rows[1]);
+  });
+  it("a paused run reads paused; the record's best stays when nothing better streamed", () => {
+    const out = withLive(rows, { run: "a", state: "paused", step: 50, loss: null, best: 0.9 });
+    expect(out[0]).toMatchObject({ state: "paused", step: 100, loss: 0.5, best_loss: 0.4 });
+  });
+  it("an ended run is the kept record's (the kernel sends the table again)", () => {
+    expect(withLive(rows, { run: "a", state: "finished", step: 999, loss: 0.1, best: 0.1 })).toBe(rows);
   });
 });

@@ -21,6 +21,8 @@ export interface BlockData extends Record<string, unknown> {
   errors: GraphErrorInfo[];
   /** lines the kernel writes on this node: a formula, a vector field's equations */
   formula?: string[];
+  /** a live readout of the run on this node (the Optimizer of the running phase: its lr) */
+  live?: string;
   onEnter?: (id: string, body: string) => void;
 }
 
@@ -129,6 +131,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
           {formula.map((line, i) => <div key={i}>{line}</div>)}
         </div>
       ) : null}
+      {data.live ? <div className="dw-node-live" data-live title="the value the running training uses now">{data.live}</div> : null}
       {params.length ? (
         <div className="dw-params">
           {params.map((p) => (

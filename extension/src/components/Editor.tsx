@@ -12,6 +12,7 @@ import type { Catalog, EdgeDoc, GraphDoc, GraphErrorInfo, KernelEvent, PortsByNo
 import * as G from "../graph";
 import * as H from "../history";
 import { stableStringify } from "../stable";
+import { exact } from "../plot/format";
 import { BlockNode, type BlockFlowNode } from "./BlockNode";
 import { DRAG_TYPE, Palette } from "./Palette";
 import { Inspector } from "./Inspector";
@@ -206,8 +207,13 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   }, [analysis.errors, graph, path]);
 
   const large = graph.nodes.length > LARGE;
+  // the running phase's Optimizer node shows the learning rate in use (after a `set` too)
+  const liveOnNodes = useMemo(() => {
+    const on = status.optimizer && ["running", "paused", "idle"].includes(status.state) && status.lr !== null;
+    return on && !path.length ? { [status.optimizer as string]: `live lr ${exact(status.lr)}` } : undefined;
+  }, [status.optimizer, status.state, status.lr, path.length]);
   const { rfNodes, setRfNodes, rfEdges, setRfEdges } = useFlowGraph({
-    graph, path, catalog, specs, ports, shapes: analysis.shapes, formulas: analysis.formulas, errorsAt, large, onEnter: enter,
+    graph, path, catalog, specs, ports, shapes: analysis.shapes, formulas: analysis.formulas, live: liveOnNodes, errorsAt, large, onEnter: enter,
   });
   useEffect(() => {
     if (!refocus.current) return;

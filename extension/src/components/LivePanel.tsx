@@ -5,23 +5,27 @@ import { useEffect, useState } from "react";
 import type { Command, KernelEvent, RunStatus } from "../types";
 import type { PredictionsEvent } from "../predictions";
 import { LossPlot } from "../plot/LossPlot";
+import { rebuildText } from "../rebuild";
 import { PredictionsPlot } from "../plot/PredictionsPlot";
 import type { Transport } from "../transport";
 
 export function LivePanel({ transport, status, selected }: { transport: Transport; status: RunStatus; selected: string | null }) {
   const [log, setLog] = useState(true);
+  const [smoothing, setSmoothing] = useState(0);
   const [big, setBig] = useState(false);
   const [pred, setPred] = useState<PredictionsEvent | null>(null);
   const [stats, setStats] = useState<{ node: string; stats: Record<string, number> } | null>(null);
   const [lr, setLr] = useState<string>(status.lr === null ? "" : String(status.lr));
   const [exported, setExported] = useState<string | null>(null);
+  const [rebuilt, setRebuilt] = useState<string | null>(null);
   const send = (c: Command) => transport.send(c);
 
   useEffect(() => { if (status.lr !== null) setLr(String(status.lr)); }, [status.lr]);
 
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
     if (ev.event === "predictions") setPred(ev);
-    else if (ev.event === "reset_metrics") setPred(null);
+    else if (ev.event === "reset_metrics") { setPred(null); setRebuilt(null); }
+    else if (ev.event === "rebuild") setRebuilt(rebuildText(ev));
     else if (ev.event === "node_stats") setStats({ node: ev.node, stats: ev.stats });
     else if (ev.event === "export") setExported(ev.path ?? "(source)");
   }), [transport]);
@@ -62,16 +66,20 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
         <span className="dw-step" data-step={status.step}>step {status.step}</span>
         <span className="dw-rate">{status.steps_per_s ? `${status.steps_per_s.toFixed(1)} steps/s` : ""}</span>
         {status.stale ? <span className="dw-stale-text">edited: Rebuild to apply</span> : null}
+        <label className="dw-smooth" title="smoothing: a debiased exponential moving average of every curve (0: raw); the raw curve stays faint behind it">
+          smooth <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
+          <span className="dw-smooth-value">{smoothing.toFixed(2)}</span></label>
         <label className="dw-log"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log</label>
       </div>
       {status.message && !/by request/.test(status.message) ? <div className="dw-msg dw-msg-error">{status.message}</div> : null}
       {exported ? <div className="dw-msg">exported: {exported}</div> : null}
+      {rebuilt ? <div className="dw-msg dw-rebuilt" role="status">{rebuilt}</div> : null}
       <div className={`dw-plots${big ? " dw-plots-big" : ""}`}>
         <div className="dw-plots-head">
           <span className="dw-plots-hint">drag across the loss to zoom in, double-click to zoom out</span>
           <button className="dw-enlarge" title={big ? "back to the side panel (Esc)" : "enlarge the plots over the editor"} onClick={() => setBig((b) => !b)}>{big ? "Close" : "Enlarge"}</button>
         </div>
-        <LossPlot transport={transport} log={log} />
+        <LossPlot transport={transport} log={log} smoothing={smoothing} run={status.run ?? null} />
         <PredictionsPlot ev={pred} />
       </div>
       {stats && stats.node === selected ? (

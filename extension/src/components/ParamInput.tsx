@@ -13,7 +13,10 @@ export function ParamInput({ p, value, errors = [], onCommit, testId }: {
   const parsed = text.trim() === "" && value === undefined ? null : parseParam(p, text);
   const commit = () => {
     if (text.trim() === "" && !p.nullable) { if (value !== undefined) onCommit(undefined); return; }
-    if (parsed && parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(value)) onCommit(parsed.value);
+    if (!parsed || !parsed.ok || JSON.stringify(parsed.value) === JSON.stringify(value)) return;
+    // an unset field shows its default: leaving it as shown writes nothing
+    if (value === undefined && JSON.stringify(parsed.value) === JSON.stringify(shown)) return;
+    onCommit(parsed.value);
   };
   const hint = [p.doc, p.min !== undefined ? `min ${p.min}` : "", p.max !== undefined ? `max ${p.max}` : ""].filter(Boolean).join("; ");
   const kernel = errors.map((e) => e.text || e.message).join("; ");

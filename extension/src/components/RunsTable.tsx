@@ -69,7 +69,7 @@ export function RunsTable({ wb, onExport }: { wb: Workbench; onExport: (id: stri
         : "No runs kept yet. Press Train: each run is kept beside the document."}</div> : (
         <div className="dw-runs-scroll">
           <table className="dw-runs-table">
-            <thead><tr><th></th><th>run</th><th title="steps done">steps</th><th title="final training loss">final</th><th title="best training loss">best</th><th>state</th></tr></thead>
+            <thead><tr><th></th><th>run</th><th title="steps done">steps</th><th title="final training loss">final</th><th title="best training loss">best</th></tr></thead>
             <tbody>
               {runs.map((r) => (
                 <tr key={r.id} data-run={r.id} className={sel.has(r.id) ? "dw-run-selected" : ""} onClick={() => toggle(r.id)}>
@@ -77,11 +77,12 @@ export function RunsTable({ wb, onExport }: { wb: Workbench; onExport: (id: stri
                     <input type="checkbox" checked={sel.has(r.id)} onChange={() => toggle(r.id)} onClick={(e) => e.stopPropagation()} aria-label={`select ${runLabel(r)}`} /></td>
                   <td className="dw-run-name" title={`${r.id}${r.parent ? `\nforked from ${r.parent} at step ${r.parent_step}` : ""}${r.note ? `\n${r.note}` : ""}`}>
                     {r.pinned ? "★ " : ""}{r.parent ? "↳ " : ""}{runLabel(r, numbers.get(r.id))}
-                    <div className="dw-run-note">{fmtStart(r.started)}{r.note ? ` · ${r.note}` : ""}</div></td>
+                    {/* the state under the name: a side panel has no room for a column of its own */}
+                    <div className="dw-run-note"><span className={`dw-run-state dw-state-${r.state}`}>{r.live ? "● " : ""}{r.state}</span>
+                      {r.started ? ` · ${fmtStart(r.started)}` : ""}{r.note ? ` · ${r.note}` : ""}</div></td>
                   <td title={r.steps ? `${r.step ?? 0} of ${r.steps}` : undefined}>{r.step ?? 0}</td>
                   <td>{fmtLoss(r.loss)}</td>
                   <td>{fmtLoss(r.best_loss)}</td>
-                  <td className={`dw-run-state dw-state-${r.state}`}>{r.live ? "● " : ""}{r.state}</td>
                 </tr>
               ))}
             </tbody>

@@ -15,6 +15,8 @@ function handleKey(p: { inputs: { name: string }[]; outputs: { name: string }[] 
   return p.inputs.map((x) => x.name).join(",") + "|" + p.outputs.map((x) => x.name).join(",");
 }
 
+const NO_LIVE: Record<string, string> = {};
+
 export interface FlowInputs {
   graph: GraphDoc;
   path: G.GraphPath;
@@ -23,6 +25,8 @@ export interface FlowInputs {
   ports: G.PortLookup;
   shapes: Shapes;
   formulas: Record<string, string[]>;
+  /** node path -> a live readout of the run on that node (the Optimizer's lr) */
+  live?: Record<string, string>;
   errorsAt: Map<string, GraphErrorInfo[]>;
   /** above this many nodes edges carry no shape labels */
   large: boolean;
@@ -31,6 +35,7 @@ export interface FlowInputs {
 
 export function useFlowGraph(inp: FlowInputs) {
   const { graph, path, catalog, specs, ports, shapes, formulas, errorsAt, large, onEnter } = inp;
+  const live = inp.live ?? NO_LIVE;
   const kindColours = catalog.kind_colours ?? NO_COLOURS;
 
   const dataCache = useRef(new Map<string, { key: string; node: BlockFlowNode }>());
@@ -49,7 +54,8 @@ export function useFlowGraph(inp: FlowInputs) {
       const spec = specs.get(n.type);
       const look = spec ? catalog.categories?.[spec.category] : undefined;
       const formula = formulas[at];
-      const key = JSON.stringify([p, sh, errs, spec?.type, path.length, formula, look]);
+      const liveText = live[at];
+      const key = JSON.stringify([p, sh, errs, spec?.type, path.length, formula, look, liveText]);
       const old = prev.get(n.id);
       if (old && old.key === key && old.node.data.node === n && old.node.data.spec === spec && old.node.data.kindColours === kindColours) {
         next.set(n.id, old);
@@ -62,7 +68,7 @@ export function useFlowGraph(inp: FlowInputs) {
         data: {
           node: n, spec, look, kindColours, inputs: p.inputs, outputs: p.outputs, formula,
           shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
-          errors: errs, onEnter,
+          errors: errs, onEnter, live: liveText,
         },
       };
       next.set(n.id, { key, node });
@@ -73,7 +79,7 @@ export function useFlowGraph(inp: FlowInputs) {
     if (last.length === out.length && out.every((n, i) => n === last[i])) return last;
     nodeArray.current = out;
     return out;
-  }, [graph, ports, shapes, formulas, path, specs, errorsAt, onEnter, catalog, kindColours]);
+  }, [graph, ports, shapes, formulas, live, path, specs, errorsAt, onEnter, catalog, kindColours]);
 
   // React Flow measures a node's handles when it mounts or resizes. Ports that change while
   // the node keeps its size (the catalog or the kernel's ports arriving after the document,

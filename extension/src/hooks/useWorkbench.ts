@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Transport } from "../transport";
 import type { GraphErrorInfo } from "../types";
-import { assignColors, runLabel, runNumbers } from "../workbench/runs";
+import { assignColors, runLabel, runNumbers, withLive, type LiveRun } from "../workbench/runs";
 import {
   asWorkbenchEvent, type DataFile, type KernelVar, type OptimizerNode, type RunDiff, type RunRow,
   type TrainingCatalog, type WorkbenchCommandName,
@@ -44,14 +44,48 @@ export function useWorkbench(transport: Transport): Workbench {
   const [diff, setDiff] = useState<RunDiff | null>(null);
   const [deleted, setDeleted] = useState<string | null>(null);
   const [needed, setNeeded] = useState<string | null>(null);
+  const [live, setLive] = useState<LiveRun>(() => {
+    const st = transport.readStatus();
+    return { run: st.run ?? null, state: st.state, step: st.step, loss: null, best: null };
+  });
   const runsRef = useRef(runs);
   runsRef.current = runs;
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  /** the run a Fork of this view was asked from: its fork joins the selection */
+  const forkedFrom = useRef<string | null>(null);
+  const asked = useRef<string | null>(null);
   const colorsRef = useRef(colors);
   colorsRef.current = colors;
 
   const send = useCallback((cmd: WorkbenchCommandName, args: Record<string, unknown> = {}) => {
+    if (cmd === "fork" && typeof args.id === "string") forkedFrom.current = args.id;
     transport.send({ cmd, ...args });
   }, [transport]);
+
+  // the run going now: its step and state from status, its losses from the stream
+  useEffect(() => transport.onStatus((st) => setLive((l) => {
+    const run = st.run ?? null;
+    const fresh = run !== l.run;
+    if (!fresh && l.state === st.state && l.step === st.step) return l;
+    return { run, state: st.state, step: st.step, loss: fresh ? null : l.loss, best: fresh ? null : l.best };
+  })), [transport]);
+  useEffect(() => transport.onEvent((ev) => {
+    if (ev.event === "reset_metrics") setLive((l) => ({ ...l, loss: null, best: null }));
+    else if (ev.event === "metrics") {
+      const ys = (ev.values.loss ?? []).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+      if (!ys.length) return;
+      const low = Math.min(...ys);
+      setLive((l) => ({ ...l, loss: ys[ys.length - 1], best: l.best === null ? low : Math.min(l.best, low) }));
+    }
+  }), [transport]);
+  // a run this table has not listed yet (it started from another view, or a command): ask
+  useEffect(() => {
+    if (live.run && folder !== undefined && asked.current !== live.run && !runs.some((r) => r.id === live.run)) {
+      asked.current = live.run;
+      send("runs");
+    }
+  }, [live.run, runs, folder, send]);
 
   useEffect(() => transport.onEvent((raw) => {
     const ev = asWorkbenchEvent(raw);
@@ -65,11 +99,21 @@ export function useWorkbench(transport: Transport): Workbench {
         if (ev.inputs) setForm({ inputs: ev.inputs, outputs: ev.outputs ?? [], optimizers: ev.optimizers ?? [] });
         break;
       case "training_needed": setNeeded(ev.message); break;
-      case "runs":
+      case "runs": {
         setRuns(ev.runs);
         setFolder(ev.folder);
         setSelected((s) => s.filter((id) => ev.runs.some((r) => r.id === id)));
+        // a fork asked from this view overlays with its parent while it runs
+        const parent = forkedFrom.current;
+        const fork = parent ? ev.runs.find((r) => r.parent === parent && r.live) : undefined;
+        if (fork && parent) {
+          forkedFrom.current = null;
+          runsRef.current = ev.runs;
+          const keep = selectedRef.current.filter((id) => id !== parent && ev.runs.some((r) => r.id === id));
+          window.setTimeout(() => selectRef.current([...keep, parent, fork.id]), 0);
+        }
         break;
+      }
       case "run_diff": setDiff(ev); break;
       case "run_deleted": setDeleted(ev.id); break;
       default: break;
@@ -101,9 +145,11 @@ export function useWorkbench(transport: Transport): Workbench {
     send("run_series", { ids, colors: next, names });
     if (ids.length === 2) send("run_diff", { a: ids[0], b: ids[1] });
   }, [send]);
+  const selectRef = useRef(select);
+  selectRef.current = select;
 
   return {
-    catalog, files, vars, errors, ...form, runs, folder, selected, colors, diff, deleted, needed,
+    catalog, files, vars, errors, ...form, runs: withLive(runs, live), folder, selected, colors, diff, deleted, needed,
     send, select, dismissNeeded: () => setNeeded(null),
   };
 }

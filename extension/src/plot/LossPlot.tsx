@@ -1,7 +1,10 @@
 // The loss plot: every metric of the run, the whole run in bounded memory (series.ts: a
-// min/max envelope behind the mean of old points, the newest at full resolution). Dragging
-// across the plot zooms into a range and asks the kernel for that range at full resolution
-// (the `history` command, answered from `run.history`); a double click zooms out.
+// min/max envelope behind the mean of old points, the newest at full resolution), and the
+// runs selected in the runs table overlaid in their colours (overlay.ts; the kernel's
+// `run_series` event). Every line can be smoothed (debiased EMA) with the raw curve faint
+// behind it. Dragging across the plot zooms into a range and asks the kernel for that range
+// of the current run at full resolution (the `history` command, answered from
+// `run.history`); a double click zooms out.
 import { useEffect, useRef, useState } from "react";
 import type uPlot from "uplot";
 import type { KernelEvent } from "../types";
@@ -9,22 +12,33 @@ import type { Transport } from "../transport";
 import { MetricQueue } from "../metrics";
 import { Chart, axis, type Data } from "./chart";
 import { exact } from "./format";
-import { DownsampledSeries, align, type Envelope } from "./series";
+import { DownsampledSeries, type Envelope } from "./series";
+import { columnsOf, lineData, overlaysOf, plotLines, type Line, type Overlay, type RunSeriesEvent } from "./overlay";
 import { PALETTE, withAlpha } from "./theme";
 
 /** most points the kernel sends for a zoomed range (more than that: buckets) */
 const DETAIL_POINTS = 2000;
-const LABELS: Record<string, string> = { loss: "loss", val_loss: "validation loss" };
-const ORDER = ["loss", "val_loss"];
 
 interface Detail { req: number; range: [number, number]; series: Map<string, Envelope> | null }
 
-export function LossPlot({ transport, log }: { transport: Transport; log: boolean }) {
+interface Props {
+  transport: Transport;
+  log: boolean;
+  /** debiased EMA weight in [0, 1): 0 draws the raw curves */
+  smoothing?: number;
+  /** the current run's id (status.run): its live stream stands for it among the overlays */
+  run?: string | null;
+}
+
+export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<Chart | null>(null);
   const stores = useRef(new Map<string, DownsampledSeries>());
   const detail = useRef<Detail | null>(null);
   const logRef = useRef(log);
+  const smoothRef = useRef(smoothing);
+  const runRef = useRef(run);
+  const overlays = useRef<Overlay[]>([]);
   const [zoomed, setZoomed] = useState(false);
   const [points, onPoints] = useState(0);
   const [detailPoints, setDetailPoints] = useState(0);
@@ -32,27 +46,33 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
   const redrawRef = useRef<() => void>(() => {});
 
   useEffect(() => {
-    const names = () => [...stores.current.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-    const clean = (v: number) => (logRef.current && !(v > 0) ? null : v);
+    const names = () => [...stores.current.keys()];
+    const clean = (v: number | null) => (v === null || (logRef.current && !(v > 0)) ? null : v);
     const envOf = (name: string): Envelope => {
       const d = detail.current;
       return d?.series?.get(name) ?? stores.current.get(name)!.whole();
     };
-    const dataOf = (ns: string[]): Data => {
-      const envs = ns.map(envOf);
-      return align(envs.map((e) => e.x), envs.map((e) => [e.y.map(clean), e.lo.map(clean), e.hi.map(clean)])) as unknown as Data;
+    const linesNow = (): Line[] => {
+      const cur = new Map(names().map((n) => [n, envOf(n)]));
+      return plotLines(cur, runRef.current, overlays.current, PALETTE);
     };
-    const options = (ns: string[]) => (size: { width: number; height: number }): uPlot.Options => {
+    const options = (ls: Line[]) => (size: { width: number; height: number }): uPlot.Options => {
       const series: uPlot.Series[] = [{ label: "step", value: (_u, v) => (v === null ? "-" : String(Math.round(v))) }];
       const bands: uPlot.Band[] = [];
-      ns.forEach((n, i) => {
-        const c = PALETTE[i % PALETTE.length];
-        const at = 1 + 3 * i;
-        series.push({ label: LABELS[n] ?? n, stroke: c, width: 1.5, spanGaps: true, value: (_u, v) => exact(v),
-          points: { show: n !== "loss", size: 5, fill: c } });
-        series.push({ label: `${LABELS[n] ?? n} min`, class: "dw-envelope-row", stroke: "transparent", width: 0, spanGaps: true, value: (_u, v) => exact(v), points: { show: false } });
-        series.push({ label: `${LABELS[n] ?? n} max`, class: "dw-envelope-row", stroke: "transparent", width: 0, spanGaps: true, value: (_u, v) => exact(v), points: { show: false } });
-        bands.push({ series: [at + 2, at + 1], fill: withAlpha(c, 0.2) });
+      const smooth = smoothRef.current > 0;
+      const at = columnsOf(ls);
+      ls.forEach((l, i) => {
+        const c = l.color;
+        const val = l.metric !== "loss";
+        series.push({ label: l.label, stroke: c, width: 1.5, spanGaps: true, value: (_u, v) => exact(v),
+          ...(val ? { dash: [6, 3] } : {}), points: { show: val, size: 5, fill: c } });
+        // the raw curve, faint behind the smoothed one (hidden when nothing is smoothed)
+        series.push({ label: `${l.label} raw`, class: "dw-envelope-row", stroke: smooth ? withAlpha(c, 0.3) : "transparent", width: smooth ? 1 : 0,
+          spanGaps: true, value: (_u, v) => exact(v), points: { show: false } });
+        if (!l.band) return;
+        series.push({ label: `${l.label} min`, class: "dw-envelope-row", stroke: "transparent", width: 0, spanGaps: true, value: (_u, v) => exact(v), points: { show: false } });
+        series.push({ label: `${l.label} max`, class: "dw-envelope-row", stroke: "transparent", width: 0, spanGaps: true, value: (_u, v) => exact(v), points: { show: false } });
+        bands.push({ series: [at[i] + 3, at[i] + 2], fill: withAlpha(c, 0.2) });
       });
       return {
         ...size,
@@ -79,14 +99,16 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
       };
     };
 
-    let shown: string[] = [];
+    let shown = "";
     const redraw = () => {
-      const ns = names();
       if (!el.current) return;
-      const data = dataOf(ns);
-      if (!chart.current) chart.current = new Chart(el.current, options(ns), data);
-      else if (ns.join() !== shown.join()) chart.current.rebuild(options(ns), data);
+      const ls = linesNow();
+      const data = lineData(ls, smoothRef.current, clean) as unknown as Data;
+      const key = JSON.stringify([ls.map((l) => [l.key, l.label, l.color, l.band]), smoothRef.current > 0]);
+      if (!chart.current) chart.current = new Chart(el.current, options(ls), data);
+      else if (key !== shown) chart.current.rebuild(options(ls), data);
       else chart.current.u!.setData(data, true);
+      describe(el.current, ls, data);
       const d = detail.current;
       if (d) {
         const u = chart.current.u!;
@@ -94,7 +116,7 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
         const y = yRange(data, d.range, logRef.current);
         if (y) u.setScale("y", y);
       }
-      shown = ns;
+      shown = key;
       // the first step drawn (the whole run's start unless zoomed): read by tests and bench/soak.py
       const x0 = (data[0] as ArrayLike<number>)[0];
       el.current.dataset.xMin = x0 === undefined ? "" : String(x0);
@@ -111,7 +133,7 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
       }
       const id = ++req.current;
       const range: [number, number] = [Math.floor(a), Math.ceil(b)];
-      const coarse = [...stores.current.values()].some((s) => !s.exact(range[0], range[1]));
+      const coarse = [...stores.current.values()].some((st) => !st.exact(range[0], range[1]));
       detail.current = { req: id, range, series: null };
       setZoomed(true);
       redraw();
@@ -136,6 +158,9 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
         setZoomed(false);
         queue.total = 0;
         onPoints(0);
+        redraw();
+      } else if ((ev as { event: string }).event === "run_series") {
+        overlays.current = overlaysOf(ev as unknown as RunSeriesEvent);
         redraw();
       } else if (ev.event === "history") {
         const d = detail.current;
@@ -164,6 +189,13 @@ export function LossPlot({ transport, log }: { transport: Transport; log: boolea
     return () => { off(); chart.current?.destroy(); chart.current = null; };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [transport]);
+
+  useEffect(() => {
+    if (smoothRef.current === smoothing && runRef.current === run) return;
+    smoothRef.current = smoothing;
+    runRef.current = run;
+    redrawRef.current();
+  }, [smoothing, run]);
 
   useEffect(() => {
     if (logRef.current === log) return;
@@ -198,7 +230,17 @@ function yRange(data: Data, [a, b]: [number, number], log: boolean): { min: numb
   return { min: lo - pad, max: hi + pad };
 }
 
-function rank(name: string) {
-  const i = ORDER.indexOf(name);
-  return i < 0 ? ORDER.length : i;
+/** What is drawn, on the element, for tests and tools: each line's label, colour, run, how
+ * many points it has on the plot now, its first step, and its last value as drawn
+ * (smoothed) and raw. */
+function describe(el: HTMLElement, ls: Line[], data: Data) {
+  const at = columnsOf(ls);
+  const xs = data[0] as number[];
+  el.dataset.lines = JSON.stringify(ls.map((l, i) => {
+    const main = data[at[i]] as (number | null)[], raw = data[at[i] + 1] as (number | null)[];
+    let n = 0, first: number | null = null, last: number | null = null, lastRaw: number | null = null;
+    main.forEach((v, j) => { if (v !== null && v !== undefined) { n++; if (first === null) first = xs[j]; last = v; } });
+    raw.forEach((v) => { if (v !== null && v !== undefined) lastRaw = v; });
+    return { label: l.label, color: l.color, run: l.run, metric: l.metric, points: n, first, last, raw: lastRaw };
+  }));
 }

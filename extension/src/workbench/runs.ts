@@ -55,6 +55,15 @@ export function runLabel(r: RunRow, n?: number): string {
 
 const show = (v: unknown): string => (v === undefined ? "(unset)" : JSON.stringify(v));
 
+/** A run's parent as a person reads it: "RUN at step N" (the record's parent object). */
+const parentText = (v: unknown): string => {
+  if (v && typeof v === "object" && "run" in v) {
+    const p = v as { run?: unknown; step?: unknown; kind?: unknown };
+    return `${p.kind === "resume" ? "resumed from" : "forked from"} ${String(p.run)} at step ${String(p.step)}`;
+  }
+  return "none";
+};
+
 /** The diff of two runs as lines: "+ node mlp2 (MLP)", "~ mlp.widths: [1,32,1] -> [1,64,1]",
  * "steps: 300 -> 500". */
 export function diffLines(d: RunDiff): { graph: string[]; hparams: string[] } {
@@ -68,6 +77,31 @@ export function diffLines(d: RunDiff): { graph: string[]; hparams: string[] } {
   }
   for (const e of d.graph.edges_added) g.push(`+ edge ${e}`);
   for (const e of d.graph.edges_removed) g.push(`- edge ${e}`);
-  const h = d.hparams.map((x) => `${x.key.replace(/^training\./, "")}: ${show(x.a)} -> ${show(x.b)}`);
+  // a setting can come twice (the training section's `training.steps` and the run's `steps`)
+  const h = [...new Set(d.hparams.map((x) => (x.key === "parent"
+    ? `parent: ${parentText(x.a)} -> ${parentText(x.b)}`
+    : `${x.key.replace(/^training\./, "")}: ${show(x.a)} -> ${show(x.b)}`)))];
   return { graph: g, hparams: h };
+}
+
+/** What the editor knows of the run going now, ahead of its kept record: its id
+ * (status.run), state and step (status), and its streamed losses. */
+export interface LiveRun { run: string | null; state: string; step: number; loss: number | null; best: number | null }
+
+const GOING = ["starting", "idle", "running", "paused"];
+
+/** The table's rows with the run going now brought up to date: its step, state, last and
+ * best loss as they stream (its record on disk is written every few seconds). */
+export function withLive(runs: RunRow[], live: LiveRun): RunRow[] {
+  if (!live.run || !GOING.includes(live.state)) return runs;
+  return runs.map((r) => {
+    if (r.id !== live.run) return r;
+    const best = [r.best_loss, live.best].filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    return {
+      ...r, live: true, state: live.state === "paused" ? "paused" : "running",
+      step: Math.max(r.step ?? 0, live.step),
+      loss: live.loss ?? r.loss,
+      best_loss: best.length ? Math.min(...best) : r.best_loss,
+    };
+  });
 }

@@ -9,12 +9,14 @@ from __future__ import annotations
 import inspect
 
 from . import generators
+from .config import SCALARS
 from .losses import FNS
 from .section_schema import training_schema
 
 #: The training section's plain settings the panel shows, in order (their kinds, ranges
 #: and docs come from the section's JSON Schema, so the form and the checks agree).
-FORM_FIELDS = ("steps", "batch_size", "val_split", "seed", "eval_every", "checkpoint_every")
+FORM_FIELDS = ("steps", "batch_size", "val_split", "seed", "eval_every", "checkpoint_every",
+               "keep_checkpoints", "keep_best")
 
 #: One line per built-in loss function, shown beside its name.
 LOSS_DOCS = {
@@ -51,16 +53,19 @@ def loss_catalog() -> list[dict]:
 
 
 def section_fields() -> list[dict]:
-    """The settings of :data:`FORM_FIELDS` as param JSON (``kind`` int or float, ``min``,
-    ``max``, ``nullable``, ``doc``), read from the training section's JSON Schema."""
+    """The settings of :data:`FORM_FIELDS` as param JSON (``kind`` int, float or bool,
+    ``min``, ``max``, ``nullable``, ``doc``, ``default`` where the run has one), read from
+    the training section's JSON Schema."""
     props = training_schema()["properties"]
     out = []
     for name in FORM_FIELDS:
         s = props[name]
         types = s["type"] if isinstance(s["type"], list) else [s["type"]]
-        field = {"name": name, "kind": "int" if "integer" in types else "float",
-                 "doc": s.get("description", ""), "required": False,
-                 "nullable": "null" in types}
+        kind = "int" if "integer" in types else "bool" if "boolean" in types else "float"
+        field = {"name": name, "kind": kind, "doc": s.get("description", ""),
+                 "required": False, "nullable": "null" in types}
+        if SCALARS.get(name) is not None:  # what an absent key means, shown in the form
+            field["default"] = SCALARS[name]
         if "minimum" in s:
             field["min"] = s["minimum"]
         if "maximum" in s:

@@ -4,6 +4,8 @@ is edited now.
 Nodes whose block type and tensor shapes are unchanged take the checkpoint's weights (the
 rule a live rebuild uses); the others start afresh. The optimizer's state comes along only
 when nothing changed (same nodes, same phase); otherwise the fork's optimizer starts fresh.
+Hyperparameters edited on the phase's Optimizer node since the checkpoint (its lr...) take
+effect in the fork, as they would in a rebuild; the others stay as the checkpoint had them.
 The fork's record names its parent run and step, and its history begins with the parent's
 records up to that step.
 """
@@ -15,7 +17,9 @@ import pathlib
 
 from ..document import Graph
 from . import checkpoint as ckpt
-from .rebuild import transfer
+from . import optim
+from .config import phase_spec
+from .rebuild import _same, transfer
 from .store import StoreError, read_record
 
 
@@ -60,6 +64,7 @@ def start_from(run, path: pathlib.Path, ck: dict) -> dict:
             if run.scheduler is not None and ck.get("scheduler"):
                 run.scheduler.load_state_dict(ck["scheduler"])
             report["optimizer"] = "kept"
+            report["edited"] = _follow_edits(run, old_graph, phase)
         except (ValueError, KeyError, RuntimeError):  # another optimizer kind or options
             run._setup_phase(phase)
     run.rec.from_parent("fork", path, ck)
@@ -68,6 +73,22 @@ def start_from(run, path: pathlib.Path, ck: dict) -> dict:
     report.update(step=run.step, parent=run.rec.parent.get("run"))
     run._event("fork", **report)
     return report
+
+
+def _follow_edits(run, old_graph: Graph, phase: int) -> list[str]:
+    """Apply the hyperparameters the person changed on the phase's Optimizer node since the
+    checkpoint (the optimizer's loaded state carries the checkpoint's values, a lr set live
+    included); returns their names."""
+    node = run.config.phases[phase].node
+    if node is None or node not in old_graph.nodes:
+        return []
+    old_spec, _ = phase_spec(old_graph, node)
+    edited = []
+    for k in sorted(optim.LIVE_KEYS | set(optim.SCHEDULE_KEYS)):
+        if k in run.spec and not _same(run.spec.get(k), old_spec.get(k)):
+            optim.apply_live(run.optimizer, run.scheduler, k, run.spec[k])
+            edited.append(k)
+    return edited
 
 
 def parent_root(path: pathlib.Path) -> pathlib.Path | None:

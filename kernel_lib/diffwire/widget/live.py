@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .editor import Editor
 
 NO_RUN = {"state": "none", "step": 0, "steps_per_s": 0.0, "lr": None, "stale": False,
-          "message": "", "available": False}
+          "message": "", "available": False, "run": None, "optimizer": None}
 
 
 def _train_api():
@@ -97,6 +97,15 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         event = predictions_event(run, snapshot)
         if event is not None:
             self.editor.send(event)
+
+    def on_rebuild(self, run: Any, report: dict) -> None:
+        """The rebuild report (which nodes kept their weights) for the live panel; the
+        run's events hold the same report."""
+        self.editor.send({"event": "rebuild", "step": int(report.get("step", 0)),
+                          **{k: [str(n) for n in report.get(k) or []]
+                             for k in ("kept", "reset", "removed")},
+                          "optimizer_reset": bool(report.get("optimizer_reset"))})
+        self.editor.control._status(stale=False)
 
     def on_state_change(self, run: Any, old: str, new: str) -> None:
         self.editor.control.state_changed(new, run)
@@ -318,6 +327,7 @@ class RunControl:
         s = dict(self.editor.status or NO_RUN)
         s.update(kw)
         s["available"] = self.available
+        s["run"], s["optimizer"] = self._run_id(), self._optimizer_node()
         self.editor.status = s
 
     def _live(self) -> bool:
@@ -451,6 +461,23 @@ class RunControl:
 
     def _state(self) -> str | None:
         return getattr(self.run, "state", None)
+
+    def _run_id(self) -> str | None:
+        """The current run's folder name in the runs folder (the runs table's id)."""
+        store = getattr(getattr(self.run, "rec", None), "store", None)
+        rid = getattr(store, "id", None)
+        return rid if isinstance(rid, str) else None
+
+    def _optimizer_node(self) -> str | None:
+        """The Optimizer node of the phase running now, while the run is live (the canvas
+        shows the live learning rate on it)."""
+        if not self._live():
+            return None
+        try:
+            node = self.run.config.phases[self.run.phase].node
+        except (AttributeError, IndexError, TypeError):
+            return None
+        return node if isinstance(node, str) else None
 
     def _lr(self) -> float | None:
         hist = getattr(self.run, "history", None)

@@ -208,7 +208,11 @@ def cmd_run_series(editor: Editor, content: dict) -> None:
     out = {}
     for rid in ids[:16]:
         out[rid] = run_series(_run_dir(editor, rid))
-    names = {r["id"]: r["name"] or r["id"] for r in list_runs(editor) if r["id"] in out}
+    # the names the table shows ("run 2" for an unnamed run), else the run's own name or id
+    given = content.get("names") if isinstance(content.get("names"), dict) else {}
+    names = {r["id"]: given.get(r["id"]) if isinstance(given.get(r["id"]), str)
+             and given.get(r["id"]) else r["name"] or r["id"]
+             for r in list_runs(editor) if r["id"] in out}
     colors = content.get("colors") if isinstance(content.get("colors"), dict) else {}
     editor.send({"event": "run_series", "runs": out, "names": names,
                  "colors": {k: str(v) for k, v in colors.items() if k in out}})
