@@ -137,7 +137,9 @@ export type KernelEvent =
   /** an answer to `history`: each metric over [start, stop] (the whole run without a
    * range), every step when it fits in `points`, else buckets with mean (`y`), `lo`, `hi` */
   | { event: "history"; req: number; start: number | null; stop: number | null; count: number;
-      series: Record<string, HistorySeries> }
+      series: Record<string, HistorySeries>; markers?: { step: number; kind: string; label: string }[] }
+  /** where the run changed (lr, rebuild, phase, pause, fork): lines on the loss plot */
+  | { event: "markers"; markers: { step: number; kind: string; label: string }[] }
   /** an answer to `asset`: a module of the editor's (elkjs) as text in buffers[0] */
   | { event: "asset"; name: string; error?: string }
   /** a patched write did not apply to the kernel's document: the view named `client`

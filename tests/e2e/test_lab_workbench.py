@@ -352,6 +352,14 @@ def test_the_whole_story_overlay_smooth_reload_fork_theme_and_shut_down(page, la
     report = doc.locator(".dw-live .dw-rebuilt")
     report.wait_for(timeout=60_000)
     assert "rebuilt at step" in report.inner_text() and "mlp" in report.inner_text().split(";")[0], report.inner_text()
+    # the loss plot marks where the lr changed and where the run was rebuilt
+    marks = doc.locator(".dw-live .dw-loss-plot").first
+    _wait(lambda: "lr@" in (marks.get_attribute("data-markers") or "")
+          and "rebuild@" in (marks.get_attribute("data-markers") or ""), 60, "lr and rebuild markers on the loss plot")
+    marks.scroll_into_view_if_needed()
+    from conftest import ARTIFACTS
+
+    marks.screenshot(path=str(ARTIFACTS / "workbench_10b_markers.png"))
     # the runs table follows the running run: its step grows, its state is running
     doc.locator('.dw-wb-tabs button:has-text("Runs")').click()
     table = doc.locator('[data-testid="runs-table"]')

@@ -15,6 +15,7 @@ import { exact } from "./format";
 import { DownsampledSeries, type Envelope } from "./series";
 import { columnsOf, lineData, overlaysOf, plotLines, type Line, type Overlay, type RunSeriesEvent } from "./overlay";
 import { PALETTE, withAlpha } from "./theme";
+import { type Marker, describeMarkers, drawMarkers, mergeMarkers } from "./markers";
 
 /** most points the kernel sends for a zoomed range (more than that: buckets) */
 const DETAIL_POINTS = 2000;
@@ -35,6 +36,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
   const chart = useRef<Chart | null>(null);
   const stores = useRef(new Map<string, DownsampledSeries>());
   const detail = useRef<Detail | null>(null);
+  const markers = useRef<Marker[]>([]);
   const logRef = useRef(log);
   const smoothRef = useRef(smoothing);
   const runRef = useRef(run);
@@ -95,6 +97,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
           ready: [(u) => {
             u.over.addEventListener("dblclick", () => zoomTo(null));
           }],
+          draw: [(u) => drawMarkers(u, markers.current)],
         },
       };
     };
@@ -120,6 +123,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
       // the first step drawn (the whole run's start unless zoomed): read by tests and bench/soak.py
       const x0 = (data[0] as ArrayLike<number>)[0];
       el.current.dataset.xMin = x0 === undefined ? "" : String(x0);
+      el.current.dataset.markers = describeMarkers(markers.current);
     };
     redrawRef.current = redraw;
 
@@ -152,7 +156,11 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
     });
     const off = transport.onEvent((ev: KernelEvent) => {
       if (ev.event === "metrics") queue.add(ev);
-      else if (ev.event === "reset_metrics") {
+      else if (ev.event === "markers") {
+        markers.current = mergeMarkers(markers.current, ev.markers);
+        redraw();
+      } else if (ev.event === "reset_metrics") {
+        markers.current = [];
         stores.current.clear();
         detail.current = null;
         setZoomed(false);
@@ -174,6 +182,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
             const last = h.last.length ? h.last[h.last.length - 1] : -Infinity;
             later.x.forEach((x, i) => { if (x > last) s.add(x, later.y[i]); });
           }
+          if (ev.markers) markers.current = mergeMarkers(markers.current, ev.markers);
           queue.total = Math.max(queue.total, ev.count);
           onPoints(queue.total);
           if (!detail.current) redraw();

@@ -573,8 +573,8 @@ class Run:
     def _pause(self, reason: str, auto: bool, flush: bool = True) -> None:
         self.reason = reason
         self._auto_paused = auto
+        self._event("pause", reason=reason)  # before the state: listeners see the event
         self._set_state("paused")
-        self._event("pause", reason=reason)
         if flush and self.rec.open:
             try:
                 self.rec.flush(self)  # a pause is a natural point to be on disk

@@ -11,7 +11,6 @@ import json
 import pathlib
 from typing import Any
 
-
 from ..errors import ParamError
 
 _SCHEMA: dict | None = None

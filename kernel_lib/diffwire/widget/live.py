@@ -57,6 +57,7 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         self._last_snapshot = 0.0
         self._rate = (0.0, 0)  # (running seconds, step): a paused run's clock stands still
         self.sent_messages = 0
+        self._events_seen = 0  # the run's events already turned into plot markers
 
     # hooks ------------------------------------------------------------------------------
 
@@ -65,12 +66,14 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         self._rate = (_running_seconds(run, time.monotonic()), int(getattr(run, "step", 0)))
 
     def on_metrics(self, run: Any, records: list[dict]) -> None:
-        """A batch of step records: one ``metrics`` event."""
+        """A batch of step records: one ``metrics`` event (and a ``markers`` event when the
+        run changed since the last batch: lr, rebuild, phase, pause)."""
         if not records:
             return
         event = metrics_event(records, self.KEYS)
         self.sent_messages += 1
         self.editor.send(event)
+        self._markers(run)
         self._progress(run, int(records[-1].get("step", 0)) + 1)
         stats = [r["nodes"] for r in records if isinstance(r.get("nodes"), dict)]
         if stats:
@@ -108,12 +111,22 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         self.editor.control._status(stale=False)
 
     def on_state_change(self, run: Any, old: str, new: str) -> None:
+        self._markers(run)  # a pause shows while the run stands still
         self.editor.control.state_changed(new, run)
 
     def on_run_end(self, run: Any) -> None:
         self.editor.control.state_changed(getattr(run, "state", "stopped"), run)
 
     # ------------------------------------------------------------------------------
+
+    def _markers(self, run: Any) -> None:
+        """Send the run's events since the last call that the loss plot marks."""
+        events = getattr(run, "events", None) or []
+        if len(events) > self._events_seen:
+            new = markers_of(events[self._events_seen:])
+            self._events_seen = len(events)
+            if new:
+                self.editor.send({"event": "markers", "markers": new})
 
     def _progress(self, run: Any, step: int) -> None:
         now = time.monotonic()
@@ -170,6 +183,29 @@ def _first_at_least(history: Any, step: float, lo: int, hi: int) -> int:
         else:
             hi = mid
     return lo
+
+
+def markers_of(events: list[dict]) -> list[dict]:
+    """The run's events a person wants to see on the loss plot, as vertical markers: a
+    learning-rate change (``set`` with ``lr``), a rebuild, a switch to another optimizer
+    phase, a pause, a fork's start. ``{"step", "kind", "label"}`` each."""
+    out = []
+    for e in events:
+        kind, step = e.get("type"), e.get("step")
+        if not isinstance(step, int):
+            continue
+        if kind == "set" and isinstance(e.get("lr"), (int, float)):
+            out.append({"step": step, "kind": "lr", "label": f"lr {e['lr']:.3g}"})
+        elif kind == "rebuild":
+            out.append({"step": step, "kind": "rebuild", "label": "rebuild"})
+        elif kind == "phase" and isinstance(e.get("phase"), int) and e["phase"] > 0:
+            out.append({"step": step, "kind": "phase",
+                        "label": f"phase {e['phase'] + 1}: {e.get('kind', '')}".rstrip(": ")})
+        elif kind == "pause":
+            out.append({"step": step, "kind": "pause", "label": "pause"})
+        elif kind == "fork":
+            out.append({"step": step, "kind": "fork", "label": "fork"})
+    return out
 
 
 def history_event(history: Any, keys, start: float | None = None, stop: float | None = None,
@@ -405,6 +441,8 @@ class RunControl:
         event = history_event(hist, keys, num(content.get("start")), num(content.get("stop")),
                               points)
         event["req"] = content.get("req")
+        if content.get("start") is None and content.get("stop") is None:
+            event["markers"] = markers_of(getattr(self.run, "events", None) or [])
         self.editor.send(event)
 
     def watch(self, node: str | None) -> None:
