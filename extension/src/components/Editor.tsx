@@ -24,8 +24,11 @@ import { ZoomProbe } from "./ZoomProbe";
 import { useFlowGraph } from "../hooks/useFlowGraph";
 import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM, viewportFor } from "../zoom";
 import { WorkbenchPanel } from "./WorkbenchPanel";
+import { MarkedEdge } from "./MarkedEdge";
+import { useTrainingView } from "../hooks/useTrainingView";
 
 const nodeTypes = { block: BlockNode };
+const edgeTypes = { marked: MarkedEdge };
 // the live panel and the layout code load when first needed
 const LivePanel = lazy(() => import("./LivePanel").then((m) => ({ default: m.LivePanel })));
 const NO_COLOURS: Record<string, string> = {};
@@ -206,8 +209,10 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   }, [analysis.errors, graph, path]);
 
   const large = graph.nodes.length > LARGE;
+  const training = useTrainingView(transport, doc);
   const { rfNodes, setRfNodes, rfEdges, setRfEdges } = useFlowGraph({
     graph, path, catalog, specs, ports, shapes: analysis.shapes, formulas: analysis.formulas, errorsAt, large, onEnter: enter,
+    view: path.length ? null : training.view, showStats: training.showStats,
   });
   useEffect(() => {
     if (!refocus.current) return;
@@ -401,10 +406,20 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selectedIds, enter, commit, onDelete]);
+  const { setProbe, isProbed } = training;
   const onEdgeContextMenu = useCallback((e: React.MouseEvent, edge: Edge) => {
     e.preventDefault();
-    setMenu({ ...menuAt(e), title: edge.id, items: [{ label: "Delete", keys: "Del", run: () => onDelete({ nodes: [], edges: [{ id: edge.id }] }) }] });
-  }, [onDelete]);
+    const doc = graphRef.current.edges.find((x) => G.edgeKey(x) === edge.id);
+    const probed = isProbed(edge.id);
+    setMenu({
+      ...menuAt(e), title: edge.id, items: [
+        // probes follow the top graph's nodes (the kernel hooks its compiled modules)
+        { label: probed ? "Remove probe" : "Probe", disabled: !doc || path.length > 0, run: () => { if (doc) setProbe(doc, !probed); } },
+        { label: "Delete", keys: "Del", run: () => onDelete({ nodes: [], edges: [{ id: edge.id }] }) },
+      ],
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [onDelete, isProbed, setProbe, path.length]);
   const onPaneContextMenu = useCallback((e: React.MouseEvent | MouseEvent) => {
     e.preventDefault();
     const { clientX, clientY } = e;
@@ -499,12 +514,16 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
           <button title="Auto-layout (L)" onClick={() => void runLayout()}>Layout</button>
           <button title="Fit (F)" onClick={() => void rf.fitView(FIT)}>Fit</button>
           <button title="Validate" onClick={() => transport.send({ cmd: "validate" })}>Validate</button>
+          <button title="Show each node's output mean and std, the gradient norm of its weights and what its block reports, while a run streams"
+            className={`dw-stats-toggle${training.showStats ? " dw-on" : ""}`} aria-pressed={training.showStats}
+            onClick={() => training.setShowStats((v) => !v)}>Stats</button>
         </div>
         <div className="dw-canvas" ref={canvasRef} onDoubleClick={quick.onDoubleClick} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
           <ReactFlow<BlockFlowNode, Edge>
             nodes={rfNodes}
             edges={rfEdges}
             nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onDelete={onDelete}
