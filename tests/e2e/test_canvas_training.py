@@ -42,9 +42,11 @@ def notebook(lab, browser_context):
 
 
 @pytest.fixture(autouse=True)
-def stopped(nb):
-    """Each scenario ends with its run stopped."""
+def stopped(nb, request):
+    """Each scenario ends with its run stopped, and a screenshot of where it ended
+    (artifacts/e2e/t_end_<test>.png)."""
     yield nb
+    nb.screenshot(f"t_end_{request.node.name}")
     nb.kernel("r = ed.control.run\nif r is not None: r.stop()\nresult = 1")
 
 
@@ -107,20 +109,20 @@ def test_a_probe_on_a_wire_grows_its_plot_while_training_and_goes_with_the_wire(
     nb.node("mlp").wait_for()
     nb.page.keyboard.press("f")
     nb.page.wait_for_timeout(300)
-    wire = '.react-flow__edge[data-id="x.out->mlp.x"] .react-flow__edge-interaction'
+    wire = '.react-flow__edge[data-id="mlp.out->y.x"] .react-flow__edge-interaction'
     nb.editor.locator(wire).click(button="right", force=True)
     nb.editor.locator('.dw-menu [data-command="Probe"]').click()
-    plot = nb.editor.locator('.dw-edge-note[data-edge="x.out->mlp.x"] .dw-probe-plot')
+    plot = nb.editor.locator('.dw-edge-probe[data-edge="mlp.out->y.x"] .dw-probe-plot')
     plot.wait_for()
-    assert nb.kernel("result = sorted(ed.control.probes.probes)") == ["x.out->mlp.x"]
+    assert nb.kernel("result = sorted(ed.control.probes.probes)") == ["mlp.out->y.x"]
     _train(nb)
     grows = ("(n) => Number(document.querySelector("
-             "'.dw-edge-note[data-edge=\"x.out->mlp.x\"] .dw-probe-plot').dataset.points) > n")
+             "'.dw-edge-probe[data-edge=\"mlp.out->y.x\"] .dw-probe-plot').dataset.points) > n")
     nb.page.wait_for_function(grows, arg=3, timeout=60_000)
     first = int(plot.get_attribute("data-points"))
     nb.page.wait_for_function(grows, arg=first, timeout=30_000)
     assert int(plot.get_attribute("data-points")) > first
-    # x is [200, 1]: one component drawn as its batch mean with a std band
+    # the output is [200, 1]: one component drawn as its batch mean with a std band
     assert "mean \u00b1 std" in plot.inner_text() and "[0]" in plot.inner_text()
     assert plot.locator("canvas").count() == 1
     nb.page.wait_for_timeout(1000)
@@ -138,6 +140,6 @@ def test_a_probe_on_a_wire_grows_its_plot_while_training_and_goes_with_the_wire(
     # the probe goes with its wire, in the canvas and the kernel
     nb.editor.locator(wire).click(button="right", force=True)
     nb.editor.locator('.dw-menu [data-command="Delete"]').click()
-    nb.wait_graph(lambda d: not any(e["target"] == "mlp" for e in d["edges"]))
+    nb.wait_graph(lambda d: not any(e["target"] == "y" for e in d["edges"]))
     plot.wait_for(state="detached")
     assert nb.kernel("result = sorted(ed.control.probes.probes)") == []

@@ -26,15 +26,22 @@ function MarkedEdgeView(p: EdgeProps<MarkedFlowEdge>) {
         label={p.label} labelX={lx} labelY={ly} labelStyle={p.labelStyle} labelShowBg={p.labelShowBg}
         labelBgStyle={p.labelBgStyle} labelBgPadding={p.labelBgPadding} labelBgBorderRadius={p.labelBgBorderRadius} />
       <EdgeLabelRenderer>
-        <div className="dw-edge-note nodrag nopan" data-edge={p.id}
-          style={{ transform: `translate(-50%, 0) translate(${lx}px, ${ly + 12}px)` }}>
-          {detached ? <div className="dw-detached" title={detached}><b>no gradient</b> {detached}</div> : null}
-          {probe ? (
+        {/* the reason below the wire, the plot above it: over the nodes' headers at most,
+            not over their ports, statistics and errors */}
+        {detached ? (
+          <div className="dw-edge-note nodrag nopan" data-edge={p.id}
+            style={{ transform: `translate(-50%, 0) translate(${lx}px, ${ly + 12}px)` }}>
+            <div className="dw-detached" title={detached}><b>detached:</b> {detached}</div>
+          </div>
+        ) : null}
+        {probe ? (
+          <div className="dw-edge-note dw-edge-probe nodrag nopan" data-edge={p.id}
+            style={{ transform: `translate(-50%, -100%) translate(${lx}px, ${ly - 14}px)` }}>
             <Suspense fallback={<div className="dw-probe-plot">probe</div>}>
               <ProbePlot series={probe} />
             </Suspense>
-          ) : null}
-        </div>
+          </div>
+        ) : null}
       </EdgeLabelRenderer>
     </>
   );

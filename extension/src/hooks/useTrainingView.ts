@@ -1,6 +1,6 @@
 // What a run shows on the graph, kept from the kernel's events (trainingView.ts), and the
 // probes the person put on edges: each is a `probe` command, and goes with its edge.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Transport } from "../transport";
 import type { EdgeDoc, GraphDoc } from "../types";
 import * as G from "../graph";
@@ -11,8 +11,24 @@ export function useTrainingView(transport: Transport, top: GraphDoc) {
   const probed = useRef(new Set<string>());
   const [showStats, setShowStats] = useState(false);
 
+  // The gradient-flow check holds for the wiring it ran on: rewired (or replaced from
+  // Python), the marks go until the next run's check (a rebuild checks again).
+  const wiring = useMemo(() => top.edges.map(G.edgeKey).sort().join("|"), [top.edges]);
+  const checkedOn = useRef<string | null>(null);
+  useEffect(() => {
+    if (checkedOn.current === null) return;
+    if (checkedOn.current !== wiring) {
+      checkedOn.current = null;
+      setView((v) => ({ ...v, noGrad: {}, detached: {} }));
+    }
+  }, [wiring]);
+  const wiringRef = useRef(wiring);
+  wiringRef.current = wiring;
+
   useEffect(() => transport.onEvent((ev) => {
-    if (isViewEvent(ev)) setView((v) => applyEvent(v, ev, probed.current));
+    if (!isViewEvent(ev)) return;
+    if (ev.event === "grad_check") checkedOn.current = wiringRef.current;
+    setView((v) => applyEvent(v, ev, probed.current));
   }), [transport]);
 
   const setProbe = useCallback((e: EdgeDoc, on: boolean) => {
