@@ -150,3 +150,14 @@ def test_probe_of_a_missing_edge_is_an_error_event():
     rec = Recorder(ed)
     ed._on_msg(ed, {"cmd": "probe", "edge": "x.out->mlp.x"}, [])
     assert "probe" in rec.of("error")[0]["message"]
+
+
+def test_graph_stats_carry_what_blocks_report_and_leave_bodies_inside():
+    from diffwire.widget.live import graph_stats_event
+
+    records = [{"step": 49, "loss": 1.0, "nodes": {"solve": {"mean": 0.5, "std": 0.2, "shape": [31, 2]},
+                                                   "solve/field/U": {"mean": 0.0, "std": 1.0}}},
+               {"step": 50, "loss": 0.9, "solve/nfe": 26, "solve/steps": 30}]
+    ev = graph_stats_event(records)
+    assert ev["step"] == 49
+    assert ev["nodes"] == {"solve": {"mean": 0.5, "std": 0.2, "nfe": 26.0, "steps": 30.0}}
