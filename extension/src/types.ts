@@ -107,7 +107,7 @@ export interface RunStatus {
 
 export type CommandName =
   | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch"
-  | "write" | "history" | "asset" | import("./workbench/types").WorkbenchCommandName;
+  | "write" | "history" | "asset" | "probe" | import("./workbench/types").WorkbenchCommandName;
 
 export interface Command {
   cmd: CommandName;
@@ -129,6 +129,12 @@ export type KernelEvent =
   | { event: "metrics"; step: number[]; values: Record<string, (number | null)[]> }
   | PredictionsEvent
   | { event: "node_stats"; node: string; stats: Record<string, number> }
+  /** after the first backward (widget/live.py grad_check_event) */
+  | { event: "grad_check"; step: number; no_grad: Record<string, string[]>; detached: { edge: string; reason: string }[] }
+  /** every node's newest statistics while a run streams */
+  | { event: "graph_stats"; step: number; nodes: Record<string, Record<string, number | null>> }
+  /** new samples of a probed edge (widget/probes.py) */
+  | { event: "probe"; edge: string; step: number[]; mean: number[][]; std: (number[] | null)[]; labels: string[]; error?: string }
   | { event: "export"; source: string; path: string | null }
   | { event: "error"; message: string; error?: GraphErrorInfo }
   | { event: "reset_metrics" }

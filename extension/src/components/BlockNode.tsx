@@ -6,6 +6,7 @@ import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/r
 import type { BlockSpec, CategoryStyle, GraphErrorInfo, NodeDoc, PortSpec } from "../types";
 import { summary } from "../params";
 import { FAR_READABLE_ZOOM, FAR_ZOOM } from "../zoom";
+import { badgeParts } from "../trainingView";
 
 export interface BlockData extends Record<string, unknown> {
   node: NodeDoc;
@@ -24,6 +25,10 @@ export interface BlockData extends Record<string, unknown> {
   /** a live readout of the run on this node (the Optimizer of the running phase: its lr) */
   live?: string;
   onEnter?: (id: string, body: string) => void;
+  /** weights of this node that got no gradient in the run's first backward */
+  noGrad?: string[];
+  /** the run's newest statistics of this node (when the canvas bar's Stats is on) */
+  stats?: Record<string, number | null>;
 }
 
 export type BlockFlowNode = Node<BlockData, "block">;
@@ -96,7 +101,7 @@ function FarNode({ data, selected, bad, tiny }: { data: BlockData; selected?: bo
 
 function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const level = useStore(detail);
-  const { node, spec, look, inputs, outputs, shapes, errors, formula, kindColours } = data;
+  const { node, spec, look, inputs, outputs, shapes, errors, formula, kindColours, noGrad, stats } = data;
   const bad = errors.filter((e) => e.severity === "error");
   if (level) return <FarNode data={data} selected={selected} bad={bad.length} tiny={level === 2} />;
   const portErr = new Map(errors.filter((e) => e.port).map((e) => [e.port as string, e]));
@@ -106,7 +111,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const label = node.label || node.id;
   return (
     <div
-      className={`dw-node${selected ? " dw-selected" : ""}${bad.length ? " dw-has-error" : errors.length ? " dw-has-warning" : ""}${spec ? "" : " dw-unknown"}`}
+      className={`dw-node${selected ? " dw-selected" : ""}${bad.length ? " dw-has-error" : errors.length ? " dw-has-warning" : ""}${spec ? "" : " dw-unknown"}${noGrad?.length ? " dw-no-grad" : ""}`}
       data-node-id={id}
       data-type={node.type}
     >
@@ -146,6 +151,16 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
               open {b} &#9656;
             </button>
           ))}
+        </div>
+      ) : null}
+      {noGrad?.length ? (
+        <div className="dw-nograd-text" title={noGrad.join("\n")}>
+          <b>no gradient</b> reached {noGrad.length === 1 ? noGrad[0] : `${noGrad.length} weights (${noGrad.slice(0, 2).join(", ")}${noGrad.length > 2 ? ", ..." : ""})`}
+        </div>
+      ) : null}
+      {stats ? (
+        <div className="dw-stats" data-stats>
+          {badgeParts(stats).map(([k, v]) => <span key={k} className="dw-stat"><i>{k}</i> {v}</span>)}
         </div>
       ) : null}
       {bad.length ? (

@@ -25,8 +25,13 @@ import { ZoomProbe } from "./ZoomProbe";
 import { useFlowGraph } from "../hooks/useFlowGraph";
 import { BODY_MIN_ZOOM, FAR_READABLE_ZOOM, viewportFor } from "../zoom";
 import { WorkbenchPanel } from "./WorkbenchPanel";
+import { MarkedEdge } from "./MarkedEdge";
+import { useTrainingView } from "../hooks/useTrainingView";
+import { FrameNode } from "./FrameNode";
+import { isFrameId, useFrames, type FlowNode } from "../hooks/useFrames";
 
-const nodeTypes = { block: BlockNode };
+const nodeTypes = { block: BlockNode, frame: FrameNode };
+const edgeTypes = { marked: MarkedEdge };
 // the live panel and the layout code load when first needed
 const LivePanel = lazy(() => import("./LivePanel").then((m) => ({ default: m.LivePanel })));
 const NO_COLOURS: Record<string, string> = {};
@@ -42,7 +47,7 @@ export interface EditorProps {
   /** Hide the live panel (benchmarks, read-only views). */
   live?: boolean;
   /** Called with React Flow's instance once the canvas is ready (hosts, benchmarks). */
-  onInit?: (instance: ReactFlowInstance<BlockFlowNode, Edge>) => void;
+  onInit?: (instance: ReactFlowInstance<FlowNode, Edge>) => void;
 }
 
 export function Editor(props: EditorProps) {
@@ -212,21 +217,32 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const on = status.optimizer && ["running", "paused", "idle"].includes(status.state) && status.lr !== null;
     return on && !path.length ? { [status.optimizer as string]: `live lr ${exact(status.lr)}` } : undefined;
   }, [status.optimizer, status.state, status.lr, path.length]);
+  const training = useTrainingView(transport, doc);
   const { rfNodes, setRfNodes, rfEdges, setRfEdges } = useFlowGraph({
     graph, path, catalog, specs, ports, shapes: analysis.shapes, formulas: analysis.formulas, live: liveOnNodes, errorsAt, large, onEnter: enter,
+    view: path.length ? null : training.view, showStats: training.showStats,
   });
+  const sizesNow = useCallback(() => {
+    const out: Record<string, { width: number; height: number }> = {};
+    for (const n of rf.getNodes()) if (n.measured?.width && !isFrameId(n.id)) out[n.id] = { width: n.measured.width, height: n.measured.height ?? 80 };
+    return out;
+  }, [rf]);
+  const frames = useFrames({ graph: doc, atTop: path.length === 0, commit, sizes: sizesNow });
+  const allNodes = useMemo<FlowNode[]>(() => (frames.frameNodes.length ? [...frames.frameNodes, ...rfNodes] : rfNodes), [frames.frameNodes, rfNodes]);
   useEffect(() => {
     if (!refocus.current) return;
     refocus.current = false;
     recoverFocus();
-  }, [rfNodes, rfEdges, recoverFocus]);
+  }, [allNodes, rfEdges, recoverFocus]);
 
-  const onNodesChange = useCallback((changes: NodeChange<BlockFlowNode>[]) => {
+  const { split: splitFrameChanges, frameAround, removeFrames, selectedFrames } = frames;
+  const onNodesChange = useCallback((all: NodeChange<FlowNode>[]) => {
+    const changes = splitFrameChanges(all);
     setRfNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
     const moves: Record<string, [number, number]> = {};
     for (const c of changes) if (c.type === "position" && c.dragging === false && c.position) moves[c.id] = [c.position.x, c.position.y];
     if (Object.keys(moves).length) commit((g) => G.moveNodes(g, moves));
-  }, [commit]);
+  }, [commit, splitFrameChanges]);
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
     setRfEdges((es) => applyEdgeChanges(changes.filter((c) => c.type !== "remove"), es));
@@ -385,8 +401,16 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     const box = canvasRef.current?.getBoundingClientRect();
     return { x: e.clientX - (box?.left ?? 0), y: e.clientY - (box?.top ?? 0) };
   };
-  const onNodeContextMenu = useCallback((e: React.MouseEvent, n: BlockFlowNode) => {
+  const onNodeContextMenu = useCallback((e: React.MouseEvent, node: FlowNode) => {
     e.preventDefault();
+    if (node.type === "frame") {
+      const f = node.data.frame;
+      setMenu({ ...menuAt(e), title: `frame ${f.title || f.id}`, items: [
+        { label: "Remove frame", keys: "Del", run: () => removeFrames([f.id]) },
+      ] });
+      return;
+    }
+    const n = node as BlockFlowNode;
     const ids = n.selected ? selectedIds : [n.id];
     if (!n.selected) selectOnly([n.id]);
     const spec = n.data.spec;
@@ -400,17 +424,28 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
           window.setTimeout(() => selectOnly(out), 0);
         } },
         { label: "Group", keys: "Ctrl+G", run: () => groupIds(ids) },
+        { label: "Frame", keys: "Shift+F", disabled: path.length > 0, run: () => frameAround(ids) },
         { label: "Ungroup", keys: "Shift+Ctrl+G", disabled: !ids.some((id) => G.ungroup(graphRef.current, id)), run: () => ungroupIds(ids) },
         { label: "Delete", keys: "Del", run: () => onDelete({ nodes: ids.map((id) => ({ id })), edges: [] }) },
         { label: "Help", disabled: !spec, run: () => setHelp(n.data.node.type) },
       ],
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [selectedIds, enter, commit, onDelete]);
+  }, [selectedIds, enter, commit, onDelete, frameAround, removeFrames, path.length]);
+  const { setProbe, isProbed } = training;
   const onEdgeContextMenu = useCallback((e: React.MouseEvent, edge: Edge) => {
     e.preventDefault();
-    setMenu({ ...menuAt(e), title: edge.id, items: [{ label: "Delete", keys: "Del", run: () => onDelete({ nodes: [], edges: [{ id: edge.id }] }) }] });
-  }, [onDelete]);
+    const doc = graphRef.current.edges.find((x) => G.edgeKey(x) === edge.id);
+    const probed = isProbed(edge.id);
+    setMenu({
+      ...menuAt(e), title: edge.id, items: [
+        // probes follow the top graph's nodes (the kernel hooks its compiled modules)
+        { label: probed ? "Remove probe" : "Probe", disabled: !doc || path.length > 0, run: () => { if (doc) setProbe(doc, !probed); } },
+        { label: "Delete", keys: "Del", run: () => onDelete({ nodes: [], edges: [{ id: edge.id }] }) },
+      ],
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [onDelete, isProbed, setProbe, path.length]);
   const onPaneContextMenu = useCallback((e: React.MouseEvent | MouseEvent) => {
     e.preventDefault();
     const { clientX, clientY } = e;
@@ -445,17 +480,20 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     } else if (!mod && (k === "delete" || k === "backspace")) {
       const edges = rfEdges.filter((x) => x.selected).map((x) => x.id);
       if (selectedIds.length || edges.length) onDelete({ nodes: selectedIds.map((id) => ({ id })), edges: edges.map((id) => ({ id })) });
+      else if (selectedFrames.length) removeFrames(selectedFrames);
     } else if (mod && k === "a") selectOnly(graphRef.current.nodes.map((n) => n.id));
+    else if (!mod && !e.altKey && e.shiftKey && k === "f") { if (!path.length && selectedIds.length) frameAround(selectedIds); }
     else if (!mod && !e.altKey && k === "f") void rf.fitView(FIT);
     else if (!mod && !e.altKey && k === "l") void runLayout();
     else if (!mod && k === "escape" && path.length) setPath((p) => p.slice(0, -1));
     else done = false;
     if (done) e.preventDefault();
-  }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length, groupSelected, ungroupSelected, pasteClip]);
+  }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length, groupSelected, ungroupSelected, pasteClip, frameAround, removeFrames, selectedFrames]);
 
   // Rendering only visible elements is a large win zoomed in and a loss when every node
   // is on screen (TOOLCHAIN.md), so it follows the zoom level.
-  const onNodeDoubleClick = useCallback((_: unknown, n: BlockFlowNode) => {
+  const onNodeDoubleClick = useCallback((_: unknown, n: FlowNode) => {
+    if (n.type === "frame") return;
     const b = n.data.spec?.bodies[0];
     if (b) enter(n.id, b);
   }, [enter]);
@@ -502,15 +540,23 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
           <button title="Group the selection into a new body (Ctrl+G)" className="dw-group" disabled={selectedIds.length === 0} onClick={groupSelected}>Group</button>
           <button title="Ungroup the selected group (Shift+Ctrl+G)" className="dw-ungroup"
             disabled={!selectedIds.some((id) => graph.nodes.find((n) => n.id === id)?.type === "Group")} onClick={ungroupSelected}>Ungroup</button>
+          <button title="Frame the selection: a titled, coloured frame that moves its nodes (Shift+F)" className="dw-frame-btn"
+            disabled={selectedIds.length === 0 || path.length > 0} onClick={() => frameAround(selectedIds)}>Frame</button>
           <button title="Auto-layout (L)" onClick={() => void runLayout()}>Layout</button>
           <button title="Fit (F)" onClick={() => void rf.fitView(FIT)}>Fit</button>
           <button title="Validate" onClick={() => transport.send({ cmd: "validate" })}>Validate</button>
+          <button title="Show each node's output mean and std, the gradient norm of its weights and what its block reports, while a run streams"
+            className={`dw-stats-toggle${training.showStats ? " dw-on" : ""}`} aria-pressed={training.showStats}
+            onClick={() => training.setShowStats((v) => !v)}>Stats</button>
         </div>
-        <div className="dw-canvas" ref={canvasRef} onDoubleClick={quick.onDoubleClick} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
-          <ReactFlow<BlockFlowNode, Edge>
-            nodes={rfNodes}
+        <div className="dw-canvas" ref={canvasRef} onDoubleClick={quick.onDoubleClick}
+          // the canvas has its own right-click menus: JupyterLab's cell menu stays out
+          onContextMenu={(e) => { if (!e.shiftKey) { e.preventDefault(); e.stopPropagation(); } }} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
+          <ReactFlow<FlowNode, Edge>
+            nodes={allNodes}
             edges={rfEdges}
             nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onDelete={onDelete}

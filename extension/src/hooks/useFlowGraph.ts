@@ -7,6 +7,8 @@ import { useUpdateNodeInternals, type Edge } from "@xyflow/react";
 import type { BlockSpec, Catalog, GraphDoc, GraphErrorInfo, PortSpec, Shapes } from "../types";
 import * as G from "../graph";
 import { shapeText, type BlockFlowNode } from "../components/BlockNode";
+import type { EdgeData } from "../components/MarkedEdge";
+import type { TrainingView } from "../trainingView";
 
 const NO_COLOURS: Record<string, string> = {};
 
@@ -31,10 +33,14 @@ export interface FlowInputs {
   /** above this many nodes edges carry no shape labels */
   large: boolean;
   onEnter: (id: string, body: string) => void;
+  /** what the run shows on this graph (the top graph only: the kernel reports top-level nodes) */
+  view: TrainingView | null;
+  /** per-node statistics badges on */
+  showStats: boolean;
 }
 
 export function useFlowGraph(inp: FlowInputs) {
-  const { graph, path, catalog, specs, ports, shapes, formulas, errorsAt, large, onEnter } = inp;
+  const { graph, path, catalog, specs, ports, shapes, formulas, errorsAt, large, onEnter, view, showStats } = inp;
   const live = inp.live ?? NO_LIVE;
   const kindColours = catalog.kind_colours ?? NO_COLOURS;
 
@@ -55,7 +61,9 @@ export function useFlowGraph(inp: FlowInputs) {
       const look = spec ? catalog.categories?.[spec.category] : undefined;
       const formula = formulas[at];
       const liveText = live[at];
-      const key = JSON.stringify([p, sh, errs, spec?.type, path.length, formula, look, liveText]);
+      const noGrad = view?.noGrad[n.id];
+      const stats = showStats ? view?.stats[n.id] : undefined;
+      const key = JSON.stringify([p, sh, errs, spec?.type, path.length, formula, look, liveText, noGrad, stats]);
       const old = prev.get(n.id);
       if (old && old.key === key && old.node.data.node === n && old.node.data.spec === spec && old.node.data.kindColours === kindColours) {
         next.set(n.id, old);
@@ -68,7 +76,7 @@ export function useFlowGraph(inp: FlowInputs) {
         data: {
           node: n, spec, look, kindColours, inputs: p.inputs, outputs: p.outputs, formula,
           shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
-          errors: errs, onEnter, live: liveText,
+          errors: errs, onEnter, live: liveText, noGrad, stats,
         },
       };
       next.set(n.id, { key, node });
@@ -79,7 +87,7 @@ export function useFlowGraph(inp: FlowInputs) {
     if (last.length === out.length && out.every((n, i) => n === last[i])) return last;
     nodeArray.current = out;
     return out;
-  }, [graph, ports, shapes, formulas, live, path, specs, errorsAt, onEnter, catalog, kindColours]);
+  }, [graph, ports, shapes, formulas, live, path, specs, errorsAt, onEnter, catalog, kindColours, view, showStats]);
 
   // React Flow measures a node's handles when it mounts or resizes. Ports that change while
   // the node keeps its size (the catalog or the kernel's ports arriving after the document,
@@ -122,11 +130,17 @@ export function useFlowGraph(inp: FlowInputs) {
       const src = byId.get(e.source);
       const kind = src ? ports(src).outputs.find((p: PortSpec) => p.name === e.source_port)?.kind : undefined;
       const stroke = kind ? kindColours[kind] : undefined;
+      const detached = view?.detached[id];
+      const probe = view?.probes[id];
       const old = prev.get(id);
+      const od = old?.data as EdgeData | undefined;
       // same object when unchanged: edge labels are measured (getBBox) on every render
-      const edge = old && old.label === label && old.style?.stroke === stroke ? old : {
+      const edge: Edge = old && old.label === label && old.style?.stroke === stroke && od?.detached === detached && od?.probe === probe ? old : {
         id, source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port, label,
-        style: stroke ? { stroke, strokeWidth: 2 } : undefined, data: { kind },
+        // a detached wire is dashed (and thicker, so the dashes read at any zoom)
+        style: detached ? { stroke: stroke ?? "#888", strokeWidth: 3, strokeDasharray: "8 5" } : stroke ? { stroke, strokeWidth: 2 } : undefined,
+        data: { kind, detached, probe } satisfies EdgeData,
+        ...(detached || probe ? { type: "marked", className: detached ? "dw-edge-detached" : "dw-edge-probed" } : {}),
       };
       next.set(id, edge);
       return edge;
@@ -137,7 +151,7 @@ export function useFlowGraph(inp: FlowInputs) {
     if (last.length === out.length && out.every((e, i) => e === last[i])) return last;
     edgeArray.current = out;
     return out;
-  }, [graph, shapes, path, large, ports, kindColours]);
+  }, [graph, shapes, path, large, ports, kindColours, view]);
   const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
   useEffect(() => {
     setRfEdges((prev) => {
@@ -145,7 +159,7 @@ export function useFlowGraph(inp: FlowInputs) {
       const before = new Map(prev.map((e) => [e.id, e]));
       return flowEdges.map((e) => {
         const b = before.get(e.id);
-        if (b && b.label === e.label && b.style === e.style) return b;
+        if (b && b.label === e.label && b.style === e.style && b.data === e.data) return b;
         return sel.has(e.id) ? { ...e, selected: true } : e;
       });
     });

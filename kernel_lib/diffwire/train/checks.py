@@ -19,10 +19,20 @@ def _tensors(value: Any) -> list:
 
 
 class StatsTap:
-    """A tap collecting mean, std and shape of every node output (one sync at the end)."""
+    """A tap collecting mean, std and shape of every node output (one sync at the end),
+    and after the backward the gradient norm of each node's weights."""
 
     def __init__(self):
         self.values: dict[str, list] = {}
+        self.grads: dict[str, torch.Tensor] = {}
+
+    def grad_norms(self, model: torch.nn.Module) -> None:
+        """Each top-level node's gradient norm (its weights' gradients, bodies included)."""
+        per: dict[str, list] = {}
+        for name, p in model.named_parameters():
+            if p.grad is not None and name.startswith("blocks."):
+                per.setdefault(name.split(".")[1], []).append(p.grad.detach())
+        self.grads = {nid: torch.nn.utils.get_total_norm(gs) for nid, gs in per.items()}
 
     def __call__(self, path: str, value: Any) -> None:
         out = []
@@ -36,12 +46,16 @@ class StatsTap:
 
     def result(self) -> dict:
         flat = [x for outs in self.values.values() for m, s, _ in outs for x in (m, s)]
+        flat += [g.float() for g in self.grads.values()]
         nums = torch.stack(flat).tolist() if flat else []
         res, i = {}, 0
         for path, outs in self.values.items():
             m, s, shape = outs[0]
             res[path] = {"mean": nums[i], "std": nums[i + 1], "shape": shape}
             i += 2 * len(outs)
+        for nid in self.grads:
+            res.setdefault(nid, {})["grad_norm"] = nums[i]
+            i += 1
         return res
 
 

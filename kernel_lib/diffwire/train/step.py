@@ -59,6 +59,8 @@ def train_step(run, s: int) -> dict:
             if not math.isfinite(value):
                 raise NonFinite("loss", value, checks.first_nonfinite(model, batch, loss_fn))
         loss.backward()
+        if first and stats is not None:
+            stats.grad_norms(model)
         if first and gtap is not None:
             run._grad_checked(checks.grad_report(run.graph_built, model, gtap))
         if first:

@@ -243,6 +243,8 @@ class Editor(anywidget.AnyWidget):
                 self._export(content)
             elif cmd == "watch":
                 self.control.watch(content.get("node"))
+            elif cmd == "probe":
+                self.control.probe(content)
             elif cmd == "train":  # the workbench's checks and runs folder (workbench.py)
                 start_run(self)
             elif cmd in ("pause", "resume", "stop", "rebuild"):

@@ -8,6 +8,8 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from .probes import ProbeSet, edge_key
+
 if TYPE_CHECKING:
     from .editor import Editor
 
@@ -64,6 +66,17 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
     def on_run_start(self, run: Any) -> None:
         """A resumed or forked run starts at its parent's step: the rate counts from here."""
         self._rate = (_running_seconds(run, time.monotonic()), int(getattr(run, "step", 0)))
+        self.editor.control.probes.attach(run)
+
+    def on_rebuild(self, run: Any, report: dict) -> None:
+        """A rebuilt model: the probes hook into its modules."""
+        self.editor.control.probes.attach(run)
+
+    def on_grad_check(self, run: Any, report: dict) -> None:
+        """After the first backward: the canvas marks weights without gradient and dashes
+        the wires that cut the gradient off."""
+        self.editor.send(grad_check_event(getattr(run, "graph", None), report,
+                                          int(getattr(run, "step", 0))))
 
     def on_metrics(self, run: Any, records: list[dict]) -> None:
         """A batch of step records: one ``metrics`` event (and a ``markers`` event when the
@@ -78,6 +91,9 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         stats = [r["nodes"] for r in records if isinstance(r.get("nodes"), dict)]
         if stats:
             self.editor.control.node_stats_record(stats[-1])
+            self.editor.send(graph_stats_event(records))
+        for ev in self.editor.control.probes.events():
+            self.editor.send(ev)
         now = time.monotonic()
         if self.snapshot_every and now - self._last_snapshot >= self.snapshot_every:
             self._last_snapshot = now
@@ -152,6 +168,41 @@ def _finite(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
+
+
+def grad_check_event(graph: Any, report: dict, step: int) -> dict:
+    """The gradient-flow report as the canvas draws it: per node, its weights that got no
+    gradient; per detached edge (by the canvas's edge id), the reason in words."""
+    no_grad: dict[str, list[str]] = {}
+    for name in report.get("no_grad", ()):
+        parts = name.split(".", 2)
+        if len(parts) == 3 and parts[0] == "blocks":
+            no_grad.setdefault(parts[1], []).append(parts[2])
+    cut = set(report.get("detached", ()))
+    detached = []
+    for e in getattr(graph, "edges", ()):
+        if f"{e.source}.{e.source_port} -> {e.target}.{e.target_port}" in cut:
+            detached.append({"edge": edge_key(e), "reason": (
+                f"no gradient flows back along {e.source}.{e.source_port}: '{e.source}' has "
+                "weights or a learnable input, but its output was detached or is not "
+                "differentiable")})
+    return {"event": "grad_check", "step": step, "no_grad": no_grad, "detached": detached}
+
+
+def graph_stats_event(records: list[dict]) -> dict:
+    """The newest per-node statistics of a batch (output mean/std, gradient norm of the
+    node's weights, and what blocks report themselves: an ODE solve's function
+    evaluations), for the canvas's per-node badges."""
+    last = next(r for r in reversed(records) if isinstance(r.get("nodes"), dict))
+    nodes: dict[str, dict] = {}
+    for nid, st in last["nodes"].items():
+        if "/" not in nid:  # top-level nodes: the canvas shows bodies' nodes inside them
+            nodes[nid] = {k: _finite(v) for k, v in st.items() if k != "shape"}
+    for k, v in records[-1].items():
+        if "/" in k and isinstance(v, (int, float)):
+            nid, key = k.split("/", 1)
+            nodes.setdefault(nid, {})[key] = _finite(v)
+    return {"event": "graph_stats", "step": int(last.get("step", 0)), "nodes": nodes}
 
 
 def metrics_event(records: list[dict], keys=LiveCallback.KEYS) -> dict:
@@ -354,6 +405,7 @@ class RunControl:
         self.options: dict = {}
         self.watched: str | None = None
         self.stats: dict = {}
+        self.probes = ProbeSet()
 
     @property
     def available(self) -> bool:
@@ -445,6 +497,13 @@ class RunControl:
             event["markers"] = markers_of(getattr(self.run, "events", None) or [])
         self.editor.send(event)
 
+    def probe(self, content: dict) -> None:
+        """Probe (``on``) or stop probing an edge: its values stream as ``probe`` events."""
+        edge = content.get("edge")
+        if not isinstance(edge, dict):
+            raise ValueError("probe: 'edge' must be {source, source_port, target, target_port}")
+        self.probes.set(edge, bool(content.get("on", True)))
+
     def watch(self, node: str | None) -> None:
         """Follow `node` in the live panel's statistics table."""
         self.watched = node
@@ -453,6 +512,8 @@ class RunControl:
     # from the run (training or delivery thread) -----------------------------------------
 
     def graph_edited(self) -> None:
+        # a probe goes with its edge
+        self.probes.keep_only({edge_key(e) for e in self.editor.graph.edges})
         if self._live():
             self._status(stale=True)
 

@@ -1,0 +1,62 @@
+// What a run shows on the graph, kept from the kernel's events (trainingView.ts), and the
+// probes the person put on edges: each is a `probe` command, and goes with its edge.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { Transport } from "../transport";
+import type { EdgeDoc, GraphDoc } from "../types";
+import * as G from "../graph";
+import { EMPTY_VIEW, applyEvent, isViewEvent, type TrainingView } from "../trainingView";
+
+export function useTrainingView(transport: Transport, top: GraphDoc) {
+  const [view, setView] = useState<TrainingView>(EMPTY_VIEW);
+  const probed = useRef(new Set<string>());
+  const [showStats, setShowStats] = useState(false);
+
+  // The gradient-flow check holds for the wiring it ran on: rewired (or replaced from
+  // Python), the marks go until the next run's check (a rebuild checks again).
+  const wiring = useMemo(() => top.edges.map(G.edgeKey).sort().join("|"), [top.edges]);
+  const checkedOn = useRef<string | null>(null);
+  useEffect(() => {
+    if (checkedOn.current === null) return;
+    if (checkedOn.current !== wiring) {
+      checkedOn.current = null;
+      setView((v) => ({ ...v, noGrad: {}, detached: {} }));
+    }
+  }, [wiring]);
+  const wiringRef = useRef(wiring);
+  wiringRef.current = wiring;
+
+  useEffect(() => transport.onEvent((ev) => {
+    if (!isViewEvent(ev)) return;
+    if (ev.event === "grad_check") checkedOn.current = wiringRef.current;
+    setView((v) => applyEvent(v, ev, probed.current));
+  }), [transport]);
+
+  const setProbe = useCallback((e: EdgeDoc, on: boolean) => {
+    const key = G.edgeKey(e);
+    if (on) probed.current.add(key); else probed.current.delete(key);
+    transport.send({ cmd: "probe", edge: e, on });
+    setView((v) => {
+      const probes = { ...v.probes };
+      if (on) probes[key] = probes[key] ?? { labels: [], step: [], mean: [], std: [] };
+      else delete probes[key];
+      return { ...v, probes };
+    });
+  }, [transport]);
+
+  // a probe goes with its edge (the kernel drops its hook on the same edit)
+  useEffect(() => {
+    if (!probed.current.size) return;
+    const keys = new Set(top.edges.map(G.edgeKey));
+    const gone = [...probed.current].filter((k) => !keys.has(k));
+    if (!gone.length) return;
+    for (const k of gone) probed.current.delete(k);
+    setView((v) => {
+      const probes = { ...v.probes };
+      for (const k of gone) delete probes[k];
+      return { ...v, probes };
+    });
+  }, [top]);
+
+  const isProbed = useCallback((key: string) => probed.current.has(key), []);
+  return { view, setProbe, isProbed, showStats, setShowStats };
+}
