@@ -7,6 +7,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import pathlib
+import threading
 import time
 from collections.abc import Callable
 
@@ -29,7 +30,9 @@ CONTROLS = ("neural", "black_box", "wrong")
 def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(1.0,),
            controls=CONTROLS, wrong=None, backend: str = "local", workers: int | None = None,
            horizons=(2, 10), document: str | os.PathLike | None = None, save: bool = True,
-           on_progress: Callable[[int, int, dict], None] | None = None, **spec_kwargs):
+           out: str | os.PathLike | None = None,
+           on_progress: Callable[[int, int, dict], None] | None = None,
+           stop: threading.Event | None = None, **spec_kwargs):
     """Train every subset of a vector field's known terms as supplied structure, plus
     controls, from the person's own graph and its training data.
 
@@ -52,8 +55,11 @@ def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(
       its sign flipped.
     - `backend`: ``"local"`` (processes), ``"inline"`` or ``"ray"``; `workers` caps them.
     - `document`: the ``.diffwire`` file: data files are read beside it and the results
-      kept in ``NAME.runs/ablation-<id>/`` (`save=False`: not kept).
+      kept in ``NAME.runs/ablation-<id>/`` (`out`: another runs folder; `save=False`:
+      not kept).
     - `on_progress(done, total, row)`: called as each job ends (local and inline).
+    - `stop`: a ``threading.Event``; once set, jobs not yet started are dropped and the
+      call raises a GraphError (port ``stop``); nothing is kept.
 
     **Returns:** a :class:`GraphAblationResult` (`.summary`, `.to_markdown()`,
     `.figures()`, `.path`). A variant whose solve fails is a row with its `failure`.
@@ -84,7 +90,7 @@ def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(
                      shared.grid, shared.truth)
             for v in models for f in fracs for s in seed_list]
     started, t0 = now(), time.perf_counter()
-    rows = dispatch(jobs, backend, workers, on_progress)
+    rows = dispatch(jobs, backend, workers, on_progress, stop)
     meta = {"document": doc.name if doc else None, "terms": [t.path for t in varied],
             "seeds": seed_list, "budget": b, "fractions": fracs, "horizons": list(horizons),
             "controls": list(controls), "backend": backend, "started": started,
@@ -92,18 +98,25 @@ def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(
             "wrong": list(next((v.wrong for v in models if v.kind == "wrong"), ())),
             "truth": shared.truth is not None, "criterion": "bic"}
     result = GraphAblationResult(rows, models, meta)
-    if save and doc is not None:
-        result.save(runs_folder(doc))
+    if save and (out is not None or doc is not None):
+        result.save(pathlib.Path(out) if out is not None else runs_folder(doc))
     return result
 
 
-def dispatch(jobs: list, backend: str, workers: int | None, on_progress=None) -> list:
+def _stopped(stop) -> None:
+    if stop is not None and stop.is_set():
+        raise GraphError("the ablation was stopped; nothing was kept", port="stop")
+
+
+def dispatch(jobs: list, backend: str, workers: int | None, on_progress=None,
+             stop: threading.Event | None = None) -> list:
     """Run the jobs, results in job order, reporting each as it ends (Ray reports at the
     end: its backend hands back the whole list)."""
     total = len(jobs)
     if backend == "inline":
         rows = []
         for job in jobs:
+            _stopped(stop)
             rows.append(run_graph_job(job))
             if on_progress:
                 on_progress(len(rows), total, rows[-1])
@@ -115,6 +128,9 @@ def dispatch(jobs: list, backend: str, workers: int | None, on_progress=None) ->
         with concurrent.futures.ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
             futures = {pool.submit(run_graph_job, job): i for i, job in enumerate(jobs)}
             for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+                if stop is not None and stop.is_set():
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    _stopped(stop)
                 rows[futures[fut]] = fut.result()
                 if on_progress:
                     on_progress(done, total, rows[futures[fut]])

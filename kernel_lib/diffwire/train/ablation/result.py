@@ -74,7 +74,7 @@ class GraphAblationResult(AblationResult):
 
     def to_json(self) -> dict:
         """Plain JSON (inf and NaN as strings, so any JSON reader takes it)."""
-        return _plain({"format": "diffwire-ablation/1", "meta": self.meta,
+        return plain({"format": "diffwire-ablation/1", "meta": self.meta,
                        "variants": self.variants, "rows": self.rows,
                        "summary": self.summary, "columns": [list(c) for c in COLUMNS]})
 
@@ -133,13 +133,13 @@ def _csv(x):
     return x
 
 
-def _plain(x):
+def plain(x):
     if isinstance(x, float) and not math.isfinite(x):
         return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
     if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
+        return {str(k): plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
+        return [plain(v) for v in x]
     return x
 
 
