@@ -103,7 +103,8 @@ export interface RunStatus {
 
 export type CommandName =
   | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch"
-  | "write" | "history" | "asset" | import("./workbench/types").WorkbenchCommandName;
+  | "write" | "history" | "asset" | import("./workbench/types").WorkbenchCommandName
+  | import("./workbench/ablation").AblationCommandName;
 
 export interface Command {
   cmd: CommandName;
