@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { setParamAt } from "../src/graph";
 import type { GraphDoc } from "../src/types";
-import { cell, figurePoints, fmt, logRange, markedIn, num, parseFractions, type AblationRow } from "../src/workbench/ablation";
+import { cell, figurePoints, fmt, fractionSeries, logRange, markedIn, num, parseFractions, type AblationRow } from "../src/workbench/ablation";
 
 const row = (variant: string, fraction: number, e2: unknown, e10: unknown): AblationRow => ({
   variant, kind: "ude", fraction, n: 3, failures: 0, reasons: [],
@@ -32,6 +32,13 @@ describe("ablation results", () => {
       ["b", "extrap2x_rmse", Infinity], ["b", "extrap10x_rmse", Infinity]]);
     expect(logRange([0.1, 2, Infinity, NaN, 0])).toEqual([-1, 1]);
     expect(logRange([Infinity])).toBeNull();
+  });
+
+  it("gives error vs data fraction per variant, leaving out diverged points", () => {
+    const s = fractionSeries([
+      { ...row("a", 1, 1, 1), interp_rmse: 0.2 }, { ...row("a", 0.5, 1, 1), interp_rmse: 0.4 },
+      { ...row("b", 0.5, 1, 1), interp_rmse: "inf" }, { ...row("b", 1, 1, 1), interp_rmse: 0.3 }]);
+    expect(s).toEqual([{ variant: "a", points: [[0.5, 0.4], [1, 0.2]] }, { variant: "b", points: [[1, 0.3]] }]);
   });
 
   it("checks data fractions", () => {

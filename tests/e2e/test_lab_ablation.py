@@ -83,23 +83,25 @@ def test_mark_run_read_and_reopen(lab_page):
     assert panel.locator(".dw-ablation-run").is_disabled()
     seeds.fill("2")
     panel.locator('[data-field="ablation-budget"]').fill("3")
+    panel.locator('[data-field="ablation-fractions"]').fill("0.5, 1")
     assert panel.locator(".dw-ablation-run").is_enabled()
 
     panel.locator(".dw-ablation-run").click()
     progress = panel.locator('[data-testid="ablation-progress"]')
     progress.wait_for(timeout=30_000)
-    # 4 subsets + black box + wrong term, 2 seeds: the bar counts to 12
+    # 4 subsets + black box + wrong term, 2 seeds, 2 data fractions: the bar counts to 24
     p.page.wait_for_function("""() => { const el = document.querySelector('[data-testid="ablation-progress"] progress');
-        return el && Number(el.max) === 12 && Number(el.value) >= 1; }""", timeout=180_000)
+        return el && Number(el.max) === 24 && Number(el.value) >= 1; }""", timeout=180_000)
     p.screenshot("ablation_01_progress")
     result = panel.locator('[data-testid="ablation-result"]')
     result.wait_for(timeout=300_000)
     progress.wait_for(state="detached", timeout=60_000)
     rows = result.locator("tbody tr")
-    assert rows.count() == 6
-    assert [rows.nth(i).get_attribute("data-variant") for i in range(6)] == [
+    assert rows.count() == 12  # one per variant and data fraction
+    assert [rows.nth(i).get_attribute("data-variant") for i in range(0, 12, 2)] == [
         "none (neural ODE)", "prey_growth", "predator_death", "prey_growth + predator_death",
         "black box (no ODE)", "wrong term"]
+    assert result.locator('[data-testid="ablation-fraction-figure"] g[data-variant]').count() == 6
     head = result.locator("thead").inner_text()
     assert "extrap 10x RMSE" in head and "BIC rank" in head and "NFE" not in head
     result.scroll_into_view_if_needed()
@@ -130,7 +132,7 @@ def test_mark_run_read_and_reopen(lab_page):
     again = panel.locator('[data-testid="ablation-result"]')
     again.wait_for(timeout=60_000)
     assert again.get_attribute("data-id") == ident
-    assert again.locator("tbody tr").count() == 6
+    assert again.locator("tbody tr").count() == 12
     assert len(list((p.root / "abl.runs").glob("ablation-*"))) == 1
     time.sleep(0.3)
     p.screenshot("ablation_03_reopened")

@@ -7,6 +7,7 @@ import type { Ablation } from "../hooks/useAblation";
 import type { GraphDoc } from "../types";
 import { cell, markedIn, parseFractions } from "../workbench/ablation";
 import { AblationFigure } from "./AblationFigure";
+import { AblationFractionFigure } from "./AblationFractionFigure";
 
 interface Props {
   ab: Ablation;
@@ -99,6 +100,7 @@ function Result({ r }: { r: NonNullable<Ablation["result"]> }) {
         {m.truth ? " errors against the simulated truth" : " no simulated truth: extrapolation not measured"}; rank by BIC.
       </div>
       <AblationFigure summary={r.summary} />
+      <AblationFractionFigure summary={r.summary} />
       <label className="dw-ablation-all"><input type="checkbox" data-field="ablation-all-columns" checked={all} onChange={(e) => setAll(e.target.checked)} /> all columns (train loss, interpolation, spreads, NFE, time, BIC)</label>
       <div className="dw-ablation-table-wrap">
         <table className="dw-runs-table dw-ablation-table">

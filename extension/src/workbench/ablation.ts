@@ -109,3 +109,18 @@ export function markedIn(doc: GraphDoc, path: string): boolean | undefined {
   const node = g?.nodes.find((n) => n.id === parts[parts.length - 1]);
   return node ? Boolean(node.params.ablatable) : undefined;
 }
+
+export interface FractionSeries { variant: string; points: [number, number][] }
+
+/** Median `key` error per data fraction, one series per variant (finite points only). */
+export function fractionSeries(summary: AblationRow[], key = "interp_rmse"): FractionSeries[] {
+  const out: FractionSeries[] = [];
+  for (const r of summary) {
+    let s = out.find((x) => x.variant === r.variant);
+    if (!s) { s = { variant: r.variant, points: [] }; out.push(s); }
+    const v = num(r[key]);
+    if (Number.isFinite(v) && v > 0) s.points.push([r.fraction, v]);
+  }
+  for (const s of out) s.points.sort((a, b) => a[0] - b[0]);
+  return out;
+}
