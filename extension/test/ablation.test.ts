@@ -21,7 +21,7 @@ describe("ablation results", () => {
   });
 
   it("shows the spread over seeds as best to worst", () => {
-    expect(cell(row("a", 1, 0.1, 2), "extrap10x_rmse_spread")).toBe("0.500 – diverged");
+    expect(cell(row("a", 1, 0.1, 2), "extrap10x_rmse_spread")).toBe("0.5 – diverged");
     expect(cell(row("a", 1, "nan", 2), "extrap2x_rmse_spread")).toBe("-");
   });
 

@@ -53,7 +53,7 @@ export function fmt(x: unknown): string {
   if (Number.isNaN(v)) return "-";
   if (!Number.isFinite(v)) return "diverged";
   if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
-  return Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toPrecision(3);
+  return Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : String(Number(v.toPrecision(3)));
 }
 
 /** The cell of a summary column; "_spread" columns show the min-max over seeds. */
