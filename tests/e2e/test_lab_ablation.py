@@ -11,7 +11,6 @@ import pathlib
 import time
 
 import pytest
-
 from test_lab_document import LabPage
 
 pytestmark = pytest.mark.e2e
