@@ -132,6 +132,10 @@ def test_mark_run_read_and_reopen(lab_page):
     again.wait_for(timeout=60_000)
     assert again.get_attribute("data-id") == ident
     assert again.locator("tbody tr").count() == 12
+    # the form starts from the shown result's settings
+    assert panel.locator('[data-field="ablation-seeds"]').input_value() == "2"
+    assert panel.locator('[data-field="ablation-budget"]').input_value() == "3"
+    assert panel.locator('[data-field="ablation-fractions"]').input_value() == "0.5, 1"
     assert len(list((p.root / "abl.runs").glob("ablation-*"))) == 1
     time.sleep(0.3)
     p.screenshot("ablation_03_reopened")

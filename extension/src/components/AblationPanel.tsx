@@ -20,9 +20,12 @@ export function AblationPanel({ ab, doc, onMark }: Props) {
   const [seeds, setSeeds] = useState<number | null>(null);
   const [budget, setBudget] = useState<number | null>(null);
   const [fracText, setFracText] = useState<string | null>(null);
-  const s = seeds ?? ab.defaults.seeds;
-  const b = budget ?? ab.defaults.budget;
-  const ft = fracText ?? ab.defaults.fractions.join(", ");
+  // untouched fields start from the shown result's settings (a reopened document), else
+  // the kernel's defaults
+  const shown = ab.result?.meta;
+  const s = seeds ?? shown?.seeds?.length ?? ab.defaults.seeds;
+  const b = budget ?? shown?.budget?.adam ?? ab.defaults.budget;
+  const ft = fracText ?? (shown?.fractions ?? ab.defaults.fractions).join(", ");
   const fractions = parseFractions(ft);
   const terms = ab.terms.map((t) => ({ ...t, marked: markedIn(doc, t.path) ?? t.marked }));
   const marked = terms.filter((t) => t.marked).map((t) => t.path);
