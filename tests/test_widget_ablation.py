@@ -31,8 +31,13 @@ def open_lv(tmp_path):
     return path, ed, EventRecorder(ed)
 
 
-def done(ed, timeout=300):
-    assert wait_for(lambda: not ablation._running(ed), timeout)
+def start(ed, rec, timeout=300, **content):
+    """Start an ablation and wait for its end: the thread's last word is an
+    ablation_terms event (the kept list, running false)."""
+    seen = len(rec.of("ablation_terms"))
+    cmd(ed, cmd="ablation_start", **content)
+    assert wait_for(lambda: not ablation._running(ed) and len(rec.of("ablation_terms")) > seen,
+                    timeout)
 
 
 def test_terms_are_the_fields_expressions_with_their_flags(tmp_path):
@@ -56,17 +61,15 @@ def test_a_graph_without_an_odesolve_says_so(tmp_path):
     cmd(ed, cmd="ablation_terms")
     (ev,) = rec.of("ablation_terms")
     assert ev["terms"] == [] and "no ODESolve" in ev["note"]
-    cmd(ed, cmd="ablation_start", terms=[], seeds=1, budget=2, backend="inline")
-    done(ed)
+    start(ed, rec, terms=[], seeds=1, budget=2, backend="inline")
     (err,) = rec.of("ablation_error")
     assert "no ODESolve" in err["message"] and err["error"]["port"] == "terms"
 
 
 def test_start_streams_progress_keeps_the_result_and_reopens_it(tmp_path):
     path, ed, rec = open_lv(tmp_path)
-    cmd(ed, cmd="ablation_start", terms=["solve/field/prey_growth"], seeds=2, budget=3,
-        fractions=[1.0], backend="inline")
-    done(ed)
+    start(ed, rec, terms=["solve/field/prey_growth"], seeds=2, budget=3, fractions=[1.0],
+          backend="inline", wrong={"solve/field/predator_death": None})
     assert not rec.of("ablation_error"), rec.of("ablation_error")
     prog = [e for e in rec.of("ablation_progress") if e["total"]]
     # 2 subsets + neural ODE + black box + wrong term, two seeds
@@ -77,6 +80,8 @@ def test_start_streams_progress_keeps_the_result_and_reopens_it(tmp_path):
         "none of the varied terms", "prey_growth", "none (neural ODE)",
         "black box (no ODE)", "wrong term"]
     assert {c[0] for c in res["columns"]} >= {"extrap2x_rmse", "extrap10x_rmse", "ic_rank"}
+    # the wrong term the person chose, its sign flipped
+    assert res["meta"]["wrong"] == ["solve/field/predator_death", "-(0*y[0]), -(-delta*y[1])"]
     json.dumps(res, allow_nan=False)  # the browser's JSON.parse takes it
     kept = path.with_name("lv.runs") / res["id"]
     assert (kept / "results.json").is_file() and (kept / "results.csv").is_file()
@@ -96,10 +101,11 @@ def test_start_streams_progress_keeps_the_result_and_reopens_it(tmp_path):
 
 def test_stop_ends_the_ablation_without_keeping_it(tmp_path):
     path, ed, rec = open_lv(tmp_path)
+    seen = len(rec.of("ablation_terms"))
     cmd(ed, cmd="ablation_start", seeds=5, budget=3, backend="inline")
     assert wait_for(lambda: any(e["total"] for e in rec.of("ablation_progress")), 120)
     cmd(ed, cmd="ablation_stop")
-    done(ed)
+    assert wait_for(lambda: len(rec.of("ablation_terms")) > seen, 120)
     (err,) = rec.of("ablation_error")
     assert err["error"]["port"] == "stop"
     assert dw.ablations(path) == []
@@ -107,12 +113,9 @@ def test_stop_ends_the_ablation_without_keeping_it(tmp_path):
 
 def test_bad_input_is_an_event_naming_the_parameter(tmp_path):
     path, ed, rec = open_lv(tmp_path)
-    cmd(ed, cmd="ablation_start", seeds=0, budget=3, backend="inline")
-    done(ed)
-    cmd(ed, cmd="ablation_start", seeds=1, budget=-5, backend="inline")
-    done(ed)
-    cmd(ed, cmd="ablation_start", terms=["U"], seeds=1, budget=3, backend="inline")
-    done(ed)
+    start(ed, rec, seeds=0, budget=3, backend="inline")
+    start(ed, rec, seeds=1, budget=-5, backend="inline")
+    start(ed, rec, terms=["U"], seeds=1, budget=3, backend="inline")
     ports = [(e["error"].get("node"), e["error"]["port"]) for e in rec.of("ablation_error")]
     assert ports == [(None, "seeds"), (None, "budget.adam"), ("U", "terms")]
     cmd(ed, cmd="ablation_open", id="../../etc")

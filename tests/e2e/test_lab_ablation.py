@@ -83,6 +83,8 @@ def test_mark_run_read_and_reopen(lab_page):
     seeds.fill("2")
     panel.locator('[data-field="ablation-budget"]').fill("3")
     panel.locator('[data-field="ablation-fractions"]').fill("0.5, 1")
+    # the wrong control: the person picks predator death, with its sign flipped
+    panel.locator('[data-field="ablation-wrong-term"]').select_option("solve/field/predator_death")
     assert panel.locator(".dw-ablation-run").is_enabled()
 
     panel.locator(".dw-ablation-run").click()
@@ -116,6 +118,9 @@ def test_mark_run_read_and_reopen(lab_page):
     ident = result.get_attribute("data-id")
     kept = p.root / "abl.runs" / ident
     assert (kept / "results.json").is_file() and (kept / "results.csv").is_file()
+    meta = json.loads((kept / "results.json").read_text())["meta"]
+    assert meta["wrong"] == ["solve/field/predator_death", "-(0*y[0]), -(-delta*y[1])"]
+    assert (meta["seeds"], meta["budget"]["adam"], meta["fractions"]) == ([0, 1], 3, [0.5, 1.0])
 
     # save (the flags were edited), close and reopen: the kept result is shown again,
     # nothing reruns, and the flags are in the file

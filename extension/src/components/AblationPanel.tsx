@@ -20,6 +20,8 @@ export function AblationPanel({ ab, doc, onMark }: Props) {
   const [seeds, setSeeds] = useState<number | null>(null);
   const [budget, setBudget] = useState<number | null>(null);
   const [fracText, setFracText] = useState<string | null>(null);
+  const [wrongTerm, setWrongTerm] = useState<string | null>(null);
+  const [wrongExpr, setWrongExpr] = useState("");
   // untouched fields start from the shown result's settings (a reopened document), else
   // the kernel's defaults
   const shown = ab.result?.meta;
@@ -32,6 +34,8 @@ export function AblationPanel({ ab, doc, onMark }: Props) {
   const seedsOk = Number.isInteger(s) && s >= 1 && s <= 100;
   const budgetOk = Number.isInteger(b) && b >= 1 && b <= 100000;
   const canRun = !ab.running && marked.length > 0 && seedsOk && budgetOk && fractions !== null;
+  const wrongPath = wrongTerm && terms.some((t) => t.path === wrongTerm) ? wrongTerm : marked[0] ?? null;
+  const wrong = wrongPath ? { [wrongPath]: wrongExpr.trim() || null } : null;
   const p = ab.progress;
   const r = ab.result;
 
@@ -47,7 +51,19 @@ export function AblationPanel({ ab, doc, onMark }: Props) {
           <code className="dw-ablation-term-expr">{t.expr}</code>
         </label>
       ))}
-      {ab.terms.length ? <div className="dw-doc">Ticked terms are withheld in every combination (a withheld term's job goes to the network); controls: a pure neural ODE, a black box of t with as many weights, and the first term with its sign flipped.</div> : null}
+      {ab.terms.length ? <div className="dw-doc">Ticked terms are withheld in every combination (a withheld term's job goes to the network); controls: a pure neural ODE, a black box of t with as many weights, and a wrong term.</div> : null}
+      {terms.length ? (
+        <>
+          <label className="dw-field"><span className="dw-field-name">wrong term</span>
+            <select data-field="ablation-wrong-term" value={wrongPath ?? ""} onChange={(e) => setWrongTerm(e.target.value)}>
+              {terms.map((t) => <option key={t.path} value={t.path}>{t.label}</option>)}
+            </select>
+          </label>
+          <label className="dw-field"><span className="dw-field-name">as</span>
+            <input data-field="ablation-wrong-expr" value={wrongExpr} placeholder="its sign flipped" onChange={(e) => setWrongExpr(e.target.value)} />
+          </label>
+        </>
+      ) : null}
       <h4>Experiment</h4>
       <label className="dw-field"><span className="dw-field-name">seeds</span>
         <input data-field="ablation-seeds" type="number" min={1} max={100} value={s} onChange={(e) => setSeeds(Number(e.target.value))} />
@@ -64,7 +80,7 @@ export function AblationPanel({ ab, doc, onMark }: Props) {
       {fractions === null ? <div className="dw-field-error">data: fractions in (0, 1], e.g. 0.5, 1</div> : null}
       <div className="dw-controls">
         <button className="dw-ablation-run" disabled={!canRun}
-          onClick={() => ab.send("ablation_start", { terms: marked, seeds: s, budget: b, fractions })}>Run ablation</button>
+          onClick={() => ab.send("ablation_start", { terms: marked, seeds: s, budget: b, fractions, wrong })}>Run ablation</button>
         {ab.running ? <button className="dw-ablation-stop" onClick={() => ab.send("ablation_stop")}>Stop</button> : null}
       </div>
       {ab.running ? (

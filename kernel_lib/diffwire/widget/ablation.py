@@ -58,6 +58,7 @@ def cmd_ablation_start(editor: Editor, content: dict) -> None:
     budget = content.get("budget", DEFAULTS["budget"])
     fractions = content.get("fractions", DEFAULTS["fractions"])
     backend = content.get("backend", "local")
+    wrong = content.get("wrong") or None  # {term path: expression, or None to flip its sign}
     graph = editor.graph.copy()
     doc, out = document_file(editor), runs_root(editor)
     stop = threading.Event()
@@ -69,7 +70,7 @@ def cmd_ablation_start(editor: Editor, content: dict) -> None:
     def work() -> None:
         try:
             result = ablate(graph, terms=terms, seeds=seeds, budget=budget, fractions=fractions,
-                            backend=backend, document=doc, out=out,
+                            wrong=wrong, backend=backend, document=doc, out=out,
                             save=out is not None, on_progress=progress, stop=stop)
             editor.send({"event": "ablation_result", **result_payload(result)})
         except GraphError as e:

@@ -51,8 +51,8 @@ def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(
     - `fractions`: fractions of the training points (error vs data).
     - `controls`: any of ``"neural"`` (every term withheld), ``"black_box"`` (a
       parameter-matched network of t, no ODE), ``"wrong"`` (a wrong term supplied).
-    - `wrong`: ``{term: expression}`` for the wrong control; default: the first term with
-      its sign flipped.
+    - `wrong`: ``{term: expression}`` for the wrong control, or ``{term: None}`` for that
+      term with its sign flipped; default: the first term with its sign flipped.
     - `backend`: ``"local"`` (processes), ``"inline"`` or ``"ray"``; `workers` caps them.
     - `document`: the ``.diffwire`` file: data files are read beside it and the results
       kept in ``NAME.runs/ablation-<id>/`` (`out`: another runs folder; `save=False`:

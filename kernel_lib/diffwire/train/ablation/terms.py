@@ -127,7 +127,8 @@ def variants(graph: Graph, terms: list[Term], controls=("neural", "black_box", "
     """Every subset of `terms` supplied (the rest withheld), then the controls asked for:
     the pure neural ODE (every term of the fields withheld; the empty subset when the
     varied terms are all of them), the black box, and the wrong term (`wrong`:
-    ``{term: expression}`` chosen by the person, default the first term's sign flipped)."""
+    ``{term: expression}`` chosen by the person, ``{term: None}`` that term's sign flipped;
+    default the first term's sign flipped)."""
     unknown = set(controls) - {"neural", "black_box", "wrong"}
     if unknown:
         raise GraphError("unknown control", port="controls",
@@ -163,6 +164,11 @@ def _wrong_pair(graph: Graph, terms: list[Term], wrong) -> tuple:
     (ref, text), = wrong.items()
     term = resolve_terms(graph, [ref])[0]
     node = graph.node(term.path)
+    if text is None:  # that term, its sign flipped
+        return (term.path, flipped_expr(node.params["expr"]))
+    if not isinstance(text, str):
+        raise GraphError("the wrong term's expression is text", node=term.path, port="wrong",
+                         found=type(text).__name__)
     trial = dict(node.params, expr=text)
     try:
         node.block.check_params(trial, node=term.path)
