@@ -46,6 +46,28 @@ def lotka_volterra() -> dw.Graph:
     return g
 
 
+def lotka_volterra_ablation() -> dw.Graph:
+    """The UDE with its known terms as two ablatable blocks (prey growth alpha*x, predator
+    death -delta*y) beside the network U: the Ablation panel varies them."""
+    g = lotka_volterra()
+    field = g.node("solve").body["field"]
+    for nid in ("known", "combine"):
+        field.remove(nid)
+    terms = [("prey_growth", "alpha*y[0], 0*y[1]", {"alpha": 1.3}),
+             ("predator_death", "0*y[0], -delta*y[1]", {"delta": 1.8})]
+    total = field.add("Sum", id="combine", n=3, label="combine", position=[520.0, 0.0])
+    for i, (nid, text, consts) in enumerate(terms):
+        t = field.add("Expression", id=nid, label=nid.replace("_", " "), expr=text,
+                      inputs=["y"], constants=consts, ablatable=True,
+                      position=[260.0, -130.0 + 130.0 * i])
+        field.connect("y", t, target_port="y")
+        field.connect(t, total, target_port=f"x{i}")
+    field.node("U").position = [260.0, 130.0]
+    field.connect("U", total, target_port="x2")
+    field.connect(total, "dy")
+    return g
+
+
 def spiral() -> dw.Graph:
     """torchdiffeq's spiral as a pure neural ODE (an MLP field)."""
     g = dw.ode.neural_ode(2, hidden=(50,), activation="tanh", method="builtin_rk4",
@@ -100,6 +122,7 @@ def loop_conditional() -> dw.Graph:
 DOCUMENTS = {
     "quickstart.diffwire": quickstart,
     "lotka_volterra_ude.diffwire": lotka_volterra,
+    "lotka_volterra_ablation.diffwire": lotka_volterra_ablation,
     "spiral_neural_ode.diffwire": spiral,
     "loop_conditional.diffwire": loop_conditional,
 }

@@ -102,6 +102,14 @@ export function setParam(g: GraphDoc, id: string, name: string, value: unknown):
   };
 }
 
+/** `setParam` on a node named by its kernel path ("solve/field/known"), inside bodies. */
+export function setParamAt(doc: GraphDoc, nodePathText: string, name: string, value: unknown): GraphDoc {
+  const parts = nodePathText.split("/");
+  const path: GraphPath = [];
+  for (let i = 0; i + 1 < parts.length - 1; i += 2) path.push({ node: parts[i], body: parts[i + 1] });
+  return updateAt(doc, path, (g) => setParam(g, parts[parts.length - 1], name, value));
+}
+
 export function setLabel(g: GraphDoc, id: string, label: string | null): GraphDoc {
   return {
     ...g,

@@ -107,7 +107,8 @@ export interface RunStatus {
 
 export type CommandName =
   | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch"
-  | "write" | "history" | "asset" | "probe" | import("./workbench/types").WorkbenchCommandName;
+  | "write" | "history" | "asset" | "probe" | import("./workbench/types").WorkbenchCommandName
+  | import("./workbench/ablation").AblationCommandName;
 
 export interface Command {
   cmd: CommandName;

@@ -39,7 +39,7 @@ from .errors import (
     UnknownPort,
 )
 from .export import from_module, from_python
-from .ode import ODESolve, ablate, recover, replace_with_expression
+from .ode import ODESolve, recover, replace_with_expression
 from .ports import Param, Port
 from .ray_session import connect as connect_ray
 from .sweep import SweepResult, load_sweep
@@ -58,6 +58,7 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
     training_config,
     validate_training,
 )
+from .train.ablation import ablate, ablations, load_ablation
 from .widget import Editor
 
 for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
@@ -80,7 +81,8 @@ __all__ = [
     "register_generator", "resume", "runs", "train",
     "training_config", "validate_training",
     # ODEs, UDEs, symbolic recovery, ablation
-    "ODESolve", "ablate", "ode", "recover", "replace_with_expression",
+    "ODESolve", "ablate", "ablations", "load_ablation", "ode", "recover",
+    "replace_with_expression",
     # experiments: sweeps, Ray
     "SweepResult", "connect_ray", "load_sweep", "sweep",
 ]

@@ -618,7 +618,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
           <div className="dw-inspector dw-empty">{selectedIds.length ? `${selectedIds.length} nodes selected` : "Select a block to edit its parameters. Drag blocks in from the palette."}</div>
         )}
         <WorkbenchPanel transport={transport} doc={doc} hidden={selectedIds.length > 0 || path.length > 0}
-          onTraining={(t) => { if (!path.length) commit((g) => ({ ...g, training: t })); }} />
+          onTraining={(t) => { if (!path.length) commit((g) => ({ ...g, training: t })); }}
+          onMark={(p, v) => { if (!path.length) commit((g) => G.setParamAt(g, p, "ablatable", v)); }} />
         {live ? (
           <Suspense fallback={<div className="dw-live">loading plots</div>}>
             <LivePanel transport={transport} status={status} selected={single ? G.nodePath(path, single.id) : null} />

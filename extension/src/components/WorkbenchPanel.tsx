@@ -1,11 +1,13 @@
-// The side panel's workbench when no block is selected: the Training panel and the runs
-// table as two tabs. It stays mounted (hidden) while a block is selected, so it keeps
+// The side panel's workbench when no block is selected: the Training panel, the runs
+// table and the Ablation panel as tabs. It stays mounted (hidden) while a block is selected, so it keeps
 // listening; Train on a document without a training section brings it forward.
 import { useEffect, useState } from "react";
 import type { Transport } from "../transport";
 import type { GraphDoc } from "../types";
+import { useAblation } from "../hooks/useAblation";
 import { useWorkbench } from "../hooks/useWorkbench";
 import type { Section } from "../workbench/section";
+import { AblationPanel } from "./AblationPanel";
 import { RunsTable } from "./RunsTable";
 import { TrainingPanel } from "./TrainingPanel";
 
@@ -15,11 +17,14 @@ interface Props {
   hidden: boolean;
   /** Write the document's training section (one undo step); absent: read-only. */
   onTraining?: (section: Section) => void;
+  /** Write a vector-field term's `ablatable` flag (one undo step); absent: read-only. */
+  onMark?: (path: string, marked: boolean) => void;
 }
 
-export function WorkbenchPanel({ transport, doc, hidden, onTraining }: Props) {
+export function WorkbenchPanel({ transport, doc, hidden, onTraining, onMark }: Props) {
   const wb = useWorkbench(transport);
-  const [tab, setTab] = useState<"training" | "runs">("training");
+  const ab = useAblation(transport, doc);
+  const [tab, setTab] = useState<"training" | "runs" | "ablation">("training");
   const [forced, setForced] = useState(false);
   const section = doc.training as Section | undefined;
 
@@ -40,14 +45,17 @@ export function WorkbenchPanel({ transport, doc, hidden, onTraining }: Props) {
       <div className="dw-wb-tabs" role="tablist">
         <button role="tab" aria-selected={tab === "training"} className={tab === "training" ? "dw-tab-on" : ""} onClick={() => setTab("training")}>Training</button>
         <button role="tab" aria-selected={tab === "runs"} className={tab === "runs" ? "dw-tab-on" : ""} onClick={() => setTab("runs")}>Runs ({wb.runs.length})</button>
+        <button role="tab" aria-selected={tab === "ablation"} className={tab === "ablation" ? "dw-tab-on" : ""} onClick={() => setTab("ablation")}>Ablation{ab.running ? " …" : ""}</button>
         {forced ? <button className="dw-wb-close" title="Close" onClick={() => { setForced(false); wb.dismissNeeded(); }}>×</button> : null}
       </div>
       {wb.needed && tab === "training" ? <div className="dw-wb-needed" role="alert">{wb.needed}</div> : null}
       {tab === "training" ? (
         <TrainingPanel wb={wb} section={section} onSection={(s) => { wb.dismissNeeded(); onTraining?.(s); }}
           onTrain={() => transport.send({ cmd: "train" })} />
-      ) : (
+      ) : tab === "runs" ? (
         <RunsTable wb={wb} onExport={(id) => transport.send({ cmd: "export", run: id })} />
+      ) : (
+        <AblationPanel ab={ab} doc={doc} onMark={onMark} />
       )}
     </div>
   );

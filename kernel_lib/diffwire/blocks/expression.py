@@ -23,6 +23,9 @@ class Expression(Block):
         Param("inputs", "list", ["x"], item="string", doc="names that become input ports"),
         Param("constants", "dict", {}, doc="fixed constants: name -> value"),
         Param("learnable", "dict", {}, doc="learned constants: name -> initial value"),
+        Param("ablatable", "bool", False,
+              doc="a term of a vector field that dw.ablate may withhold (its output then "
+                  "zero, its job left to the neural part)"),
     )
     example_params = {"expr": "alpha*x - beta*x*y, -x", "inputs": ["x", "y"],
                       "constants": {"beta": 0.5}, "learnable": {"alpha": 1.3}}

@@ -23,6 +23,7 @@ from ..document import Graph, atomic_write_text, load
 from ..errors import GraphError
 from ..train.store import runs_folder
 from . import bundle
+from .ablation import COMMANDS as ABLATION
 from .analysis import ShapeCache, analyze
 from .live import NO_RUN, RunControl
 from .patch import PatchError, apply_patch
@@ -257,6 +258,8 @@ class Editor(anywidget.AnyWidget):
                 bundle.answer(lambda ev, buffers: self.send(ev, buffers), cmd, content.get("name"))
             elif cmd in WORKBENCH:  # the Training panel and the runs table (workbench.py)
                 WORKBENCH[cmd](self, content)
+            elif cmd in ABLATION:  # the Ablation panel (ablation.py)
+                ABLATION[cmd](self, content)
             else:
                 self.send({"event": "error", "message": f"unknown command {cmd!r}"})
         except GraphError as e:

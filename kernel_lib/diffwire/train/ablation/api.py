@@ -1,0 +1,210 @@
+"""dw.ablate: the structure-ablation experiment on the person's own graph (or, given an
+AblationSpec or a spec name, the Python spec experiment of diffwire.ode)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import pathlib
+import threading
+import time
+from collections.abc import Callable
+
+from ... import threads
+from ...document import Graph
+from ...errors import GraphError
+from ...ode.ablate import ablate as ablate_spec
+from ...ode.backends import BACKENDS
+from ..store import now, runs_folder
+from .data import prepare
+from .job import GraphJob, run_graph_job
+from .result import GraphAblationResult
+from .terms import build, field_terms, resolve_terms, variants
+
+MAX_SEEDS = 100
+MAX_STEPS = 100_000
+CONTROLS = ("neural", "black_box", "wrong")
+
+
+def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(1.0,),
+           controls=CONTROLS, wrong=None, backend: str = "local", workers: int | None = None,
+           horizons=(2, 10), document: str | os.PathLike | None = None, save: bool = True,
+           out: str | os.PathLike | None = None,
+           on_progress: Callable[[int, int, dict], None] | None = None,
+           stop: threading.Event | None = None, **spec_kwargs):
+    """Train every subset of a vector field's known terms as supplied structure, plus
+    controls, from the person's own graph and its training data.
+
+    **Arguments:**
+
+    - `graph`: a Graph with an ODESolve whose `field` body holds Expression terms and a
+      training section (or an :class:`AblationSpec` / spec name: the spec experiment,
+      see ``diffwire.ode.ablate``).
+    - `terms`: node ids (``"known"`` or ``"solve/field/known"``) of the terms to vary;
+      default: the Expressions marked ``ablatable``. A withheld term's output is zero, so
+      its job falls to the neural part.
+    - `seeds`: an int n (seeds 0..n-1, at most 100) or a list of seeds; a seed sets the
+      network's initial weights and the data subsample.
+    - `budget`: Adam steps (int) or ``{"adam": n, "lr": 0.05, "lbfgs": m}``; default the
+      document's own schedule.
+    - `fractions`: fractions of the training points (error vs data).
+    - `controls`: any of ``"neural"`` (every term withheld), ``"black_box"`` (a
+      parameter-matched network of t, no ODE), ``"wrong"`` (a wrong term supplied).
+    - `wrong`: ``{term: expression}`` for the wrong control, or ``{term: None}`` for that
+      term with its sign flipped; default: the first term with its sign flipped.
+    - `backend`: ``"local"`` (processes), ``"inline"`` or ``"ray"``; `workers` caps them.
+    - `document`: the ``.diffwire`` file: data files are read beside it and the results
+      kept in ``NAME.runs/ablation-<id>/`` (`out`: another runs folder; `save=False`:
+      not kept).
+    - `on_progress(done, total, row)`: called as each job ends (local and inline).
+    - `stop`: a ``threading.Event``; once set, jobs not yet started are dropped and the
+      call raises a GraphError (port ``stop``); nothing is kept.
+
+    **Returns:** a :class:`GraphAblationResult` (`.summary`, `.to_markdown()`,
+    `.figures()`, `.path`). A variant whose solve fails is a row with its `failure`.
+    """
+    if not isinstance(graph, Graph):
+        return ablate_spec(graph, terms=terms, seeds=seeds,
+                           budget=200 if budget is None else budget, fractions=fractions,
+                           backend=backend, workers=workers, horizons=horizons, **spec_kwargs)
+    if spec_kwargs:
+        raise GraphError("unknown argument to ablate", port=sorted(spec_kwargs)[0],
+                         found=sorted(spec_kwargs))
+    if backend not in BACKENDS:
+        raise GraphError("unknown backend", port="backend", expected=sorted(BACKENDS),
+                         found=backend)
+    seed_list = check_seeds(seeds)
+    fracs = check_fractions(fractions)
+    horizons = tuple(int(h) for h in horizons)
+    varied = resolve_terms(graph, terms)
+    models = variants(graph, varied, tuple(controls), wrong)
+    doc = pathlib.Path(document) if document is not None else None
+    root = doc.parent if doc is not None else pathlib.Path.cwd()
+    shared = prepare(graph, root, horizons)
+    b = check_budget(shared.budget if budget is None else budget)
+    n_params = _field_parameters(graph)
+    graphs = {v.name: build(graph, varied, v, shared.dim, n_params).to_dict() for v in models}
+    jobs = [GraphJob(graphs[v.name], v.name, v.kind, v.terms, s, f, b, shared.inputs,
+                     shared.t_name, shared.output, shared.target, shared.span, horizons,
+                     shared.grid, shared.truth)
+            for v in models for f in fracs for s in seed_list]
+    started, t0 = now(), time.perf_counter()
+    rows = dispatch(jobs, backend, workers, on_progress, stop)
+    meta = {"document": doc.name if doc else None, "terms": [t.path for t in varied],
+            "seeds": seed_list, "budget": b, "fractions": fracs, "horizons": list(horizons),
+            "controls": list(controls), "backend": backend, "started": started,
+            "wall_s": time.perf_counter() - t0,
+            "wrong": list(next((v.wrong for v in models if v.kind == "wrong"), ())),
+            "truth": shared.truth is not None, "criterion": "bic"}
+    result = GraphAblationResult(rows, models, meta)
+    if save and (out is not None or doc is not None):
+        result.save(pathlib.Path(out) if out is not None else runs_folder(doc))
+    return result
+
+
+def _stopped(stop) -> None:
+    if stop is not None and stop.is_set():
+        raise GraphError("the ablation was stopped; nothing was kept", port="stop")
+
+
+def dispatch(jobs: list, backend: str, workers: int | None, on_progress=None,
+             stop: threading.Event | None = None) -> list:
+    """Run the jobs, results in job order, reporting each as it ends (Ray reports at the
+    end: its backend hands back the whole list)."""
+    total = len(jobs)
+    if backend == "inline":
+        rows = []
+        for job in jobs:
+            _stopped(stop)
+            rows.append(run_graph_job(job))
+            if on_progress:
+                on_progress(len(rows), total, rows[-1])
+        return rows
+    if backend == "local":
+        n = threads.workers(workers, total)
+        ctx = multiprocessing.get_context("spawn")
+        rows: list = [None] * total
+        with concurrent.futures.ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+            futures = {pool.submit(run_graph_job, job): i for i, job in enumerate(jobs)}
+            for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+                if stop is not None and stop.is_set():
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    _stopped(stop)
+                rows[futures[fut]] = fut.result()
+                if on_progress:
+                    on_progress(done, total, rows[futures[fut]])
+        return rows
+    rows = BACKENDS[backend](run_graph_job, jobs, workers)
+    if on_progress:
+        for i, row in enumerate(rows, 1):
+            on_progress(i, total, row)
+    return rows
+
+
+def _field_parameters(graph: Graph) -> int:
+    """Trainable parameters of the full model's vector fields besides the known terms: the
+    black box gets as many."""
+    model = graph.compile(seed=0)
+    terms = {t.path for t in field_terms(graph)}
+    total = 0
+    for name, p in model.named_parameters():
+        if p.requires_grad and not any(f".{t.rsplit('/', 1)[-1]}." in f".{name}." for t in terms):
+            total += p.numel()
+    return total
+
+
+def check_seeds(seeds) -> list[int]:
+    if isinstance(seeds, bool):
+        seeds = None
+    if isinstance(seeds, int):
+        if not 1 <= seeds <= MAX_SEEDS:
+            raise GraphError("seeds out of range", port="seeds",
+                             expected=f"1 to {MAX_SEEDS} seeds", found=seeds)
+        return list(range(seeds))
+    if isinstance(seeds, (list, tuple)) and seeds and all(
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**31 for s in seeds):
+        if len(seeds) > MAX_SEEDS or len(set(seeds)) != len(seeds):
+            raise GraphError("seeds repeat or are too many", port="seeds",
+                             expected=f"at most {MAX_SEEDS} distinct seeds", found=len(seeds))
+        return list(seeds)
+    raise GraphError("seeds is a count or a list of seeds", port="seeds",
+                     expected=f"an int 1-{MAX_SEEDS} or a list of ints 0 to 2^31-1",
+                     found=repr(seeds)[:80])
+
+
+def check_budget(budget) -> dict:
+    if isinstance(budget, int) and not isinstance(budget, bool):
+        budget = {"adam": budget}
+    if not isinstance(budget, dict):
+        raise GraphError("budget is a step count or {adam, lr, lbfgs}", port="budget",
+                         found=repr(budget)[:80])
+    unknown = set(budget) - {"adam", "lr", "lbfgs"}
+    if unknown:
+        raise GraphError("unknown budget key", port=f"budget.{sorted(unknown)[0]}",
+                         expected=["adam", "lr", "lbfgs"], found=sorted(unknown))
+    out = {"adam": budget.get("adam", 100), "lr": budget.get("lr", 0.05),
+           "lbfgs": budget.get("lbfgs", 0)}
+    for key, lo in (("adam", 1), ("lbfgs", 0)):
+        v = out[key]
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= MAX_STEPS:
+            raise GraphError(f"budget {key} steps out of range", port=f"budget.{key}",
+                             expected=f"an int {lo} to {MAX_STEPS}", found=v)
+    lr = out["lr"]
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10:
+        raise GraphError("budget learning rate out of range", port="budget.lr",
+                         expected="a number in (0, 10]", found=lr)
+    out["lr"] = float(lr)
+    return out
+
+
+def check_fractions(fractions) -> list[float]:
+    try:
+        fr = [float(f) for f in fractions]
+    except (TypeError, ValueError):
+        raise GraphError("fractions is a list of numbers", port="fractions",
+                         found=repr(fractions)[:80]) from None
+    if not fr or any(not 0 < f <= 1 for f in fr):
+        raise GraphError("data fractions out of range", port="fractions",
+                         expected="numbers in (0, 1]", found=fr)
+    return fr
