@@ -68,10 +68,6 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
         self._rate = (_running_seconds(run, time.monotonic()), int(getattr(run, "step", 0)))
         self.editor.control.probes.attach(run)
 
-    def on_rebuild(self, run: Any, report: dict) -> None:
-        """A rebuilt model: the probes hook into its modules."""
-        self.editor.control.probes.attach(run)
-
     def on_grad_check(self, run: Any, report: dict) -> None:
         """After the first backward: the canvas marks weights without gradient and dashes
         the wires that cut the gradient off."""
@@ -118,8 +114,10 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
             self.editor.send(event)
 
     def on_rebuild(self, run: Any, report: dict) -> None:
-        """The rebuild report (which nodes kept their weights) for the live panel; the
-        run's events hold the same report."""
+        """A rebuilt model: the probes hook into its modules, and the rebuild report
+        (which nodes kept their weights) goes to the live panel; the run's events hold the
+        same report."""
+        self.editor.control.probes.attach(run)
         self.editor.send({"event": "rebuild", "step": int(report.get("step", 0)),
                           **{k: [str(n) for n in report.get(k) or []]
                              for k in ("kept", "reset", "removed")},
