@@ -407,6 +407,18 @@ def test_the_whole_story_overlay_smooth_reload_fork_theme_and_shut_down(page, la
     assert sm[ids[0]]["raw"] == drawn[ids[0]]["raw"]  # the raw values are unchanged
     shot(page, "13_story_smoothed")
 
+    # x by wall time: both runs still drawn, now over seconds since each started (run 2
+    # went past step 300 in far fewer seconds), markers placed on the same axis
+    plot = doc.locator(".dw-loss-plot").first
+    steps_max = float(plot.get_attribute("data-x-max"))
+    doc.locator(".dw-xby select").select_option("time")
+    _wait(lambda: plot.get_attribute("data-x-by") == "time" and len(smoothed() or {}) == 2, 30, "the plot by time")
+    seconds = float(plot.get_attribute("data-x-max"))
+    assert steps_max > 300 and 0 < seconds < min(steps_max, 600), (steps_max, seconds)
+    shot(page, "13b_story_by_time")
+    doc.locator(".dw-xby select").select_option("step")
+    _wait(lambda: plot.get_attribute("data-x-by") == "step", 30, "the plot by step again")
+
     # save, reload the page: both runs are there, and overlay from what was kept
     page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
     _wait(lambda: json.loads((root / path).read_text())["training"]["keep_checkpoints"] == 3, 30, "the saved document")

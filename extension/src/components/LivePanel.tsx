@@ -12,6 +12,7 @@ import type { Transport } from "../transport";
 export function LivePanel({ transport, status, selected }: { transport: Transport; status: RunStatus; selected: string | null }) {
   const [log, setLog] = useState(true);
   const [smoothing, setSmoothing] = useState(0);
+  const [xBy, setXBy] = useState<"step" | "time">("step");
   const [big, setBig] = useState(false);
   const [pred, setPred] = useState<PredictionsEvent | null>(null);
   const [stats, setStats] = useState<{ node: string; stats: Record<string, number> } | null>(null);
@@ -70,6 +71,8 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
           smooth <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
           <span className="dw-smooth-value">{smoothing.toFixed(2)}</span></label>
         <label className="dw-log"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log</label>
+        <label className="dw-xby" title="x axis: training step, or seconds since the run started">x <select value={xBy} onChange={(e) => setXBy(e.target.value as "step" | "time")}>
+          <option value="step">step</option><option value="time">time</option></select></label>
       </div>
       {status.message && !/by request/.test(status.message) ? <div className="dw-msg dw-msg-error">{status.message}</div> : null}
       {exported ? <div className="dw-msg">exported: {exported}</div> : null}
@@ -79,7 +82,7 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
           <span className="dw-plots-hint">drag across the loss to zoom in, double-click to zoom out</span>
           <button className="dw-enlarge" title={big ? "back to the side panel (Esc)" : "enlarge the plots over the editor"} onClick={() => setBig((b) => !b)}>{big ? "Close" : "Enlarge"}</button>
         </div>
-        <LossPlot transport={transport} log={log} smoothing={smoothing} run={status.run ?? null} />
+        <LossPlot transport={transport} log={log} smoothing={smoothing} run={status.run ?? null} xBy={xBy} />
         <PredictionsPlot ev={pred} />
       </div>
       {stats && stats.node === selected ? (

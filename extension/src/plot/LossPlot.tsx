@@ -16,6 +16,10 @@ import { DownsampledSeries, type Envelope } from "./series";
 import { columnsOf, lineData, overlaysOf, plotLines, type Line, type Overlay, type RunSeriesEvent } from "./overlay";
 import { PALETTE, withAlpha } from "./theme";
 import { type Marker, describeMarkers, drawMarkers, mergeMarkers } from "./markers";
+import { byTime, interpolate, stepAt } from "./timeaxis";
+
+/** the records' seconds since the run started: the x of the plot by time */
+const WALL = "wall";
 
 /** most points the kernel sends for a zoomed range (more than that: buckets) */
 const DETAIL_POINTS = 2000;
@@ -29,9 +33,11 @@ interface Props {
   smoothing?: number;
   /** the current run's id (status.run): its live stream stands for it among the overlays */
   run?: string | null;
+  /** the x axis: steps, or seconds since each run started (its records' `wall`) */
+  xBy?: "step" | "time";
 }
 
-export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
+export function LossPlot({ transport, log, smoothing = 0, run = null, xBy = "step" }: Props) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<Chart | null>(null);
   const stores = useRef(new Map<string, DownsampledSeries>());
@@ -40,6 +46,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
   const logRef = useRef(log);
   const smoothRef = useRef(smoothing);
   const runRef = useRef(run);
+  const xByRef = useRef(xBy);
   const overlays = useRef<Overlay[]>([]);
   const [zoomed, setZoomed] = useState(false);
   const [points, onPoints] = useState(0);
@@ -54,12 +61,29 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
       const d = detail.current;
       return d?.series?.get(name) ?? stores.current.get(name)!.whole();
     };
+    // the current run's seconds per step (streamed and kept like a metric, never drawn)
+    const curWall = () => (stores.current.has(WALL) ? envOf(WALL) : null);
+    const wallFor = (l: Line) => {
+      if (l.band) return curWall();  // the current run's stream
+      const w = overlays.current.find((o) => o.id === l.run)?.series[WALL];
+      return w ? { x: w.step, y: w.value } : null;
+    };
+    const stepToX = (step: number): number | null => {
+      if (xByRef.current !== "time") return step;
+      const w = curWall();
+      return w ? interpolate(w.x, w.y, step) : null;
+    };
     const linesNow = (): Line[] => {
-      const cur = new Map(names().map((n) => [n, envOf(n)]));
-      return plotLines(cur, runRef.current, overlays.current, PALETTE);
+      const cur = new Map(names().filter((n) => n !== WALL).map((n) => [n, envOf(n)]));
+      const ls = plotLines(cur, runRef.current, overlays.current, PALETTE);
+      if (xByRef.current !== "time") return ls;
+      return ls.map((l) => byTime(l, wallFor(l))).filter((l): l is Line => l !== null);
     };
     const options = (ls: Line[]) => (size: { width: number; height: number }): uPlot.Options => {
-      const series: uPlot.Series[] = [{ label: "step", value: (_u, v) => (v === null ? "-" : String(Math.round(v))) }];
+      const time = xByRef.current === "time";
+      const series: uPlot.Series[] = [time
+        ? { label: "time", value: (_u, v) => (v === null ? "-" : `${v.toFixed(v < 10 ? 2 : 1)} s`) }
+        : { label: "step", value: (_u, v) => (v === null ? "-" : String(Math.round(v))) }];
       const bands: uPlot.Band[] = [];
       const smooth = smoothRef.current > 0;
       const at = columnsOf(ls);
@@ -81,7 +105,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
         series,
         bands,
         scales: { x: { time: false }, y: logRef.current ? { distr: 3, log: 10 } : {} },
-        axes: [axis("step"), axis(logRef.current ? "loss (log)" : "loss", { log: logRef.current })],
+        axes: [axis(time ? "time (s)" : "step"), axis(logRef.current ? "loss (log)" : "loss", { log: logRef.current })],
         legend: { live: true },
         // a drag selects a range; zooming is done here (setScale: false), so only a person's
         // drag, never a redraw, asks the kernel for detail
@@ -90,14 +114,16 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
           setSelect: [(u) => {
             const { left, width } = u.select;
             if (width < 3) return;
-            const a = u.posToVal(left, "x"), b = u.posToVal(left + width, "x");
+            let a: number | null = u.posToVal(left, "x"), b: number | null = u.posToVal(left + width, "x");
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            zoomTo(a, b);
+            const w = curWall();
+            if (xByRef.current === "time") [a, b] = w ? [stepAt(w, a), stepAt(w, b)] : [null, null];
+            if (a !== null && b !== null) zoomTo(a, b);
           }],
           ready: [(u) => {
             u.over.addEventListener("dblclick", () => zoomTo(null));
           }],
-          draw: [(u) => drawMarkers(u, markers.current)],
+          draw: [(u) => drawMarkers(u, markers.current, stepToX)],
         },
       };
     };
@@ -107,7 +133,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
       if (!el.current) return;
       const ls = linesNow();
       const data = lineData(ls, smoothRef.current, clean) as unknown as Data;
-      const key = JSON.stringify([ls.map((l) => [l.key, l.label, l.color, l.band]), smoothRef.current > 0]);
+      const key = JSON.stringify([ls.map((l) => [l.key, l.label, l.color, l.band]), smoothRef.current > 0, xByRef.current]);
       if (!chart.current) chart.current = new Chart(el.current, options(ls), data);
       else if (key !== shown) chart.current.rebuild(options(ls), data);
       else chart.current.u!.setData(data, true);
@@ -115,14 +141,19 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
       const d = detail.current;
       if (d) {
         const u = chart.current.u!;
-        u.setScale("x", { min: d.range[0], max: d.range[1] });
-        const y = yRange(data, d.range, logRef.current);
+        const [x0, x1] = [stepToX(d.range[0]), stepToX(d.range[1])];
+        const range: [number, number] = x0 !== null && x1 !== null ? [x0, x1] : d.range;
+        u.setScale("x", { min: range[0], max: range[1] });
+        const y = yRange(data, range, logRef.current);
         if (y) u.setScale("y", y);
       }
       shown = key;
       // the first step drawn (the whole run's start unless zoomed): read by tests and bench/soak.py
       const x0 = (data[0] as ArrayLike<number>)[0];
       el.current.dataset.xMin = x0 === undefined ? "" : String(x0);
+      const xs = data[0] as ArrayLike<number>;
+      el.current.dataset.xMax = xs.length ? String(xs[xs.length - 1]) : "";
+      el.current.dataset.xBy = xByRef.current;
       el.current.dataset.markers = describeMarkers(markers.current);
     };
     redrawRef.current = redraw;
@@ -200,11 +231,12 @@ export function LossPlot({ transport, log, smoothing = 0, run = null }: Props) {
   }, [transport]);
 
   useEffect(() => {
-    if (smoothRef.current === smoothing && runRef.current === run) return;
+    if (smoothRef.current === smoothing && runRef.current === run && xByRef.current === xBy) return;
     smoothRef.current = smoothing;
     runRef.current = run;
+    xByRef.current = xBy;
     redrawRef.current();
-  }, [smoothing, run]);
+  }, [smoothing, run, xBy]);
 
   useEffect(() => {
     if (logRef.current === log) return;

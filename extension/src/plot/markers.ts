@@ -25,9 +25,10 @@ export function describeMarkers(ms: Marker[]): string {
   return ms.map((m) => `${m.kind}@${m.step}`).join(",");
 }
 
-/** Draw `ms` on `u`'s plot area (a uPlot `draw` hook). Labels that would overlap the one
- * before are left out; the line is always drawn. */
-export function drawMarkers(u: uPlot, ms: Marker[]) {
+/** Draw `ms` on `u`'s plot area (a uPlot `draw` hook); `at` maps a step to the x scale (the
+ * plot by time). Labels that would overlap the one before are left out; the line is always
+ * drawn. */
+export function drawMarkers(u: uPlot, ms: Marker[], at: (step: number) => number | null = (s) => s) {
   const { ctx, bbox } = u;
   const [lo, hi] = [u.scales.x.min ?? -Infinity, u.scales.x.max ?? Infinity];
   const px = window.devicePixelRatio || 1;
@@ -36,8 +37,9 @@ export function drawMarkers(u: uPlot, ms: Marker[]) {
   ctx.textBaseline = "top";
   let lastRight = -Infinity;
   for (const m of ms) {
-    if (m.step < lo || m.step > hi) continue;
-    const x = Math.round(u.valToPos(m.step, "x", true));
+    const v = at(m.step);
+    if (v === null || v < lo || v > hi) continue;
+    const x = Math.round(u.valToPos(v, "x", true));
     const c = MARKER_COLOURS[m.kind] ?? "#6b7280";
     ctx.strokeStyle = c;
     ctx.lineWidth = px;

@@ -49,7 +49,8 @@ class LiveCallback(_Base):  # type: ignore[misc,valid-type]
     - `snapshot_every`: seconds between predictions snapshots (0: never).
     """
 
-    KEYS = ("loss", "val_loss")
+    #: streamed per step; `wall` (seconds since the run started) is the plot's x by time
+    KEYS = ("loss", "val_loss", "wall")
 
     def __init__(self, editor: Editor, interval: float = 0.25, snapshot_every: float = 1.0):
         self.editor = editor

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 LABEL_FILE = "label.json"  # name, pinned, note: the person's, beside the run's own record
 TRASH = ".trash"  # deleted runs wait here until the view goes or another delete comes
-SERIES_KEYS = ("loss", "val_loss", "lr")
+SERIES_KEYS = ("loss", "val_loss", "lr", "wall")  # wall: seconds since the start (x by time)
 SERIES_LIMIT = 1024
 
 #: live runs by runs folder: a new view of the same document takes over their stream
