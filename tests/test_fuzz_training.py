@@ -182,7 +182,8 @@ def _object(schema, overrides) -> st.SearchStrategy:
                 out[k] = draw(from_schema(sub, overrides))
         return out
 
-    return build()
+    least = schema.get("minProperties", 0)  # the ensemble: at least one thing that differs
+    return build().filter(lambda d: len(d) >= least) if least else build()
 
 
 FILE_PATHS: list[str] = []

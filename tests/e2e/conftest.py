@@ -136,6 +136,21 @@ class Notebook:
     def node(self, node_id: str):
         return self.editor.locator(f'.react-flow__node[data-id="{node_id}"]')
 
+    def select(self, node_id: str, timeout: float = 15.0) -> None:
+        """Click a node until React Flow shows it selected (a click that lands while the
+        canvas is still mounting, as on a cold first start, selects nothing), so the keys
+        pressed next go to it."""
+        node = self.node(node_id)
+        deadline = time.monotonic() + timeout
+        while True:
+            node.click()
+            try:
+                self.editor.locator(f'.react-flow__node.selected[data-id="{node_id}"]').wait_for(timeout=2_000)
+                return
+            except Exception:  # noqa: BLE001 - clicked too early: again, until the deadline
+                if time.monotonic() > deadline:
+                    raise
+
     def screenshot(self, name: str) -> pathlib.Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{self.prefix}{name}.png"

@@ -104,7 +104,7 @@ def test_inspector_param_then_undo(nb):
 
 def test_delete_key_and_notebook_shortcuts(nb):
     cells = nb.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").count()
-    nb.node("y").click()
+    nb.select("y")
     nb.page.keyboard.press("d")
     nb.page.keyboard.press("d")  # JupyterLab's "delete cell" must not fire inside the editor
     nb.page.keyboard.press("Delete")
