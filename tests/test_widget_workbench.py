@@ -108,6 +108,16 @@ def test_the_editor_answers_catalog_and_form_commands(doc):
     cmd(ed, cmd="check_training")
     (ev,) = rec.of("training_errors")
     assert ev["inputs"] == ["x"] and ev["outputs"] == ["y"] and ev["errors"] == []
+    assert rec.of("training_catalog")[0]["given"] == {"data": [], "settings": []}
+
+
+def test_the_panel_is_told_what_train_options_give_in_python():
+    X = torch.linspace(-1, 1, 16)[:, None]
+    ed = dw.Editor(quickstart(), train_options={"data": {"x": X, "y": X}, "loss": "mse",
+                                                  "steps": 10, "callbacks": []})
+    rec = EventRecorder(ed)
+    cmd(ed, cmd="training_catalog")
+    assert rec.of("training_catalog")[-1]["given"] == {"data": ["x", "y"], "settings": ["loss", "steps"]}
 
 
 # -- data files ---------------------------------------------------------------------------------

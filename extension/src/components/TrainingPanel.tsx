@@ -19,6 +19,19 @@ function Errors({ errors }: { errors: GraphErrorInfo[] }) {
   return <div className="dw-field-error dw-kernel-error">{errors.map((e) => e.text || e.message).join("; ")}</div>;
 }
 
+/** A note when the notebook gave `train_options` in Python: Train uses them, so a field
+ * below that reads "no data" does not mean Train has none. */
+function Given({ given }: { given?: { data: string[]; settings: string[] } }) {
+  if (!given || (!given.data.length && !given.settings.length)) return null;
+  const parts = [given.data.length ? `data for ${given.data.join(", ")}` : "", given.settings.join(", ")].filter(Boolean);
+  return (
+    <div className="dw-given" data-testid="given-options">
+      Train uses what <code>dw.Editor(train_options=…)</code> gives in Python: {parts.join("; ")}.
+      The fields below are the document&apos;s training section and fill in the rest.
+    </div>
+  );
+}
+
 export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
   const cat = wb.catalog;
   if (!cat) return <div className="dw-wb-empty">Waiting for the kernel…</div>;
@@ -33,6 +46,7 @@ export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
 
   return (
     <div className="dw-training" data-testid="training-panel">
+      <Given given={cat.given} />
       <h4>Data</h4>
       {rows.map((r) => (
         <DataSourceField key={r.name} name={r.name} role={r.role} binding={binds[r.name]} catalog={cat} files={wb.files} vars={wb.vars}

@@ -91,7 +91,7 @@ export function useWorkbench(transport: Transport): Workbench {
     const ev = asWorkbenchEvent(raw);
     if (!ev) return;
     switch (ev.event) {
-      case "training_catalog": setCatalog({ generators: ev.generators, losses: ev.losses, fields: ev.fields }); break;
+      case "training_catalog": setCatalog({ generators: ev.generators, losses: ev.losses, fields: ev.fields, given: ev.given }); break;
       case "data_files": setFiles(ev.files); break;
       case "kernel_vars": setVars(ev.vars); break;
       case "training_errors":

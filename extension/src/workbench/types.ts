@@ -9,7 +9,11 @@ export type WorkbenchCommandName =
 
 export interface GeneratorSpec { name: string; doc: string; params: ParamSpec[]; keys: string[] | null }
 export interface LossSpec { name: string; doc: string }
-export interface TrainingCatalog { generators: GeneratorSpec[]; losses: LossSpec[]; fields: ParamSpec[] }
+export interface TrainingCatalog {
+  generators: GeneratorSpec[]; losses: LossSpec[]; fields: ParamSpec[];
+  /** what `dw.Editor(train_options=...)` gives in Python (Train uses it over the section) */
+  given?: { data: string[]; settings: string[] };
+}
 
 export interface DataFile {
   path: string;

@@ -77,8 +77,22 @@ def _run_dir(editor: Editor, run_id: Any) -> pathlib.Path:
 
 # -- the Training panel ---------------------------------------------------------------------
 
+#: train options that stand in for parts of the training section (what the panel names)
+GIVEN_SETTINGS = ("loss", "optimizer", "schedule", "steps", "batch_size", "val_split", "seed",
+                  "eval_every", "checkpoint_every", "ensemble")
+
+
+def given_options(editor: Editor) -> dict:
+    """What ``dw.Editor(train_options=...)`` gives in Python, which Train uses over the
+    document's section: the data names it binds and the settings it sets."""
+    opts = editor.control.options
+    data = opts.get("data")
+    return {"data": sorted(str(k) for k in data) if isinstance(data, dict) else [],
+            "settings": [k for k in GIVEN_SETTINGS if opts.get(k) is not None]}
+
+
 def cmd_training_catalog(editor: Editor, content: dict) -> None:
-    editor.send({"event": "training_catalog", **training_catalog()})
+    editor.send({"event": "training_catalog", **training_catalog(), "given": given_options(editor)})
 
 
 def cmd_data_files(editor: Editor, content: dict) -> None:
