@@ -259,6 +259,8 @@ def main(argv=None):
         if rank == 0:
             torch.save(model.state_dict(), args.out)
             print(f"saved weights to {args.out}")
+        if distributed:
+            dist.barrier()  # ranks leave together: gloo aborts a rank whose peer left first
     finally:
         if distributed:
             dist.destroy_process_group()
