@@ -158,26 +158,41 @@ class Notebook:
         return path
 
 
+@contextlib.contextmanager
+def opened(server, ctx, app: str = "lab", prefix: str = ""):
+    """The demo notebook open on `server` in browser context `ctx`, its editor cell run and
+    its starting graph kept for `_reset`."""
+    base, token, root = server
+    page = open_notebook(ctx, base, token, NOTEBOOK, app=app)
+    nb = Notebook(page, root, prefix=prefix)
+    nb.kernel("import diffwire as dw\n_start = ed.graph.to_dict()\nresult = 1")
+    try:
+        yield nb
+    finally:
+        page.close()
+
+
+@contextlib.contextmanager
+def private_notebook(tmp_path_factory, name: str):
+    """A module's own JupyterLab, Chromium and kernel with the demo notebook open, for
+    scenarios (zooms, layouts, frames, probes) the shared page must not inherit."""
+    with _server(tmp_path_factory, "lab") as server, browser(tmp_path_factory, name) as ctx, \
+            opened(server, ctx) as nb:
+        yield nb
+
+
 @pytest.fixture(scope="session")
 def notebook(lab, browser_context):
     """The demo notebook open in JupyterLab with its editor cell run."""
-    base, token, root = lab
-    page = open_notebook(browser_context, base, token, NOTEBOOK)
-    nb = Notebook(page, root)
-    nb.kernel("import diffwire as dw\n_start = ed.graph.to_dict()\nresult = 1")
-    yield nb
-    page.close()
+    with opened(lab, browser_context) as nb:
+        yield nb
 
 
 @pytest.fixture(scope="session")
 def notebook7(notebook7_server, browser_context):
     """The demo notebook open in Jupyter Notebook 7 with its editor cell run."""
-    base, token, root = notebook7_server
-    page = open_notebook(browser_context, base, token, NOTEBOOK, app="notebook")
-    nb = Notebook(page, root, prefix="nb7_")
-    nb.kernel("import diffwire as dw\n_start = ed.graph.to_dict()\nresult = 1")
-    yield nb
-    page.close()
+    with opened(notebook7_server, browser_context, app="notebook", prefix="nb7_") as nb:
+        yield nb
 
 
 def _reset(notebook):

@@ -13,32 +13,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    from conftest import _server
+def notebook(tmp_path_factory):
+    from conftest import private_notebook
 
-    with _server(tmp_path_factory, "lab") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser_context(tmp_path_factory):
-    from conftest import browser
-
-    with browser(tmp_path_factory, "training_chromium") as ctx:
-        yield ctx
-
-
-@pytest.fixture(scope="module")
-def notebook(lab, browser_context):
-    from conftest import NOTEBOOK, Notebook
-    from labserver import open_notebook
-
-    base, token, root = lab
-    page = open_notebook(browser_context, base, token, NOTEBOOK)
-    nb = Notebook(page, root)
-    nb.kernel("import diffwire as dw\n_start = ed.graph.to_dict()\nresult = 1")
-    yield nb
-    page.close()
+    with private_notebook(tmp_path_factory, "training_chromium") as nb:
+        yield nb
 
 
 @pytest.fixture(autouse=True)
