@@ -75,23 +75,8 @@ def script(seed: int, iters: int, t, true_y) -> tuple[float, float]:
 
 
 def spiral_graph() -> dw.Graph:
-    """The demo's graph: Input y -> Expression y**3 -> MLP 2-50-2 (tanh) -> dy."""
-    body = dw.Graph()
-    y = body.add("Input", name="y", kind="state")
-    cube = body.add("Expression", id="cube", expr="y**3", inputs=["y"])
-    net = body.add("MLP", id="net", widths=[2, 50, 2], activation="tanh", init_std=0.1)
-    body.connect(y, (cube, "y"))
-    body.connect(cube, net)
-    body.add_output(net, name="dy")
-    g = dw.Graph()
-    g0 = g.add("Input", name="y0", kind="state", shape=["B", 2])
-    gt = g.add("Input", name="t", kind="time", shape=["T"])
-    solve = g.add("ODESolve", id="solve", method="dopri5", rtol=1e-7, atol=1e-9,
-                  body={"field": body})
-    g.connect(g0, (solve, "y0"))
-    g.connect(gt, (solve, "t"))
-    g.add_output(solve, name="y")
-    return g
+    """The demo's graph: Input y -> Expression y**3 -> MLP 2-50-2 (tanh) -> dy, dopri5."""
+    return dw.ode.spiral_neural_ode()
 
 
 def windowed(seed: int, iters: int, t, true_y) -> tuple[float, float]:

@@ -8,21 +8,7 @@ from diffwire.train.windows import WindowSampler
 
 
 def spiral_graph(init_std=0.1, method="rk4"):
-    body = dw.Graph()
-    y = body.add("Input", name="y", kind="state")
-    cube = body.add("Expression", id="cube", expr="y**3", inputs=["y"])
-    net = body.add("MLP", id="net", widths=[2, 50, 2], activation="tanh", init_std=init_std)
-    body.connect(y, (cube, "y"))
-    body.connect(cube, net)
-    body.add_output(net, name="dy")
-    g = dw.Graph()
-    g0 = g.add("Input", name="y0", kind="state", shape=["B", 2])
-    gt = g.add("Input", name="t", kind="time", shape=["T"])
-    solve = g.add("ODESolve", id="solve", method=method, body={"field": body})
-    g.connect(g0, (solve, "y0"))
-    g.connect(gt, (solve, "t"))
-    g.add_output(solve, name="y")
-    return g
+    return dw.ode.spiral_neural_ode(init_std=init_std, method=method)
 
 
 def windows(t, traj, length=10, batch_size=20, **extra):

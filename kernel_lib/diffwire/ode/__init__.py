@@ -10,7 +10,7 @@ from .solve import METHODS, ODESolve, ODESolveModule, SolverStats, solver_metric
 from .spec import AblationSpec, Variant, black_box, lotka_volterra_spec
 from .symbolic import Recovered, fit_sindy, recover, replace_with_expression
 from .table import AblationResult
-from .ude import lotka_volterra_ude, neural_ode
+from .ude import lotka_volterra_ude, neural_ode, spiral_neural_ode
 
 register(ODESolve)
 
@@ -18,6 +18,6 @@ __all__ = [
     "AblationResult", "AblationSpec", "Variant", "ablate", "black_box", "lotka_volterra_spec",
     "FitResult", "METHODS", "ODESolve", "ODESolveModule", "PROBLEMS", "Recovered", "SolverStats",
     "Trajectory", "damped_pendulum", "fit", "fit_sindy", "lotka_volterra", "lotka_volterra_ude", "mass_spring",
-    "neural_ode", "problems", "recover", "replace_with_expression", "solver_metrics", "solver_stats", "spiral",
+    "neural_ode", "problems", "recover", "replace_with_expression", "solver_metrics", "solver_stats", "spiral", "spiral_neural_ode",
     "ude",
 ]

@@ -107,3 +107,25 @@ def lotka_volterra_ude(known=("alpha*x", "-delta*y"), learn_known: bool = False,
 def neural_ode(dim: int, hidden=(50,), activation: str = "tanh", **solve) -> Graph:
     """A pure neural ODE: the field is an MLP U alone (torchdiffeq's ode_demo model)."""
     return ude(dim, (), hidden=hidden, activation=activation, **solve)
+
+
+def spiral_neural_ode(init_std: float = 0.1, **solve) -> Graph:
+    """torchdiffeq's ode_demo model as a graph: Input y -> Expression ``y**3`` -> MLP 2-50-2
+    (tanh, weights from N(0, `init_std`)) -> dy, solved from ``y0`` over ``t`` (`solve`:
+    ODESolve params; by default dopri5 at rtol 1e-7, atol 1e-9)."""
+    body = Graph()
+    y = body.add("Input", name="y", kind="state")
+    cube = body.add("Expression", id="cube", expr="y**3", inputs=["y"])
+    net = body.add("MLP", id="net", widths=[2, 50, 2], activation="tanh", init_std=init_std)
+    body.connect(y, (cube, "y"))
+    body.connect(cube, net)
+    body.add_output(net, name="dy")
+    g = Graph()
+    g0 = g.add("Input", name="y0", kind="state", shape=["B", 2])
+    gt = g.add("Input", name="t", kind="time", shape=["T"])
+    solve = g.add("ODESolve", id="solve", body={"field": body},
+                  **(solve or {"method": "dopri5", "rtol": 1e-7, "atol": 1e-9}))
+    g.connect(g0, (solve, "y0"))
+    g.connect(gt, (solve, "t"))
+    g.add_output(solve, name="y")
+    return g
