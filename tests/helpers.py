@@ -102,3 +102,32 @@ def encoder_graph() -> dw.Graph:
     g.connect(x, h)
     g.add_output(h, name="y")
     return g
+
+
+class Detach(dw.Block):
+    """Cuts the gradient: the bug the gradient-flow check finds (register it with the
+    `detach_block` fixture)."""
+
+    type = "TestDetach"
+    category = "test"
+    inputs = (dw.Port("x"),)
+    outputs = (dw.Port("out"),)
+
+    @classmethod
+    def build(cls, node, ctx):
+        return lambda x: x.detach()
+
+
+def cut_after_mlp(g: dw.Graph) -> dw.Graph:
+    """`g` (node "mlp" feeding Output "y") rewired as mlp -> TestDetach "cut" -> Add "add"
+    (plus Parameter "bias") -> y: the MLP learns nothing, and cut.out -> add.a is detached."""
+    g.disconnect("y")
+    cut = g.add("TestDetach", id="cut")
+    bias = g.add("Parameter", id="bias", shape=[1])
+    add = g.add("Add", id="add")
+    g.connect("mlp", cut)
+    g.connect(cut, (add, "a"))
+    g.connect(bias, (add, "b"))
+    g.connect(add, "y")
+    return g
+

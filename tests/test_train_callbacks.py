@@ -6,6 +6,7 @@ import pytest
 
 import diffwire as dw
 
+from helpers import cut_after_mlp
 from train_util import mlp_graph, sine_data, wait_for
 
 
@@ -82,48 +83,24 @@ def test_node_statistics_every_k_steps():
     assert "nodes" not in run.history[5]
 
 
-def test_gradient_flow_check_reports_unused_params_and_detached_edges():
-    class Detach(dw.Block):
-        """Cuts the gradient (a bug the check should find)."""
+def test_gradient_flow_check_reports_unused_params_and_detached_edges(detach_block):
+    g = cut_after_mlp(mlp_graph())
+    g.add("Parameter", id="unused", shape=[2])
+    reports = []
 
-        type = "TestDetach"
-        category = "test"
-        inputs = (dw.Port("x"),)
-        outputs = (dw.Port("out"),)
+    class Check(dw.Callback):
+        def on_grad_check(self, run, report):
+            reports.append(report)
 
-        @classmethod
-        def build(cls, node, ctx):
-            return lambda x: x.detach()
-
-    dw.register(Detach)
-    try:
-        g = mlp_graph()
-        g.disconnect("y")
-        cut = g.add("TestDetach", id="cut")
-        bias = g.add("Parameter", id="bias", shape=[1])
-        add = g.add("Add", id="add")
-        g.connect("mlp", cut)
-        g.connect(cut, (add, "a"))
-        g.connect(bias, (add, "b"))
-        g.connect(add, "y")
-        g.add("Parameter", id="unused", shape=[2])
-        reports = []
-
-        class Check(dw.Callback):
-            def on_grad_check(self, run, report):
-                reports.append(report)
-
-        with pytest.warns(UserWarning, match="gradient flow"):
-            run = dw.train(g, data=sine_data(), steps=3, progress=False, background=False,
-                           callbacks=[Check()])
-        assert len(reports) == 1
-        rep = run.grad_check
-        assert "blocks.unused.value" in rep["no_grad"]
-        assert any(n.startswith("blocks.mlp.") for n in rep["no_grad"])
-        assert "blocks.bias.value" not in rep["no_grad"]
-        assert rep["detached"] == ["cut.out -> add.a"]
-    finally:
-        dw.unregister("TestDetach")
+    with pytest.warns(UserWarning, match="gradient flow"):
+        run = dw.train(g, data=sine_data(), steps=3, progress=False, background=False,
+                       callbacks=[Check()])
+    assert len(reports) == 1
+    rep = run.grad_check
+    assert "blocks.unused.value" in rep["no_grad"]
+    assert any(n.startswith("blocks.mlp.") for n in rep["no_grad"])
+    assert "blocks.bias.value" not in rep["no_grad"]
+    assert rep["detached"] == ["cut.out -> add.a"]
 
 
 def test_snapshot_returns_predictions():

@@ -12,27 +12,7 @@ import diffwire as dw
 from diffwire.widget.probes import ProbeSet, summarize
 
 from helpers import EventRecorder as Recorder
-from helpers import quickstart
-
-
-class Detach(dw.Block):
-    """Cuts the gradient: the wire after it is what the canvas must dash."""
-
-    type = "TestViewDetach"
-    category = "test"
-    inputs = (dw.Port("x"),)
-    outputs = (dw.Port("out"),)
-
-    @classmethod
-    def build(cls, node, ctx):
-        return lambda x: x.detach()
-
-
-@pytest.fixture
-def detach_block():
-    dw.register(Detach)
-    yield
-    dw.unregister("TestViewDetach")
+from helpers import cut_after_mlp, quickstart
 
 
 def _data():
@@ -57,15 +37,7 @@ def _train(ed, rec, until):
 
 
 def test_gradient_flow_marks_nodes_and_detached_edges(detach_block):
-    g = quickstart()
-    g.disconnect("y")
-    cut = g.add("TestViewDetach", id="cut")
-    bias = g.add("Parameter", id="bias", shape=[1])
-    add = g.add("Add", id="add")
-    g.connect("mlp", cut)
-    g.connect(cut, (add, "a"))
-    g.connect(bias, (add, "b"))
-    g.connect(add, "y")
+    g = cut_after_mlp(quickstart())
     ed = dw.Editor(g, train_options=dict(data=_data(), loss="mse", steps=10**6))
     rec = Recorder(ed)
     with pytest.warns(UserWarning, match="gradient flow"):
