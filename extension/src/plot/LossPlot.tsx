@@ -61,17 +61,18 @@ export function LossPlot({ transport, log, smoothing = 0, run = null, xBy = "ste
       const d = detail.current;
       return d?.series?.get(name) ?? stores.current.get(name)!.whole();
     };
-    // the current run's seconds per step (streamed and kept like a metric, never drawn)
+    // the current run's seconds per step (streamed and kept like a metric, never drawn),
+    // read once per redraw when the plot is by time: lines, markers and zoom share it
     const curWall = () => (stores.current.has(WALL) ? envOf(WALL) : null);
+    let wallNow: Envelope | null = null;
     const wallFor = (l: Line) => {
-      if (l.band) return curWall();  // the current run's stream
+      if (l.band) return wallNow;  // the current run's stream
       const w = overlays.current.find((o) => o.id === l.run)?.series[WALL];
       return w ? { x: w.step, y: w.value } : null;
     };
     const stepToX = (step: number): number | null => {
       if (xByRef.current !== "time") return step;
-      const w = curWall();
-      return w ? interpolate(w.x, w.y, step) : null;
+      return wallNow ? interpolate(wallNow.x, wallNow.y, step) : null;
     };
     const linesNow = (): Line[] => {
       const cur = new Map(names().filter((n) => n !== WALL).map((n) => [n, envOf(n)]));
@@ -116,7 +117,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null, xBy = "ste
             if (width < 3) return;
             let a: number | null = u.posToVal(left, "x"), b: number | null = u.posToVal(left + width, "x");
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            const w = curWall();
+            const w = wallNow;
             if (xByRef.current === "time") [a, b] = w ? [stepAt(w, a), stepAt(w, b)] : [null, null];
             if (a !== null && b !== null) zoomTo(a, b);
           }],
@@ -131,6 +132,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null, xBy = "ste
     let shown = "";
     const redraw = () => {
       if (!el.current) return;
+      wallNow = xByRef.current === "time" ? curWall() : null;
       const ls = linesNow();
       const data = lineData(ls, smoothRef.current, clean) as unknown as Data;
       const key = JSON.stringify([ls.map((l) => [l.key, l.label, l.color, l.band]), smoothRef.current > 0, xByRef.current]);

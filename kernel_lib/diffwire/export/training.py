@@ -17,11 +17,13 @@ from ..runtime import data
 from .names import literal
 from .training_template import TRAIN_CODE
 
-#: Built-in data generators an exported file can run (name -> the source of the runtime
-#: functions it needs, :data:`diffwire.runtime.data.SOURCES`): the library's own code, so a
-#: file and a kernel run draw the same data for a seed. A binding to any other generator
-#: asks for its data to be passed to train().
-GENERATOR_SOURCE = {name: [inspect.getsource(fn) for fn in fns] for name, fns in data.SOURCES.items()}
+
+def generator_source(name: str) -> list[str]:
+    """The source of the runtime functions an exported file needs to run built-in generator
+    `name` (:data:`diffwire.runtime.data.SOURCES`): the library's own code, so a file and a
+    kernel run draw the same data for a seed. Read when a file is written, not at import. A
+    binding to any other generator asks for its data to be passed to train()."""
+    return [inspect.getsource(fn) for fn in data.SOURCES[name]]
 
 
 def optimizer_spec(graph: Graph, ref) -> dict:
@@ -82,12 +84,12 @@ def training_source(graph: Graph) -> str:
     """Constants and functions of the exported training code."""
     plan = training_plan(graph)
     gens = sorted({b.get("name") for b in plan["data"].values() if b["source"] == "generator"}
-                  & set(GENERATOR_SOURCE))
+                  & set(data.SOURCES))
     fixed = sorted(k for k, b in plan["data"].items() if b.get("batch") is False)
     inputs = [n.params.get("name") for n in graph.inputs()]
     outputs = [n.params.get("name") for n in graph.outputs()]
     dynamic = any(not n.block.static for _, n in graph.walk() if n.type in _known())
-    parts = list(dict.fromkeys(src.strip("\n") for g in gens for src in GENERATOR_SOURCE[g]))
+    parts = list(dict.fromkeys(src.strip("\n") for g in gens for src in generator_source(g)))
     consts = [
         "# The training section of the document, as plain data.",
         f"TRAINING = {literal(plan)}",
