@@ -214,3 +214,15 @@ def test_topo_order_is_networkx_lexicographic_order(seed):
         with pytest.raises(dw.CycleError) as info:
             topo_order(g)
         assert e.source in info.value.found and e.target in info.value.found
+
+
+def test_reshape_error_shows_sizes_in_terms_of_the_batch():
+    # used to read "shape '[B, -1, 4]' is invalid for input of size 3027": 3027 is 3 * the
+    # probe size that stands for B
+    g = dw.Graph()
+    a = g.add("Input", name="a", shape=[None, 3])
+    r = g.add("Reshape", shape=[-1, 4])
+    g.connect(a, r)
+    g.add_output(r, name="y")
+    (err,) = [e for e in g.validate() if e.severity == "error"]
+    assert err.node == "reshape" and "3*B" in str(err) and "3027" not in str(err)

@@ -2,7 +2,11 @@
 DIFFWIRE_FAST=1 in the default run, and in their default setting (what Run All does) in the
 slow-marked tests (`pytest -m slow tests/test_ode_demos.py`)."""
 
+import pathlib
+
 import pytest
+
+import diffwire as dw
 
 from nbrun import outputs_text, run_notebook
 
@@ -38,3 +42,20 @@ def test_spiral_notebook_default_setting(tmp_path):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_lotka_volterra_demo_reads_the_nfe_key_that_records_carry():
+    # the demo printed run.history[-1].get("nfe"), which is always None
+    data = dw.ode.lotka_volterra()
+    g = dw.ode.lotka_volterra_ude(method="builtin_rk4", step_size=0.1)
+
+    def fixed(name, v):
+        return {"source": "kernel", "name": name, "value": v, "batch": False}
+
+    run = dw.train(g, data={"y0": fixed("y0", data.y0), "t": fixed("t", data.t), "y": data.y},
+                   loss="mse", steps=1, progress=False, background=False)
+    assert run.history[-1]["solve/nfe"] > 0 and "nfe" not in run.history[-1]
+    root = pathlib.Path(__file__).resolve().parents[1]
+    for name in ("demos/03_lotka_volterra_ude.ipynb", "tools/make_ode_demos.py"):
+        text = (root / name).read_text()
+        assert 'get("nfe")' not in text and 'get(\\"nfe\\")' not in text

@@ -129,3 +129,18 @@ def test_cli_trains_a_two_phase_schedule_from_the_file(tmp_path):
     assert [r["phase"] for r in run.history] == [0] * 5 + [1] * 2
     assert [(e["step"], e["kind"]) for e in run.events if e["type"] == "phase"] == [
         (5, "lbfgs")]
+
+
+def test_cli_on_a_file_without_training_section(tmp_path, capsys):
+    # validate used to fail with "no output has target data of the same name (expected ['y'],
+    # found [])" on the README tour's model.diffwire, which is a fine model file
+    from diffwire import cli
+    path = mlp_graph().save(tmp_path / "model.diffwire")
+    assert cli.main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: training: the document has no training section" in err
+    out = tmp_path / "runs"
+    assert cli.main(["train", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "error: training: the document has no training section" in err
+    assert "dw.training_config" in err and not out.exists()

@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 import diffwire as dw
 from diffwire.train.config import resolve
@@ -160,3 +161,42 @@ def test_whole_arrays_are_not_batched_and_block_metrics_join_the_record():
         assert [r["scale/calls"] for r in run.history] == [1, 2, 3]
     finally:
         dw.unregister("TestScale")
+
+
+@pytest.mark.parametrize("y_shape", [(32, 3), (32,)])
+def test_target_of_the_wrong_shape_names_the_output_node(y_shape):
+    # [32, 3] used to fail with torch's bare RuntimeError; [32] silently broadcast to [32, 32]
+    d = sine_data(32)
+    y = np.zeros(y_shape, dtype=np.float32)
+    run = dw.train(mlp_graph(), data={"x": d["x"], "y": y}, loss="mse", steps=2,
+                   progress=False, background=False)
+    assert run.state == "failed"
+    text = run.reason
+    assert text.startswith("ShapeMismatch")
+    assert "node 'y', port 'x'" in text and "[32, 1]" in text and str(list(y_shape)) in text
+
+
+def test_target_of_the_right_shape_still_trains():
+    d = sine_data(32)
+    run = dw.train(mlp_graph(), data=d, loss="mse", steps=2, progress=False, background=False)
+    assert run.state == "finished"
+
+
+def test_training_a_graph_without_output_says_so():
+    # used to say "no output has target data of the same name (expected [], ...)"
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 1])
+    g.connect(x, g.add("MLP", widths=[1, 4, 1]))
+    with pytest.raises(dw.GraphError, match="no Output node"):
+        dw.train(g, data=sine_data(8), loss="mse", steps=1, progress=False, background=False)
+
+
+def test_integer_data_into_a_float_input_trains():
+    # used to fail with "node 'mlp': RuntimeError: mat1 and mat2 must have the same dtype,
+    # but got Long and Float" for x = [[0], [1], ...] (a Python list or an int array)
+    x = [[i % 3] for i in range(16)]
+    y = np.zeros((16, 1), dtype=np.float32)
+    run = dw.train(mlp_graph(), data={"x": x, "y": y}, loss="mse", steps=2,
+                   progress=False, background=False)
+    assert run.state == "finished", run.reason
+    assert run.dataset.train["x"].dtype == torch.float32

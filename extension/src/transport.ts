@@ -1,6 +1,6 @@
 // The only thing the editor knows about its host. The anywidget host (anywidget.tsx)
-// implements it over the widget model; the JupyterLab document host (issue 6) will
-// implement it over a kernel comm plus the document's file model.
+// implements it over the widget model; the JupyterLab document host (lab/) implements it
+// over a kernel comm plus the document's file model.
 import type { Catalog, Command, GraphDoc, KernelEvent, RunStatus } from "./types";
 
 export type Unsubscribe = () => void;

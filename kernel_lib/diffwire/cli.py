@@ -1,5 +1,4 @@
-"""The ``diffwire`` command: ``validate``, ``train`` (and, from other modules, ``export``,
-``lab``).
+"""The ``diffwire`` command: ``validate``, ``train`` and ``export``.
 
 Each subcommand is a module with ``add_arguments(parser)`` and ``main(args) -> int``;
 adding one is one line in :data:`COMMANDS`. Modules are imported only when their

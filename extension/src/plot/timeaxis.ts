@@ -1,4 +1,4 @@
-// The loss plot's x axis by wall time instead of step (issue 14, point 4): every run's
+// The loss plot's x axis by wall time instead of step: every run's
 // records carry `wall` (seconds since the run started), streamed and kept like the other
 // series; a line's steps become times by interpolating its run's wall series. Pure:
 // unit-tested in test/timeaxis.test.ts.
