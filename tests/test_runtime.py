@@ -3,10 +3,13 @@ library's own functions, embedded verbatim, so the same seed gives the same data
 run and in the exported file with no diffwire installed."""
 
 import numpy as np
+import pytest
 import torch
 
 import diffwire as dw
+from diffwire.ode import fixed_step
 from diffwire.runtime import data as runtime_data
+from diffwire.runtime import solvers
 from diffwire.train.generators import generate
 
 from export_util import load_source
@@ -51,11 +54,30 @@ def test_the_ode_problems_use_the_runtime_recipe():
         assert torch.equal(getattr(tr, key), made[key]), key
 
 
-def test_the_runtime_imports_no_diffwire():
+@pytest.mark.parametrize("module", [runtime_data, solvers])
+def test_the_runtime_imports_no_diffwire(module):
     import ast
     import inspect
 
-    tree = ast.parse(inspect.getsource(runtime_data))
+    tree = ast.parse(inspect.getsource(module))
     names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert names <= {"torch", "torchdiffeq"}, names
+    assert names <= {"math", "torch", "torchdiffeq"}, names
+
+
+@pytest.mark.parametrize("method", ["builtin_rk4", "builtin_euler"])
+def test_an_exported_file_takes_the_librarys_solver_steps(tmp_path, method):
+    import inspect
+
+    g = dw.ode.lotka_volterra_ude(method=method, step_size=0.07)
+    src = dw.export(g)
+    for fn in solvers.SOURCES:  # the runtime's functions, verbatim, once each
+        assert src.count(inspect.getsource(fn).strip("\n")) == 1, fn.__name__
+    mod = load_source(src, tmp_path)
+    field = runtime_data.lotka_volterra_field(1.3, 0.9, 0.8, 1.8)
+    t = torch.linspace(0, 2.0, 9, dtype=torch.float64)
+    y0 = torch.tensor([0.44, 4.6], dtype=torch.float64)
+    step = getattr(mod, solvers.STEP_NAMES[method])
+    exported = mod.solve_fixed(field, y0, t, step, mod.substeps(t, 0.07))
+    library = fixed_step.solve_fixed(field, y0, t, method, fixed_step.substeps(t, 0.07))
+    assert torch.equal(exported, library)

@@ -3,42 +3,19 @@ written out as plain torch (no solver objects), as the compiled module runs it."
 
 from __future__ import annotations
 
+import inspect
+
 from ..blocks.base import ExportedNode
+from ..runtime import solvers
 from .names import literal
 from .nodes import exporter
 
-FIXED_STEP = '''
-def rk4_step(f, t0, dt, y0):
-    """One RK4 step (Kutta's 3/8 rule, as torchdiffeq's rk4): the increment."""
-    k1 = f(t0, y0)
-    k2 = f(t0 + dt / 3, y0 + dt * k1 / 3)
-    k3 = f(t0 + dt * 2 / 3, y0 + dt * (k2 - k1 / 3))
-    k4 = f(t0 + dt, y0 + dt * (k1 - k2 + k3))
-    return (k1 + 3 * (k2 + k3) + k4) * dt * 0.125
+
+def fixed_step_source() -> str:
+    """The runtime's fixed-step solver, verbatim (read when a file is written)."""
+    return "\n" + "\n\n".join(inspect.getsource(fn) for fn in solvers.SOURCES)
 
 
-def euler_step(f, t0, dt, y0):
-    """One explicit Euler step: the increment."""
-    return dt * f(t0, y0)
-
-
-def solve_fixed(f, y0, t, step, step_size=None):
-    """Integrate dy/dt = f(t, y) over the grid t with a fixed-step method; returns
-    [len(t), *y0.shape]. With step_size, each interval takes equal substeps no longer
-    than it."""
-    ys = [y0]
-    y = y0
-    gaps = (t[1:] - t[:-1]).detach().cpu().tolist() if step_size else []
-    for i in range(t.shape[0] - 1):
-        n = max(1, math.ceil(gaps[i] / step_size - 1e-4)) if step_size else 1
-        dt = (t[i + 1] - t[i]) / n
-        for k in range(n):
-            y = y + step(f, t[i] + k * dt, dt, y)
-        ys.append(y)
-    return torch.stack(ys)
-'''
-
-_FIXED = {"builtin_rk4": "rk4_step", "builtin_euler": "euler_step"}
 _TORCHDIFFEQ_FIXED = ("rk4", "euler", "midpoint")
 
 
@@ -53,10 +30,11 @@ def ode_solve(node, ctx):
     lines = [f"{field} = {ctx.slot}.field.body", "", f"def {f}({tt}, {yy}):",
              f"    {call}", f"    return {dy}", ""]
     method = p["method"]
-    if method in _FIXED:
-        ctx.helper("solve_fixed", FIXED_STEP)
-        size = "" if p["step_size"] is None else f", step_size={literal(p['step_size'])}"
-        lines.append(ctx.assign(f"solve_fixed({f}, {y0}, {t}, {_FIXED[method]}{size})"))
+    if method in solvers.STEP_NAMES:
+        ctx.helper("solve_fixed", fixed_step_source())
+        step = solvers.STEP_NAMES[method]
+        size = "" if p["step_size"] is None else f", substeps({t}, {literal(p['step_size'])})"
+        lines.append(ctx.assign(f"solve_fixed({f}, {y0}, {t}, {step}{size})"))
     else:
         if method in _TORCHDIFFEQ_FIXED:
             options = {} if not p["step_size"] else {"step_size": float(p["step_size"])}
