@@ -81,3 +81,22 @@ def test_an_exported_file_takes_the_librarys_solver_steps(tmp_path, method):
     exported = mod.solve_fixed(field, y0, t, step, mod.substeps(t, 0.07))
     library = fixed_step.solve_fixed(field, y0, t, method, fixed_step.substeps(t, 0.07))
     assert torch.equal(exported, library)
+
+
+@pytest.mark.parametrize("fn", ["sin", "exp", "rbf"])
+def test_an_exported_file_defines_the_librarys_activation(tmp_path, fn):
+    import inspect
+
+    from diffwire.blocks.activations import ACTIVATIONS
+
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 2])
+    m = g.add("MLP", widths=[2, 3, 1], activation=fn)
+    g.connect(x, m)
+    g.add_output(m, name="y")
+    src = dw.export(g)
+    cls = ACTIVATIONS[fn]
+    assert src.count(inspect.getsource(cls).strip("\n")) == 1
+    mod = load_source(src, tmp_path)
+    z = torch.linspace(-2, 2, 7)
+    assert torch.equal(getattr(mod, cls.__name__)()(z), cls()(z))

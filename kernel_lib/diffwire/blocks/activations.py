@@ -1,25 +1,11 @@
-"""The activation functions blocks share (MLP, Activation), by name."""
+"""The activation functions blocks share (MLP, Activation), by name. The ones torch lacks
+are the runtime's (:mod:`diffwire.runtime.activations`), which an exported file embeds."""
 
-import torch
 from torch import nn
 
+from ..runtime.activations import RBF, Exp, Sin
 
-class Sin(nn.Module):
-    def forward(self, x):
-        return torch.sin(x)
-
-
-class Exp(nn.Module):
-    def forward(self, x):
-        return torch.exp(x)
-
-
-class RBF(nn.Module):
-    """exp(-x^2), the radial basis activation used in UDE papers."""
-
-    def forward(self, x):
-        return torch.exp(-(x * x))
-
+__all__ = ["ACTIVATIONS", "ACTIVATION_NAMES", "RBF", "Exp", "Sin"]
 
 ACTIVATIONS = {
     "relu": nn.ReLU,

@@ -40,7 +40,8 @@ class ModuleWriter:
 
     def helper(self, name: str, source: str | None = None) -> str:
         if name not in self.helpers:
-            self.helpers[name] = HELPERS[name] if source is None else source
+            source = HELPERS[name] if source is None else source
+            self.helpers[name] = source() if callable(source) else source
         return name
 
     def write_graph(self, graph: Graph, cls: str, path: str, top: bool, taps=()) -> None:

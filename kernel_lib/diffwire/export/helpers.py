@@ -1,5 +1,16 @@
 """Source of the small definitions an exported file may need, emitted only when used."""
 
+import inspect
+from collections.abc import Callable
+
+from ..runtime import activations
+
+
+def _runtime(cls) -> Callable[[], str]:
+    """The runtime's own definition, verbatim, read when a file is written."""
+    return lambda: inspect.getsource(cls)
+
+
 SLOTS = '''
 class Slots(nn.Module):
     """Submodules, parameters and buffers under fixed names, laid out like diffwire's
@@ -24,26 +35,6 @@ class Slots(nn.Module):
             if name in store:
                 return store[name]
         raise KeyError(name)
-'''
-
-SIN = '''
-class Sin(nn.Module):
-    def forward(self, x):
-        return torch.sin(x)
-'''
-
-EXP = '''
-class Exp(nn.Module):
-    def forward(self, x):
-        return torch.exp(x)
-'''
-
-RBF = '''
-class RBF(nn.Module):
-    """exp(-x^2), the radial basis activation."""
-
-    def forward(self, x):
-        return torch.exp(-(x * x))
 '''
 
 STACK = '''
@@ -73,11 +64,12 @@ def _normal_init(module, std):
 '''
 
 #: name -> source, in the order they are written to the file.
-HELPERS: dict[str, str] = {
+#: A callable is the runtime's code (:mod:`diffwire.runtime`), read when a file is written.
+HELPERS: dict[str, str | Callable[[], str]] = {
     "Slots": SLOTS,
-    "Sin": SIN,
-    "Exp": EXP,
-    "RBF": RBF,
+    "Sin": _runtime(activations.Sin),
+    "Exp": _runtime(activations.Exp),
+    "RBF": _runtime(activations.RBF),
     "_stack_components": STACK,
     "_normal_init": NORMAL_INIT,
 }
