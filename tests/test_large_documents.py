@@ -52,7 +52,7 @@ def test_activation_shapes_keep_dtype_and_integer_inputs_take_the_real_path():
     assert g.infer_shapes()[a.id]["out"] == ["B", 3]
     with torch.device("meta"):
         meta = CompiledGraph(g, BuildContext(meta=True))
-    from diffwire.compile import infer_mode
+    from diffwire.context import infer_mode
 
     with infer_mode():
         out = meta.blocks[a.id](torch.empty(4, 3, dtype=torch.float64, device="meta"))

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import diffwire as dw
-from diffwire.analysis import infer_shapes
+from diffwire.shapes import infer_shapes
 from diffwire.widget.analysis import ShapeCache, analyze
 from diffwire.widget.live import LiveCallback, metrics_event
 

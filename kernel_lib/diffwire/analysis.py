@@ -1,17 +1,11 @@
-"""Static checks over a graph: order, cycles, ports, params, and shape inference.
-
-Shapes are inferred by running the compiled graph on ``meta`` tensors (no memory, no
-compute), with each symbolic size (``B``, ``T``...) stood in for by a distinct prime.
-Control-flow blocks run their bodies once while inferring.
-"""
+"""Structural checks over a graph: order, cycles, ports and params. Shapes are checked a
+layer up, by running the compiled graph (:mod:`diffwire.shapes`)."""
 
 from __future__ import annotations
 
 import heapq
-import re
 
 import networkx as nx
-import torch
 
 from .document import Graph, Node, check_params
 from .errors import (
@@ -21,17 +15,9 @@ from .errors import (
     GraphError,
     KindMismatch,
     MissingInput,
-    ParamError,
-    RuntimeGraphError,
-    ShapeMismatch,
     UnknownPort,
 )
 from .ports import kinds_compatible
-
-# Stand-ins for symbolic sizes: primes no real model is likely to use as a width.
-_SENTINELS = [1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049, 1051, 1061, 1063, 1069]
-_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
-           "bool": torch.bool}
 
 
 def nx_graph(graph: Graph) -> nx.MultiDiGraph:
@@ -184,129 +170,3 @@ def _body_errors(node: Node, prefix: str) -> list[GraphError]:
                                          expected=[q.name for q in outs], found=sorted(have_out)))
         errs.extend(structural_errors(body, path, top=False))
     return errs
-
-
-def validate(graph: Graph, shapes: bool = True) -> list[GraphError]:
-    """Every problem at once: structure first, then shapes when the structure is sound."""
-    errs = structural_errors(graph)
-    if shapes and not any(e.severity == "error" for e in errs):
-        try:
-            infer_shapes(graph)
-        except GraphError as e:
-            errs.append(e)
-    return errs
-
-
-class _Symbols:
-    def __init__(self):
-        self.size: dict[str, int] = {}
-        self.name: dict[int, str] = {}
-
-    def concrete(self, shape: list | None) -> list[int]:
-        out = []
-        for i, d in enumerate(shape or []):
-            if d is None:
-                d = "B" if i == 0 else f"D{i}"
-            if isinstance(d, str):
-                if d not in self.size:
-                    s = _SENTINELS[len(self.size) % len(_SENTINELS)] + 0
-                    self.size[d] = s
-                    self.name[s] = d
-                d = self.size[d]
-            out.append(int(d))
-        return out
-
-    def symbolic(self, shape) -> list:
-        out = []
-        for d in shape:
-            d = int(d)
-            if d in self.name:
-                out.append(self.name[d])
-                continue
-            for s, n in self.name.items():
-                if d % s == 0 and d > s:
-                    out.append(f"{n}*{d // s}")
-                    break
-            else:
-                out.append(d)
-        return out
-
-
-def input_example(node: Node, symbols: _Symbols, device="meta") -> torch.Tensor:
-    """A tensor standing for an Input node's value (meta by default)."""
-    p = node.params
-    dtype = _DTYPES.get(p.get("dtype", "float32"), torch.float32)
-    kind = p.get("kind", "tensor")
-    shape = [] if kind == "scalar" and not p.get("shape") else symbols.concrete(p.get("shape"))
-    if kind == "bool":
-        dtype = torch.bool
-    try:
-        return torch.empty(shape, dtype=dtype, device=device)
-    except (RuntimeError, TypeError, OverflowError, ValueError) as exc:  # sizes past int64
-        raise ParamError(f"input shape cannot be allocated: {str(exc).splitlines()[0][:200]}",
-                         node=node.id, port="shape", expected="sizes whose product fits int64",
-                         found=p.get("shape")) from None
-
-
-def infer_shapes(graph: Graph) -> dict[str, dict[str, list]]:
-    """Symbolic shapes of every node output, keyed by node path then port name.
-
-    Raises :class:`ShapeMismatch` naming the first node whose inputs do not fit.
-    """
-    from .compile import BuildContext, CompiledGraph, infer_mode
-
-    symbols = _Symbols()
-    with torch.device("meta"):
-        module = CompiledGraph(graph, BuildContext(meta=True))
-    args = [input_example(n, symbols) for n in graph.inputs()]
-    found: dict[str, dict[str, list]] = {}
-    for n, a in zip(graph.inputs(), args):
-        found[n.id] = {"out": symbols.symbolic(a.shape)}
-
-    def tap(path: str, value) -> None:
-        node = graph.node(path)
-        ports = [p.name for p in node.output_ports()]
-        values = (value,) if len(ports) == 1 else tuple(value)
-        found[path] = {port: symbols.symbolic(v.shape) for port, v in zip(ports, values)
-                       if isinstance(v, torch.Tensor)}
-
-    with infer_mode():
-        try:
-            module.run(*args, tap=tap)
-        except RuntimeGraphError as e:
-            raise ShapeMismatch(_shape_message(e.message, symbols), node=e.node,
-                                port=_first_port(graph, e.node)) from None
-        except GraphError as e:
-            for key in ("expected", "found", "message"):
-                value = getattr(e, key)
-                if value is not None:
-                    setattr(e, key, _shape_message(str(value), symbols))
-            e.args = (e._text(),)
-            raise
-    return found
-
-
-def _first_port(graph: Graph, path: str | None) -> str | None:
-    try:
-        ports = graph.node(path).input_ports()
-    except GraphError:
-        return None
-    return ports[0].name if ports else None
-
-
-def _shape_message(text: str, symbols: _Symbols) -> str:
-    """Torch's message with the probe sizes put back as their names: 1009 -> B, and a
-    product such as an element count 3027 -> 3*B (torch reports those for reshapes)."""
-    names = symbols.name
-
-    def name_of(m: re.Match) -> str:
-        n = int(m.group())
-        if n in names:
-            return names[n]
-        for size, name in names.items():
-            if n % size == 0 and n // size > 1:
-                return f"{n // size}*{name}"
-        return m.group()
-
-    text = re.sub(r"(?<![\w.])\d{4,}(?![\w.])", name_of, text)
-    return text.replace(", device='meta'", "").replace("device='meta'", "")

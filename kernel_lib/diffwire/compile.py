@@ -8,7 +8,6 @@ precomputed plan of slots; loops and branches inside blocks are ordinary Python.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import json
 import threading
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .analysis import topo_order
 from .document import Graph
 from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
 
@@ -24,44 +24,10 @@ from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
 # hung step is stuck in (one dict write per node: cheap next to a module call).
 RUNNING: dict[int, str | None] = {}
 
-_INFER: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_infer", default=False)
-
-
-def inferring() -> bool:
-    """True while shapes are being inferred on meta tensors (control flow runs its body once)."""
-    return _INFER.get()
-
-
-@contextlib.contextmanager
-def infer_mode():
-    token = _INFER.set(True)
-    try:
-        yield
-    finally:
-        _INFER.reset(token)
-
-
-_BATCHED: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_batched", default=False)
-
-
-def batched() -> bool:
-    """True while members of an ensemble run as one batched call (``torch.func.vmap``): a
-    block must not read a value back to Python then (``float(t)``, ``.item()``), since a
-    batched tensor has no single value. The ensemble checks its members' losses itself."""
-    return _BATCHED.get()
-
-
-@contextlib.contextmanager
-def batch_mode():
-    token = _BATCHED.set(True)
-    try:
-        yield
-    finally:
-        _BATCHED.reset(token)
-
 
 class BuildContext:
-    """What a block's build() may ask of the compiler: compile a body graph."""
+    """What a block's build() may ask of the compiler: compile a body graph (the
+    :class:`diffwire.context.BuildContext` protocol)."""
 
     def __init__(self, path: str = "", meta: bool = False):
         self.path = path
@@ -97,8 +63,6 @@ class CompiledGraph(nn.Module):
 
     def __init__(self, graph: Graph, ctx: BuildContext | None = None):
         super().__init__()
-        from .analysis import topo_order
-
         ctx = ctx or BuildContext()
         self.path = ctx.path
         self.blocks = _Blocks()

@@ -33,15 +33,24 @@ FORMAT = "diffwire/1"
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-_registry = None  # blocks.registry, imported on first use (it imports this module)
+# The block registry sits a layer up (blocks build on documents). It installs its table and
+# lookup here when it is imported, which `import diffwire` does, so a node finds its class.
+_BLOCKS: dict = {}
 
 
-def _load_registry():
-    global _registry
-    from .blocks import registry
+def _no_registry(name: str, node: str | None = None):
+    raise GraphError("no block registry is loaded: import diffwire, not diffwire.document alone",
+                     node=node, found=name)
 
-    _registry = registry
-    return registry
+
+_get_block = _no_registry
+
+
+def use_registry(blocks: dict, get_block) -> None:
+    """Called once by :mod:`diffwire.blocks.registry`: the live table of block classes by
+    type, and the lookup that explains an unknown type."""
+    global _BLOCKS, _get_block
+    _BLOCKS, _get_block = blocks, get_block
 
 
 @dataclasses.dataclass
@@ -58,9 +67,8 @@ class Node:
 
     @property
     def block(self):
-        reg = _registry or _load_registry()
-        cls = reg.BLOCKS.get(self.type)  # analysis asks this thousands of times per edit
-        return cls if cls is not None else reg.get_block(self.type, node=self.id)
+        cls = _BLOCKS.get(self.type)  # analysis asks this thousands of times per edit
+        return cls if cls is not None else _get_block(self.type, node=self.id)
 
     def input_ports(self) -> tuple[Port, ...]:
         return self.block.input_ports(self.params)
@@ -141,9 +149,7 @@ class Graph:
         Unknown params, wrong types and out-of-range values raise
         :class:`~diffwire.errors.ParamError` naming the param.
         """
-        from .blocks.registry import get_block
-
-        cls = get_block(type)
+        cls = _get_block(type)
         if id is None:
             base = params.get("name") if type in ("Input", "Output") else None
             id = self._fresh_id(base if isinstance(base, str) and _ID.fullmatch(base) else type.lower())
@@ -300,19 +306,19 @@ class Graph:
 
     def validate(self, shapes: bool = True) -> list[GraphError]:
         """Every problem in the graph at once (an empty list when it is sound)."""
-        from .analysis import validate
+        from .shapes import validate  # a convenience entry point above this layer
 
         return validate(self, shapes=shapes)
 
     def infer_shapes(self) -> dict[str, dict[str, list]]:
         """Symbolic output shapes per node and port, e.g. ``{"mlp": {"out": ["B", 2]}}``."""
-        from .analysis import infer_shapes
+        from .shapes import infer_shapes  # a convenience entry point above this layer
 
         return infer_shapes(self)
 
     def compile(self, *, seed: int | None = None, check: bool = True, dtype=None, device=None):
         """Build a real ``torch.nn.Module`` from the graph (raises the problems found)."""
-        from .compile import compile_graph
+        from .compile import compile_graph  # a convenience entry point above this layer
 
         return compile_graph(self, seed=seed, check=check, dtype=dtype, device=device)
 

@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from ..compile import inferring
+from ..context import inferring
 from ..ports import Param, Port
 from .activations import ACTIVATION_NAMES, ACTIVATIONS
 from .base import Block

@@ -12,7 +12,7 @@ from ..ports import Param, Port
 from ..symbolic import Sym, call, elementwise
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..compile import BuildContext
+    from ..context import BuildContext
     from ..document import Graph, Node
 
 
@@ -124,7 +124,7 @@ class Block:
         """Lines the canvas shows on this node (its formula, its equations), or None.
 
         `path` is the node's path in the document and `shapes` the inferred shapes keyed
-        by node path (bodies included), as :func:`diffwire.analysis.infer_shapes` gives."""
+        by node path (bodies included), as :func:`diffwire.shapes.infer_shapes` gives."""
         return None
 
     @classmethod

@@ -1,7 +1,7 @@
 import torch.nn.functional as F
 from torch import nn
 
-from ..compile import inferring
+from ..context import inferring
 from ..ports import Param, Port
 from .base import Block, ExportedNode
 from .fx_rules import Imported, module_rule, weights

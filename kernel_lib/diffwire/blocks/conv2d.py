@@ -1,6 +1,6 @@
 from torch import nn
 
-from ..compile import inferring
+from ..context import inferring
 from ..ports import Param, Port
 from .base import Block
 

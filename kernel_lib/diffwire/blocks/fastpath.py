@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.modules import module as _module
 
-from ..compile import batched
+from ..context import batched
 from .activations import RBF, Exp, Sin
 
 

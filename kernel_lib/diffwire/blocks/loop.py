@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from ..compile import inferring
+from ..context import inferring
 from ..errors import ParamError, RuntimeGraphError
 from ..ports import Param, Port
 from .base import Block

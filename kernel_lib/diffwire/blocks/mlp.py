@@ -1,6 +1,6 @@
 from torch import nn
 
-from ..compile import inferring
+from ..context import inferring
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
 from . import fastpath

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from .. import document
 from ..errors import GraphError, UnknownBlockType
 from .appearance import KIND_COLOURS, category_table
 from .base import Block
@@ -73,3 +74,6 @@ def catalog() -> dict:
         "categories": category_table({b["category"] for b in blocks}),
         "kind_colours": dict(KIND_COLOURS),
     }
+
+
+document.use_registry(BLOCKS, get_block)

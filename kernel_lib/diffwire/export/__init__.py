@@ -19,9 +19,10 @@ import sys as _sys
 import types as _types
 
 from ..document import Graph
+from . import control, nodes, ode  # noqa: F401  (each registers the exporters of its blocks)
 from .codegen import BodyRef, NodeContext, exporter_for
 from .module_block import MODULES, Module
-from .nodes import EXPORTERS, exporter
+from .registry import EXPORTERS, exporter
 
 
 def export(graph: Graph, path: str | os.PathLike | None = None, *, training: bool = True,

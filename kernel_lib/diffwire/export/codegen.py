@@ -18,6 +18,8 @@ from ..document import Graph, Node
 from ..errors import GraphError
 from .helpers import HELPERS
 from .names import Namer, camel, comment, literal, member
+from .nodes import family_exporter
+from .registry import EXPORTERS
 
 
 @dataclasses.dataclass
@@ -204,6 +206,4 @@ def exporter_for(cls) -> Callable | None:
     then the exporter registered for its type, then one for its family (BinaryOp...)."""
     if getattr(cls, "export", None) is not None:
         return cls.export
-    from .nodes import EXPORTERS, family_exporter
-
     return EXPORTERS.get(cls.type) or family_exporter(cls)

@@ -7,7 +7,7 @@ compiled graph does (``blocks.<loop>.body.body.blocks...``), so weights load as 
 from __future__ import annotations
 
 from ..blocks.base import ExportedNode
-from .nodes import exporter
+from .registry import exporter
 
 
 def _indent(lines: list[str]) -> list[str]:

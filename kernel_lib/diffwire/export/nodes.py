@@ -17,20 +17,9 @@ from .. import expr as ex
 from ..blocks.base import BinaryOp, ExportedNode
 from ..blocks.loss_base import LossBlock
 from .names import literal
+from .registry import EXPORTERS, exporter
 
-#: block type -> exporter(node, ctx) -> ExportedNode
-EXPORTERS: dict[str, Callable] = {}
-
-
-def exporter(*types: str) -> Callable:
-    """Register an exporter for block `types` (a decorator)."""
-
-    def deco(fn: Callable) -> Callable:
-        for t in types:
-            EXPORTERS[t] = fn
-        return fn
-
-    return deco
+__all__ = ["EXPORTERS", "exporter", "family_exporter"]
 
 
 def _line(ctx, expr: str) -> ExportedNode:
@@ -336,6 +325,3 @@ def _maybe(fn: Callable) -> Callable:
 
     return wrapped
 
-
-from . import control as _control  # noqa: E402,F401  (registers Loop, Conditional, Map)
-from . import ode as _ode  # noqa: E402,F401  (registers ODESolve)

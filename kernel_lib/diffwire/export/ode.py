@@ -8,7 +8,7 @@ import inspect
 from ..blocks.base import ExportedNode
 from ..runtime import solvers
 from .names import literal
-from .nodes import exporter
+from .registry import exporter
 
 
 def fixed_step_source() -> str:

@@ -12,7 +12,7 @@ from torchdiffeq._impl.odeint import SOLVERS
 
 from ..blocks.base import Block
 from ..blocks.body import check_same_shape
-from ..compile import batched, inferring
+from ..context import batched, inferring
 from ..equations import field_equations
 from ..errors import GraphError, ShapeMismatch
 from ..ports import Param, Port

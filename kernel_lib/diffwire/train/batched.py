@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from ..compile import batch_mode
+from ..context import batch_mode
 
 
 class _Loss(nn.Module):

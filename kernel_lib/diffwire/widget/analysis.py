@@ -9,19 +9,13 @@ import time
 
 import torch
 
-from ..analysis import (
-    _first_port,
-    _shape_message,
-    _Symbols,
-    infer_shapes,
-    input_example,
-    structural_errors,
-    topo_order,
-)
+from ..analysis import structural_errors, topo_order
 from ..blocks.base import _has_dynamic_ports
-from ..compile import BuildContext, infer_mode
+from ..compile import BuildContext
+from ..context import infer_mode
 from ..document import Graph
 from ..errors import GraphError
+from ..shapes import _first_port, _shape_message, _Symbols, infer_shapes, input_example
 
 
 def analyze(graph: Graph, cache: ShapeCache | None = None) -> dict:

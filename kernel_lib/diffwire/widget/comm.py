@@ -18,12 +18,14 @@ silently in the kernel (idempotent, and again after a restart).
 
 from __future__ import annotations
 
+import inspect
 import pathlib
 import weakref
 from typing import Any
 
 from ..document import loads
 from ..errors import GraphError
+from ..train.api import train as start_run
 from .editor import Editor
 from .workbench import export_with_weights, reattach
 
@@ -115,7 +117,7 @@ class DocumentSession:
         accepted = _train_parameters()
         opts = self.editor.control.options
         for name, value in wanted.items():
-            if accepted is not None and name not in accepted:
+            if name not in accepted:
                 continue
             if value is None:
                 opts.pop(name, None)
@@ -172,19 +174,9 @@ class DocumentSession:
             self.editor.comm = None  # the comm is gone; Editor.close() would close it again
 
 
-def _train_parameters() -> set[str] | None:
-    """Keyword arguments that ``dw.train`` takes, or None while it is not installed."""
-    import inspect
-
-    from .live import _train_api
-
-    train = _train_api()
-    if train is None:
-        return None
-    try:
-        return set(inspect.signature(train).parameters)
-    except (TypeError, ValueError):
-        return None
+def _train_parameters() -> set[str]:
+    """Keyword arguments that ``dw.train`` takes."""
+    return set(inspect.signature(start_run).parameters)
 
 
 def _parse(text: str | None):

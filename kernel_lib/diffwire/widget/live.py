@@ -8,6 +8,8 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..train.api import train as start_run
+from ..train.callbacks import Callback
 from .probes import ProbeSet, edge_key
 
 if TYPE_CHECKING:
@@ -17,24 +19,7 @@ NO_RUN = {"state": "none", "step": 0, "steps_per_s": 0.0, "lr": None, "stale": F
           "message": "", "available": False, "run": None, "optimizer": None}
 
 
-def _train_api():
-    """`diffwire.train.train`, or None while the training engine is not installed."""
-    import importlib
-
-    try:  # by module path: `diffwire.train` the attribute is the function, not the package
-        mod = importlib.import_module(__name__.rsplit(".", 2)[0] + ".train")
-    except ImportError:
-        return None
-    return getattr(mod, "train", None)
-
-
-try:  # the hooks' base class, when the training engine is there
-    from ..train.callbacks import Callback as _Base  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - before the training engine lands
-    _Base = object
-
-
-class LiveCallback(_Base):  # type: ignore[misc,valid-type]
+class LiveCallback(Callback):
     """A training callback that streams a run to an editor.
 
     The run hands step records to ``on_metrics`` in batches from its delivery thread; this
@@ -406,9 +391,8 @@ class RunControl:
         self.stats: dict = {}
         self.probes = ProbeSet()
 
-    @property
-    def available(self) -> bool:
-        return _train_api() is not None
+    #: Training can start from this editor (the status carries it for the front end).
+    available = True
 
     def _status(self, **kw: Any) -> None:
         s = dict(self.editor.status or NO_RUN)
@@ -424,10 +408,7 @@ class RunControl:
 
     def train(self) -> None:
         """Start a new run on a copy of the graph (edits after this mark the run stale)."""
-        train = _train_api()
-        if train is None:
-            self._status(message="training is not available (diffwire.train is missing)")
-            return
+        train = start_run
         if self._live():
             return
         opts = dict(self.options)
