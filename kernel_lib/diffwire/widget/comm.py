@@ -96,13 +96,11 @@ class DocumentSession:
         data = msg.get("content", {}).get("data", {}) or {}
         content = data.get("content") if data.get("method") == "custom" else None
         cmd = content.get("cmd") if isinstance(content, dict) else None
-        if cmd == "reload":
-            self._reload(content.get("text"))
-        elif cmd == "export":
-            self._export(content)
-        elif cmd == "settings":
-            self.apply_settings(content.get("settings") or {})
-        else:
+        if cmd in HOST_COMMANDS:
+            HOST_COMMANDS[cmd](self, content)
+        elif content is not None:
+            self.editor.handle(content)
+        else:  # a state update of the widget's traits
             self.editor._handle_msg(msg)
 
     def apply_settings(self, settings: dict) -> None:
@@ -192,3 +190,13 @@ def _parse(text: str | None):
                          "error": e.to_dict()}
     except ValueError as e:  # json.JSONDecodeError
         return Graph(), {"event": "error", "message": f"the file is not valid JSON: {e}"}
+
+
+#: Commands only the JupyterLab document host has, on top of the editor's own
+#: (:data:`diffwire.widget.editor.COMMANDS`): the file changed on disk, export beside the
+#: file, the extension's settings.
+HOST_COMMANDS = {
+    "reload": lambda s, c: s._reload(c.get("text")),
+    "export": lambda s, c: s._export(c),
+    "settings": lambda s, c: s.apply_settings(c.get("settings") or {}),
+}

@@ -13,6 +13,7 @@ import os
 import pathlib
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
@@ -232,36 +233,20 @@ class Editor(anywidget.AnyWidget):
     # -- commands ------------------------------------------------------------------------
 
     def _on_msg(self, _widget: Any, content: Any, buffers: list) -> None:
+        self.handle(content)
+
+    def handle(self, content: Any) -> None:
+        """Run one command from a front end (:data:`COMMANDS`); both hosts call this. A bad
+        or failing command answers with an ``error`` event rather than raising."""
         if not isinstance(content, dict) or "cmd" not in content:
             return
         cmd = content["cmd"]
         try:
-            if cmd == "write":
-                self._on_write(content)
-            elif cmd == "validate":
-                self.validate()
-            elif cmd == "export":
-                self._export(content)
-            elif cmd == "watch":
-                self.control.watch(content.get("node"))
-            elif cmd == "probe":
-                self.control.probe(content)
-            elif cmd == "train":  # the workbench's checks and runs folder (workbench.py)
-                start_run(self)
-            elif cmd in ("pause", "resume", "stop", "rebuild"):
-                getattr(self.control, cmd)()
-            elif cmd == "set":
-                self.control.set(str(content.get("name")), content.get("value"))
-            elif cmd == "history":
-                self.control.history(content)
-            elif cmd in ("module", "asset"):
-                bundle.answer(lambda ev, buffers: self.send(ev, buffers), cmd, content.get("name"))
-            elif cmd in WORKBENCH:  # the Training panel and the runs table (workbench.py)
-                WORKBENCH[cmd](self, content)
-            elif cmd in ABLATION:  # the Ablation panel (ablation.py)
-                ABLATION[cmd](self, content)
-            else:
+            handler = COMMANDS.get(cmd) if isinstance(cmd, str) else None
+            if handler is None:
                 self.send({"event": "error", "message": f"unknown command {cmd!r}"})
+            else:
+                handler(self, content)
         except GraphError as e:
             self.send({"event": "error", "message": str(e), "error": e.to_dict()})
         except Exception as e:  # noqa: BLE001 - report to the canvas instead of a lost traceback
@@ -279,6 +264,34 @@ class Editor(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return f"<Editor {self._graph!r}>"
+
+
+def _control(name: str) -> Callable[[Editor, dict], None]:
+    return lambda ed, _content: getattr(ed.control, name)()
+
+
+def _answer_asset(ed: Editor, content: dict) -> None:
+    bundle.answer(lambda ev, buffers: ed.send(ev, buffers), content["cmd"], content.get("name"))
+
+
+#: Every command an editor takes, from either host: name -> handler(editor, content). The
+#: front end's `CommandName` (extension/src/types.ts) lists the same names; `module` comes
+#: from the widget's bootstrap (bootstrap.js). tests/test_editor_protocol.py checks both.
+COMMANDS: dict[str, Callable[[Editor, dict], None]] = {
+    "write": lambda ed, c: ed._on_write(c),
+    "validate": lambda ed, _c: ed.validate(),
+    "export": lambda ed, c: ed._export(c),
+    "watch": lambda ed, c: ed.control.watch(c.get("node")),
+    "probe": lambda ed, c: ed.control.probe(c),
+    "train": lambda ed, _c: start_run(ed),  # the workbench's checks and runs folder
+    **{name: _control(name) for name in ("pause", "resume", "stop", "rebuild")},
+    "set": lambda ed, c: ed.control.set(str(c.get("name")), c.get("value")),
+    "history": lambda ed, c: ed.control.history(c),
+    "module": _answer_asset,
+    "asset": _answer_asset,
+    **WORKBENCH,  # the Training panel and the runs table (workbench.py)
+    **ABLATION,  # the Ablation panel (ablation.py)
+}
 
 
 class _RegistryListener:
