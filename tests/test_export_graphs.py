@@ -199,7 +199,7 @@ def test_exported_model_has_a_submodule_per_weighted_node(tmp_path):
 
 
 def test_dw_export_is_a_callable_package():
-    import diffwire.export.nodes as nodes
+    import diffwire.export.registry as nodes
 
     assert "MLP" in nodes.EXPORTERS and callable(dw.export)
     assert dw.export.from_python is dw.from_python

@@ -32,6 +32,7 @@ from .map import Map
 from .matmul import MatMul
 from .mean import Mean
 from .mlp import MLP
+from .module import Module
 from .mse import MSE
 from .mul import Mul
 from .neg import Neg
@@ -53,7 +54,7 @@ BUILTINS = (
     Neg, Pow, Concat, Split, Index, Reshape, Sum, Mean, Expression, Compare, MSE, L1, Huber,
     CrossEntropy, BCE, Loop, Conditional, Map, Conv2d, Group, Pool, AdaptivePool, BatchNorm,
     LayerNorm, GroupNorm, Dropout, Flatten, Permute, Transpose, Embedding, Softmax,
-    MultiheadAttention,
+    MultiheadAttention, Module,
 )
 
 for _cls in BUILTINS:

@@ -3,8 +3,8 @@ from torch import nn
 
 from ..context import inferring
 from ..ports import Param, Port
-from .activations import ACTIVATION_NAMES, ACTIVATIONS
-from .base import Block
+from .activations import ACTIVATION_CODE, ACTIVATION_NAMES, ACTIVATIONS
+from .base import Block, ExportedNode
 
 
 class Activation(Block):
@@ -22,6 +22,10 @@ class Activation(Block):
     def build(cls, node, ctx):
         module = ACTIVATIONS[node.params["fn"]]()
         return _ShapeOnly(module) if ctx.meta else module
+
+    @classmethod
+    def export(cls, node, ctx):
+        return ExportedNode(forward=[ctx.assign(ACTIVATION_CODE[node.params["fn"]][0].format(x=ctx.args[0]))])
 
 
 class _ShapeOnly(nn.Module):

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import torch
 from torch import nn
 
 from ..ports import Param, Port
@@ -90,10 +91,11 @@ class Block:
         """
         raise NotImplementedError(f"block {cls.type} has no build()")
 
-    #: Standalone-code hook used by :func:`diffwire.export`; ``None`` uses the exporter
-    #: registered for this type in ``diffwire.export.nodes``. A block (the ODE solver, a
-    #: user block) may define ``export(cls, node, ctx) -> ExportedNode`` itself: `ctx`
-    #: gives the input expressions, output names, the node's submodule and body classes.
+    #: Standalone-code hook used by :func:`diffwire.export`: a block defines
+    #: ``export(cls, node, ctx) -> ExportedNode`` beside its build. `ctx` gives the input
+    #: expressions, output names, the node's submodule and body classes. ``None``: the
+    #: block cannot be written as code (unless :func:`diffwire.export.exporter` registers
+    #: one for its type).
     export: ClassVar[Callable | None] = None
 
     @classmethod
@@ -196,6 +198,10 @@ class Fn(nn.Module):
         return self.name
 
 
+#: torch function name -> the operator an exported file writes
+_BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+
+
 class BinaryOp(Block):
     """Shared shape of the elementwise two-input blocks (Add, Sub, Mul, Div)."""
 
@@ -216,3 +222,13 @@ class BinaryOp(Block):
     @classmethod
     def build(cls, node, ctx):
         return Fn(cls.op, cls.type)
+
+    @classmethod
+    def export(cls, node, ctx):
+        name = getattr(cls.op, "__name__", "")
+        a, b = ctx.args
+        if name in _BINARY and getattr(torch, name) is cls.op:
+            return ExportedNode(forward=[ctx.assign(f"{a} {_BINARY[name]} {b}")])
+        if getattr(torch, name, None) is cls.op:
+            return ExportedNode(forward=[ctx.assign(f"torch.{name}({a}, {b})")])
+        return None

@@ -1,6 +1,7 @@
 import torch.nn.functional as F
 
 from ..ports import Param
+from .base import ExportedNode
 from .loss_base import REDUCTION, LossBlock
 
 
@@ -17,3 +18,10 @@ class BCE(LossBlock):
     fn = staticmethod(_bce)
     params = (REDUCTION, Param("logits", "bool", True, doc="pred holds logits, not probabilities"))
     extra = ("logits",)
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        fn = "binary_cross_entropy_with_logits" if p["logits"] else "binary_cross_entropy"
+        pred, target = ctx.args
+        return ExportedNode(forward=[ctx.assign(f"F.{fn}({pred}, {target}, reduction={ctx.literal(p['reduction'])})")])

@@ -44,3 +44,8 @@ def passthrough_body(inputs: list[str], outputs: list[str]):
     for i, n in enumerate(outputs):
         g.add_output(ins[min(i, len(ins) - 1)], name=n)
     return g
+
+
+def indented(lines: list[str]) -> list[str]:
+    """Lines of exported code one level deeper (a loop's or a branch's body)."""
+    return ["    " + line for line in lines]

@@ -2,7 +2,7 @@ import torch
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 _OPS = {">": torch.gt, ">=": torch.ge, "<": torch.lt, "<=": torch.le, "==": torch.eq, "!=": torch.ne}
 
@@ -26,6 +26,16 @@ class Compare(Block):
     @classmethod
     def build(cls, node, ctx):
         return _Compare(node.params["op"], node.params["value"], node.params["reduce"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        a, b = ctx.args
+        other = ctx.literal(p["value"]) if b == "None" else b
+        expr = f"torch.{_OPS[p['op']].__name__}({a}, {other})"
+        if p["reduce"] != "none":
+            expr += f".{p['reduce']}()"
+        return ExportedNode(forward=[ctx.assign(expr)])
 
 
 class _Compare(nn.Module):

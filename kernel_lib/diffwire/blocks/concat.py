@@ -2,7 +2,7 @@ import torch
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Concat(Block):
@@ -25,6 +25,10 @@ class Concat(Block):
     @classmethod
     def build(cls, node, ctx):
         return _Cat(node.params["dim"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        return ExportedNode(forward=[ctx.assign(f"torch.cat([{', '.join(ctx.args)}], dim={node.params['dim']})")])
 
 
 class _Cat(nn.Module):

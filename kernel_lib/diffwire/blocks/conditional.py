@@ -4,8 +4,8 @@ from torch import nn
 from ..context import inferring
 from ..errors import ParamError, ShapeMismatch
 from ..ports import Param, Port
-from .base import Block
-from .body import BodyCall, passthrough_body
+from .base import Block, ExportedNode
+from .body import BodyCall, indented, passthrough_body
 
 
 class Conditional(Block):
@@ -66,6 +66,28 @@ class Conditional(Block):
         return ConditionalModule(BodyCall(ctx.compile_body(node, "then"), path),
                                  BodyCall(ctx.compile_body(node, "else"), path),
                                  p["mode"], p["inputs"], p["outputs"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        then, other = ctx.body("then"), ctx.body("else")
+        cond, values = ctx.args[0], dict(zip(p["inputs"], ctx.args[1:]))
+        outs = dict(zip(p["outputs"], ctx.outs))
+        init = f"Slots(then=Slots(body={then.cls}()), other=Slots(body={other.cls}()))"
+        if p["mode"] == "branch":
+            lines = [f"if bool({cond}):"]
+            lines += indented([ctx.call_body(then, f"{ctx.slot}.then.body", values, outs)])
+            lines += ["else:"]
+            lines += indented([ctx.call_body(other, f"{ctx.slot}.other.body", values, outs)])
+            return ExportedNode(init=init, forward=lines)
+        a = {k: ctx.fresh(f"then_{k}") for k in p["outputs"]}
+        b = {k: ctx.fresh(f"else_{k}") for k in p["outputs"]}
+        lines = [ctx.call_body(then, f"{ctx.slot}.then.body", values, a),
+                 ctx.call_body(other, f"{ctx.slot}.other.body", values, b)]
+        for k in p["outputs"]:
+            mask = f"{cond}.reshape({cond}.shape + (1,) * ({a[k]}.dim() - {cond}.dim()))"
+            lines.append(f"{outs[k]} = torch.where({mask}, {a[k]}, {b[k]})")
+        return ExportedNode(init=init, forward=lines)
 
 
 class ConditionalModule(nn.Module):

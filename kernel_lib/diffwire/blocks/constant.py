@@ -3,7 +3,7 @@ from torch import nn
 
 from ..errors import ParamError
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Constant(Block):
@@ -35,6 +35,14 @@ class Constant(Block):
         value = torch.tensor(node.params["value"], dtype=torch.float32)
         shape = node.params.get("shape")
         return _Const(value if shape is None else value.reshape(shape))
+
+    @classmethod
+    def export(cls, node, ctx):
+        value = f"torch.tensor({ctx.literal([float(v) for v in node.params['value']])})"
+        shape = node.params.get("shape")
+        if shape is not None:
+            value = f"{value}.reshape({ctx.literal(list(shape))})"
+        return ExportedNode(init=f"Slots(value={value})", forward=[ctx.assign(f"{ctx.slot}.value")])
 
 
 class _Const(nn.Module):

@@ -2,7 +2,7 @@ from torch import nn
 
 from ..context import inferring
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Conv2d(Block):
@@ -28,6 +28,15 @@ class Conv2d(Block):
         p = node.params
         return _Conv2d(p["in_channels"], p["out_channels"], p["kernel_size"], stride=p["stride"],
                        padding=p["padding"], bias=p["bias"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        extra = "".join(f", {k}={p[k]}" for k in ("stride", "padding") if p[k] != (1 if k == "stride" else 0))
+        if not p["bias"]:
+            extra += ", bias=False"
+        init = f"nn.Conv2d({p['in_channels']}, {p['out_channels']}, {p['kernel_size']}{extra})"
+        return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
 
 
 class _Conv2d(nn.Conv2d):

@@ -5,7 +5,7 @@ from .. import expr as ex
 from .. import symbolic as sym
 from ..errors import ExpressionError, ParamError
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Expression(Block):
@@ -81,6 +81,32 @@ class Expression(Block):
         p = node.params
         return ExpressionModule(p["expr"], p["inputs"], p["constants"], p["learnable"])
 
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        tree = ex.parse(p["expr"])
+        inputs = dict(zip(p["inputs"], ctx.args))
+        learnable = dict(p["learnable"])
+
+        def name(n: str) -> str:
+            if n in inputs:
+                return inputs[n]
+            if n in learnable:
+                return f"{ctx.slot}.learnable[{ctx.literal(n)}]"
+            return ctx.literal(p["constants"][n])
+
+        code = ex.to_source(tree, name, p["constants"])  # folded like the graph evaluates
+        if "_stack_components(" in code:
+            ctx.helper("_stack_components")
+        if not _gives_tensor(tree, set(inputs) | set(learnable)):
+            code = (f"torch.full_like({ctx.args[0]}, {code})" if ctx.args else f"torch.tensor({code})")
+        init = None
+        if learnable:
+            entries = ", ".join(f"{ctx.literal(k)}: nn.Parameter(torch.tensor({ctx.literal(float(v))}))"
+                                for k, v in learnable.items())
+            init = f"Slots(learnable=nn.ParameterDict({{{entries}}}))"
+        return ExportedNode(init=init, forward=[ctx.assign(code)])
+
 
 _PLAIN = nn.ParameterDict()
 
@@ -121,3 +147,18 @@ class ExpressionModule(nn.Module):
 
     def extra_repr(self) -> str:
         return repr(self.text)
+
+
+def _gives_tensor(tree, tensors: set[str]) -> bool:
+    """Whether an expression tree evaluates to a tensor (else a Python number, which the
+    exported code wraps so the output is a tensor as the graph's is)."""
+    kind = tree[0]
+    if kind == "num":
+        return False
+    if kind == "name":
+        return tree[1] in tensors
+    if kind in ("index", "call", "stack"):
+        return True
+    if kind == "neg":
+        return _gives_tensor(tree[1], tensors)
+    return _gives_tensor(tree[2], tensors) or _gives_tensor(tree[3], tensors)

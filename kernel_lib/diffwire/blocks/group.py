@@ -2,7 +2,7 @@ from torch import nn
 
 from ..errors import ParamError
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 from .body import BodyCall, passthrough_body
 
 
@@ -50,6 +50,14 @@ class Group(Block):
         p = node.params
         return GroupModule(BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id),
                            p["inputs"], p["outputs"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        ref = ctx.body("body")
+        call = ctx.call_body(ref, f"{ctx.slot}.body.body", dict(zip(p["inputs"], ctx.args)),
+                             dict(zip(p["outputs"], ctx.outs)))
+        return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=[call])
 
 
 class GroupModule(nn.Module):

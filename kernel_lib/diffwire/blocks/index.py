@@ -1,7 +1,7 @@
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Index(Block):
@@ -27,6 +27,22 @@ class Index(Block):
     @classmethod
     def build(cls, node, ctx):
         return _Index(**node.params)
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        if p["mode"] == "index":
+            i = p["index"]
+            key = (f"{i}:{i + 1 if i != -1 else ''}") if p["keepdim"] else str(i)
+        else:
+            stop = "" if p["stop"] is None else str(p["stop"])
+            key = f"{p['start']}:{stop}" + ("" if p["step"] == 1 else f":{p['step']}")
+        d = p["dim"]
+        if d >= 0:
+            sub = ", ".join([":"] * d + [key])
+        else:
+            sub = ", ".join(["..."] + [key] + [":"] * (-d - 1))
+        return ExportedNode(forward=[ctx.assign(f"{ctx.args[0]}[{sub}]")])
 
 
 class _Index(nn.Module):

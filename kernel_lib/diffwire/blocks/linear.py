@@ -3,7 +3,7 @@ from torch import nn
 from ..context import inferring
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 from .fastpath import hooked, linear
 
 
@@ -26,6 +26,14 @@ class Linear(Block):
     def build(cls, node, ctx):
         p = node.params
         return _Checked(nn.Linear(p["in_features"], p["out_features"], bias=p["bias"]))
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        bias = "" if p["bias"] else ", bias=False"
+        ctx.helper("Slots")
+        return ExportedNode(init=f"Slots(inner=nn.Linear({p['in_features']}, {p['out_features']}{bias}))",
+                            forward=[ctx.assign(f"{ctx.slot}.inner({ctx.args[0]})")])
 
 
 class _Checked(nn.Module):

@@ -4,8 +4,8 @@ from torch import nn
 from ..context import inferring
 from ..errors import ParamError, RuntimeGraphError
 from ..ports import Param, Port
-from .base import Block
-from .body import BodyCall, check_same_shape
+from .base import Block, ExportedNode
+from .body import BodyCall, check_same_shape, indented
 
 
 class Loop(Block):
@@ -77,6 +77,33 @@ class Loop(Block):
         p = node.params
         body = BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id)
         return LoopModule(body, p["state"], p["mode"], p["iterations"], p["max_iterations"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        ref = ctx.body("body")
+        names = p["state"]
+        state = dict(zip(names, ctx.outs))
+        n = ctx.args[len(names)]
+        body = f"{ctx.slot}.body.body"
+        lines = [f"{state[k]} = {v}" for k, v in zip(names, ctx.args)]
+        done = ctx.outs[len(names)]
+        if p["mode"] == "count":
+            i = ctx.fresh("i")
+            count = str(p["iterations"]) if n == "None" else f"int({n})"
+            cnt = ctx.fresh("count")
+            call = ctx.call_body(ref, body, {**state, "i": f"torch.tensor(float({i}))"}, state)
+            lines += [f"{cnt} = {count}", f"for {i} in range({cnt}):"] + indented([call])
+            lines.append(f"{done} = torch.tensor(float({cnt}))")
+            return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=lines)
+        limit = str(p["max_iterations"]) if n == "None" else f"min(int({n}), {p['max_iterations']})"
+        steps, cont, lim = ctx.fresh("steps"), ctx.fresh("cont"), ctx.fresh("limit")
+        call = ctx.call_body(ref, body, {**state, "i": f"torch.tensor(float({steps}))"},
+                             {**state, "continue": cont})
+        lines += [f"{lim} = {limit}", f"{steps} = 0", f"while {steps} < {lim}:"]
+        lines += indented([call, f"{steps} += 1", f"if not bool({cont}.all()):", "    break"])
+        lines.append(f"{done} = torch.tensor(float({steps}))")
+        return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=lines)
 
 
 class LoopModule(nn.Module):

@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from typing import ClassVar
 
+import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 REDUCTION = Param("reduction", "choice", "mean", choices=("mean", "sum"))
 
@@ -26,6 +27,15 @@ class LossBlock(Block):
     def build(cls, node, ctx):
         kwargs = {k: node.params[k] for k in cls.extra}
         return _Loss(cls.fn, node.params["reduction"], kwargs, cls.same_shape)
+
+    @classmethod
+    def export(cls, node, ctx):
+        name = getattr(cls.fn, "__name__", "")
+        if getattr(F, name, None) is not cls.fn:
+            return None
+        pred, target = ctx.args
+        extra = "".join(f", {k}={ctx.literal(node.params[k])}" for k in cls.extra)
+        return ExportedNode(forward=[ctx.assign(f"F.{name}({pred}, {target}, reduction={ctx.literal(node.params['reduction'])}{extra})")])
 
 
 class _Loss(nn.Module):

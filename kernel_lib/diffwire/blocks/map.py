@@ -4,8 +4,8 @@ from torch import nn
 from ..context import inferring
 from ..errors import ParamError
 from ..ports import Param, Port
-from .base import Block
-from .body import BodyCall, check_same_shape
+from .base import Block, ExportedNode
+from .body import BodyCall, check_same_shape, indented
 
 
 class Map(Block):
@@ -69,6 +69,28 @@ class Map(Block):
         p = node.params
         return MapModule(BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id),
                          p["state"], p["inputs"], p["outputs"], p["dim"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        ref = ctx.body("body")
+        k = len(p["state"])
+        state = dict(zip(p["state"], ctx.outs[:k]))
+        seqs = dict(zip(p["inputs"], ctx.args[k:]))
+        results = dict(zip(p["outputs"], ctx.outs[k:]))
+        dim = int(p["dim"])
+        t = ctx.fresh("t")
+        steps = {name: ctx.fresh(f"{name}_t") for name in p["outputs"]}
+        lists = {name: ctx.fresh(f"{name}_steps") for name in p["outputs"]}
+        lines = [f"{state[n]} = {v}" for n, v in zip(p["state"], ctx.args[:k])]
+        lines += [f"{lists[n]} = []" for n in p["outputs"]]
+        first = next(iter(seqs.values()))
+        values = {**state, **{n: f"{s}.select({dim}, {t})" for n, s in seqs.items()}}
+        body = [ctx.call_body(ref, f"{ctx.slot}.body.body", values, {**state, **steps})]
+        body += [f"{lists[n]}.append({steps[n]})" for n in p["outputs"]]
+        lines += [f"for {t} in range({first}.shape[{dim}]):"] + indented(body)
+        lines += [f"{results[n]} = torch.stack({lists[n]}, dim={dim})" for n in p["outputs"]]
+        return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=lines)
 
 
 class MapModule(nn.Module):

@@ -1,7 +1,7 @@
 import torch
 
 from ..ports import Port
-from .base import Block, Fn
+from .base import Block, ExportedNode, Fn
 
 
 class MatMul(Block):
@@ -16,3 +16,7 @@ class MatMul(Block):
     @classmethod
     def build(cls, node, ctx):
         return Fn(torch.matmul, "matmul")
+
+    @classmethod
+    def export(cls, node, ctx):
+        return ExportedNode(forward=[ctx.assign(f"{ctx.args[0]} @ {ctx.args[1]}")])

@@ -1,7 +1,7 @@
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Mean(Block):
@@ -21,6 +21,14 @@ class Mean(Block):
     @classmethod
     def build(cls, node, ctx):
         return _Mean(node.params["dim"], node.params["keepdim"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p, x = node.params, ctx.args[0]
+        if p["dim"] is None:
+            return ExportedNode(forward=[ctx.assign(f"{x}.mean()")])
+        keep = ", keepdim=True" if p["keepdim"] else ""
+        return ExportedNode(forward=[ctx.assign(f"{x}.mean({p['dim']}{keep})")])
 
 
 class _Mean(nn.Module):

@@ -4,8 +4,8 @@ from ..context import inferring
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
 from . import fastpath
-from .activations import ACTIVATION_NAMES, ACTIVATIONS
-from .base import Block
+from .activations import ACTIVATION_NAMES, ACTIVATIONS, activation_module
+from .base import Block, ExportedNode
 
 
 class MLP(Block):
@@ -48,6 +48,23 @@ class MLP(Block):
                     if m.bias is not None:
                         nn.init.zeros_(m.bias)
         return _CheckedSeq(widths[0], *layers)
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        widths, bias = p["widths"], "" if p["bias"] else ", bias=False"
+        layers = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            layers.append(f"nn.Linear({a}, {b}{bias})")
+            if i < len(widths) - 2:
+                layers.append(activation_module(ctx, p["activation"]))
+        if p["final_activation"] != "none":
+            layers.append(activation_module(ctx, p["final_activation"]))
+        init = f"nn.Sequential({', '.join(layers)})"
+        if p.get("init_std"):
+            ctx.helper("_normal_init")
+            init = f"_normal_init({init}, {float(p['init_std'])!r})"
+        return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
 
 
 class _CheckedSeq(nn.Sequential):

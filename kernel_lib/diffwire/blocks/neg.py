@@ -2,7 +2,7 @@ import torch
 
 from ..ports import Port
 from ..symbolic import Sym, negate
-from .base import Block, Fn
+from .base import Block, ExportedNode, Fn
 
 
 class Neg(Block):
@@ -24,3 +24,7 @@ class Neg(Block):
     @classmethod
     def build(cls, node, ctx):
         return Fn(torch.neg, "neg")
+
+    @classmethod
+    def export(cls, node, ctx):
+        return ExportedNode(forward=[ctx.assign(f"-{ctx.args[0]}")])

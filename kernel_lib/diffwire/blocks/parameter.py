@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Parameter(Block):
@@ -37,6 +37,27 @@ class Parameter(Block):
             bound = math.sqrt(6.0 / (fan + (shape[0] if len(shape) > 1 else fan)))
             nn.init.uniform_(t, -bound, bound)
         return _Learnable(t * scale)
+
+    @classmethod
+    def export(cls, node, ctx):
+        shape, init, scale = node.params["shape"], node.params["init"], node.params["scale"]
+        s = ctx.literal(list(shape))
+        if init == "zeros":
+            value = f"torch.zeros({s})"
+        elif init == "ones":
+            value = f"torch.ones({s})"
+        elif init == "normal":
+            value = f"torch.randn({s})"
+        elif init == "uniform":
+            value = f"torch.empty({s}).uniform_(-1.0, 1.0)"
+        else:
+            fan = shape[-1] if shape else 1
+            bound = math.sqrt(6.0 / (fan + (shape[0] if len(shape) > 1 else fan)))
+            value = f"torch.empty({s}).uniform_({-bound!r}, {bound!r})"
+        if scale != 1.0:
+            value = f"{value} * {ctx.literal(float(scale))}"
+        return ExportedNode(init=f"Slots(value=nn.Parameter({value}))",
+                            forward=[ctx.assign(f"{ctx.slot}.value")])
 
 
 class _Learnable(nn.Module):

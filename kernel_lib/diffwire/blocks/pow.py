@@ -1,7 +1,7 @@
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Pow(Block):
@@ -18,6 +18,10 @@ class Pow(Block):
     @classmethod
     def build(cls, node, ctx):
         return _Pow(node.params["exponent"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        return ExportedNode(forward=[ctx.assign(f"{ctx.args[0]} ** {ctx.literal(node.params['exponent'])}")])
 
 
 class _Pow(nn.Module):

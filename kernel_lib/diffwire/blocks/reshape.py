@@ -1,7 +1,7 @@
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Reshape(Block):
@@ -22,6 +22,15 @@ class Reshape(Block):
     @classmethod
     def build(cls, node, ctx):
         return _Reshape(node.params["shape"], node.params["keep_batch"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p, x = node.params, ctx.args[0]
+        dims = [str(int(d)) for d in p["shape"]]
+        if p["keep_batch"]:
+            dims = [f"{x}.shape[0]"] + dims
+        shape = ", ".join(dims) if dims else "()"
+        return ExportedNode(forward=[ctx.assign(f"{x}.reshape({shape})")])
 
 
 class _Reshape(nn.Module):

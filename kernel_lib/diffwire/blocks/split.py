@@ -2,7 +2,7 @@ import torch
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Split(Block):
@@ -25,6 +25,14 @@ class Split(Block):
     @classmethod
     def build(cls, node, ctx):
         return _Split(node.params["sizes"], node.params["dim"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        expr = f"torch.split({ctx.args[0]}, {ctx.literal(list(p['sizes']))}, dim={p['dim']})"
+        if len(ctx.outs) == 1:
+            return ExportedNode(forward=[ctx.assign(f"{expr}[0]")])
+        return ExportedNode(forward=[ctx.assign(expr)])
 
 
 class _Split(nn.Module):

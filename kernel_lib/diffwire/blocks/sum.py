@@ -2,7 +2,7 @@ from torch import nn
 
 from ..ports import Param, Port
 from ..symbolic import elementwise
-from .base import Block
+from .base import Block, ExportedNode
 
 
 class Sum(Block):
@@ -37,6 +37,17 @@ class Sum(Block):
     @classmethod
     def build(cls, node, ctx):
         return _Sum(node.params["n"], node.params["dim"], node.params["keepdim"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        total = " + ".join(ctx.args)
+        if p["dim"] is not None:
+            keep = ", keepdim=True" if p["keepdim"] else ""
+            total = f"({total}).sum({p['dim']}{keep})" if len(ctx.args) > 1 else f"{total}.sum({p['dim']}{keep})"
+        elif p["n"] == 1:
+            total = f"{total}.sum()"
+        return ExportedNode(forward=[ctx.assign(total)])
 
 
 class _Sum(nn.Module):

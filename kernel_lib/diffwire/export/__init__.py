@@ -7,7 +7,7 @@
 
 ``dw.export`` is both this package and the function: calling the package calls
 :func:`export` (a plain function of that name would shadow the package, and
-``import diffwire.export.nodes`` would break), as ``dw.train`` does.
+``import diffwire.export.codegen`` would break), as ``dw.train`` does.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ import pathlib
 import sys as _sys
 import types as _types
 
+from ..blocks.module import MODULES, Module
 from ..document import Graph
-from . import control, nodes, ode  # noqa: F401  (each registers the exporters of its blocks)
 from .codegen import BodyRef, NodeContext, exporter_for
-from .module_block import MODULES, Module
 from .registry import EXPORTERS, exporter
 
 

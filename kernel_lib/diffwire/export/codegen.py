@@ -18,8 +18,7 @@ from ..document import Graph, Node
 from ..errors import GraphError
 from .helpers import HELPERS
 from .names import Namer, camel, comment, literal, member
-from .nodes import family_exporter
-from .registry import EXPORTERS
+from .registry import override_for
 
 
 @dataclasses.dataclass
@@ -195,6 +194,9 @@ def _export_node(node: Node, ctx: NodeContext, path: str) -> ExportedNode:
         if e.node is None:
             e.at(path + node.id)
         raise
+    if out is None:  # a family's export (BinaryOp, LossBlock) that cannot name the function
+        raise GraphError(f"block {node.type} wraps a function export cannot name",
+                         node=path + node.id, hint="give the block an export() classmethod")
     if not isinstance(out, ExportedNode):
         raise GraphError("an export hook returns an ExportedNode", node=path + node.id,
                          found=type(out).__name__)
@@ -202,8 +204,6 @@ def _export_node(node: Node, ctx: NodeContext, path: str) -> ExportedNode:
 
 
 def exporter_for(cls) -> Callable | None:
-    """The function writing nodes of block class `cls`: its own ``export`` hook first,
-    then the exporter registered for its type, then one for its family (BinaryOp...)."""
-    if getattr(cls, "export", None) is not None:
-        return cls.export
-    return EXPORTERS.get(cls.type) or family_exporter(cls)
+    """The function writing nodes of block class `cls`: an exporter registered for its type
+    (:func:`diffwire.export.exporter`), else the block's own ``export``."""
+    return override_for(cls.type) or getattr(cls, "export", None)

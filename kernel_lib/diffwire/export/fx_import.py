@@ -21,9 +21,9 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from ..blocks import fx_rules
+from ..blocks.module import hold
 from ..document import Graph
 from ..errors import GraphError
-from .module_block import hold
 
 _ACT_MODULES = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
 _ACT_FUNCTIONS = {torch.relu: "relu", F.relu: "relu", torch.tanh: "tanh", F.tanh: "tanh",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 
 import torch
@@ -10,12 +11,13 @@ import torchdiffeq
 from torch import nn
 from torchdiffeq._impl.odeint import SOLVERS
 
-from ..blocks.base import Block
+from ..blocks.base import Block, ExportedNode
 from ..blocks.body import check_same_shape
 from ..context import batched, inferring
 from ..equations import field_equations
 from ..errors import GraphError, ShapeMismatch
 from ..ports import Param, Port
+from ..runtime import solvers
 from . import fixed_step
 from .field import FixedStepCounting, StepCounting, VectorField
 
@@ -110,6 +112,48 @@ class ODESolve(Block):
         return ODESolveModule(body, method=p["method"], rtol=p["rtol"], atol=p["atol"],
                               max_steps=p["max_steps"], adjoint=p["adjoint"],
                               step_size=p["step_size"])
+
+    @classmethod
+    def export(cls, node, ctx):
+        p = node.params
+        ref = ctx.body("field")
+        y0, t = ctx.args
+        field, f = ctx.fresh(f"{node.id}_field"), ctx.fresh(f"{node.id}_f")
+        tt, yy, dy = ctx.fresh("t"), ctx.fresh("y"), ctx.fresh("dy")
+        call = ctx.call_body(ref, field, {"y": yy, "t": tt}, {"dy": dy})
+        lines = [f"{field} = {ctx.slot}.field.body", "", f"def {f}({tt}, {yy}):",
+                 f"    {call}", f"    return {dy}", ""]
+        method = p["method"]
+        if method in solvers.STEP_NAMES:
+            ctx.helper("solve_fixed", _fixed_step_source())
+            step = solvers.STEP_NAMES[method]
+            size = "" if p["step_size"] is None else f", substeps({t}, {ctx.literal(p['step_size'])})"
+            lines.append(ctx.assign(f"solve_fixed({f}, {y0}, {t}, {step}{size})"))
+        else:
+            if method in _TORCHDIFFEQ_FIXED:
+                options = {} if not p["step_size"] else {"step_size": float(p["step_size"])}
+            else:
+                options = {"max_num_steps": int(p["max_steps"])}
+            kw = (f"rtol={ctx.literal(p['rtol'])}, atol={ctx.literal(p['atol'])}, method={ctx.literal(method)}, "
+                  f"options={ctx.literal(options)}")
+            if p["adjoint"]:
+                params = f"tuple(p for p in {field}.parameters() if p.requires_grad)"
+                call = (f"torchdiffeq.odeint_adjoint({f}, {y0}, {t}, {kw}, adjoint_params={params}, "
+                        f"adjoint_options={ctx.literal(options)})")
+            else:
+                call = f"torchdiffeq.odeint({f}, {y0}, {t}, {kw})"
+            lines.append(ctx.assign(call))
+        return ExportedNode(init=f"Slots(field=Slots(body={ref.cls}()))", forward=lines)
+
+
+
+#: torchdiffeq's fixed-step methods, which take a step size rather than a step budget
+_TORCHDIFFEQ_FIXED = ("rk4", "euler", "midpoint")
+
+
+def _fixed_step_source() -> str:
+    """The runtime's fixed-step solver, verbatim, for an exported file (read when written)."""
+    return "\n" + "\n\n".join(inspect.getsource(fn) for fn in solvers.SOURCES)
 
 
 class ODESolveModule(nn.Module):

@@ -13,10 +13,9 @@ import uuid
 
 from torch import nn
 
-from ..blocks.base import Block
-from ..blocks.registry import register
 from ..errors import GraphError
 from ..ports import Param, Port
+from .base import Block, ExportedNode
 
 #: ref -> the module an opaque node stands for (this Python session only).
 MODULES: dict[str, nn.Module] = {}
@@ -66,6 +65,12 @@ class Module(Block):
         module = copy.deepcopy(MODULES[ref])
         return module.to("meta") if ctx.meta else module
 
+    @classmethod
+    def export(cls, node, ctx) -> ExportedNode:
+        raise GraphError(f"an opaque Module node ({node.params.get('class_name')}) has no code to "
+                         "export", node=node.id, expected="blocks with code",
+                         found="a module held in memory",
+                         hint="replace the node with blocks, or register a block for its layer")
+
 
 MODULES["example"] = nn.Identity()
-register(Module)
