@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from .analysis import topo_order
+from .context import recorder
 from .document import Graph
 from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
 
@@ -69,6 +70,7 @@ class CompiledGraph(nn.Module):
         order = topo_order(graph)
         slot: dict[tuple[str, str], int] = {}
         self.input_names: list[str] = []
+        self._input_ids: list[str] = []
         self.output_names: list[str] = []
         self._input_slots: list[int] = []
         self._output_slots: list[int] = []
@@ -86,6 +88,7 @@ class CompiledGraph(nn.Module):
             if node.type == "Input":
                 idx = slot[(nid, "out")] = len(slot)
                 self.input_names.append(node.params["name"])
+                self._input_ids.append(nid)
                 self._input_slots.append(idx)
                 continue
             incoming = graph.edges_into(nid)
@@ -156,6 +159,9 @@ class CompiledGraph(nn.Module):
             if env[s] is None:
                 raise GraphError(f"missing graph input '{name}'", port=name, expected=names,
                                  found=sorted(kwargs))
+        if tap is None and (tap := recorder()) is not None:  # a body, while shapes are inferred
+            for nid, s in zip(self._input_ids, self._input_slots):
+                tap(self.path + nid, env[s])
         nid = ""
         if torch.compiler.is_compiling():  # no thread ids under torch.compile: no graph break
             running, ident = {}, 0

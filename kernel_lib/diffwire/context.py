@@ -48,6 +48,26 @@ def batch_mode():
         _BATCHED.reset(token)
 
 
+_RECORD: contextvars.ContextVar = contextvars.ContextVar("diffwire_record", default=None)
+
+
+def recorder():
+    """The function every graph run, bodies included, reports its nodes' values to while
+    shapes are inferred (:func:`recording`); None otherwise."""
+    return _RECORD.get()
+
+
+@contextlib.contextmanager
+def recording(tap):
+    """Within this block, every graph run that is not given a `tap` of its own (a body run
+    by its node) calls `tap(node_path, value)` for its inputs and after each node."""
+    token = _RECORD.set(tap)
+    try:
+        yield
+    finally:
+        _RECORD.reset(token)
+
+
 class BuildContext(Protocol):
     """What a block's build() may ask of the compiler (:class:`diffwire.compile.BuildContext`
     is the one it gets)."""

@@ -318,9 +318,11 @@ class Graph:
 
     def compile(self, *, seed: int | None = None, check: bool = True, dtype=None, device=None):
         """Build a real ``torch.nn.Module`` from the graph (raises the problems found)."""
-        from .compile import compile_graph  # a convenience entry point above this layer
+        from .compile import compile_graph  # convenience entry points above this layer
+        from .shapes import resolve_auto
 
-        return compile_graph(self, seed=seed, check=check, dtype=dtype, device=device)
+        return compile_graph(resolve_auto(self), seed=seed, check=check, dtype=dtype,
+                             device=device)
 
     # -- document ---------------------------------------------------------------------
 

@@ -71,6 +71,9 @@ REQUIRED = _Required()
 
 PARAM_KINDS = ("int", "float", "choice", "list", "bool", "string", "dict", "shape")
 
+#: the value of a size param that follows the wire into its node (Param.auto)
+AUTO = "auto"
+
 
 @dataclasses.dataclass(frozen=True)
 class Param:
@@ -92,6 +95,9 @@ class Param:
     min_len: int | None = None
     multiline: bool = False
     nullable: bool = False  # None is a valid value ("all", "to the end", "unset")
+    #: "auto" is a valid value (for a list: as its first item): the size follows the wire
+    #: into the node, resolved from the inferred shape before the graph is built
+    auto: bool = False
 
     @property
     def required(self) -> bool:
@@ -110,6 +116,8 @@ class Param:
             out["multiline"] = True
         if self.nullable:
             out["nullable"] = True
+        if self.auto:
+            out["auto"] = True
         return out
 
     def check(self, value: Any, node: str | None = None) -> Any:
@@ -124,6 +132,8 @@ class Param:
         k = self.kind
         if value is None and self.nullable:
             return None
+        if self.auto and value == AUTO and k != "list":
+            return AUTO
         if k == "bool":
             if not isinstance(value, bool):
                 raise bad("a boolean")
@@ -155,7 +165,8 @@ class Param:
         if k == "list":
             if not isinstance(value, (list, tuple)):
                 raise bad("a list")
-            value = [self._item(v, node) for v in value]
+            value = [AUTO if self.auto and i == 0 and v == AUTO else self._item(v, node)
+                     for i, v in enumerate(value)]
             if self.min_len is not None and len(value) < self.min_len:
                 raise bad(f"a list of at least {self.min_len} items", value)
             return value

@@ -13,9 +13,10 @@ import torch
 
 from .analysis import structural_errors
 from .compile import BuildContext, CompiledGraph
-from .context import infer_mode
+from .context import infer_mode, recording
 from .document import Graph, Node
 from .errors import GraphError, ParamError, RuntimeGraphError, ShapeMismatch
+from .ports import AUTO
 
 # Stand-ins for symbolic sizes: primes no real model is likely to use as a width.
 _SENTINELS = [1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049, 1051, 1061, 1063, 1069]
@@ -85,8 +86,9 @@ def input_example(node: Node, symbols: _Symbols, device="meta") -> torch.Tensor:
                          found=p.get("shape")) from None
 
 
-def infer_shapes(graph: Graph) -> dict[str, dict[str, list]]:
-    """Symbolic shapes of every node output, keyed by node path then port name.
+def infer_shapes(graph: Graph, *, bodies: bool = False) -> dict[str, dict[str, list]]:
+    """Symbolic shapes of every node output, keyed by node path then port name; with
+    `bodies`, the nodes inside bodies too (``"solve/field/U"``), as a body ran once.
 
     Raises :class:`ShapeMismatch` naming the first node whose inputs do not fit.
     """
@@ -105,7 +107,7 @@ def infer_shapes(graph: Graph) -> dict[str, dict[str, list]]:
         found[path] = {port: symbols.symbolic(v.shape) for port, v in zip(ports, values)
                        if isinstance(v, torch.Tensor)}
 
-    with infer_mode():
+    with infer_mode(), recording(tap if bodies else None):
         try:
             module.run(*args, tap=tap)
         except RuntimeGraphError as e:
@@ -145,3 +147,53 @@ def _shape_message(text: str, symbols: _Symbols) -> str:
 
     text = re.sub(r"(?<![\w.])\d{4,}(?![\w.])", name_of, text)
     return text.replace(", device='meta'", "").replace("device='meta'", "")
+
+
+def has_auto(graph: Graph) -> bool:
+    """Whether any node (bodies included) has an ``auto`` size left to resolve."""
+    return any(_auto_params(node) for _, node in graph.walk())
+
+
+def _auto_params(node: Node) -> list[str]:
+    try:
+        params = node.block.params
+    except GraphError:  # an unknown block type: validation reports it with the rest
+        return []
+    out = []
+    for p in params:
+        if not p.auto:
+            continue
+        value = node.params.get(p.name)
+        if value == AUTO or (isinstance(value, list) and value and value[0] == AUTO):
+            out.append(p.name)
+    return out
+
+
+def resolve_auto(graph: Graph) -> Graph:
+    """`graph` with every ``auto`` size replaced by the size of the wire it follows (a
+    copy), or `graph` itself when it has none. The document keeps ``auto``: a person who
+    rewires the node gets the new size at the next build."""
+    if not has_auto(graph):
+        return graph
+    shapes = infer_shapes(graph, bodies=True)
+    out = Graph.from_dict(graph.to_dict())
+    _resolve(out, shapes, "")
+    return out
+
+
+def _resolve(graph: Graph, shapes: dict, prefix: str) -> None:
+    for node in graph.nodes.values():
+        if _auto_params(node):
+            inputs = {}
+            for port, e in graph.edges_into(node.id).items():
+                shape = shapes.get(prefix + e.source, {}).get(e.source_port)
+                if shape is not None:
+                    inputs[port] = shape
+            try:
+                node.params = node.block.resolve_auto(dict(node.params), inputs)
+            except GraphError as e:
+                if e.node is None:
+                    e.at(prefix + node.id)
+                raise
+        for name, body in node.body.items():
+            _resolve(body, shapes, f"{prefix}{node.id}/{name}/")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from torch import nn
 
+from ..errors import ParamError
 from ..ports import Param, Port
 from ..symbolic import Sym, call, elementwise
 
@@ -97,6 +98,13 @@ class Block:
     #: block cannot be written as code (unless :func:`diffwire.export.exporter` registers
     #: one for its type).
     export: ClassVar[Callable | None] = None
+
+    @classmethod
+    def resolve_auto(cls, params: dict, inputs: dict[str, list]) -> dict:
+        """`params` with each ``auto`` size (a :class:`Param` with ``auto=True``) replaced by
+        the size it follows, from `inputs` (input port -> inferred shape). Called before a
+        real build; the default has nothing to resolve."""
+        return params
 
     @classmethod
     def make_body(cls, params: dict, body: str) -> Graph:
@@ -232,3 +240,36 @@ class BinaryOp(Block):
         if getattr(torch, name, None) is cls.op:
             return ExportedNode(forward=[ctx.assign(f"torch.{name}({a}, {b})")])
         return None
+
+
+class FollowsWire(nn.Module):
+    """Stands in for a layer whose input size is ``auto`` while shapes are inferred: it maps
+    ``[..., n]`` to ``[..., out]`` for any n, so inference reads the size off the wire."""
+
+    def __init__(self, out: int):
+        super().__init__()
+        self.out = out
+
+    def forward(self, x):
+        return x.new_empty(tuple(x.shape[:-1]) + (self.out,))
+
+
+def wire_size(inputs: dict[str, list], port: str, param: str) -> int:
+    """The last dimension of the inferred shape on input `port`, for the ``auto`` param
+    `param`; a clear error when the wire does not fix it."""
+    shape = inputs.get(port)
+    if not shape:
+        raise ParamError("an auto size needs a wire into the node", port=param,
+                         expected=f"a wire into port '{port}'", found="none")
+    size = shape[-1]
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise ParamError("an auto size follows the wire's last dimension, which is not a "
+                         "number here", port=param, expected="a wire with a fixed last size",
+                         found=list(shape))
+    return size
+
+
+def unresolved_auto(node, param: str) -> ParamError:
+    return ParamError("an auto size is resolved from the wire before the graph is built",
+                      node=node.id, port=param, expected="a graph compiled with Graph.compile()"
+                      " or dw.train (they resolve it)", found="auto")

@@ -2,8 +2,8 @@ from torch import nn
 
 from ..context import inferring
 from ..errors import ShapeMismatch
-from ..ports import Param, Port
-from .base import Block, ExportedNode
+from ..ports import AUTO, Param, Port
+from .base import Block, ExportedNode, FollowsWire, unresolved_auto, wire_size
 from .fastpath import hooked, linear
 
 
@@ -15,7 +15,8 @@ class Linear(Block):
     inputs = (Port("x", shape=("*", "in_features")),)
     outputs = (Port("out", shape=("*", "out_features")),)
     params = (
-        Param("in_features", "int", 2, min=1, doc="size of the last input dimension"),
+        Param("in_features", "int", 2, min=1, auto=True,
+              doc="size of the last input dimension; auto: the size of the wire into x"),
         Param("out_features", "int", 2, min=1, doc="size of the last output dimension"),
         Param("bias", "bool", True, doc="add a learned offset"),
     )
@@ -23,8 +24,18 @@ class Linear(Block):
     example_inputs = {"x": (4, 3)}
 
     @classmethod
+    def resolve_auto(cls, params, inputs):
+        if params["in_features"] != AUTO:
+            return params
+        return {**params, "in_features": wire_size(inputs, "x", "in_features")}
+
+    @classmethod
     def build(cls, node, ctx):
         p = node.params
+        if p["in_features"] == AUTO:
+            if not ctx.meta:
+                raise unresolved_auto(node, "in_features")
+            return FollowsWire(p["out_features"])
         return _Checked(nn.Linear(p["in_features"], p["out_features"], bias=p["bias"]))
 
     @classmethod

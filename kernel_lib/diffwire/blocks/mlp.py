@@ -2,10 +2,10 @@ from torch import nn
 
 from ..context import inferring
 from ..errors import ShapeMismatch
-from ..ports import Param, Port
+from ..ports import AUTO, Param, Port
 from . import fastpath
 from .activations import ACTIVATION_NAMES, ACTIVATIONS, activation_module
-from .base import Block, ExportedNode
+from .base import Block, ExportedNode, FollowsWire, unresolved_auto, wire_size
 
 
 class MLP(Block):
@@ -17,8 +17,8 @@ class MLP(Block):
     inputs = (Port("x", shape=("*", "widths[0]")),)
     outputs = (Port("out", shape=("*", "widths[-1]")),)
     params = (
-        Param("widths", "list", [2, 32, 2], item="int", min=1, min_len=2,
-              doc="layer sizes, input first"),
+        Param("widths", "list", [2, 32, 2], item="int", min=1, min_len=2, auto=True,
+              doc="layer sizes, input first (auto first: the size of the wire into x)"),
         Param("activation", "choice", "tanh", choices=ACTIVATION_NAMES),
         Param("final_activation", "choice", "none", choices=("none",) + ACTIVATION_NAMES),
         Param("bias", "bool", True),
@@ -30,8 +30,18 @@ class MLP(Block):
     example_inputs = {"x": (4, 3)}
 
     @classmethod
+    def resolve_auto(cls, params, inputs):
+        if params["widths"][0] != AUTO:
+            return params
+        return {**params, "widths": [wire_size(inputs, "x", "widths")] + list(params["widths"][1:])}
+
+    @classmethod
     def build(cls, node, ctx):
         p = node.params
+        if p["widths"][0] == AUTO:
+            if not ctx.meta:
+                raise unresolved_auto(node, "widths")
+            return FollowsWire(p["widths"][-1])
         widths, act = p["widths"], ACTIVATIONS[p["activation"]]
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):

@@ -10,6 +10,7 @@ import tokenize
 
 from ..document import Graph
 from ..errors import GraphError, raise_errors
+from ..shapes import resolve_auto
 from .codegen import ModuleWriter
 
 HEADER = '''"""{title}
@@ -53,7 +54,9 @@ def export_source(graph: Graph, *, training: bool = True, name: str = "model.py"
     module.class_names.reserve("Model")
     from .training import loss_nodes
 
-    module.write_graph(graph, "Model", "", top=True, taps=loss_nodes(graph) if training else ())
+    # code for the sizes the wires give; the document below keeps "auto" as the person wrote it
+    module.write_graph(resolve_auto(graph), "Model", "", top=True,
+                       taps=loss_nodes(graph) if training else ())
     parts = [h.strip("\n") for h in module.helpers.values()] + [c.strip("\n") for c in module.classes]
     usage = ""
     if training:

@@ -15,6 +15,7 @@ import torch
 from ..compile import compile_graph
 from ..document import Graph, atomic_write
 from ..errors import ParamError
+from ..shapes import resolve_auto
 from . import optim
 from .batched import BatchedMembers
 from .config import phase_spec
@@ -52,7 +53,7 @@ class EnsembleRun(Run):
     # -- building and stepping -------------------------------------------------------
 
     def _build_model(self, graph: Graph) -> BatchedMembers:
-        members = [compile_graph(g, seed=s, check=i == 0)  # one structure: validate once
+        members = [compile_graph(resolve_auto(g), seed=s, check=i == 0)  # one structure: validate once
                    for i, (g, s) in enumerate(zip(self.member_graphs, self.member_seeds))]
         return BatchedMembers(members)
 
@@ -139,7 +140,7 @@ class EnsembleRun(Run):
         """Member `i` as an ordinary compiled model holding its current weights; its graph
         is ``.graph`` (``dw.export(run.member(i).graph)``)."""
         g = self.member_graph(i)
-        model = compile_graph(g, check=False)
+        model = compile_graph(resolve_auto(g), check=False)
         model.load_state_dict(self.model.members[self._index(i)].state_dict())
         model.graph = g
         return model

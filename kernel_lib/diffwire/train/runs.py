@@ -14,6 +14,7 @@ import socket
 from ..compile import compile_graph
 from ..document import Graph
 from ..document import load as load_graph
+from ..shapes import resolve_auto
 from . import checkpoint as ckpt
 from .batched import BatchedMembers
 from .ensemble import Ensemble
@@ -123,7 +124,7 @@ class LoadedRun:
             if ens is None:
                 model = graph.compile(seed=0)
             else:  # every member, as the run held them (members.<i>.blocks...)
-                model = BatchedMembers([compile_graph(g, check=False) for g in
+                model = BatchedMembers([compile_graph(resolve_auto(g), check=False) for g in
                                         Ensemble.from_spec(ens).member_graphs(graph)])
             model.load_state_dict(state)
             self._model = model
@@ -138,7 +139,7 @@ class LoadedRun:
             import torch
 
             graph = load_graph(folder / "model.diffwire")
-            model = compile_graph(graph, check=False)
+            model = compile_graph(resolve_auto(graph), check=False)
             model.load_state_dict(torch.load(folder / "weights.pt", map_location="cpu",
                                              weights_only=True))
             model.graph = graph
