@@ -374,6 +374,8 @@ export interface ShapeFix {
   value: number;
   /** "set linear.in_features = 1" */
   text: string;
+  /** the param may also be "auto": follow the wire from now on, whatever its size */
+  auto?: boolean;
 }
 
 const PARAM_REF = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(-?\d+)\])?$/;
@@ -407,7 +409,9 @@ export function shapeFix(
     const index = m[2] === undefined ? undefined : Number(m[2]);
     const cur = dst.params[m[1]];
     if (index !== undefined && !Array.isArray(cur)) return null;
-    fix = { node: dst.id, param: m[1], index, value: f, text: `set ${dst.id}.${m[1]}${index === undefined ? "" : `[${index}]`} = ${f}` };
+    const spec = catalog.blocks.find((b) => b.type === dst.type)?.params.find((p) => p.name === m[1]);
+    const auto = !!spec?.auto && (index === undefined || index === 0);
+    fix = { node: dst.id, param: m[1], index, value: f, text: `set ${dst.id}.${m[1]}${index === undefined ? "" : `[${index}]`} = ${f}`, auto };
   }
   return fix ?? sourceFix(src, catalog, ports, e, want, star);
 }
@@ -426,14 +430,15 @@ function sourceFix(src: NodeDoc, catalog: Catalog, ports: PortLookup, e: EdgeDoc
   return { node: src.id, param: shaped.name, index, value: last, text: `set ${src.id}.${shaped.name}[${index}] = ${last}` };
 }
 
-/** The document with `fix` applied and, when given, the wire it lets in: one undo step. */
-export function applyFix(g: GraphDoc, fix: ShapeFix, e?: EdgeDoc): GraphDoc {
+/** The document with `fix` applied and, when given, the wire it lets in: one undo step.
+ * With `auto`, the param becomes "auto" (it follows the wire) rather than the number. */
+export function applyFix(g: GraphDoc, fix: ShapeFix, e?: EdgeDoc, auto = false): GraphDoc {
   const node = g.nodes.find((n) => n.id === fix.node);
   if (!node) return g;
-  let value: unknown = fix.value;
+  let value: unknown = auto && fix.auto ? "auto" : fix.value;
   if (fix.index !== undefined) {
     const list = [...(node.params[fix.param] as unknown[])];
-    list[fix.index < 0 ? list.length + fix.index : fix.index] = fix.value;
+    list[fix.index < 0 ? list.length + fix.index : fix.index] = auto && fix.auto ? "auto" : fix.value;
     value = list;
   }
   const out = setParam(g, fix.node, fix.param, value);

@@ -5,6 +5,9 @@ import type { ParamSpec } from "./types";
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
 
+/** A size that follows the wire into its node (a param with `auto`). */
+export const AUTO = "auto";
+
 const ok = (value: unknown): Parsed => ({ ok: true, value });
 const bad = (error: string): Parsed => ({ ok: false, error });
 
@@ -31,6 +34,7 @@ function splitList(text: string): string[] {
 /** Parse the text of a form field for param `p`. */
 export function parseParam(p: ParamSpec, text: string): Parsed {
   if (p.nullable && text.trim() === "") return ok(null);
+  if (p.auto && p.kind !== "list" && text.trim() === AUTO) return ok(AUTO);
   switch (p.kind) {
     case "int":
       return number(p, text, true);
@@ -49,6 +53,10 @@ export function parseParam(p: ParamSpec, text: string): Parsed {
       const kind = p.item ?? "float";
       const out: unknown[] = [];
       for (const s of items) {
+        if (p.auto && out.length === 0 && s === AUTO) {
+          out.push(AUTO);
+          continue;
+        }
         if (kind === "string") {
           const name = s.replace(/^["']|["']$/g, "");
           if (!name) return bad("empty name in the list");

@@ -28,6 +28,8 @@ export interface ParamSpec {
   choices?: unknown[];
   multiline?: boolean;
   nullable?: boolean;
+  /** "auto" is a value (a list: its first item): the size follows the wire into the node */
+  auto?: boolean;
 }
 
 export interface BlockSpec {

@@ -55,3 +55,17 @@ describe("stable stringify", () => {
     expect(stableStringify({ b: 1, a: [1, { d: 2, c: null }] })).toBe(stableStringify({ a: [1, { c: null, d: 2 }], b: 1 }));
   });
 });
+
+describe("auto sizes in forms", () => {
+  const intAuto: ParamSpec = { name: "in_features", kind: "int", doc: "", required: false, default: 2, min: 1, auto: true };
+  const listAuto: ParamSpec = { name: "widths", kind: "list", item: "int", doc: "", required: false, min: 1, auto: true };
+  it("takes auto where the param allows it", () => {
+    expect(parseParam(intAuto, " auto ")).toEqual({ ok: true, value: "auto" });
+    expect(parseParam(listAuto, "auto, 8, 1")).toEqual({ ok: true, value: ["auto", 8, 1] });
+    expect(formatParam(listAuto, ["auto", 8, 1])).toBe("auto, 8, 1");
+  });
+  it("refuses auto elsewhere", () => {
+    expect(parseParam({ ...intAuto, auto: false }, "auto").ok).toBe(false);
+    expect(parseParam(listAuto, "2, auto, 1").ok).toBe(false);
+  });
+});

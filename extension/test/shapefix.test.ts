@@ -67,3 +67,29 @@ describe("shapeFix", () => {
     expect(G.shapeFix(ok, catalog, ports, edge("lin"), shapeOf)).toBeNull();
   });
 });
+
+describe("auto sizes", () => {
+  const autoCatalog: Catalog = {
+    ...catalog,
+    blocks: catalog.blocks.map((b) => (b.type === "Lin" || b.type === "Net"
+      ? { ...b, params: b.params.map((p) => ({ ...p, auto: true })) } : b)),
+  };
+  it("offers to follow the wire where the param may be auto", () => {
+    const fix = G.shapeFix(g, autoCatalog, ports, edge("lin"), shapeOf)!;
+    expect(fix.auto).toBe(true);
+    const out = G.applyFix(g, fix, edge("lin"), true);
+    expect(out.nodes.find((n) => n.id === "lin")!.params.in_features).toBe("auto");
+    expect(out.edges).toHaveLength(1);
+    const net = G.applyFix(g, G.shapeFix(g, autoCatalog, ports, edge("net"), shapeOf)!, edge("net"), true);
+    expect(net.nodes.find((n) => n.id === "net")!.params.widths).toEqual(["auto", 8, 2]);
+  });
+  it("does not offer it where the param cannot be auto", () => {
+    expect(G.shapeFix(g, catalog, ports, edge("lin"), shapeOf)!.auto).toBe(false);
+    const fix = G.shapeFix(g, catalog, ports, edge("lin"), shapeOf)!;
+    expect(G.applyFix(g, fix, edge("lin"), true).nodes.find((n) => n.id === "lin")!.params.in_features).toBe(1);
+  });
+  it("an auto size never refuses a wire", () => {
+    const h = { ...g, nodes: g.nodes.map((n) => (n.id === "lin" ? { ...n, params: { in_features: "auto" } } : n)) };
+    expect(G.canConnect(h, autoCatalog, ports, edge("lin"), shapeOf).ok).toBe(true);
+  });
+});

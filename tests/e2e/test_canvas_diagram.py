@@ -195,6 +195,32 @@ def test_refused_wire_fixed_in_one_click_at_the_port(nb):
     assert _node(doc, "lin")["params"]["in_features"] == 2
 
 
+def test_refused_wire_can_follow_the_wire_with_auto(nb):
+    nb.kernel("if 'lin' in ed.graph.nodes: ed.graph.remove('lin')\n"
+              "ed.graph.add('Linear', id='lin2', in_features=5, out_features=3, position=[240, 200])\n"
+              "ed.refresh()\nresult = 1")
+    nb.node("lin2").wait_for()
+    target = _handle(nb, "lin2", "x", "in")
+    tx, ty = _centre(target)
+    _drag_to(nb.page, _handle(nb, "x", "out", "out"), tx, ty)
+    ref = nb.editor.locator(".dw-refusal")
+    ref.wait_for()
+    auto = ref.locator(".dw-fix-auto")
+    assert auto.inner_text() == "Or: lin2.in_features = auto (follow the wire)"
+    nb.screenshot("c03_auto_offered")
+    auto.click()
+    doc = nb.wait_graph(lambda d: ("x", "out", "lin2", "x") in _edges(d))
+    assert _node(doc, "lin2")["params"]["in_features"] == "auto"
+    # the kernel resolves it from the wire: no error, and the built layer takes [B, 1]
+    assert nb.kernel("result = [e.text for e in ed.graph.validate() if e.severity == 'error']") == []
+    assert nb.kernel("result = ed.graph.compile().blocks['lin2'].inner.in_features") == 1
+    nb.node("lin2").click()
+    nb.page.keyboard.press("Control+z")
+    doc = nb.wait_graph(lambda d: ("x", "out", "lin2", "x") not in _edges(d))
+    assert _node(doc, "lin2")["params"]["in_features"] == 5
+    nb.kernel("ed.graph.remove('lin2')\ned.refresh()\nresult = 1")
+
+
 def test_error_sits_at_the_node_and_port_it_names(nb):
     nb.kernel("ed.graph.node('mlp').params['widths'] = [3, 8, 1]\ned.refresh()\nresult = 1")
     text = nb.node("mlp").locator(".dw-error-text")

@@ -306,12 +306,12 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
       return r;
     });
   }, []);
-  const acceptFix = useCallback(() => {
+  const acceptFix = useCallback((auto: boolean) => {
     const r = refusal;
     if (!r?.fix) return;
     const fix = r.fix;
     refuse(null);
-    commit((g) => G.applyFix(g, fix, r.edge));
+    commit((g) => G.applyFix(g, fix, r.edge, auto));
   }, [refusal, refuse, commit]);
 
   // -- palette, clipboard, layout, keys -------------------------------------------------
