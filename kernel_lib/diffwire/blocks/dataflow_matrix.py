@@ -99,9 +99,9 @@ class DataflowMatrix(Block):
     def export(cls, node, ctx):
         p = node.params
         ctx.helper("DataflowMatrix", inspect.getsource(dmm.DataflowMatrix))
-        ctx.helper("DmmUpdate", _EXPORTED_UPDATE)
+        ctx.helper("_DmmSelf", _EXPORTED_UPDATE)
         ref = ctx.body("update")
-        update = f"DmmUpdate({ref.cls}(), {ctx.literal(ref.inputs)}, {ctx.literal(ref.outputs)})"
+        update = f"_DmmSelf({ref.cls}(), {ctx.literal(ref.inputs)}, {ctx.literal(ref.outputs)})"
         init = (f"DataflowMatrix({ctx.literal(list(p['streams']))}, {int(p['inputs'])}, "
                 f"own_matrix={p['matrix'] != 'port'}, update={update})")
         return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({', '.join(ctx.args)})")])
@@ -179,7 +179,7 @@ class DataflowMatrixModule(dmm.DataflowMatrix):
 
 
 _EXPORTED_UPDATE = '''
-class DmmUpdate(nn.Module):
+class _DmmSelf(nn.Module):
     """A dataflow matrix's update body: (y, W, x) -> the next W."""
 
     def __init__(self, body, inputs, outputs):

@@ -50,6 +50,7 @@ class DataflowMatrix(nn.Module):
         b, steps = x.shape[0], x.shape[1]
         if W.dim() == 2:
             W = W.expand(b, W.shape[0], W.shape[1])
+        W = W * self.mask  # a pruned link starts at zero, and gets no gradient
         y = x.new_zeros(b, len(self.streams))
         one = x.new_ones(b, 1)
         ys = []
