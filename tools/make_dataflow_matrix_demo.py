@@ -16,12 +16,13 @@ def build(prune_below=0.0, prune_every=40):
     """x [B, T, 1] -> DataflowMatrix (its start matrix a Parameter, its update body an MLP
     that reads the streams and rewrites the matrix each step) -> Linear -> logits y."""
     g = dw.Graph()
-    x = g.add("Input", name="x", shape=[None, T, D])
+    x = g.add("Input", name="x", shape=[None, T, D], position=[0, 0])
     links = g.add("Parameter", id="links", shape=[N, M], init="normal", scale=0.3,
-                  label="start matrix")
+                  label="start matrix", position=[0, 160])
     dmm = g.add("DataflowMatrix", id="dmm", label="self-modifying DMM",
                 streams=["identity"] * 3 + ["tanh"] * 2 + ["accumulator"], inputs=D,
-                matrix="port", prune_below=prune_below, prune_every=prune_every)
+                matrix="port", prune_below=prune_below, prune_every=prune_every,
+                position=[300, 40])
     g.connect(x, (dmm, "x"))
     g.connect(links, (dmm, "W"))
     # the Self neuron: W <- W + 0.05 * tanh(MLP(y)), read from the streams at every step
@@ -40,9 +41,10 @@ def build(prune_below=0.0, prune_every=40):
     body.connect(s, (a, "b"))
     body.disconnect(body.outputs()[0])  # the starter body handed W through unchanged
     body.connect(a, (body.outputs()[0], "x"))
-    read = g.add("Linear", id="read", in_features=N, out_features=1, label="readout")
+    read = g.add("Linear", id="read", in_features=N, out_features=1, label="readout",
+                 position=[700, 40])
     g.connect((dmm, "y"), read)
-    g.add_output(read, name="y")
+    g.add_output(read, name="y").position = [950, 40]
     return g
 '''
 

@@ -4,7 +4,7 @@
 import { memo } from "react";
 import type { LinkMatrix } from "../types";
 
-const CELL = 9; // px: a 12 x 16 matrix stays within a node's width
+const CELL = 12; // px: a 16-column matrix stays about as wide as a node
 
 function HeatGridView({ matrix }: { matrix: LinkMatrix }) {
   const { values, mask } = matrix;
