@@ -1,6 +1,7 @@
-"""Writes demos/10_dataflow_matrix.ipynb and demos/dataflow_matrix.diffwire (a self-modifying
-dataflow matrix machine on a delayed-copy task, trained with sparsification); run from the
-repository root. The graph is built by the same code in both."""
+"""Writes demos/10_dataflow_matrix.ipynb (a self-modifying dataflow matrix machine on a
+delayed-copy task, trained with sparsification); run from the repository root.
+make_demo_documents.py writes demos/dataflow_matrix.diffwire with `document()`: the same
+graph, built by the notebook's own code."""
 import pathlib
 
 import nbformat as nbf
@@ -193,5 +194,4 @@ def document():
 
 if __name__ == "__main__":
     nbf.write(nb(cells), DEMOS / "10_dataflow_matrix.ipynb")
-    document().save(DEMOS / "dataflow_matrix.diffwire")
-    print("wrote demos/10_dataflow_matrix.ipynb, demos/dataflow_matrix.diffwire")
+    print("wrote demos/10_dataflow_matrix.ipynb")
