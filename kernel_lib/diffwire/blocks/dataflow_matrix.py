@@ -33,6 +33,7 @@ class DataflowMatrix(Block):
     type = "DataflowMatrix"
     category = "layers"
     bodies = ("update",)
+    body_modules = {"update": "update.body.body"}  # _Update -> BodyCall -> the graph
     static = False
     outputs = (Port("y", doc="[B, T, streams]: every stream at every step"),
                Port("W", doc="[B, streams, streams + inputs + 1]: the last matrix"))

@@ -32,16 +32,17 @@ class Sparsify(Callback):
 
     def __init__(self, threshold: float | None = None, every: int | None = None):
         self.threshold, self.every = threshold, every
+        self._model, self._pruners = None, []
 
     def on_step_end(self, run, record: dict) -> None:
-        blocks = getattr(run.model, "blocks", None)  # an ensemble's members: not pruned
-        if blocks is None:
-            return
+        if run.model is not self._model:  # found once per model (a rebuild makes a new one)
+            self._model = run.model
+            blocks = getattr(run.model, "blocks", None)  # an ensemble's members: not pruned
+            self._pruners = [] if blocks is None else [
+                (nid, blocks[nid]) for nid in list(blocks.keys())
+                if callable(getattr(blocks[nid], "prune", None))]
         step = int(record.get("step", 0)) + 1
-        for nid in list(blocks.keys()):
-            module = blocks[nid]
-            if not callable(getattr(module, "prune", None)):
-                continue
+        for nid, module in self._pruners:
             threshold = module.prune_below if self.threshold is None else self.threshold
             every = module.prune_every if self.every is None else self.every
             if threshold > 0 and every > 0 and step % every == 0:
