@@ -34,6 +34,10 @@ def test_heat_grid_shows_links_and_pruned_links_fade(nb):
         timeout=90_000)
     nb.page.wait_for_timeout(500)
     nb.screenshot("dmm_heat_grid_pruning")
+    # the remaining link count plots beside the loss, under the metric's own name
+    live = nb.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .dw-live").first
+    live.locator(".u-legend").get_by_text("dmm/links").first.wait_for(timeout=30_000)
+    live.screenshot(path=str(ROOT / "artifacts" / "e2e" / "dmm_links_plot.png"))
     nb.kernel("ed.control.run.stop()\nresult = 1")
     nb.page.wait_for_timeout(1500)
     kept = nb.kernel("result = int(ed.control.run.model.blocks['dmm'].mask.sum())")
