@@ -85,7 +85,7 @@ import diffwire as dw
 
 FAST = os.environ.get("DIFFWIRE_FAST") == "1"
 STEPS = 30 if FAST else 400
-THRESHOLDS = [0.0, 0.3] if FAST else [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5]
+THRESHOLDS = [0.0, 0.3] if FAST else [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
 torch.manual_seed(0)
 """,
 """md:## The graph""",

@@ -3,7 +3,7 @@ import inspect
 import torch
 from torch import nn
 
-from ..compile import inferring
+from ..compile import batched, inferring
 from ..errors import ParamError, ShapeMismatch
 from ..ports import Param, Port
 from ..runtime import dmm
@@ -144,6 +144,8 @@ class DataflowMatrixModule(dmm.DataflowMatrix):
                                 expected=f"[{n}, {m}] or [B, {n}, {m}]", found=list(W.shape))
         start = self.W0 if W is None else W
         if not inferring():
+            if batched():  # an ensemble's members at once: no one matrix to keep
+                return super().forward(x, W)
             with torch.no_grad():
                 a = start.detach().abs()
                 self._magnitude = a.mean(0) if a.dim() == 3 else a
