@@ -200,3 +200,31 @@ def test_link_count_and_matrix_stream_to_the_editor():
     assert grid["mask"] == mask.tolist() and len(grid["values"]) == 2
     assert len(grid["values"][0]) == 4
     assert link_matrix_event(type("NoModel", (), {"model": None})(), 0) is None
+
+
+def test_a_per_sample_matrix_written_by_another_part_of_the_graph():
+    """An MLP reading a context vector writes each sequence's own starting matrix."""
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 4, 1])
+    c = g.add("Input", name="c", shape=[None, 2])
+    f = g.add("MLP", id="f", widths=[2, 8, 2 * 4])
+    r = g.add("Reshape", id="r", shape=[2, 4])
+    d = g.add("DataflowMatrix", id="dmm", streams=["tanh", "accumulator"], inputs=1,
+              matrix="port")
+    g.connect(c, f)
+    g.connect(f, r)
+    g.connect(x, (d, "x"))
+    g.connect(r, (d, "W"))
+    g.add_output((d, "y"), name="y")
+    assert g.infer_shapes()["dmm"] == {"y": ["B", 4, 2], "W": ["B", 2, 4]}
+    model = g.compile(seed=0, dtype=torch.float64)
+    xs = torch.ones(2, 4, 1, dtype=torch.float64)
+    y = model(x=xs, c=torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64))
+    assert (y[0] - y[1]).abs().max() > 1e-6  # same input, different matrices
+    y.sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.blocks["f"].parameters())
+    # a batch of matrices that does not match the batch of sequences is refused
+    with pytest.raises(dw.ShapeMismatch, match=r"B = 2, the batch of x.*\[3, 2, 4\]") as info:
+        model.blocks["dmm"](xs, torch.zeros(3, 2, 4, dtype=torch.float64))
+    assert info.value.port == "W"

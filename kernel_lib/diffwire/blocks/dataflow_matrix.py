@@ -141,7 +141,8 @@ class DataflowMatrixModule(dmm.DataflowMatrix):
         if W is not None and (W.dim() not in (2, 3) or tuple(W.shape[-2:]) != (n, m)
                               or (W.dim() == 3 and W.shape[0] != x.shape[0])):
             raise ShapeMismatch("the network matrix has the wrong shape", port="W",
-                                expected=f"[{n}, {m}] or [B, {n}, {m}]", found=list(W.shape))
+                                expected=f"[{n}, {m}] or [B, {n}, {m}] with B = {x.shape[0]}, "
+                                "the batch of x", found=list(W.shape))
         start = self.W0 if W is None else W
         if not inferring():
             if batched():  # an ensemble's members at once: no one matrix to keep
