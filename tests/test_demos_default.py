@@ -12,6 +12,7 @@ PASS = {
     "01_quickstart.ipynb": ["loss", "->"],
     "02_live_training.ipynb": ["features kept their weights", "<Run finished"],
     "06_export_and_import.ipynb": ["saved weights to lv_weights.pt", "round trip ok"],
+    "10_dataflow_matrix.ipynb": ["sparsest at >= 99% accuracy", "exported model matches: True"],
 }
 
 

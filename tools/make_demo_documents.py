@@ -7,6 +7,7 @@ from __future__ import annotations
 import pathlib
 
 import diffwire as dw
+from make_dataflow_matrix_demo import document as dataflow_matrix_document
 
 DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 
@@ -119,12 +120,19 @@ def loop_conditional() -> dw.Graph:
     return g
 
 
+def dataflow_matrix() -> dw.Graph:
+    """A self-modifying dataflow matrix machine recalling the bit seen 3 steps ago, its
+    links pruned below 0.15 as it trains (the graph of demos/10_dataflow_matrix.ipynb)."""
+    return dataflow_matrix_document()
+
+
 DOCUMENTS = {
     "quickstart.diffwire": quickstart,
     "lotka_volterra_ude.diffwire": lotka_volterra,
     "lotka_volterra_ablation.diffwire": lotka_volterra_ablation,
     "spiral_neural_ode.diffwire": spiral,
     "loop_conditional.diffwire": loop_conditional,
+    "dataflow_matrix.diffwire": dataflow_matrix,
 }
 
 

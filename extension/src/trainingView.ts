@@ -1,7 +1,7 @@
 // What a run shows on the graph (kernel_lib/diffwire/widget/live.py, probes.py): the
 // gradient-flow check (weights without gradient per node, detached edges with the reason),
 // per-node statistics, and the samples of probed edges. Pure functions over the events.
-import type { KernelEvent } from "./types";
+import type { KernelEvent, LinkMatrix } from "./types";
 
 /** One probed edge's samples: a step column, and per component mean and std (std null
  * when the values themselves were sent). */
@@ -16,17 +16,19 @@ export interface TrainingView {
   stats: Record<string, Record<string, number | null>>;
   statsStep: number | null;
   probes: Record<string, ProbeSeries>;
+  /** node id -> its link matrix (a DataflowMatrix: magnitudes and the pruning mask) */
+  links: Record<string, LinkMatrix>;
 }
 
-export const EMPTY_VIEW: TrainingView = { noGrad: {}, detached: {}, stats: {}, statsStep: null, probes: {} };
+export const EMPTY_VIEW: TrainingView = { noGrad: {}, detached: {}, stats: {}, statsStep: null, probes: {}, links: {} };
 
 /** At most this many samples per probe stay on the plot (the newest). */
 export const PROBE_POINTS = 400;
 
-export type ViewEvent = Extract<KernelEvent, { event: "grad_check" | "graph_stats" | "probe" | "reset_metrics" }>;
+export type ViewEvent = Extract<KernelEvent, { event: "grad_check" | "graph_stats" | "probe" | "reset_metrics" | "link_matrix" }>;
 
 export function isViewEvent(ev: KernelEvent): ev is ViewEvent {
-  return ev.event === "grad_check" || ev.event === "graph_stats" || ev.event === "probe" || ev.event === "reset_metrics";
+  return ev.event === "grad_check" || ev.event === "graph_stats" || ev.event === "probe" || ev.event === "reset_metrics" || ev.event === "link_matrix";
 }
 
 /** The view after one event; the same object when nothing it shows changed. */
@@ -42,6 +44,8 @@ export function applyEvent(v: TrainingView, ev: ViewEvent, probed: ReadonlySet<s
       return { ...v, noGrad: ev.no_grad, detached: Object.fromEntries(ev.detached.map((d) => [d.edge, d.reason])) };
     case "graph_stats":
       return { ...v, stats: ev.nodes, statsStep: ev.step };
+    case "link_matrix":
+      return { ...v, links: { ...v.links, ...ev.nodes } };
     case "probe": {
       if (!probed.has(ev.edge)) return v; // removed while its samples were on the way
       return { ...v, probes: { ...v.probes, [ev.edge]: appendProbe(v.probes[ev.edge], ev) } };

@@ -123,6 +123,9 @@ export type PortsByNode = Record<string, { inputs: PortSpec[]; outputs: PortSpec
 
 export interface HistorySeries { x: number[]; y: number[]; lo: number[]; hi: number[]; n: number[]; first: number[]; last: number[]; x0?: number; y0?: number }
 
+/** A dataflow matrix's links: |W| per [row][column], and 1 (kept) or 0 (pruned) */
+export interface LinkMatrix { values: number[][]; mask: number[][] }
+
 export type KernelEvent =
   | {
     event: "analysis"; seq: number; errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; ms: number;
@@ -136,6 +139,8 @@ export type KernelEvent =
   | { event: "grad_check"; step: number; no_grad: Record<string, string[]>; detached: { edge: string; reason: string }[] }
   /** every node's newest statistics while a run streams */
   | { event: "graph_stats"; step: number; nodes: Record<string, Record<string, number | null>> }
+  /** link magnitudes and pruning mask of the nodes that draw a link matrix (live.py) */
+  | { event: "link_matrix"; step: number; nodes: Record<string, LinkMatrix> }
   /** new samples of a probed edge (widget/probes.py) */
   | { event: "probe"; edge: string; step: number[]; mean: number[][]; std: (number[] | null)[]; labels: string[]; error?: string }
   | { event: "export"; source: string; path: string | null }

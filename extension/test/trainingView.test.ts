@@ -21,6 +21,15 @@ describe("training shown on the graph", () => {
     expect(fresh.probes["a.out->b.x"].step).toEqual([]);
   });
 
+  it("keeps each node's newest link matrix, and a new run clears them", () => {
+    const m = (k: number) => ({ values: [[0.5, 0.1]], mask: [[1, k]] });
+    let v = applyEvent(EMPTY_VIEW, { event: "link_matrix", step: 3, nodes: { dmm: m(1) } }, new Set());
+    v = applyEvent(v, { event: "link_matrix", step: 9, nodes: { dmm: m(0), other: m(1) } }, new Set());
+    expect(v.links.dmm.mask).toEqual([[1, 0]]);
+    expect(Object.keys(v.links).sort()).toEqual(["dmm", "other"]);
+    expect(applyEvent(v, { event: "reset_metrics" }, new Set()).links).toEqual({});
+  });
+
   it("grows a probe's series, bounded, and drops samples of removed probes", () => {
     let s = appendProbe(undefined, probe("e", [0, 5], true));
     s = appendProbe(s, probe("e", [10, 15], true));

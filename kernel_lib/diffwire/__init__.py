@@ -59,6 +59,7 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
     validate_training,
 )
 from .train.ablation import ablate, ablations, load_ablation
+from .train.sparsify import Sparsify
 from .widget import Editor
 
 for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
@@ -79,6 +80,7 @@ __all__ = [
     # training
     "Callback", "Ensemble", "EnsembleRun", "Optimizer", "Run", "generator_catalog", "load_run", "loss_catalog",
     "register_generator", "resume", "runs", "train",
+    "Sparsify",
     "training_config", "validate_training",
     # ODEs, UDEs, symbolic recovery, ablation
     "ODESolve", "ablate", "ablations", "load_ablation", "ode", "recover",

@@ -3,10 +3,11 @@
 // the editor passes in (the catalog and the kernel's analysis).
 import { memo, type CSSProperties } from "react";
 import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/react";
-import type { BlockSpec, CategoryStyle, GraphErrorInfo, NodeDoc, PortSpec } from "../types";
+import type { BlockSpec, CategoryStyle, GraphErrorInfo, LinkMatrix, NodeDoc, PortSpec } from "../types";
 import { summary } from "../params";
 import { FAR_READABLE_ZOOM, FAR_ZOOM } from "../zoom";
 import { badgeParts } from "../trainingView";
+import { HeatGrid } from "./HeatGrid";
 
 export interface BlockData extends Record<string, unknown> {
   node: NodeDoc;
@@ -29,6 +30,8 @@ export interface BlockData extends Record<string, unknown> {
   noGrad?: string[];
   /** the run's newest statistics of this node (when the canvas bar's Stats is on) */
   stats?: Record<string, number | null>;
+  /** the run's newest link matrix of this node (a DataflowMatrix), drawn as a heat grid */
+  links?: LinkMatrix;
 }
 
 export type BlockFlowNode = Node<BlockData, "block">;
@@ -158,6 +161,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
           <b>no gradient</b> reached {noGrad.length === 1 ? noGrad[0] : `${noGrad.length} weights (${noGrad.slice(0, 2).join(", ")}${noGrad.length > 2 ? ", ..." : ""})`}
         </div>
       ) : null}
+      {data.links ? <HeatGrid matrix={data.links} /> : null}
       {stats ? (
         <div className="dw-stats" data-stats>
           {badgeParts(stats).map(([k, v]) => <span key={k} className="dw-stat"><i>{k}</i> {v}</span>)}

@@ -63,7 +63,8 @@ export function useFlowGraph(inp: FlowInputs) {
       const liveText = live[at];
       const noGrad = view?.noGrad[n.id];
       const stats = showStats ? view?.stats[n.id] : undefined;
-      const key = JSON.stringify([p, sh, errs, spec?.type, path.length, formula, look, liveText, noGrad, stats]);
+      const links = path.length ? undefined : view?.links[n.id];
+      const key = JSON.stringify([p, sh, errs, spec?.type, path.length, formula, look, liveText, noGrad, stats, links]);
       const old = prev.get(n.id);
       if (old && old.key === key && old.node.data.node === n && old.node.data.spec === spec && old.node.data.kindColours === kindColours) {
         next.set(n.id, old);
@@ -76,7 +77,7 @@ export function useFlowGraph(inp: FlowInputs) {
         data: {
           node: n, spec, look, kindColours, inputs: p.inputs, outputs: p.outputs, formula,
           shapes: Object.fromEntries(Object.entries(sh).map(([k, v]) => [k, shapeText(v)])),
-          errors: errs, onEnter, live: liveText, noGrad, stats,
+          errors: errs, onEnter, live: liveText, noGrad, stats, links,
         },
       };
       next.set(n.id, { key, node });

@@ -14,6 +14,7 @@ from .conditional import Conditional
 from .constant import Constant
 from .conv2d import Conv2d
 from .cross_entropy import CrossEntropy
+from .dataflow_matrix import DataflowMatrix
 from .div import Div
 from .dropout import Dropout
 from .embedding import Embedding
@@ -52,6 +53,7 @@ from .transpose import Transpose
 BUILTINS = (
     Input, Output, Constant, Parameter, Linear, MLP, Activation, MatMul, Add, Sub, Mul, Div,
     Neg, Pow, Concat, Split, Index, Reshape, Sum, Mean, Expression, Compare, MSE, L1, Huber,
+    DataflowMatrix,
     CrossEntropy, BCE, Loop, Conditional, Map, Conv2d, Group, Pool, AdaptivePool, BatchNorm,
     LayerNorm, GroupNorm, Dropout, Flatten, Permute, Transpose, Embedding, Softmax,
     MultiheadAttention, Module,

@@ -53,9 +53,21 @@ def lotka_volterra(n=31, t_end=3.0, noise=0.05, seed=0, alpha=1.3, beta=0.9, gam
     return {"t": t.float(), "y": y.float(), "y0": y0.float(), "clean": clean.float()}
 
 
+def delayed_copy(n=256, steps=12, delay=3, seed=0):
+    """Random bit sequences x [n, steps, 1] and y, the same bits `delay` steps later (0
+    before them): a memory task for sequence models, float32."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randint(0, 2, (n, steps, 1), generator=gen).float()
+    y = torch.zeros_like(x)
+    if delay < steps:
+        y[:, delay:] = x[:, :steps - delay]
+    return {"x": x, "y": y}
+
+
 #: generator name -> the functions an exported file needs for it, in order (the last one
 #: is the generator).
 SOURCES = {
     "sine": [sine],
+    "delayed_copy": [delayed_copy],
     "lotka_volterra": [tight_solve, noisy, lotka_volterra_field, lotka_volterra],
 }

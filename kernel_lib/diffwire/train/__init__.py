@@ -29,6 +29,7 @@ from .generators import GENERATORS, register_generator
 from .optimizer_block import Optimizer
 from .run import Run, default_device
 from .runs import LoadedRun, load_run, runs
+from .sparsify import Sparsify
 from .store import StoreError, runs_folder
 from .validate import validate_training
 
@@ -48,4 +49,5 @@ __all__ = ["Callback", "Ensemble", "EnsembleRun", "GENERATORS", "LoadedRun", "Op
            "StoreError", "TrainConfig", "default_device", "generator_catalog", "load_checkpoint",
            "load_run", "loss_catalog", "training_catalog",
            "register_generator", "resume", "runs", "runs_folder", "train", "training_config",
+           "Sparsify",
            "validate_training"]

@@ -127,6 +127,13 @@ def generate(name: str, kwargs: dict) -> dict:
     return out
 
 
+@register_generator("delayed_copy", keys=["x", "y"],
+                    ranges={"n": (1, 100_000), "steps": (1, 1000), "delay": (0, 1000)})
+def delayed_copy(n: int = 256, steps: int = 12, delay: int = 3, seed: int = 0) -> dict:
+    """Bit sequences `x` [n, steps, 1] and `y`, the bits `delay` steps later."""
+    return {k: v.numpy() for k, v in data.delayed_copy(n, steps, delay, seed).items()}
+
+
 @register_generator("sine", keys=["x", "y"])
 def sine(n: int = 128, noise: float = 0.0, seed: int = 0, low: float = -3.0,
          high: float = 3.0) -> dict:

@@ -31,6 +31,7 @@ from .history import History, Summary
 from .losses import LossFn
 from .rebuild import rebuild_run, structure
 from .record import Recorder
+from .sparsify import Sparsify
 from .step import NonFinite, train_step
 from .step_timeout import StepTimeout, timed_step
 from .store import StoreError
@@ -90,6 +91,8 @@ class Run:
         self.config = config
         self.device = default_device(device)
         self.callbacks: list[Callback] = list(callbacks)
+        if not any(isinstance(c, Sparsify) for c in self.callbacks):
+            self.callbacks.append(Sparsify())  # prunes the nodes that ask for it (prune_below)
         self.out = pathlib.Path(out) if out is not None else None  # the runs folder
         self.rec = Recorder(self.out, flush_every=flush_every)
         self.state = "idle"
@@ -548,6 +551,8 @@ class Run:
         blocks = getattr(self.model, "blocks", None)  # an ensemble's members report nothing
         self._reporters = [] if blocks is None else [
             (nid, m) for nid in blocks.keys() if callable(getattr(m := blocks[nid], "metrics", None))]
+        # ... and name those worth plotting beside the loss (a DataflowMatrix's links)
+        self.plotted = [f"{nid}/{k}" for nid, m in self._reporters for k in getattr(m, "plotted", ())]
 
     def _grad_checked(self, report: dict) -> None:
         self.grad_check = report

@@ -65,11 +65,14 @@ class LiveCallback(Callback):
         run changed since the last batch: lr, rebuild, phase, pause)."""
         if not records:
             return
-        event = metrics_event(records, self.KEYS)
+        event = metrics_event(records, self.KEYS + tuple(getattr(run, "plotted", ())))
         self.sent_messages += 1
         self.editor.send(event)
         self._markers(run)
         self._progress(run, int(records[-1].get("step", 0)) + 1)
+        links = link_matrix_event(run, int(records[-1].get("step", 0)))
+        if links is not None:
+            self.editor.send(links)
         stats = [r["nodes"] for r in records if isinstance(r.get("nodes"), dict)]
         if stats:
             self.editor.control.node_stats_record(stats[-1])
@@ -187,6 +190,21 @@ def graph_stats_event(records: list[dict]) -> dict:
             nid, key = k.split("/", 1)
             nodes.setdefault(nid, {})[key] = _finite(v)
     return {"event": "graph_stats", "step": int(last.get("step", 0)), "nodes": nodes}
+
+
+def link_matrix_event(run: Any, step: int) -> dict | None:
+    """The link matrices of the nodes whose module draws one (a DataflowMatrix's `heat()`:
+    link magnitudes and the pruning mask), for the canvas's heat grids; None when no node
+    has one."""
+    blocks = getattr(getattr(run, "model", None), "blocks", None)
+    if blocks is None:
+        return None
+    nodes = {}
+    for nid in list(blocks.keys()):
+        heat = getattr(blocks[nid], "heat", None)
+        if callable(heat):
+            nodes[nid] = heat()
+    return {"event": "link_matrix", "step": step, "nodes": nodes} if nodes else None
 
 
 def metrics_event(records: list[dict], keys=LiveCallback.KEYS) -> dict:
