@@ -2,6 +2,9 @@
 the weights exactly as its torch.optim twin (1e-6 over 100 float64 steps); a document's
 own chain trains, checkpoints and resumes."""
 
+import re
+import subprocess
+
 import pytest
 import torch
 
@@ -136,3 +139,46 @@ def test_a_document_with_its_own_chain_trains_and_resumes_from_a_checkpoint(tmp_
     assert resumed.state == "finished", resumed.traceback
     for a, b in zip(resumed.model.state_dict().values(), full.model.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_the_exported_file_steps_a_chain_exactly_as_the_kernel_does(tmp_path):
+    from export_util import load_source, ruff_bin, run_clean
+
+    g = mlp_graph((1, 16, 1))
+    g.add("Optimizer", id="opt", kind="chain", lr=2e-2, stages=CUSTOM)
+    g.training = {"optimizer": "opt", "steps": 40, "data": {"x": "x", "y": "y"}}
+    src = dw.export(g)
+    assert "class ChainOptimizer" in src and "import diffwire" not in src
+    mod = load_source(src, tmp_path)
+    spec = mod.TRAINING["phases"][0]["optimizer"]
+    data = {k: torch.as_tensor(v, dtype=torch.float64) for k, v in sine_data().items()}
+    weights = []
+    for build in (lambda m: mod.make_optimizer(spec, m),
+                  lambda m: optim.make_optimizer(optim.normalize(spec), list(m.parameters()))):
+        torch.manual_seed(0)
+        model = mod.Model().double()
+        opt = build(model)
+        for _ in range(40):
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.mse_loss(model(data["x"]), data["y"]).backward()
+            opt.step()
+        weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    assert type(opt).__name__ == "ChainOptimizer"
+    assert (weights[0] - weights[1]).abs().max() < 1e-12
+    torch.manual_seed(0)
+    moved = torch.cat([p.detach().flatten() for p in mod.Model().double().parameters()])
+    assert (weights[0] - moved).abs().max() > 1e-2
+
+    g.training["data"] = {"x": {"source": "file", "path": "d.npz"},
+                          "y": {"source": "file", "path": "d.npz"}}
+    dw.export(g, tmp_path / "model.py")
+    for args in (["check"], ["format", "--check"]):  # the embedded runtime is clean code too
+        done = subprocess.run([ruff_bin(), *args, "--isolated", "--no-cache",
+                               str(tmp_path / "model.py")], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+    import numpy as np
+    np.savez(tmp_path / "d.npz", **{k: np.asarray(v) for k, v in sine_data().items()})
+    done = run_clean(["model.py", "--out", "w.pt"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    losses = [float(v) for v in re.findall(r"loss ([0-9.eE+-]+)", done.stdout)]
+    assert len(losses) >= 2 and losses[-1] < losses[0]
