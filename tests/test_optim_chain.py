@@ -101,11 +101,27 @@ def test_clip_stages_by_global_norm_and_by_value():
 ])
 def test_a_bad_chain_is_refused_with_its_line_and_place(text, says):
     g = mlp_graph()
-    g.add("Optimizer", id="opt", kind="chain", stages=text)
+    with pytest.raises(dw.ParamError) as err:  # on the node, where the editor shows it
+        g.add("Optimizer", id="opt", kind="chain", stages=text)
+    assert err.value.node == "opt" and err.value.port == "stages" and says in str(err.value)
+
+
+def test_an_empty_chain_is_a_chain_being_written_until_it_trains():
+    g = mlp_graph()
+    node = g.add("Optimizer", id="opt", kind="chain")
+    assert "write the update stages" in node.block.formula(node, "opt", {})[0]
     g.training = {"optimizer": "opt", "steps": 2}
     with pytest.raises(dw.ParamError) as err:
         dw.train(g, data=sine_data(), progress=False, background=False)
-    assert err.value.port == "stages" and says in str(err.value)
+    assert err.value.port == "stages" and "no stages" in str(err.value)
+
+
+def test_the_node_shows_its_chain_gradient_in_update_out():
+    g = mlp_graph()
+    node = g.add("Optimizer", id="opt", kind="adamw", lr=3e-3, weight_decay=0.01)
+    assert node.block.formula(node, "opt", {}) == [
+        "grad", "→ scale_by_adam b1=0.9", "→ add_decayed_weights weight_decay=0.01",
+        "→ scale_by_learning_rate lr=0.003"]
 
 
 CUSTOM = """# clipped Adam with decoupled decay and a warm-up
