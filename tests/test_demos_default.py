@@ -12,6 +12,7 @@ PASS = {
     "01_quickstart.ipynb": ["loss", "->"],
     "02_live_training.ipynb": ["features kept their weights", "<Run finished"],
     "06_export_and_import.ipynb": ["saved weights to lv_weights.pt", "round trip ok"],
+    "08_learned_optimizer.ipynb": ["LEARNED OPTIMIZER OK: 150 meta-iterations"],
 }
 
 

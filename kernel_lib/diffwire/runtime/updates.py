@@ -191,11 +191,11 @@ class ChainOptimizer(torch.optim.Optimizer):
             if not params:
                 continue
             states = [self.state[p] for p in params]
-            for p, st in zip(params, states):
-                if "step" not in st:
-                    st["step"] = torch.zeros((), dtype=torch.float64)
-                    for i, (name, _) in enumerate(group["stages"]):
-                        for slot in STAGES[name][1]:
+            for p, st in zip(params, states):  # slots start at zero, as optax's init
+                st.setdefault("step", torch.zeros((), dtype=torch.float64))
+                for i, (name, _) in enumerate(group["stages"]):
+                    for slot in STAGES[name][1]:
+                        if f"{i}.{slot}" not in st:
                             st[f"{i}.{slot}"] = torch.zeros_like(p)
             count = int(states[0]["step"])
             updates = [p.grad.clone() for p in params]

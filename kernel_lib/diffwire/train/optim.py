@@ -78,7 +78,7 @@ LIVE_KEYS = {"lr", "momentum", "nesterov", "betas", "weight_decay", "history_siz
 SCHEDULE_KEYS = {"gamma": "gamma", "step_size": "step_size", "t_max": "T_max",
                  "eta_min": "eta_min"}
 #: Keys that need a new optimizer: edit the Optimizer node and rebuild instead.
-REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search"}
+REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search", "stages"}
 
 
 def normalize(spec: dict | str | tuple | None) -> dict:
