@@ -157,9 +157,10 @@ for it in range(META_ITERS):
         theta = theta.detach().requires_grad_(True)
         state = tuple(s.detach() if torch.is_tensor(s) else s for s in state)
     log.append(loss.item())
-    if it % 25 == 0 or it == META_ITERS - 1:
-        print(f"meta-iteration {it:3d}  last-segment meta-loss {loss.item():7.3f}  "
-              f"{time.perf_counter() - t0:5.1f} s")
+    if (it + 1) % 25 == 0 or it == META_ITERS - 1:  # tasks differ each time: a running mean
+        recent = log[-25:]
+        print(f"meta-iteration {it + 1:3d}  meta-loss of the last segment, mean of the last "
+              f"{len(recent)}: {sum(recent) / len(recent):7.3f}  {time.perf_counter() - t0:5.1f} s")
 """,
 """md:## Adam at its best learning rate
 
