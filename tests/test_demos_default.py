@@ -13,6 +13,7 @@ PASS = {
     "02_live_training.ipynb": ["features kept their weights", "<Run finished"],
     "06_export_and_import.ipynb": ["saved weights to lv_weights.pt", "round trip ok"],
     "10_dataflow_matrix.ipynb": ["sparsest at >= 99% accuracy", "exported model matches: True"],
+    "08_learned_optimizer.ipynb": ["LEARNED OPTIMIZER OK: 150 meta-iterations"],
 }
 
 

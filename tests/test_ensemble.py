@@ -332,3 +332,15 @@ def test_minibatches_of_a_plain_network_match_training_alone():
         for r, ref in zip(rows(run, i), alone.history[:]):
             assert_close(r["loss"], ref["loss"], f"member {i} loss at step {r['step']}")
         assert_same_weights(run.member(i).state_dict(), alone.model.state_dict())
+
+
+def test_an_update_chain_clips_each_member_by_its_own_norm():
+    chain = ("chain", {"lr": 0.02, "stages": "clip_by_global_norm 0.05\nscale_by_adam\n"
+                                             "scale_by_learning_rate"})
+    run = train(lv_graph(), optimizer=chain, ensemble=dw.Ensemble(seeds=[1, 2]))
+    for i, seed in enumerate([1, 2]):
+        alone = train(lv_graph(), seed=seed, optimizer=chain)
+        assert alone.history[0]["grad_norm"] > 0.05  # the clip acts
+        for r, ref in zip(rows(run, i), alone.history[:]):
+            assert_close(r["loss"], ref["loss"], f"member {i} loss")
+        assert_same_weights(run.member(i).state_dict(), alone.model.state_dict())

@@ -14,7 +14,8 @@ def test_every_optimizer_kind_runs_a_few_steps(kind):
     g = mlp_graph()
     lr = 0.5 if kind == "lbfgs" else 1e-2
     g.add("Optimizer", id="opt", kind=kind, lr=lr, momentum=0.9, nesterov=True,
-          weight_decay=1e-4, grad_clip=1.0, max_iter=4)
+          weight_decay=1e-4, grad_clip=1.0, max_iter=4,
+          stages="trace 0.9\nscale_by_learning_rate")
     g.training = {"optimizer": "opt", "steps": 4}
     run = dw.train(g, data=sine_data(), progress=False, background=False)
     assert run.state == "finished", run.traceback
@@ -22,7 +23,8 @@ def test_every_optimizer_kind_runs_a_few_steps(kind):
     assert len(losses) == 4 and all(torch.isfinite(torch.tensor(losses)))
     assert losses[-1] < losses[0]
     assert type(run.optimizer).__name__.lower() == {"sgd": "sgd", "adam": "adam", "adamw": "adamw",
-                                                    "rmsprop": "rmsprop", "lbfgs": "lbfgs"}[kind]
+                                                    "rmsprop": "rmsprop", "lbfgs": "lbfgs",
+                                                    "chain": "chainoptimizer"}[kind]
 
 
 @pytest.mark.parametrize("schedule", ["step", "cosine", "exponential"])

@@ -24,7 +24,8 @@ def test_the_schema_ships_and_is_a_valid_draft_2020_12_schema():
 def test_the_optimizer_part_matches_the_optimizer_params():
     props = training_schema()["$defs"]["optimizer_spec"]["properties"]
     assert set(props) == {p.name for p in optim.PARAMS}
-    kinds = {"float": "number", "int": "integer", "bool": "boolean", "list": "array"}
+    kinds = {"float": "number", "int": "integer", "bool": "boolean", "list": "array",
+             "string": "string"}
     for p in optim.PARAMS:
         s = props[p.name]
         if p.kind == "choice":

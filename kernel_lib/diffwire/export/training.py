@@ -8,12 +8,13 @@ data printed with ``repr``. The code that interprets it is the same for every fi
 
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
 
 from ..document import Graph
 from ..errors import GraphError
-from ..runtime import data
+from ..runtime import data, updates
 from .names import literal
 from .training_template import TRAIN_CODE
 
@@ -24,6 +25,15 @@ def generator_source(name: str) -> list[str]:
     kernel run draw the same data for a seed. Read when a file is written, not at import. A
     binding to any other generator asks for its data to be passed to train()."""
     return [inspect.getsource(fn) for fn in data.SOURCES[name]]
+
+
+def updates_source() -> str:
+    """The runtime's update chains (:mod:`diffwire.runtime.updates`) without its imports:
+    a file whose document trains with a ``chain`` optimizer steps exactly as a kernel run."""
+    text = inspect.getsource(updates)
+    body = ast.parse(text).body
+    first = next(node for node in body[1:] if not isinstance(node, (ast.Import, ast.ImportFrom)))
+    return "\n".join(text.splitlines()[first.lineno - 1:])
 
 
 def optimizer_spec(graph: Graph, ref) -> dict:
@@ -90,6 +100,10 @@ def training_source(graph: Graph) -> str:
     outputs = [n.params.get("name") for n in graph.outputs()]
     dynamic = any(not n.block.static for _, n in graph.walk() if n.type in _known())
     parts = list(dict.fromkeys(src.strip("\n") for g in gens for src in generator_source(g)))
+    chains = any(ph["optimizer"]["kind"] == "chain" for ph in plan["phases"])
+    if chains:
+        parts.append("# -- update chains: diffwire's runtime/updates.py, verbatim --\n\n"
+                     + updates_source().strip("\n"))
     consts = [
         "# The training section of the document, as plain data.",
         f"TRAINING = {literal(plan)}",
@@ -98,6 +112,8 @@ def training_source(graph: Graph) -> str:
         f"FIXED = {literal(fixed)}  # data passed whole every step, not sliced into batches",
         f"FIND_UNUSED = {literal(dynamic)}  # branches may leave weights without gradient",
         "GENERATORS = {" + ", ".join(f"{literal(g)}: {g}" for g in gens) + "}",
+        "OPTIMIZERS = {" + ('"chain": ChainOptimizer' if chains else "")
+        + "}  # optimizer kinds defined in this file",
     ]
     return "\n\n\n".join(parts + ["\n".join(consts)]) + "\n\n" + TRAIN_CODE
 

@@ -106,6 +106,8 @@ def make_optimizer(spec, model):
         if p.requires_grad and (not spec["nodes"] or name.split(".")[1] in spec["nodes"])
     ]
     kind, lr, wd = spec["kind"], spec["lr"], spec["weight_decay"]
+    if kind in OPTIMIZERS:  # a chain of update stages, as the document wrote it
+        return OPTIMIZERS[kind](params, lr=lr, stages=spec["stages"])
     if kind == "sgd":
         nesterov = spec["nesterov"] and spec["momentum"] > 0
         return torch.optim.SGD(

@@ -133,6 +133,8 @@ def member_groups(spec: dict, specs: list[dict], params: list[list]) -> tuple[li
     of = []
     for mine, ps in zip(specs, params):
         key = tuple(tuple(mine[k]) if isinstance(mine[k], list) else mine[k] for k in keys)
+        if spec["kind"] == "chain":  # a stage may read its whole group (a global norm)
+            key = (len(of),)
         if key not in index:
             index[key] = len(groups)
             group = {"params": [], "lr": mine["lr"], "weight_decay": mine["weight_decay"]}

@@ -13,8 +13,12 @@ import torch
 
 from ..errors import ParamError
 from ..ports import Param
+from ..runtime import updates
+from .presets import preset_stages
 
-KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs")
+KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs", "chain")
+#: The longest chain text a document may hold (a chain is a handful of lines).
+MAX_STAGES_TEXT = 10_000
 SCHEDULES = ("none", "step", "cosine", "exponential")
 
 #: Every option with its type and documented range: the Optimizer block's params, the
@@ -39,6 +43,11 @@ PARAMS = (
     Param("max_iter", "int", 20, min=1, max=10_000, doc="lbfgs evaluations per step, 1..10000"),
     Param("line_search", "choice", "strong_wolfe", choices=("strong_wolfe", "none")),
     Param("nodes", "list", [], item="string", doc="node ids to train; empty: all"),
+    Param("stages", "string", "", multiline=True,
+          doc="chain: one update stage per line, as optax chains them, e.g. "
+              "'clip_by_global_norm 1.0', 'scale_by_adam b1=0.9 b2=0.999', "
+              "'add_decayed_weights 0.01', 'scale_by_learning_rate schedule=cosine "
+              "warmup=100 decay_steps=1000'; stages: " + ", ".join(updates.STAGES)),
 )
 _PARAM = {p.name: p for p in PARAMS}
 
@@ -60,6 +69,7 @@ DEFAULTS: dict = {
     "max_iter": 20,  # lbfgs: function evaluations per step
     "line_search": "strong_wolfe",  # lbfgs: "strong_wolfe" or "none"
     "nodes": [],  # node ids whose parameters this optimizer trains; empty: all of them
+    "stages": "",  # kind "chain": its update stages, one per line (runtime/updates.py)
 }
 
 #: Keys run.set() may change on a live optimizer (they live in param_groups).
@@ -68,7 +78,7 @@ LIVE_KEYS = {"lr", "momentum", "nesterov", "betas", "weight_decay", "history_siz
 SCHEDULE_KEYS = {"gamma": "gamma", "step_size": "step_size", "t_max": "T_max",
                  "eta_min": "eta_min"}
 #: Keys that need a new optimizer: edit the Optimizer node and rebuild instead.
-REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search"}
+REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search", "stages"}
 
 
 def normalize(spec: dict | str | tuple | None) -> dict:
@@ -98,7 +108,30 @@ def normalize(spec: dict | str | tuple | None) -> dict:
         raise ParamError("betas are two numbers", port="betas", expected="[b1, b2]",
                          found=out["betas"])
     out["nodes"] = list(out["nodes"] or [])
+    if out["kind"] == "chain":
+        check_stages(out["stages"])
     return out
+
+
+def check_stages(text: str, node: str | None = None) -> list:
+    """The parsed stages of a chain's text, or a ParamError naming the line at fault."""
+    if len(text) > MAX_STAGES_TEXT:
+        raise ParamError("the chain's text is too long", node=node, port="stages",
+                         expected=f"at most {MAX_STAGES_TEXT} characters", found=len(text))
+    try:
+        return updates.parse_stages(text)
+    except ValueError as exc:
+        raise ParamError(f"bad update chain: {exc}", node=node, port="stages",
+                         expected="one stage per line, e.g. 'scale_by_adam b1=0.9'",
+                         found=text[:200]) from None
+
+
+def as_chain(spec: dict) -> str:
+    """The update chain that a spec's kind is (SGD, Adam, AdamW, RMSprop as stages), as
+    the text a ``chain`` Optimizer takes."""
+    if spec["kind"] == "chain":
+        return spec["stages"]
+    return preset_stages(spec)
 
 
 def select_params(module: torch.nn.Module, nodes: Iterable[str]) -> list[torch.nn.Parameter]:
@@ -119,6 +152,8 @@ def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> tor
     update (None: torch's default, the per-tensor loop on the CPU); an ensemble asks for
     it, since it updates every member's tensors at once."""
     k, lr, wd = spec["kind"], spec["lr"], spec["weight_decay"]
+    if k == "chain":
+        return updates.ChainOptimizer(params, lr=lr, stages=spec["stages"])
     if k == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=spec["momentum"], foreach=foreach,
                                nesterov=spec["nesterov"] and spec["momentum"] > 0, weight_decay=wd)

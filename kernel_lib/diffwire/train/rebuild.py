@@ -107,7 +107,7 @@ def rebuild_run(run, g: Graph) -> dict:
     run._set_built(g)
     run.loss_fn = LossFn(run.config.loss, g)
     run.spec, run.optimizer, run.scheduler = spec, opt, sched
-    if run.spec["kind"] == old_spec.get("kind"):
+    if run.spec["kind"] == old_spec.get("kind") and run.spec["stages"] == old_spec.get("stages"):
         transfer_optimizer(old_opt, run.optimizer, pairs)
         for group, og in zip(run.optimizer.param_groups, old_opt.param_groups):
             for k in optim.LIVE_KEYS:
