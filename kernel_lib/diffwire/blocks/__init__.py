@@ -19,6 +19,7 @@ from .dropout import Dropout
 from .embedding import Embedding
 from .expression import Expression
 from .flatten import Flatten
+from .gradient import Gradient
 from .group import Group
 from .group_norm import GroupNorm
 from .huber import Huber
@@ -53,7 +54,7 @@ BUILTINS = (
     Neg, Pow, Concat, Split, Index, Reshape, Sum, Mean, Expression, Compare, MSE, L1, Huber,
     CrossEntropy, BCE, Loop, Conditional, Map, Conv2d, Group, Pool, AdaptivePool, BatchNorm,
     LayerNorm, GroupNorm, Dropout, Flatten, Permute, Transpose, Embedding, Softmax,
-    MultiheadAttention,
+    MultiheadAttention, Gradient,
 )
 
 for _cls in BUILTINS:
