@@ -88,8 +88,7 @@ class Gradient(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        for fn in (autodiff.gradient_input, autodiff.gradient_of_sum,
-                   autodiff.per_sample_scalar, autodiff.gradient):
+        for fn in (autodiff.per_sample_scalar, autodiff.gradient):
             ctx.helper(fn.__name__, inspect.getsource(fn))
         p = node.params
         message = f"{node.id}: the body's output f is one number or one per sample, got shape "

@@ -24,7 +24,7 @@ RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyw
     "self", "torch", "nn", "F", "torchdiffeq", "math", "os", "sys", "argparse", "pathlib",
     "hashlib", "json", "dist", "Slots", "Model", "DIFFWIRE_DOCUMENT", "train", "main",
     # the Gradient block's helpers (diffwire.runtime.autodiff)
-    "gradient", "gradient_input", "gradient_of_sum", "per_sample_scalar",
+    "gradient", "per_sample_scalar",
 }
 
 
