@@ -13,10 +13,11 @@ class Gradient(Block):
     """The derivative of its body's output `f` with respect to the input `wrt`: ``grad`` =
     ∂f/∂wrt, shaped like `wrt`, and `f` itself. `f` is one number or one per sample
     ([B] or [B, 1]); the batch is summed before differentiating, so each row of `grad`
-    is that sample's derivative. The derivative keeps its graph (``create_graph``), so a
-    loss on it trains the body: Hamiltonian networks (dq/dt = ∂H/∂p, dp/dt = -∂H/∂q),
-    physics-informed losses. Body interface: Inputs named like the `inputs` entries, one
-    Output `f`. Body weights: ``blocks.<id>.body.body.blocks.<inner id>``."""
+    is that sample's derivative. The derivative stays differentiable (as with
+    ``create_graph``), so a loss on it trains the body: Hamiltonian networks (dq/dt =
+    ∂H/∂p, dp/dt = -∂H/∂q), physics-informed losses. It is partial: other inputs computed
+    from `wrt` upstream count as constants. Body interface: Inputs named like the `inputs`
+    entries, one Output `f`. Body weights: ``blocks.<id>.body.body.blocks.<inner id>``."""
 
     type = "Gradient"
     category = "math"
