@@ -86,8 +86,8 @@ def test_export_matches_the_compiled_graph_with_gradients(tmp_path):
         mod = load_source(dw.export(g), tmp_path)
         exported = mod.Model().double()
         exported.load_state_dict(compiled.state_dict())
-        x = torch.randn(6, len(g.node("x").params["shape"]) and g.node("x").params["shape"][1],
-                        dtype=torch.float64, requires_grad=True)
+        width = g.node("x").params["shape"][1]
+        x = torch.randn(6, width, dtype=torch.float64, requires_grad=True)
         assert_same(compiled, exported, [x], atol=1e-6)
 
 
