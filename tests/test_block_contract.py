@@ -16,7 +16,7 @@ def test_every_builtin_is_in_the_battery():
     for name in ["Input", "Output", "Constant", "Parameter", "Linear", "MLP", "Activation",
                  "MatMul", "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Concat", "Split", "Index",
                  "Reshape", "Sum", "Mean", "Expression", "MSE", "L1", "Huber", "CrossEntropy",
-                 "BCE", "Loop", "Conditional", "Map", "Group"]:
+                 "BCE", "Loop", "Conditional", "Map", "Group", "Gradient"]:
         assert name in TYPES
         assert dw.BLOCKS[name].__doc__, f"{name} has no docstring"
 

@@ -20,6 +20,7 @@ from .dropout import Dropout
 from .embedding import Embedding
 from .expression import Expression
 from .flatten import Flatten
+from .gradient import Gradient
 from .group import Group
 from .group_norm import GroupNorm
 from .huber import Huber
@@ -56,7 +57,7 @@ BUILTINS = (
     DataflowMatrix,
     CrossEntropy, BCE, Loop, Conditional, Map, Conv2d, Group, Pool, AdaptivePool, BatchNorm,
     LayerNorm, GroupNorm, Dropout, Flatten, Permute, Transpose, Embedding, Softmax,
-    MultiheadAttention, Module,
+    MultiheadAttention, Module, Gradient,
 )
 
 for _cls in BUILTINS:

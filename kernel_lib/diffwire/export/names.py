@@ -23,6 +23,8 @@ _SAFE_ATTR = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,60}")
 RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {
     "self", "torch", "nn", "F", "torchdiffeq", "math", "os", "sys", "argparse", "pathlib",
     "hashlib", "json", "dist", "Slots", "Model", "DIFFWIRE_DOCUMENT", "train", "main",
+    # the Gradient block's helpers (diffwire.runtime.autodiff)
+    "gradient", "per_sample_scalar",
 }
 
 

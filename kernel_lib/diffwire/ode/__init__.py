@@ -5,6 +5,7 @@ from ..blocks.registry import register
 from . import problems, ude
 from .ablate import ablate
 from .fitting import FitResult, fit
+from .hamiltonian import derivative_mlp, energy_mse, hamiltonian_nn, rollout, spring_energy
 from .problems import PROBLEMS, Trajectory, damped_pendulum, lotka_volterra, mass_spring, spiral
 from .solve import METHODS, ODESolve, ODESolveModule, SolverStats, solver_metrics, solver_stats
 from .spec import AblationSpec, Variant, black_box, lotka_volterra_spec
@@ -19,5 +20,5 @@ __all__ = [
     "FitResult", "METHODS", "ODESolve", "ODESolveModule", "PROBLEMS", "Recovered", "SolverStats",
     "Trajectory", "damped_pendulum", "fit", "fit_sindy", "lotka_volterra", "lotka_volterra_ude", "mass_spring",
     "neural_ode", "problems", "recover", "replace_with_expression", "solver_metrics", "solver_stats", "spiral", "spiral_neural_ode",
-    "ude",
+    "ude", "derivative_mlp", "energy_mse", "hamiltonian_nn", "rollout", "spring_energy",
 ]

@@ -64,10 +64,34 @@ def delayed_copy(n=256, steps=12, delay=3, seed=0):
     return {"x": x, "y": y}
 
 
+def ideal_spring(samples=50, n=30, t_end=3.0, noise=0.1, seed=0, test_split=0.5):
+    """The ideal mass-spring of the Hamiltonian neural network paper: H = (q^2 + p^2) / 2.
+    `samples` trajectories of `n` points over [0, t_end], each from a random direction at a
+    radius uniform in [0.1, 1]; states (q, p) get Gaussian noise of std `noise`, derivatives
+    (dq/dt, dp/dt) = (p, -q) are the clean ones. The first `test_split` of the trajectories
+    is `x`/`dx`, the rest `test_x`/`test_dx` (float32; `y0` and `test_y0` the starts)."""
+    gen = torch.Generator().manual_seed(seed)
+    direction = torch.rand(samples, 2, generator=gen, dtype=torch.float64) * 2 - 1
+    radius = torch.rand(samples, 1, generator=gen, dtype=torch.float64) * 0.9 + 0.1
+    y0 = direction / direction.norm(dim=1, keepdim=True) * radius
+    t = torch.linspace(0.0, t_end, n, dtype=torch.float64)[None, :]
+    c, s = torch.cos(t), torch.sin(t)  # the exact solution: a rotation of (q0, p0)
+    q = y0[:, :1] * c + y0[:, 1:] * s
+    p = -y0[:, :1] * s + y0[:, 1:] * c
+    clean = torch.stack([q, p], -1)  # [samples, n, 2]
+    dx = torch.stack([p, -q], -1)
+    x = clean + noise * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+    k = int(samples * test_split)
+    out = {"x": x[:k], "dx": dx[:k], "test_x": x[k:], "test_dx": dx[k:], "y0": y0[:k],
+           "test_y0": y0[k:]}
+    return {key: v.reshape(-1, 2).float() for key, v in out.items()}
+
+
 #: generator name -> the functions an exported file needs for it, in order (the last one
 #: is the generator).
 SOURCES = {
     "sine": [sine],
     "delayed_copy": [delayed_copy],
     "lotka_volterra": [tight_solve, noisy, lotka_volterra_field, lotka_volterra],
+    "ideal_spring": [ideal_spring],
 }

@@ -140,3 +140,15 @@ def sine(n: int = 128, noise: float = 0.0, seed: int = 0, low: float = -3.0,
     """``y = sin(x)`` (+ Gaussian noise) on `n` points of ``[low, high]``, as columns."""
     # the runtime's function, which an exported file embeds: the same data for a seed
     return {k: v.numpy() for k, v in data.sine(n, noise, seed, low, high).items()}
+
+
+@register_generator("ideal_spring", keys=["x", "dx", "test_x", "test_dx", "y0", "test_y0"],
+                    ranges={"samples": (2, 100_000), "n": (1, 100_000),
+                            "test_split": (0.0, 1.0)})
+def ideal_spring(samples: int = 50, n: int = 30, t_end: float = 3.0, noise: float = 0.1,
+                 seed: int = 0, test_split: float = 0.5) -> dict:
+    """The ideal mass-spring of the Hamiltonian neural network paper (H = (q^2 + p^2) / 2):
+    noisy states `x` and clean derivatives `dx` from `samples` trajectories, half of them
+    held out as `test_x` / `test_dx`."""
+    return {k: v.numpy() for k, v in data.ideal_spring(samples, n, t_end, noise, seed,
+                                                       test_split).items()}
