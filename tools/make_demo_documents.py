@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pathlib
 
-import diffwire as dw
 from make_dataflow_matrix_demo import document as dataflow_matrix_document
+
+import diffwire as dw
 
 DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 

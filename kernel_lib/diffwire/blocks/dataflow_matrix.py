@@ -3,7 +3,7 @@ import inspect
 import torch
 from torch import nn
 
-from ..compile import batched, inferring
+from ..context import batched, inferring
 from ..errors import ParamError, ShapeMismatch
 from ..ports import Param, Port
 from ..runtime import dmm
