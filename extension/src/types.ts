@@ -28,6 +28,8 @@ export interface ParamSpec {
   choices?: unknown[];
   multiline?: boolean;
   nullable?: boolean;
+  /** how the canvas draws the value in the node's body ("truth_table") */
+  view?: string;
 }
 
 export interface BlockSpec {

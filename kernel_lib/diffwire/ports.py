@@ -92,6 +92,9 @@ class Param:
     min_len: int | None = None
     multiline: bool = False
     nullable: bool = False  # None is a valid value ("all", "to the end", "unset")
+    #: how the canvas draws the value in the node's body, beside the form
+    #: ("truth_table": a list of 2**k bits as a grid of input rows and output bits)
+    view: str | None = None
 
     @property
     def required(self) -> bool:
@@ -110,6 +113,8 @@ class Param:
             out["multiline"] = True
         if self.nullable:
             out["nullable"] = True
+        if self.view is not None:
+            out["view"] = self.view
         return out
 
     def check(self, value: Any, node: str | None = None) -> Any:

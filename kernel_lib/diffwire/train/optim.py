@@ -13,8 +13,9 @@ import torch
 
 from ..errors import ParamError
 from ..ports import Param
+from .rda import RDA
 
-KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs")
+KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs", "rda")
 SCHEDULES = ("none", "step", "cosine", "exponential")
 
 #: Every option with its type and documented range: the Optimizer block's params, the
@@ -38,6 +39,8 @@ PARAMS = (
     Param("history_size", "int", 100, min=1, max=1000, doc="lbfgs: 1..1000 remembered steps"),
     Param("max_iter", "int", 20, min=1, max=10_000, doc="lbfgs evaluations per step, 1..10000"),
     Param("line_search", "choice", "strong_wolfe", choices=("strong_wolfe", "none")),
+    Param("majority", "float", 0.5, min=0.0, max=1.0,
+          doc="rda: flip a table bit when more than this share of the samples reaching it ask"),
     Param("nodes", "list", [], item="string", doc="node ids to train; empty: all"),
 )
 _PARAM = {p.name: p for p in PARAMS}
@@ -59,6 +62,7 @@ DEFAULTS: dict = {
     "history_size": 100,  # lbfgs
     "max_iter": 20,  # lbfgs: function evaluations per step
     "line_search": "strong_wolfe",  # lbfgs: "strong_wolfe" or "none"
+    "majority": 0.5,  # rda: a strict majority of a batch flips a bit (one sample: the paper)
     "nodes": [],  # node ids whose parameters this optimizer trains; empty: all of them
 }
 
@@ -68,7 +72,7 @@ LIVE_KEYS = {"lr", "momentum", "nesterov", "betas", "weight_decay", "history_siz
 SCHEDULE_KEYS = {"gamma": "gamma", "step_size": "step_size", "t_max": "T_max",
                  "eta_min": "eta_min"}
 #: Keys that need a new optimizer: edit the Optimizer node and rebuild instead.
-REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search"}
+REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search", "majority"}
 
 
 def normalize(spec: dict | str | tuple | None) -> dict:
@@ -131,6 +135,8 @@ def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> tor
     if k == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd,
                                    foreach=foreach)
+    if k == "rda":
+        return RDA(params, majority=spec["majority"], lr=lr)
     search = None if spec["line_search"] == "none" else spec["line_search"]
     return torch.optim.LBFGS(params, lr=lr, history_size=spec["history_size"],
                              max_iter=spec["max_iter"], line_search_fn=search)

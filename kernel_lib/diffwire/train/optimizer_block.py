@@ -12,9 +12,10 @@ from . import optim
 
 
 class Optimizer(Block):
-    """How parameters are updated: SGD (momentum, nesterov), Adam, AdamW, RMSprop or LBFGS,
-    with weight decay, gradient clipping and a learning-rate schedule. The training
-    section's `optimizer` (or a `schedule` phase) names this node."""
+    """How parameters are updated: SGD (momentum, nesterov), Adam, AdamW, RMSprop, LBFGS
+    or RDA (reverse derivative ascent: flips LUT truth-table bits, trained against the
+    `hamming` loss), with weight decay, gradient clipping and a learning-rate schedule. The
+    training section's `optimizer` (or a `schedule` phase) names this node."""
 
     type = "Optimizer"
     category = "optim"
