@@ -39,8 +39,6 @@ PARAMS = (
     Param("history_size", "int", 100, min=1, max=1000, doc="lbfgs: 1..1000 remembered steps"),
     Param("max_iter", "int", 20, min=1, max=10_000, doc="lbfgs evaluations per step, 1..10000"),
     Param("line_search", "choice", "strong_wolfe", choices=("strong_wolfe", "none")),
-    Param("majority", "float", 0.5, min=0.0, max=1.0,
-          doc="rda: flip a table bit when more than this share of the samples reaching it ask"),
     Param("nodes", "list", [], item="string", doc="node ids to train; empty: all"),
 )
 _PARAM = {p.name: p for p in PARAMS}
@@ -62,7 +60,6 @@ DEFAULTS: dict = {
     "history_size": 100,  # lbfgs
     "max_iter": 20,  # lbfgs: function evaluations per step
     "line_search": "strong_wolfe",  # lbfgs: "strong_wolfe" or "none"
-    "majority": 0.5,  # rda: a strict majority of a batch flips a bit (one sample: the paper)
     "nodes": [],  # node ids whose parameters this optimizer trains; empty: all of them
 }
 
@@ -72,7 +69,7 @@ LIVE_KEYS = {"lr", "momentum", "nesterov", "betas", "weight_decay", "history_siz
 SCHEDULE_KEYS = {"gamma": "gamma", "step_size": "step_size", "t_max": "T_max",
                  "eta_min": "eta_min"}
 #: Keys that need a new optimizer: edit the Optimizer node and rebuild instead.
-REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search", "majority"}
+REBUILD_KEYS = {"kind", "schedule", "nodes", "line_search"}
 
 
 def normalize(spec: dict | str | tuple | None) -> dict:
@@ -136,7 +133,14 @@ def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> tor
         return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd,
                                    foreach=foreach)
     if k == "rda":
-        return RDA(params, majority=spec["majority"], lr=lr)
+        real = [p for p in params if not getattr(p, "truth_table", False)]
+        if real:
+            raise ParamError("the rda optimizer flips the bits of LUT truth tables only",
+                             port="kind", expected="LUT gates' tables",
+                             found=f"{len(real)} real-valued parameter tensor(s)",
+                             hint="list the LUT nodes in the optimizer's `nodes`, or train "
+                                  "the other weights with another optimizer phase")
+        return RDA(params, lr=lr)  # a strict majority of a batch flips a bit (rda.py)
     search = None if spec["line_search"] == "none" else spec["line_search"]
     return torch.optim.LBFGS(params, lr=lr, history_size=spec["history_size"],
                              max_iter=spec["max_iter"], line_search_fn=search)

@@ -25,7 +25,7 @@ class RDA(torch.optim.Optimizer):
 
     def __init__(self, params, majority: float = 0.5, lr: float = 0.0):
         super().__init__(params, {"majority": majority, "lr": lr})
-        self.flipped, self.accuracy = 0, 0.0
+        self.scores: dict = {}
 
     def step(self, closure):
         """Run `closure` (forward, ``hamming`` loss, backward) in Z2 reverse mode, then flip
@@ -44,11 +44,11 @@ class RDA(torch.optim.Optimizer):
                     flip = p.grad > group["majority"] * reach
                     p.copy_(torch.where(flip, 1.0 - p, p))
                     flipped += int(flip.sum())
-        self.flipped = flipped
-        self.accuracy = 1.0 - float(loss)
+        self.scores = {**tape.accuracy(), "flipped": flipped}
         return loss
 
     def metrics(self) -> dict:
-        """What the step record gets besides the loss: the share of right output bits
-        before the update (1 - the hamming loss) and the bits the update flipped."""
-        return {"accuracy": self.accuracy, "flipped": self.flipped}
+        """What the step record gets besides the loss, from the batch before the update:
+        `accuracy` (share of samples with every output bit right; the ``hamming`` loss
+        counts them), `bit_accuracy`, and the table bits the update `flipped`."""
+        return self.scores

@@ -74,6 +74,7 @@ class _LUT(nn.Module):
     def __init__(self, table: torch.Tensor):
         super().__init__()
         self.table = nn.Parameter(table)
+        self.table.truth_table = True  # what the rda optimizer may flip (train/rda.py)
 
     def forward(self, *xs):
         return z2.lookup(self.table, xs)

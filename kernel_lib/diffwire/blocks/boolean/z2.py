@@ -32,6 +32,22 @@ class Tape:
 
     def __init__(self):
         self.reach: dict[int, torch.Tensor] = {}
+        self.bits = self.wrong_bits = 0
+        self.wrong_samples: torch.Tensor | None = None  # per sample: any output bit wrong
+
+    def score(self, wrong: torch.Tensor) -> None:
+        """Count one output's wrong bits (dimension 0 is the sample), for the accuracy."""
+        self.bits += wrong.numel()
+        self.wrong_bits += int(wrong.sum())
+        per = wrong.reshape(wrong.shape[0], -1).any(1) if wrong.dim() else wrong.reshape(1)
+        self.wrong_samples = per if self.wrong_samples is None else self.wrong_samples | per
+
+    def accuracy(self) -> dict:
+        """Share of samples with every output bit right, and share of right bits."""
+        if not self.bits:
+            return {}
+        return {"accuracy": 1.0 - self.wrong_samples.float().mean().item(),
+                "bit_accuracy": 1.0 - self.wrong_bits / self.bits}
 
     def add(self, table: torch.Tensor, idx: torch.Tensor) -> None:
         counts = torch.bincount(idx.reshape(-1), minlength=table.numel()).to(table.dtype)
@@ -129,6 +145,9 @@ def hamming(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """The fraction of wrong bits. Its gradient is not the real one: it is the error
     pattern ``pred XOR target`` itself, the cotangent ``y - f(p, x)`` over Z2 from which
     reverse derivative ascent starts (and it does not scale with the batch)."""
+    tape = active_tape()
+    if tape is not None:
+        tape.score(bits(pred) != bits(target))
     if not pred.is_floating_point():  # bool outputs: evaluation only, nothing to derive
         return (bits(pred) != bits(target)).to(torch.float32).mean()
     return _Hamming.apply(pred, target)
