@@ -127,6 +127,7 @@ def boolean_adder() -> dw.Graph:
     dw.training_config(g, data={k: gen("adder2", key=k) for k in dw.logic.adder2()},
                        loss="hamming", optimizer="rda", steps=100,
                        batch_size=4, seed=0)
+    g.node("optim").position = [820.0, 640.0]
     run = dw.train(g, out=False, background=False, progress=False)
     dw.logic.write_tables(g, run.model)  # the learned tables, shown on the canvas
     return g
