@@ -146,12 +146,25 @@ print("exported circuit matches the compiled circuit and adds on all 16 inputs")
 
 Each seed draws other random initial tables (and another order of batches). We train with the
 paper's update (a batch of one example) and with batches of 4 (majority vote), up to 400 steps, and
-count the seeds that reach 100% on all 16 rows and the steps they took.""",
+count the seeds that reach 100% on all 16 rows and the steps they took (the step after the last
+update that flipped a bit; a run stops once 32 steps in a row flipped nothing).""",
 """
+class Settled(dw.Callback):
+    # stops a run once 32 steps in a row flipped no bit: its tables have settled
+
+    def __init__(self):
+        self.quiet = 0
+
+    def on_step_end(self, run, record):
+        self.quiet = 0 if record["flipped"] else self.quiet + 1
+        if self.quiet == 32:
+            run.stop(wait=False)
+
+
 def steps_to_solve(batch_size, seed, limit=400):
     c = dw.logic.adder2_circuit()
     r = dw.train(c, data=data, loss="hamming", optimizer="rda", steps=limit, batch_size=batch_size,
-                 seed=seed, out=False, background=False, progress=False)
+                 seed=seed, out=False, background=False, progress=False, callbacks=[Settled()])
     return last_flip(r.history) if adder_accuracy(r.model) == 1.0 else None
 
 
