@@ -134,6 +134,9 @@ def test_exported_circuit_matches_on_every_input(tmp_path):
             for k in ("s0", "s1", "s2"):
                 assert got[k].dtype == torch.bool and torch.equal(got[k], want[k]), k
     assert _adds(fresh)
+    # its train() is plain PyTorch: it says that RDA is diffwire's, instead of running LBFGS
+    with pytest.raises(ValueError, match="trains in diffwire only"):
+        mod.train(data={k: torch.as_tensor(v) for k, v in dw.logic.adder2().items()}, steps=1)
 
 
 def test_float_wire_into_a_bool_port_names_node_port_and_kinds(tmp_path):
