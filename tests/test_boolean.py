@@ -67,6 +67,45 @@ def test_reverse_mode_backward_counts_the_batch_votes():
     assert tape.accuracy() == {"accuracy": 0.25, "bit_accuracy": 0.25}
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_one_example_step_is_the_papers_update(seed):
+    """Batch of one: p := p + R[f](p, x, y - f(p, x)) over Z2, written out by hand for
+    out = L2(L1(x0, x1), x2): L2's entry flips when the output is wrong; L1's entry flips
+    when it is wrong and L2's output depends on L1's (T2[r2] != T2[r2 ^ 1])."""
+    g = dw.Graph()
+    for n in ("x0", "x1", "x2"):
+        g.add("Input", name=n, shape=[None], kind="bool", dtype="bool")
+    inner = g.add("LUT", id="inner", k=2)
+    outer = g.add("LUT", id="outer", k=2)
+    g.connect("x0", (inner, "x0"))
+    g.connect("x1", (inner, "x1"))
+    g.connect(inner, (outer, "x0"))
+    g.connect("x2", (outer, "x1"))
+    g.add_output(outer, name="y")
+    gen = torch.Generator().manual_seed(seed)
+    for x0, x1, x2, y in itertools.product([0, 1], repeat=4):
+        model = g.compile(seed=int(torch.randint(0, 10**6, (1,), generator=gen)))
+        t1, t2 = model.blocks["inner"].bits(), model.blocks["outer"].bits()
+        r1 = x0 | x1 << 1
+        r2 = t1[r1] | x2 << 1
+        wrong = t2[r2] != y
+        want1, want2 = list(t1), list(t2)
+        want2[r2] ^= wrong
+        want1[r1] ^= wrong and t2[r2] != t2[r2 ^ 1]
+        opt = dw.train.rda.RDA(list(model.parameters()))
+        batch = {n: torch.tensor([bool(v)]) for n, v in zip(("x0", "x1", "x2"), (x0, x1, x2))}
+
+        def closure():
+            opt.zero_grad()
+            out = model.run(*[batch[n] for n in model.input_names])[0]
+            loss = dw.train.losses.FNS["hamming"](out, torch.tensor([bool(y)]))
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+        assert model.blocks["inner"].bits() == want1 and model.blocks["outer"].bits() == want2
+
+
 def _adder_document(tmp_path, seed=0, steps=60):
     g = dw.logic.adder2_circuit()
     data = {k: {"source": "generator", "name": "adder2", "key": k} for k in dw.logic.adder2()}
