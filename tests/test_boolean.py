@@ -95,7 +95,7 @@ def test_one_example_step_is_the_papers_update(seed):
         opt = dw.train.rda.RDA(list(model.parameters()))
         batch = {n: torch.tensor([bool(v)]) for n, v in zip(("x0", "x1", "x2"), (x0, x1, x2))}
 
-        def closure():
+        def closure(model=model, opt=opt, batch=batch, y=y):
             opt.zero_grad()
             out = model.run(*[batch[n] for n in model.input_names])[0]
             loss = dw.train.losses.FNS["hamming"](out, torch.tensor([bool(y)]))
