@@ -60,11 +60,60 @@ def _differentiable(type_name):
     return has_args and has_float_out
 
 
-NOT_DIFFERENTIABLE = {"Constant", "Compare"}
+def _boolean(type_name):
+    """A block whose ports are all bool wires (the logic gates): values in Z2 have no real
+    derivative, so gradcheck cannot hold; their reverse derivative over Z2 is checked
+    against flipping bits instead (test_z2_reverse_derivative_is_bit_flips)."""
+    g, _ = example_graph(type_name)
+    node = g.nodes.get("node")
+    if node is None:  # Input / Output
+        return False
+    ports = node.input_ports() + node.output_ports()
+    return bool(ports) and all(p.kind == "bool" for p in ports)
 
 
-def test_only_constant_and_compare_lack_gradients():
+BOOLEAN = sorted(t for t in TYPES if _boolean(t))
+NOT_DIFFERENTIABLE = {"Constant", "Compare", *BOOLEAN}
+
+
+def test_only_constant_compare_and_boolean_gates_lack_gradients():
+    assert {"And", "Or", "Xor", "Not", "LUT"} <= set(BOOLEAN)
     assert {t for t in TYPES if not _differentiable(t)} == NOT_DIFFERENTIABLE & set(TYPES)
+
+
+@pytest.mark.parametrize("type_name", BOOLEAN)
+def test_z2_reverse_derivative_is_bit_flips(type_name):
+    """The gradcheck of a boolean block: in reverse mode its backward (cotangent 1 on every
+    output bit) says, for each input bit and each weight bit, whether flipping it changes
+    the output: checked by flipping each one and running the block again."""
+    from diffwire.blocks.boolean import reverse_mode
+
+    g, inputs = example_graph(type_name)
+    model = g.compile(seed=0)
+    names = list(inputs)
+
+    def run(values, params=None):
+        out = torch.func.functional_call(model, params or dict(model.named_parameters()),
+                                         args=(), kwargs=values)
+        return out if torch.is_tensor(out) else next(iter(out.values()))
+
+    base = run(inputs)
+    xs = {n: inputs[n].float().requires_grad_(True) for n in names}
+    with reverse_mode():
+        out = run(xs)
+        out.backward(torch.ones_like(out))
+    for n in names:
+        for e in range(inputs[n].numel()):
+            flipped = inputs[n].clone().reshape(-1)
+            flipped[e] = ~flipped[e]
+            changed = run({**inputs, n: flipped.reshape(inputs[n].shape)}) != base
+            assert xs[n].grad.reshape(-1)[e].item() == changed.reshape(-1)[e].item(), (n, e)
+    for pname, p in model.named_parameters():  # a table bit: every output element reading it
+        for j in range(p.numel()):
+            q = p.detach().clone()
+            q.reshape(-1)[j] = 1 - q.reshape(-1)[j]
+            changed = (run(inputs, {pname: q}) != base).sum().item()
+            assert p.grad.reshape(-1)[j].item() == changed, (pname, j)
 
 
 @pytest.mark.parametrize("type_name", [t for t in TYPES if t not in NOT_DIFFERENTIABLE])

@@ -43,4 +43,5 @@ def test_document_trains_from_its_training_section(name, tmp_path, capsys):
     (kept,) = dw.runs(tmp_path / "runs")  # the run's own folder in the runs folder
     assert kept["state"] == "finished"
     losses = [h["loss"] for h in dw.load_run(kept["path"]).history if "loss" in h]
-    assert len(losses) >= 10 and losses[-1] < losses[0]
+    # a document shipped trained (the learned adder's truth tables) starts at its optimum
+    assert len(losses) >= 10 and (losses[-1] < losses[0] or max(losses) == 0.0)

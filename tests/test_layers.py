@@ -24,7 +24,7 @@ LAYERS = [
     {"analysis", "equations"},
     {"compile"},
     {"shapes"},
-    {"ode"},
+    {"ode", "logic"},
     {"train"},
     {"export"},
     {"sweep"},

@@ -9,7 +9,7 @@ from diffwire.train import optim
 from train_util import mlp_graph, sine_data
 
 
-@pytest.mark.parametrize("kind", optim.KINDS)
+@pytest.mark.parametrize("kind", [k for k in optim.KINDS if k != "rda"])  # rda: test_boolean
 def test_every_optimizer_kind_runs_a_few_steps(kind):
     g = mlp_graph()
     lr = 0.5 if kind == "lbfgs" else 1e-2

@@ -141,6 +141,20 @@ def hamiltonian_nn() -> dw.Graph:
     return g
 
 
+def boolean_adder() -> dw.Graph:
+    """A 2-bit adder learned by reverse derivative ascent: four LUT gates wired as a ripple
+    adder (sum0 and a hidden carry from a0, b0; sum1 and carry1 from a1, b1 and that carry)
+    learned their truth tables from the 16 examples; the canvas shows the tables."""
+    g = dw.logic.adder2_circuit()
+    dw.training_config(g, data={k: gen("adder2", key=k) for k in dw.logic.adder2()},
+                       loss="hamming", optimizer="rda", steps=100,
+                       batch_size=4, seed=0)
+    g.node("optim").position = [820.0, 640.0]
+    run = dw.train(g, out=False, background=False, progress=False)
+    dw.logic.write_tables(g, run.model)  # the learned tables, shown on the canvas
+    return g
+
+
 DOCUMENTS = {
     "quickstart.diffwire": quickstart,
     "lotka_volterra_ude.diffwire": lotka_volterra,
@@ -149,6 +163,7 @@ DOCUMENTS = {
     "loop_conditional.diffwire": loop_conditional,
     "dataflow_matrix.diffwire": dataflow_matrix,
     "hamiltonian_nn.diffwire": hamiltonian_nn,
+    "boolean_adder.diffwire": boolean_adder,
 }
 
 

@@ -30,6 +30,8 @@ export interface ParamSpec {
   nullable?: boolean;
   /** "auto" is a value (a list: its first item): the size follows the wire into the node */
   auto?: boolean;
+  /** how the canvas draws the value in the node's body ("truth_table") */
+  view?: string;
 }
 
 export interface BlockSpec {

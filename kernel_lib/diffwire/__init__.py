@@ -15,6 +15,7 @@ from . import (
     blocks,
     export,  # the package is callable: dw.export(g) writes the module
     expr,
+    logic,
     ode,
     sweep,  # callable too: dw.sweep(g, space) runs a sweep
 )
@@ -85,6 +86,8 @@ __all__ = [
     # ODEs, UDEs, symbolic recovery, ablation
     "ODESolve", "ablate", "ablations", "load_ablation", "ode", "recover",
     "replace_with_expression",
+    # Boolean circuits learned by reverse derivative ascent
+    "logic",
     # experiments: sweeps, Ray
     "SweepResult", "connect_ray", "load_sweep", "sweep",
 ]

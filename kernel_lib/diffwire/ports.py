@@ -98,6 +98,9 @@ class Param:
     #: "auto" is a valid value (for a list: as its first item): the size follows the wire
     #: into the node, resolved from the inferred shape before the graph is built
     auto: bool = False
+    #: how the canvas draws the value in the node's body, beside the form
+    #: ("truth_table": a list of 2**k bits as a grid of input rows and output bits)
+    view: str | None = None
 
     @property
     def required(self) -> bool:
@@ -118,6 +121,8 @@ class Param:
             out["nullable"] = True
         if self.auto:
             out["auto"] = True
+        if self.view is not None:
+            out["view"] = self.view
         return out
 
     def check(self, value: Any, node: str | None = None) -> Any:

@@ -8,6 +8,7 @@ import { summary } from "../params";
 import { FAR_READABLE_ZOOM, FAR_ZOOM } from "../zoom";
 import { badgeParts } from "../trainingView";
 import { HeatGrid } from "./HeatGrid";
+import { TruthTable } from "./TruthTable";
 
 export interface BlockData extends Record<string, unknown> {
   node: NodeDoc;
@@ -110,7 +111,8 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const portErr = new Map(errors.filter((e) => e.port).map((e) => [e.port as string, e]));
   const rows = Math.max(inputs.length, outputs.length);
   const multiline = (spec?.params ?? []).filter((p) => p.kind === "string" && p.multiline).map((p) => p.name);
-  const params = !spec ? [] : spec.params.filter((p) => !multiline.includes(p.name) && p.kind !== "dict").slice(0, 3);
+  const views = (spec?.params ?? []).filter((p) => p.view === "truth_table");
+  const params = !spec ? [] : spec.params.filter((p) => !multiline.includes(p.name) && p.kind !== "dict" && !p.view).slice(0, 3);
   const label = node.label || node.id;
   return (
     <div
@@ -147,6 +149,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
           ))}
         </div>
       ) : null}
+      {views.map((p) => <TruthTable key={p.name} name={p.name} bits={node.params[p.name]} />)}
       {spec?.bodies.length ? (
         <div className="dw-bodies">
           {spec.bodies.map((b) => (

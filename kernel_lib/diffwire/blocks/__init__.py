@@ -8,6 +8,7 @@ from .attention import MultiheadAttention
 from .base import Block, Fn
 from .batch_norm import BatchNorm
 from .bce import BCE
+from .boolean import GATES
 from .compare import Compare
 from .concat import Concat
 from .conditional import Conditional
@@ -58,7 +59,7 @@ BUILTINS = (
     CrossEntropy, BCE, Loop, Conditional, Map, Conv2d, Group, Pool, AdaptivePool, BatchNorm,
     LayerNorm, GroupNorm, Dropout, Flatten, Permute, Transpose, Embedding, Softmax,
     MultiheadAttention, Module, Gradient,
-)
+) + GATES
 
 for _cls in BUILTINS:
     register(_cls)

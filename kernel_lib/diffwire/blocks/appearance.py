@@ -21,6 +21,7 @@ CATEGORIES: dict[str, dict] = {
     "math": {"title": "Math", "colour": "#8a5a00", "icon": "\u2211"},
     "shape": {"title": "Shapes", "colour": "#6d6d6d", "icon": "\u2b1a"},
     "control": {"title": "Control flow", "colour": "#8e3b8e", "icon": "\u27f3"},
+    "logic": {"title": "Boolean logic", "colour": "#9a6b00", "icon": "\u2227"},
     "ode": {"title": "Differential equations", "colour": "#b23c3c", "icon": "\u2202"},
     "loss": {"title": "Losses", "colour": "#a0522d", "icon": "\u2198"},
     "optim": {"title": "Training", "colour": "#00796b", "icon": "\u2699"},

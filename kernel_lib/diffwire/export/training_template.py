@@ -93,6 +93,8 @@ def compute_loss(model, net, batch, terms):
         elif term.get("target") is None:
             value = outputs[term["output"]]
         else:
+            if term.get("fn", "mse") not in LOSSES:  # hamming: for rda, in diffwire only
+                raise ValueError(f"the {term['fn']!r} loss trains in diffwire only (dw.train)")
             fn = LOSSES[term.get("fn", "mse")]
             value = fn(outputs[term["output"]], batch[term["target"]])
         total = total + value.sum() * term.get("weight", 1.0)
@@ -119,6 +121,8 @@ def make_optimizer(spec, model):
         return torch.optim.AdamW(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd)
     if kind == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd)
+    if kind != "lbfgs":  # rda flips Boolean truth tables: diffwire's own optimizer
+        raise ValueError(f"the {kind!r} optimizer trains in diffwire only (dw.train)")
     search = None if spec["line_search"] == "none" else spec["line_search"]
     return torch.optim.LBFGS(
         params,

@@ -25,6 +25,7 @@ LOSS_DOCS = {
     "huber": "squared error near zero, absolute error further out",
     "bce": "binary cross-entropy on logits",
     "cross_entropy": "cross-entropy on logits (class indices or probabilities as targets)",
+    "hamming": "fraction of wrong bits (bool outputs; what the rda optimizer trains against)",
 }
 
 

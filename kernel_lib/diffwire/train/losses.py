@@ -18,6 +18,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ..blocks.boolean.z2 import hamming
 from ..document import Graph
 from ..errors import GraphError, ShapeMismatch
 
@@ -27,6 +28,7 @@ FNS: dict[str, Callable] = {
     "huber": F.huber_loss,
     "bce": F.binary_cross_entropy_with_logits,
     "cross_entropy": F.cross_entropy,
+    "hamming": hamming,  # bool outputs: wrong bits; the RDA optimizer's Z2 error
 }
 
 

@@ -15,8 +15,9 @@ from ..errors import ParamError
 from ..ports import Param
 from ..runtime import updates
 from .presets import preset_stages
+from .rda import RDA
 
-KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs", "chain")
+KINDS = ("sgd", "adam", "adamw", "rmsprop", "lbfgs", "chain", "rda")
 #: The longest chain text a document may hold (a chain is a handful of lines).
 MAX_STAGES_TEXT = 10_000
 SCHEDULES = ("none", "step", "cosine", "exponential")
@@ -166,6 +167,15 @@ def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> tor
     if k == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd,
                                    foreach=foreach)
+    if k == "rda":
+        real = [p for p in params if not getattr(p, "truth_table", False)]
+        if real:
+            raise ParamError("the rda optimizer flips the bits of LUT truth tables only",
+                             port="kind", expected="LUT gates' tables",
+                             found=f"{len(real)} real-valued parameter tensor(s)",
+                             hint="list the LUT nodes in the optimizer's `nodes`, or train "
+                                  "the other weights with another optimizer phase")
+        return RDA(params, lr=lr)  # a strict majority of a batch flips a bit (rda.py)
     search = None if spec["line_search"] == "none" else spec["line_search"]
     return torch.optim.LBFGS(params, lr=lr, history_size=spec["history_size"],
                              max_iter=spec["max_iter"], line_search_fn=search)

@@ -15,11 +15,12 @@ from . import optim
 
 
 class Optimizer(Block):
-    """How parameters are updated: SGD (momentum, nesterov), Adam, AdamW, RMSprop or LBFGS,
-    with weight decay, gradient clipping and a learning-rate schedule, or `chain`: your
-    own chain of update stages (clip, trace, scale_by_adam, add_decayed_weights,
-    scale_by_learning_rate with a schedule...), one per line in `stages`. The training
-    section's `optimizer` (or a `schedule` phase) names this node."""
+    """How parameters are updated: SGD (momentum, nesterov), Adam, AdamW, RMSprop, LBFGS
+    or RDA (reverse derivative ascent: flips LUT truth-table bits, trained against the
+    `hamming` loss), with weight decay, gradient clipping and a learning-rate schedule, or
+    `chain`: your own chain of update stages (clip, trace, scale_by_adam,
+    add_decayed_weights, scale_by_learning_rate with a schedule...), one per line in
+    `stages`. The training section's `optimizer` (or a `schedule` phase) names this node."""
 
     type = "Optimizer"
     category = "optim"

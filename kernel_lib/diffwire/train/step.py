@@ -78,6 +78,8 @@ def train_step(run, s: int) -> dict:
         run.scheduler.step()
     record = {"step": s, "loss": loss.item(), "grad_norm": closure.grad_norm.item(), "lr": lr,
               "time": time.perf_counter() - t0, "phase": run.phase}
+    if hasattr(opt, "metrics"):  # an optimizer's own numbers (RDA: bits flipped)
+        record.update(opt.metrics())
     if stats is not None:
         record["nodes"] = stats.result()
     return record
