@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 import torch
@@ -181,17 +182,25 @@ def _select(F, Y, powers, names, alpha, criterion, bags, folds, seed, held_out,
         # per component): a network's compensating errors can rank those low
         trials = [c.support for c in ranked[:refine]] + selection.combine(sparsest)
         return _refined(trials, F, Y, powers, names, fitter, criterion, per_row, floor,
-                        row_bags)
+                        row_bags, scale)
     best = ranked[0]
     inclusion = np.stack([selection.inclusion(per_component[k], criterion, per_row, row_bags,
                                               floor)[k] for k in range(d)])
     ci = selection.intervals(F, Y, best.support, state_bags)
     return Recovered(network, powers, names, inclusion=inclusion, ci=ci, candidates=ranked,
-                     criterion=criterion, scored_on=scored_on, network_coefficients=network)
+                     criterion=criterion, scored_on=scored_on, network_coefficients=network,
+                     unexplained=_unexplained(F, Y, network, scale))
+
+
+def _unexplained(F, Y, coef, scale) -> np.ndarray:
+    """Per component, the rms misfit of the targets by `coef` relative to the targets' rms
+    (all components together: a component the field barely needs is not held to its own
+    tiny scale)."""
+    return np.sqrt(((Y - F @ coef.T) ** 2).mean(0)) / scale
 
 
 def _refined(trials, F, Y, powers, names, fitter, criterion, per_row, floor,
-             row_bags) -> Recovered:
+             row_bags, scale) -> Recovered:
     """Candidate supports fitted to the observations, ranked again (see refine.py)."""
     fitted, seen = [], set()
     for support in trials:
@@ -209,10 +218,16 @@ def _refined(trials, F, Y, powers, names, fitter, criterion, per_row, floor,
     best = fitted[0]
     inclusion = selection.inclusion(fitted, criterion, per_row, row_bags, floor)
     ci = np.stack([best.coef - best.half, best.coef + best.half], -1)
+    network = selection.lstsq(F, Y, best.support)
+    own = fitter.prediction(np.zeros_like(network), np.zeros(len(network), bool))
     return Recovered(best.coef, powers, names, inclusion=inclusion, ci=ci,
                      candidates=fitted, criterion=criterion,
                      scored_on="simulation; the best fitted to the observations",
-                     network_coefficients=selection.lstsq(F, Y, best.support))
+                     network_coefficients=network,
+                     unexplained=_unexplained(F, Y, network, scale),
+                     fit=(float(best.rows.sum()),
+                          math.inf if own is None else float(((own - fitter.observed.double()
+                                                               .numpy()) ** 2).sum())))
 
 
 def _fitter(model, term, data, dtype, powers):
