@@ -257,3 +257,18 @@ def test_every_kept_term_has_a_bootstrap_interval():
         assert lo < true < hi and 0 < hi - lo < 0.1 * abs(true), (k, lo, hi)
     assert np.all(rec.ci[rec.coefficients == 0] == 0)
     assert "95% interval" in rec.summary() and rec.confident, rec.summary()
+
+
+def test_an_equation_fitting_the_data_far_better_or_worse_than_its_network_is_flagged():
+    """With observations, the chosen equation's squared error on them is set against the
+    network's: 2x better means the network had not converged (what it learned is not the
+    law; seed 3 of demo 03 stops on a plateau where a whole rbf layer is dead), 2x worse
+    means the library lacks a term. Within 2x either way nothing is said."""
+    for fit, note in (((0.01, 0.03), "better than the network"),
+                      ((0.09, 0.03), "worse than the network"), ((0.04, 0.03), None)):
+        rec = _dense(0.1)
+        rec.fit = fit
+        if note is None:
+            assert rec.confident, rec.uncertain
+        else:
+            assert len(rec.uncertain) == 1 and note in rec.uncertain[0], rec.uncertain

@@ -177,7 +177,7 @@ for r in rows:
           f"{r['beta']:.3f} ({r['beta_err']:.1%}) | {r['gamma']:.3f} ({r['gamma_err']:.1%}) | "
           f"{r['inclusion'][0]:.0%} / {r['inclusion'][1]:.0%} | {r['rel_err_t50']:.1%} | "
           f"{'yes' if r['recovered'] else 'no'} | {flag} |")
-display(Markdown("\n".join(table)))
+display(Markdown("\\n".join(table)))
 ok = [r for r in rows if r["recovered"]]
 silent = [r["seed"] for r in rows if not r["recovered"] and not r["uncertain"]]
 print(f"both terms within 10% and tracking to t=50: {len(ok)} of {len(rows)} seeds; "

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 
 UNSURE = 0.8  # a term kept in fewer bags than this is reported as uncertain
-BETTER = 0.5  # an equation fitting the data this much better than its network: unconverged
+BETTER = 0.5  # an equation fitting the data 2x better than its network: unconverged; 2x
+#               worse: a term the library lacks
 UNEXPLAINED = 0.1  # so is a component whose equation misses this much of the targets' scale
 
 
@@ -38,6 +39,7 @@ class Recovered:
     network_coefficients: np.ndarray | None = None
     tolerance: float = 2.0  # the criterion difference within which the sparsest is chosen
     unexplained: np.ndarray | None = None  # [D] rms misfit of the targets / their rms
+    #                                        (without observations; see symbolic._refined)
     fit: tuple | None = None  # squared error on the observations: (equation, network)
 
     @property
@@ -76,6 +78,10 @@ class Recovered:
             notes.append(f"the equation fits the observations {self.fit[1] / self.fit[0]:.1f}x "
                          "better than the network it was read from: the network's training "
                          "has not converged, so what it learned is not the law")
+        if self.fit is not None and self.fit[0] * BETTER > self.fit[1]:
+            notes.append(f"the equation fits the observations {self.fit[0] / self.fit[1]:.1f}x "
+                         "worse than the network it was read from (the library may lack "
+                         "the term)")
         if self.candidates:
             chosen = self.candidates[0]
             rivals = [c for c in self.candidates[1:] if c.k <= chosen.k
