@@ -125,6 +125,8 @@ def component_supports(F: np.ndarray, y: np.ndarray, alpha: float, bags: list, s
         if s.sum() <= max_terms:
             seen.setdefault(s.tobytes(), s)
 
+    for j in range(F.shape[1]):  # every one-term law: cheap, and the sparsest there is
+        add(np.arange(F.shape[1]) == j)
     for th in thresholds:
         add(np.abs(stlsq(F, Y, th, alpha)[0]) * size >= negligible * scale)
         kept = [np.abs(stlsq(F[r], Y[r], th, alpha)[0]) * size >= negligible * scale

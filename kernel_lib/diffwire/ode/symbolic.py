@@ -171,6 +171,9 @@ def _select(F, Y, powers, names, alpha, criterion, bags, folds, seed, held_out,
             support[k] = s
             cands.append(selection.Candidate(support, rows(support, replaced)))
         per_component.append(selection.rank(cands, criterion, per_row, floor))
+        # and the one-term law that did best on the held-out stretches: where the network's
+        # output wobbles about the law, forward selection on it may not start with the law
+        sparsest[k] = sparsest[k] + [c.support[k] for c in per_component[k] if c.k == 1][:1]
     everything = np.ones(d, bool)
     top = [[c.support[k] for c in cands[:3]] for k, cands in enumerate(per_component)]
     joint = [selection.Candidate(s, rows(s, everything)) for s in selection.combine(top)]
@@ -179,7 +182,8 @@ def _select(F, Y, powers, names, alpha, criterion, bags, folds, seed, held_out,
     network = selection.lstsq(F, Y, ranked[0].support)
     if held_out is not None and refine:
         # the best few, and the sparsest laws (forward selection's first one or two terms
-        # per component): a network's compensating errors can rank those low
+        # and the best single term, per component): a network's compensating errors can
+        # rank those low
         trials = [c.support for c in ranked[:refine]] + selection.combine(sparsest)
         return _refined(trials, F, Y, powers, names, fitter, criterion, per_row, floor,
                         row_bags)
