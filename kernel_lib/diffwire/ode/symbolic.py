@@ -205,20 +205,42 @@ def _unexplained(F, Y, coef, scale) -> np.ndarray:
 
 def _refined(trials, F, Y, powers, names, fitter, criterion, per_row, floor,
              row_bags) -> Recovered:
-    """Candidate supports fitted to the observations, ranked again (see refine.py)."""
+    """Candidate supports fitted to the observations, ranked again (see refine.py); then
+    backward elimination: while the chosen model keeps a term whose interval includes 0
+    (the data do not tell it from absent), the model without it is fitted and ranked too,
+    and kept when the rule of :func:`.selection.choose` prefers it."""
     fitted, seen = [], set()
-    for support in trials:
+
+    def fit(support):
         if support.tobytes() in seen:
-            continue
+            return
         seen.add(support.tobytes())
         got = fitter.fit(support, selection.lstsq(F, Y, support))
         if got is not None:
             coef, rows, half = got
             fitted.append(selection.Candidate(support, rows, coef=coef, half=half))
+
+    for support in trials:
+        fit(support)
     if not fitted:
         raise GraphError("every candidate equation failed to solve when fitted to the data",
                          hint="check the observations, or pass refine=0")
     fitted = selection.rank(fitted, criterion, per_row, floor)
+    for _ in range(int(fitted[0].support.sum())):
+        best = fitted[0]
+        # the least certain term: the widest interval relative to its coefficient
+        doubt = np.where(best.support & (best.half >= np.abs(best.coef)),
+                         best.half / np.maximum(np.abs(best.coef), 1e-300), 0)
+        if not doubt.any():
+            break
+        fewer = best.support.copy()
+        fewer[np.unravel_index(int(np.argmax(doubt)), doubt.shape)] = False
+        if fewer.tobytes() in seen:
+            break
+        fit(fewer)
+        fitted = selection.rank(fitted, criterion, per_row, floor)
+        if fitted[0] is best:
+            break
     best = fitted[0]
     inclusion = selection.inclusion(fitted, criterion, per_row, row_bags, floor)
     ci = np.stack([best.coef - best.half, best.coef + best.half], -1)
