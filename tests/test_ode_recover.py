@@ -103,8 +103,8 @@ def test_recovery_holds_for_other_network_seeds(seed):
     assert rec.inclusion[0, j] >= 0.8 and rec.inclusion[1, j] >= 0.8, rec.summary()
     assert rec.ci[0, j, 0] < -0.9 < rec.ci[0, j, 1] and rec.ci[1, j, 0] < 0.8 < rec.ci[1, j, 1]
     assert rec.scored_on.startswith("simulation")
-    # a close runner-up may be flagged (README: most seeds have one), never the terms above
-    assert all("weight" in u for u in rec.uncertain), rec.uncertain
+    # a rival model may be flagged, never the terms above
+    assert not any(u.startswith(("U0: x*y", "U1: x*y")) for u in rec.uncertain), rec.uncertain
     assert rec.coefficient(0, {0: 1, 1: 1}) == pytest.approx(-0.9, rel=0.1)
     assert rec.coefficient(1, {0: 1, 1: 1}) == pytest.approx(0.8, rel=0.1)
 
@@ -164,4 +164,111 @@ def test_an_unrecoverable_term_is_reported_as_uncertain():
     Y = np.stack([np.sin(4 * X[:, 0] * X[:, 1]), np.cos(3 * X[:, 1])], -1)
     rec = fit_sindy(X, Y + 0.05 * rng.standard_normal(Y.shape))
     assert rec.uncertain, rec.summary()
-    assert "uncertain:" in rec.summary() and "inclusion" in rec.summary()
+    assert "UNCERTAIN:" in rec.summary() and "inclusion" in rec.summary()
+    assert not rec.confident
+
+
+def test_the_sparsest_model_within_two_of_the_best_is_chosen():
+    """A criterion difference below 2 is no evidence for the bigger model (Mangan et al.
+    2017): the 2-term candidate 1.5 above the 6-term one is chosen, one 2.5 above is not."""
+    import numpy as np
+
+    from diffwire.ode import selection
+
+    def cands(rss):
+        out = []
+        for k, r in zip((6, 2, 1), rss):
+            support = np.zeros((1, 10), bool)
+            support[0, :k] = True
+            out.append(selection.Candidate(support, np.array([r])))
+        return out
+
+    assert selection.choose([10.0, 11.5, 14.0], [6, 2, 1]) == 1
+    assert selection.choose([10.0, 12.5, 14.0], [6, 2, 1]) == 0
+    assert selection.choose([10.0, 11.0, 11.9], [6, 2, 1]) == 2
+    # through rank(): the chosen candidate comes first, the rest best first
+    ranked = selection.rank(cands([1.0, 1.22, 5.0]), "bic", 100)
+    scores = {c.k: c.score for c in ranked}
+    assert scores[6] < scores[2] < scores[6] + 2
+    assert [c.k for c in ranked] == [2, 6, 1]
+    assert ranked[0].weight < ranked[1].weight  # the Akaike weights still say which fit best
+
+
+def _dense(ci_low: float):
+    import numpy as np
+
+    from diffwire.ode.recovered import Recovered
+    from diffwire.ode.symbolic import _powers
+
+    coef = np.zeros((1, 4))
+    coef[0, 1], coef[0, 2], coef[0, 3] = -0.9, 0.05, 0.3
+    ci = np.stack([coef - 0.01, coef + 0.01], -1)
+    ci[0, 3] = [ci_low, 0.6]
+    return Recovered(coef, _powers(1, 3), ["x"], inclusion=np.ones((1, 4)), ci=ci)
+
+
+def test_a_term_whose_interval_includes_zero_is_uncertain():
+    """Every bag may keep a dense polynomial's terms (they chase the same small errors),
+    yet the data cannot tell a collinear extra term from absent: its interval straddles 0,
+    and the result says so."""
+    sure, unsure = _dense(0.1), _dense(-0.2)
+    assert sure.confident and not sure.uncertain
+    assert not unsure.confident
+    assert unsure.uncertain == ["U0: x*x*x's 95% interval [-0.2, +0.6] includes 0"]
+    assert "UNCERTAIN: U0: x*x*x" in unsure.summary()
+
+
+def test_a_term_outside_the_library_is_flagged():
+    """Targets no cubic explains along the trajectory (sin(4xy): harmonics far above a
+    cubic's on this loop): whatever polynomial the selection keeps for that component, the
+    result is flagged uncertain because the equation misses much of it; the other component,
+    an exact x*y, is not in doubt."""
+    import numpy as np
+
+    from diffwire.ode.symbolic import fit_sindy
+
+    t = np.linspace(0, 6, 150)
+    X = np.stack([np.cos(t) + 1.5, np.sin(t) + 1.5], -1)
+    Y = np.stack([np.sin(4 * X[:, 0] * X[:, 1]), 0.8 * X[:, 0] * X[:, 1]], -1)
+    rng = np.random.default_rng(0)
+    rec = fit_sindy(X, Y + 0.01 * rng.standard_normal(Y.shape))
+    assert not rec.confident, rec.summary()
+    assert any(u.startswith("U0: the equation misses") for u in rec.uncertain), rec.summary()
+    assert not any(u.startswith("U1") for u in rec.uncertain), rec.summary()
+    assert rec.unexplained[0] > 0.1 > rec.unexplained[1]
+
+
+def test_every_kept_term_has_a_bootstrap_interval():
+    """Noisy x*y targets: each kept term has a 95% interval from the block bootstrap that
+    contains the true coefficient and has width; terms not kept have none."""
+    import numpy as np
+
+    from diffwire.ode.symbolic import fit_sindy
+
+    X = problems.lotka_volterra().truth(torch.linspace(0, 3, 120)).double().numpy()
+    xy = X[:, 0] * X[:, 1]
+    rng = np.random.default_rng(2)
+    Y = np.stack([-0.9 * xy, 0.8 * xy], -1) + 0.02 * rng.standard_normal((120, 2))
+    rec = fit_sindy(X, Y)
+    j = rec.index({0: 1, 1: 1})
+    assert set(rec.terms(0)) == {"x*y"} and set(rec.terms(1)) == {"x*y"}, rec.summary()
+    for k, true in ((0, -0.9), (1, 0.8)):
+        lo, hi = rec.ci[k, j]
+        assert lo < true < hi and 0 < hi - lo < 0.1 * abs(true), (k, lo, hi)
+    assert np.all(rec.ci[rec.coefficients == 0] == 0)
+    assert "95% interval" in rec.summary() and rec.confident, rec.summary()
+
+
+def test_an_equation_fitting_the_data_far_better_or_worse_than_its_network_is_flagged():
+    """With observations, the chosen equation's squared error on them is set against the
+    network's: 2x better means the network had not converged (what it learned is not the
+    law; seed 3 of demo 03 stops on a plateau where a whole rbf layer is dead), 2x worse
+    means the library lacks a term. Within 2x either way nothing is said."""
+    for fit, note in (((0.01, 0.03), "better than the network"),
+                      ((0.09, 0.03), "worse than the network"), ((0.04, 0.03), None)):
+        rec = _dense(0.1)
+        rec.fit = fit
+        if note is None:
+            assert rec.confident, rec.uncertain
+        else:
+            assert len(rec.uncertain) == 1 and note in rec.uncertain[0], rec.uncertain

@@ -5,7 +5,9 @@ processes). Run from the repository root:
 
     python tools/lv_ude_seeds.py --seeds 0,1,2,3,4,5,6,7 [--lbfgs 100] [--cache DIR]
 
-`--cache DIR` keeps each trained network's weights there and reuses them on a rerun.
+`--cache DIR` keeps each trained network's weights there and reuses them on a rerun (training
+is deterministic for a seed, so the weights are the same as a fresh run's). `--out FILE` merges
+into another table (processes running side by side each keep their own; merge them after).
 """
 
 from __future__ import annotations
@@ -75,18 +77,20 @@ def one_seed(seed: int, lbfgs: int, cache: pathlib.Path | None) -> dict:
             "inclusion": [float(rec.inclusion[0, j]), float(rec.inclusion[1, j])],
             "ci_beta": sorted(-float(v) for v in rec.ci[0, j]),
             "ci_gamma": [float(v) for v in rec.ci[1, j]],
-            "uncertain": rec.uncertain, "rel_err_t50": rel}
+            "uncertain": rec.uncertain, "confident": rec.confident,
+            "fit_equation_network": list(rec.fit) if rec.fit else None,
+            "rel_err_t50": rel}
 
 
-def merge(row: dict) -> None:
-    rows = json.loads(OUT.read_text()) if OUT.exists() else []
+def merge(row: dict, out: pathlib.Path = OUT) -> None:
+    rows = json.loads(out.read_text()) if out.exists() else []
     rows = [r for r in rows if not (r["seed"] == row["seed"]
                                     and r["lbfgs_steps"] == row["lbfgs_steps"])] + [row]
     rows.sort(key=lambda r: (r["lbfgs_steps"], r["seed"]))
-    fd, tmp = tempfile.mkstemp(dir=OUT.parent, suffix=".json")  # atomic: several writers
-    with os.fdopen(fd, "w") as f:
+    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".json")  # atomic: a reader never
+    with os.fdopen(fd, "w") as f:                                 # sees half a file
         json.dump(rows, f, indent=1)
-    os.replace(tmp, OUT)
+    os.replace(tmp, out)
 
 
 def main() -> None:
@@ -94,11 +98,13 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2,3,4,5,6,7")
     ap.add_argument("--lbfgs", type=int, default=100)
     ap.add_argument("--cache", type=pathlib.Path, default=None)
+    ap.add_argument("--out", type=pathlib.Path, default=OUT,
+                    help="the table to merge rows into (one per process when several run)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     for seed in (int(s) for s in args.seeds.split(",")):
         row = one_seed(seed, args.lbfgs, args.cache)
-        merge(row)
+        merge(row, args.out)
         print(json.dumps(row), flush=True)
 
 

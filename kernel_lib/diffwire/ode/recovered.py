@@ -7,7 +7,9 @@ import dataclasses
 import numpy as np
 
 UNSURE = 0.8  # a term kept in fewer bags than this is reported as uncertain
-CLOSE = 0.5  # so is a chosen model whose Akaike weight is below this
+BETTER = 0.5  # an equation fitting the data 2x better than its network: unconverged; 2x
+#               worse: a term the library lacks
+UNEXPLAINED = 0.1  # so is a component whose equation misses this much of the targets' scale
 
 
 @dataclasses.dataclass
@@ -18,8 +20,11 @@ class Recovered:
     From :func:`~diffwire.ode.recover` with a threshold sweep, also: `inclusion` [D, F],
     the fraction of bootstrap bags whose sparse fit keeps each term (at the chosen model's
     threshold); `ci` [D, F, 2], a 95% bootstrap interval of each kept coefficient;
-    `candidates`, every model the sweep offered, best first, each with its score under
-    `criterion` and its Akaike weight; `scored_on`, what the held-out residuals were:
+    `candidates`, every model the sweep offered, the chosen one first (the sparsest whose
+    score under `criterion` is within `tolerance` of the best), then best first, each with
+    its score and Akaike weight; `fit`, the squared error on the observations of the model
+    with the equation and with the network; `unexplained` [D], the rms misfit of the chosen terms
+    (least squares on the targets) per component, relative to the targets' rms; `scored_on`, what the held-out residuals were:
     ``"simulation"`` (the model with the candidate in place of the network, against the
     observations) or ``"regression"`` (the network's outputs)."""
 
@@ -32,6 +37,10 @@ class Recovered:
     criterion: str | None = None
     scored_on: str | None = None
     network_coefficients: np.ndarray | None = None
+    tolerance: float = 2.0  # the criterion difference within which the sparsest is chosen
+    unexplained: np.ndarray | None = None  # [D] rms misfit of the targets / their rms
+    #                                        (without observations; see symbolic._refined)
+    fit: tuple | None = None  # squared error on the observations: (equation, network)
 
     @property
     def text(self) -> str:
@@ -46,21 +55,49 @@ class Recovered:
     @property
     def uncertain(self) -> list[str]:
         """Why this result should not be trusted as it stands (empty when it can be):
-        terms kept in few bootstrap bags, or another candidate nearly as good."""
+        terms kept in few bootstrap bags, terms whose 95% interval includes zero (the data
+        do not tell them from absent), another model as sparse and as good, or no term.
+        A dense polynomial fitted to a network's small errors shows up here: its extra
+        terms are collinear along one trajectory, so their intervals are wide and the bags
+        disagree on them."""
         notes = []
-        if self.inclusion is not None:
-            for k, j in zip(*np.nonzero(self.coefficients)):
-                p = self.inclusion[k, j]
-                if p < UNSURE:
-                    notes.append(f"U{k}: {self._monomial(j, self.names, '*')} kept in "
-                                 f"{p:.0%} of the bootstrap bags")
-        if len(self.candidates) > 1 and self.candidates[0].weight < CLOSE:
-            runner = self.candidates[1]
-            notes.append(f"the chosen model has weight {self.candidates[0].weight:.2f}; the "
-                         f"next ({runner.k} terms) has {runner.weight:.2f}")
+        for k, j in zip(*np.nonzero(self.coefficients)):
+            mono = self._monomial(j, self.names, "*")
+            if self.inclusion is not None and self.inclusion[k, j] < UNSURE:
+                notes.append(f"U{k}: {mono} kept in {self.inclusion[k, j]:.0%} of the "
+                             "bootstrap bags")
+            if self.ci is not None and self.ci[k, j, 0] <= 0 <= self.ci[k, j, 1]:
+                notes.append(f"U{k}: {mono}'s 95% interval [{self.ci[k, j, 0]:+.3g}, "
+                             f"{self.ci[k, j, 1]:+.3g}] includes 0")
+        if self.unexplained is not None:
+            for k, u in enumerate(self.unexplained):
+                if u > UNEXPLAINED:
+                    notes.append(f"U{k}: the equation misses {u:.0%} of the term's scale "
+                                 "(the library may lack the term)")
+        if self.fit is not None and self.fit[0] < BETTER * self.fit[1]:
+            notes.append(f"the equation fits the observations {self.fit[1] / self.fit[0]:.1f}x "
+                         "better than the network it was read from: the network's training "
+                         "has not converged, so what it learned is not the law")
+        if self.fit is not None and self.fit[0] * BETTER > self.fit[1]:
+            notes.append(f"the equation fits the observations {self.fit[0] / self.fit[1]:.1f}x "
+                         "worse than the network it was read from (the library may lack "
+                         "the term)")
+        if self.candidates:
+            chosen = self.candidates[0]
+            rivals = [c for c in self.candidates[1:] if c.k <= chosen.k
+                      and c.score - chosen.score < self.tolerance]
+            if rivals:
+                notes.append(f"another {rivals[0].k}-term model scores within "
+                             f"{self.tolerance:g} of the chosen one: "
+                             f"{self.support_text(rivals[0].support)}")
         if not np.any(self.coefficients):
             notes.append("no term was kept")
         return notes
+
+    @property
+    def confident(self) -> bool:
+        """True when nothing in :attr:`uncertain` casts doubt on the equation."""
+        return not self.uncertain
 
     def summary(self) -> str:
         """The equation, a table of its terms (coefficient, 95% interval, inclusion
@@ -72,13 +109,13 @@ class Recovered:
             inc = "" if self.inclusion is None else f"{self.inclusion[k, j]:.0%}"
             lines.append(f"U{k}: {mono:7s} {self.coefficients[k, j]:+11.4g}  {ci:21s} {inc}")
         if self.candidates:
-            lines += ["", f"candidates ranked by {self.criterion} on held-out stretches "
-                      f"({self.scored_on}):"]
+            lines += ["", f"candidates ranked by {self.criterion} ({self.scored_on}); the "
+                      f"first, chosen, is the sparsest within {self.tolerance:g} of the best:"]
             for c in self.candidates[:5]:
                 lines.append(f"  {c.k:2d} terms  {self.criterion} {c.score:10.2f}  "
                              f"weight {c.weight:.2f}  {self.support_text(c.support)}")
         notes = self.uncertain
-        lines += ["", "uncertain: " + "; ".join(notes) if notes else "no term is in doubt"]
+        lines += ["", "UNCERTAIN: " + "; ".join(notes) if notes else "no term is in doubt"]
         return "\n".join(lines)
 
     def support_text(self, support: np.ndarray) -> str:

@@ -42,6 +42,7 @@ import numpy as np
 
 THRESHOLDS = np.logspace(-3, 1, 41)
 CRITERIA = ("aicc", "bic")
+TOLERANCE = 2.0  # information-criterion difference below which the sparser model is kept
 
 
 @dataclasses.dataclass
@@ -124,6 +125,8 @@ def component_supports(F: np.ndarray, y: np.ndarray, alpha: float, bags: list, s
         if s.sum() <= max_terms:
             seen.setdefault(s.tobytes(), s)
 
+    for j in range(F.shape[1]):  # every one-term law: cheap, and the sparsest there is
+        add(np.arange(F.shape[1]) == j)
     for th in thresholds:
         add(np.abs(stlsq(F, Y, th, alpha)[0]) * size >= negligible * scale)
         kept = [np.abs(stlsq(F[r], Y[r], th, alpha)[0]) * size >= negligible * scale
@@ -191,8 +194,10 @@ def information(rss: float, n: int, k: int, criterion: str, floor: float = 1e-30
     return fit + 2 * k + 2 * k * (k + 1) / (n - k - 1)
 
 
-def rank(candidates: list, criterion: str, values_per_row: int, floor: float = 1e-300) -> list:
-    """Candidates scored, best first (ties to fewer terms), with Akaike weights."""
+def rank(candidates: list, criterion: str, values_per_row: int, floor: float = 1e-300,
+         tolerance: float = TOLERANCE) -> list:
+    """Candidates scored, the chosen one first (see :func:`choose`), then the rest best
+    first (ties to fewer terms), with Akaike weights."""
     for c in candidates:
         c.score = information(float(c.rows.sum()), c.rows.size * values_per_row, c.k,
                               criterion, floor)
@@ -203,7 +208,22 @@ def rank(candidates: list, criterion: str, values_per_row: int, floor: float = 1
                       for c in ordered])
         for c, wi in zip(ordered, w / w.sum()):
             c.weight = float(wi)
-    return ordered
+    pick = choose([c.score for c in ordered], [c.k for c in ordered], tolerance)
+    return [ordered[pick]] + ordered[:pick] + ordered[pick + 1:]
+
+
+def choose(scores, ks, tolerance: float = TOLERANCE) -> int:
+    """Index of the sparsest candidate whose score is within `tolerance` of the best (the
+    lower score among equally sparse ones). A difference of information criterion below 2
+    is no evidence for the bigger model (Burnham and Anderson; the rule Mangan et al. 2017
+    use), and along one trajectory a dense polynomial nearly always buys a slightly lower
+    score by chasing the network's small errors."""
+    scores = np.asarray(scores, dtype=float)
+    best = scores.min()
+    if not math.isfinite(best):
+        return int(np.lexsort((ks, scores))[0])
+    near = np.nonzero(scores <= best + tolerance)[0]
+    return int(near[np.lexsort((scores[near], np.asarray(ks)[near]))[0]])
 
 
 def combine(per_component: list[list[np.ndarray]]) -> list[np.ndarray]:
@@ -212,9 +232,9 @@ def combine(per_component: list[list[np.ndarray]]) -> list[np.ndarray]:
 
 
 def inclusion(candidates: list, criterion: str, values_per_row: int, bags: list,
-              floor: float = 1e-300) -> np.ndarray:
+              floor: float = 1e-300, tolerance: float = TOLERANCE) -> np.ndarray:
     """Per term [D, F]: the fraction of bags (resampled rows of the held-out residuals) in
-    which the best candidate keeps it."""
+    which the candidate chosen by :func:`choose` keeps it."""
     k = np.array([c.k for c in candidates])
     rows = np.stack([c.rows for c in candidates])  # [C, rows]
     supports = np.stack([c.support for c in candidates])
@@ -224,7 +244,7 @@ def inclusion(candidates: list, criterion: str, values_per_row: int, bags: list,
         n = len(r) * values_per_row
         scores = [information(float(x), n, int(ki), criterion, floor * len(r) / rows.shape[1])
                   for x, ki in zip(rss, k)]
-        counts += supports[int(np.lexsort((k, scores))[0])]
+        counts += supports[choose(scores, k, tolerance)]
     return counts / len(bags)
 
 
