@@ -155,3 +155,17 @@ def test_the_document_ablates_every_subset_and_the_controls(doc, tmp_path):
     assert result.meta["truth"] is True
     back = dw.load_ablation(result.path)
     assert back.summary == result.summary and result.path.parent == path.with_suffix(".runs")
+
+
+@pytest.mark.parametrize("doc", sorted(ENVIRONMENTS))
+def test_the_kept_reduced_ablation_reads_back_whole(doc):
+    """demos/ablations/<document>/ (written by tools/ablate_environments.py): 3 seeds of
+    every subset of the document's marked terms and the controls, readable by
+    dw.load_ablation, with the extrapolation errors the README quotes."""
+    _, terms, _ = ENVIRONMENTS[doc]
+    r = dw.load_ablation(DEMOS / "ablations" / pathlib.Path(doc).stem)
+    assert r.meta["seeds"] == [0, 1, 2] and r.meta["truth"] is True
+    assert r.meta["terms"] == [f"solve/field/{t}" for t in terms]
+    assert len(r.summary) == 2 ** len(terms) + 2
+    for row in r.summary:
+        assert row["n"] == 3 and math.isfinite(row["extrap10x_rmse"]), row
