@@ -108,7 +108,9 @@ def assert_same(compiled: torch.nn.Module, exported: torch.nn.Module, inputs: li
             if x.requires_grad:
                 ga = torch.zeros_like(x) if x.grad is None else x.grad
                 gb = torch.zeros_like(y) if y.grad is None else y.grad
-                torch.testing.assert_close(ga, gb, atol=atol, rtol=0)
+                # an input's gradient through a solve reaches ~16 for the pendulum's field:
+                # one float32 rounding there is 2e-6, so relative to its size as well
+                torch.testing.assert_close(ga, gb, atol=atol, rtol=1e-6)
         pa, pb = dict(compiled.named_parameters()), dict(exported.named_parameters())
         assert sorted(pa) == sorted(pb)
         for k in pa:

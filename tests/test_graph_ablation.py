@@ -215,3 +215,37 @@ def test_copies_of_the_document_ablate_alike(lv_doc, tmp_path):
     r = dw.ablate(dw.load(other), terms=["predator_death"], seeds=1, budget=TINY,
                   controls=(), horizons=(2,), backend="inline", document=other)
     assert r.path.parent == other.with_name("lv.runs")
+
+
+def test_a_field_without_expression_terms_says_so_at_the_field():
+    """A pure neural ODE has nothing to ablate: the error names its field, not an empty
+    list of markable terms."""
+    g = dw.ode.neural_ode(2)
+    e = _error(dw.ablate, graph=g)
+    assert (e.node, e.port) == ("solve/field", "terms")
+    assert "holds no Expression term" in str(e) and "MLP" in str(e)
+
+
+def _windowed(path, length: int) -> dw.Graph:
+    """The LV document training on random windows of its trajectory (y0 fed by them)."""
+    g = dw.load(path)
+    del g.training["data"]["y0"]
+    g.training["data"]["y"]["window"] = {"length": length, "batch_size": 2, "time": "t",
+                                         "start": "y0"}
+    return g
+
+
+def test_a_window_longer_than_the_trajectory_names_the_node_and_parameter(lv_doc):
+    """The ablation fits whole trajectories, but a document's window spec is still its
+    own: a bad one is named before any job runs (it was ignored, the y0 it feeds missing)."""
+    e = _error(dw.ablate, graph=_windowed(lv_doc, 60), terms=["prey_growth"], seeds=1,
+               budget=2, backend="inline", save=False)
+    assert (e.node, e.port) == ("solve", "training.data.y.window.length")
+    assert "longer than the trajectory" in str(e) and "11" in str(e)
+
+
+def test_a_windowed_document_ablates_on_its_whole_trajectory(lv_doc):
+    r = dw.ablate(_windowed(lv_doc, 5), terms=["prey_growth"], seeds=1, budget=TINY,
+                  controls=(), horizons=(2,), backend="inline", save=False)
+    assert len(r.rows) == 2 and all(row["failure"] is None for row in r.rows)
+    assert all(row["n_obs"] == 11 * 2 for row in r.rows)

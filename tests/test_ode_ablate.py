@@ -75,8 +75,29 @@ def test_bad_arguments():
         ablate("lotka_volterra", backend="slurm")
     with pytest.raises(dw.GraphError, match="unknown ablation spec"):
         ablate("van_der_pol")
-    with pytest.raises(KeyError):
+    with pytest.raises(dw.GraphError, match="not a term of the lotka_volterra spec") as e:
         lotka_volterra_spec().variants(["epsilon*z"])
+    assert e.value.port == "terms" and "-delta*y" in str(e.value)
+
+
+@pytest.mark.parametrize("kw, port", [
+    ({"terms": ["epsilon*z"]}, "terms"), ({"terms": "-delta*y"}, "terms"),
+    ({"terms": ["-delta*y", "-delta*y"]}, "terms"),
+    ({"seeds": 0}, "seeds"), ({"seeds": -2}, "seeds"), ({"seeds": 101}, "seeds"),
+    ({"seeds": [3, 3]}, "seeds"), ({"budget": -5}, "budget.adam"),
+    ({"budget": {"adam": 10**9}}, "budget.adam"), ({"budget": {"adam": 5, "lr": -1}}, "budget.lr"),
+    ({"budget": {"adam": 5, "lbfgs": 10**7}}, "budget.lbfgs"), ({"budget": "many"}, "budget"),
+    ({"fractions": (0.0,)}, "fractions"), ({"fractions": ()}, "fractions"),
+])
+def test_out_of_range_arguments_name_the_parameter_before_any_job(kw, port):
+    """The spec experiment checks its arguments as the graph ablation does: seeds=0 ran no
+    job and returned an empty table; a budget of 10**9 steps trained until killed."""
+    args = {"terms": [], "seeds": 1, "budget": TINY, "backend": "inline", "horizons": (2,),
+            "problem_kwargs": {"n": 6, "t_end": 0.5}, **kw}
+    with pytest.raises(dw.GraphError) as e:
+        dw.ablate("lotka_volterra", **args)
+    assert e.value.port == port, str(e.value)
+    assert port.split(".")[-1] in str(e.value)  # the message names the argument too
 
 
 def test_subsample_keeps_the_start_and_is_seeded():

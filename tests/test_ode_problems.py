@@ -14,7 +14,8 @@ def test_deterministic_by_seed(name):
     assert torch.equal(a.y, b.y) and torch.equal(a.t, b.t)
     assert not torch.equal(a.y, c.y)
     t, y, y0, params = a
-    assert y.shape == (20, 2) and t.shape == (20,) and y0.shape == (2,) and params
+    d = len(y0)
+    assert y.shape == (20, d) and t.shape == (20,) and y0.shape == (d,) and params
     torch.testing.assert_close(a.clean[0], y0)
 
 

@@ -155,6 +155,31 @@ def boolean_adder() -> dw.Graph:
     return g
 
 
+def trajectory_data(problem: str, **kwargs) -> dict:
+    """t, y0 and the observed y of a simulated problem, each passed whole every step."""
+    return {k: gen(problem, batch=False, **kwargs) for k in ("t", "y0", "y")}
+
+
+def sir_ablation() -> dw.Graph:
+    """An SIR epidemic (fractions S, I, R) as a UDE: the recovery term gamma*I is known
+    and ablatable, a network U learns the unknown infection term beta*S*I. Adam, then LBFGS."""
+    g = dw.ode.sir_ude(method="builtin_rk4", step_size=0.25)
+    dw.training_config(g, data=trajectory_data("sir"), loss="mse",
+                       schedule=[{"optimizer": ("adam", {"lr": 0.01}), "steps": 300},
+                                 {"optimizer": ("lbfgs", {"lr": 1.0}), "steps": 50}])
+    return g
+
+
+def pendulum_ablation() -> dw.Graph:
+    """A damped pendulum (angle, angular velocity) as a UDE: the kinematic term, gravity
+    and damping as three ablatable blocks beside a network U. Adam, then LBFGS."""
+    g = dw.ode.pendulum_ude(method="builtin_rk4", step_size=0.1)
+    dw.training_config(g, data=trajectory_data("damped_pendulum"), loss="mse",
+                       schedule=[{"optimizer": ("adam", {"lr": 0.01}), "steps": 300},
+                                 {"optimizer": ("lbfgs", {"lr": 1.0}), "steps": 50}])
+    return g
+
+
 DOCUMENTS = {
     "quickstart.diffwire": quickstart,
     "lotka_volterra_ude.diffwire": lotka_volterra,
@@ -164,6 +189,8 @@ DOCUMENTS = {
     "dataflow_matrix.diffwire": dataflow_matrix,
     "hamiltonian_nn.diffwire": hamiltonian_nn,
     "boolean_adder.diffwire": boolean_adder,
+    "sir_ude_ablation.diffwire": sir_ablation,
+    "pendulum_ude_ablation.diffwire": pendulum_ablation,
 }
 
 

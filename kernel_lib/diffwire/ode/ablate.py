@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import GraphError
+from .arguments import check_budget, check_fractions, check_seeds
 from .backends import BACKENDS
 from .jobs import Job, run_job
 from .spec import SPECS, AblationSpec
@@ -43,9 +44,9 @@ def ablate(spec="lotka_volterra", terms=None, seeds=5, budget=200, fractions=(1.
         raise GraphError("ablate takes an AblationSpec or a spec name", found=type(spec).__name__)
     if backend not in BACKENDS:
         raise GraphError("unknown backend", port="backend", expected=sorted(BACKENDS), found=backend)
-    if isinstance(budget, int):
-        budget = {"adam": budget}
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    budget = check_budget(budget, lr=0.1)  # the spec experiment's rate, as jobs.py's
+    seed_list = check_seeds(seeds)
+    fractions = check_fractions(fractions)
     variants = spec.variants(terms)
     jobs = [Job(spec, v, s, float(f), dict(budget), tuple(horizons))
             for v in variants for f in fractions for s in seed_list]

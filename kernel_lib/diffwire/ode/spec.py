@@ -7,6 +7,7 @@ import itertools
 import math
 
 from ..document import Graph
+from ..errors import GraphError
 from .ude import LV_CONSTANTS, LV_TERMS, ude
 
 
@@ -48,10 +49,16 @@ class AblationSpec:
     def variants(self, terms=None) -> list[Variant]:
         """Every subset of `terms` (default: all) supplied as known structure, from the
         empty set (a pure neural ODE) to all of them, then the black box and the wrong term."""
+        if isinstance(terms, str) or not isinstance(terms, (list, tuple, type(None))):
+            raise GraphError("terms is a list of the spec's term names", port="terms",
+                             expected=list(self.terms), found=repr(terms)[:80])
         names = list(terms if terms is not None else self.terms)
         for n in names:
             if n not in self.terms:
-                raise KeyError(f"unknown term {n!r}; the spec has {sorted(self.terms)}")
+                raise GraphError(f"{n!r} in terms is not a term of the {self.problem} spec",
+                                 port="terms", expected=list(self.terms), found=n)
+        if len(set(names)) != len(names):
+            raise GraphError("a term is listed twice in terms", port="terms", found=names)
         out = []
         for k in range(len(names) + 1):
             for subset in itertools.combinations(names, k):

@@ -104,6 +104,65 @@ def lotka_volterra_ude(known=("alpha*x", "-delta*y"), learn_known: bool = False,
                activation=activation, **solve)
 
 
+def term_ude(dim: int, terms: dict, hidden=(16, 16), activation: str = "tanh",
+             init_std: float = 0.1, **solve) -> Graph:
+    """A UDE whose known terms are separate Expression blocks marked ``ablatable`` (one per
+    term, so :func:`diffwire.ablate` can withhold each) beside an MLP ``U`` for the unknown
+    part, all summed into the field.
+
+    **Arguments:**
+
+    - `dim`: the state's size D.
+    - `terms`: ``{node id: (expression, constants)}``; an expression gives every component
+      (``"0*y[0], -gamma*y[1], gamma*y[1]"``), its constants are fixed.
+    - `hidden`, `activation`: the network's hidden widths (MLP D-hidden-D).
+    - `init_std`: the network's weights start from N(0, init_std): a field that starts as
+      the known terms alone, so the first solves stay near the data.
+    - `solve`: the ODESolve node's params (method, step_size, ...).
+
+    **Returns:** a Graph with Inputs ``y0`` and ``t``, Output ``y``.
+    """
+    g = ude(dim, (), hidden=hidden, activation=activation, **solve)
+    body = g.node("solve").body["field"]
+    body.node("U").params["init_std"] = init_std
+    body.remove("dy")
+    total = body.add("Sum", id="combine", n=len(terms) + 1, label="combine",
+                     position=[520.0, 0.0])
+    for i, (nid, (text, consts)) in enumerate(terms.items()):
+        t = body.add("Expression", id=nid, label=nid.replace("_", " "), expr=text,
+                     inputs=["y"], constants=dict(consts), ablatable=True,
+                     position=[260.0, 130.0 * (i - len(terms))])
+        body.connect("y", t, target_port="y")
+        body.connect(t, total, target_port=f"x{i}")
+    body.node("U").position = [260.0, 130.0]
+    body.node("y").position = [0.0, 0.0]
+    body.connect("U", total, target_port=f"x{len(terms)}")
+    body.add_output(total, name="dy")
+    return g
+
+
+#: SIR's known term: recovery moves gamma I from I to R (the infection term is unknown).
+SIR_TERMS = {"recovery": ("0*y[0], -gamma*y[1], gamma*y[1]", {"gamma": 0.2})}
+#: The damped pendulum's known terms, each a separate block (theta = y[0], omega = y[1]).
+PENDULUM_TERMS = {
+    "kinematics": ("y[1], 0*y[1]", {}),
+    "gravity": ("0*y[0], -g_over_l*sin(y[0])", {"g_over_l": 4.0}),
+    "damping": ("0*y[1], -c*y[1]", {"c": 0.3}),
+}
+
+
+def sir_ude(hidden=(16, 16), activation: str = "tanh", **solve) -> Graph:
+    """The SIR epidemic as a UDE: the recovery term gamma I known (fixed at the problem's
+    gamma = 0.2, ablatable), a 3-16-16-3 network U for the unknown infection term."""
+    return term_ude(3, SIR_TERMS, hidden=hidden, activation=activation, **solve)
+
+
+def pendulum_ude(hidden=(16, 16), activation: str = "tanh", **solve) -> Graph:
+    """The damped pendulum as a UDE: the kinematic term, gravity and damping known (at the
+    problem's g/L = 4, c = 0.3), each ablatable, beside a 2-16-16-2 network U."""
+    return term_ude(2, PENDULUM_TERMS, hidden=hidden, activation=activation, **solve)
+
+
 def neural_ode(dim: int, hidden=(50,), activation: str = "tanh", **solve) -> Graph:
     """A pure neural ODE: the field is an MLP U alone (torchdiffeq's ode_demo model)."""
     return ude(dim, (), hidden=hidden, activation=activation, **solve)

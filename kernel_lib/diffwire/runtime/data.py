@@ -87,6 +87,48 @@ def ideal_spring(samples=50, n=30, t_end=3.0, noise=0.1, seed=0, test_split=0.5)
     return {key: v.reshape(-1, 2).float() for key, v in out.items()}
 
 
+def sir_field(beta, gamma):
+    """SIR epidemic: dS = -beta S I, dI = beta S I - gamma I, dR = gamma I."""
+
+    def rhs(t, u):
+        s, i = u[..., 0], u[..., 1]
+        infection, recovery = beta * s * i, gamma * i
+        return torch.stack([-infection, infection - recovery, recovery], -1)
+
+    return rhs
+
+
+def sir(n=41, t_end=10.0, noise=0.02, seed=0, beta=1.0, gamma=0.2, u0=(0.99, 0.01, 0.0)):
+    """SIR epidemic data (fractions of a population): t, noisy y, y0 and the clean
+    solution, float32."""
+    t = torch.linspace(0, t_end, n, dtype=torch.float64)
+    y0 = torch.as_tensor(u0, dtype=torch.float64)
+    clean = tight_solve(sir_field(beta, gamma), y0, t)
+    y = noisy(clean, noise, seed)
+    return {"t": t.float(), "y": y.float(), "y0": y0.float(), "clean": clean.float()}
+
+
+def damped_pendulum_field(g_over_l, damping):
+    """dtheta = omega, domega = -(g/L) sin(theta) - damping omega."""
+
+    def rhs(t, u):
+        th, om = u[..., 0], u[..., 1]
+        return torch.stack([om, -g_over_l * torch.sin(th) - damping * om], -1)
+
+    return rhs
+
+
+def damped_pendulum(n=51, t_end=5.0, noise=0.02, seed=0, g_over_l=4.0, damping=0.3,
+                    y0=(1.5, 0.0)):
+    """Damped pendulum data (angle, angular velocity): t, noisy y, y0 and the clean
+    solution, float32."""
+    t = torch.linspace(0, t_end, n, dtype=torch.float64)
+    start = torch.as_tensor(y0, dtype=torch.float64)
+    clean = tight_solve(damped_pendulum_field(g_over_l, damping), start, t)
+    y = noisy(clean, noise, seed)
+    return {"t": t.float(), "y": y.float(), "y0": start.float(), "clean": clean.float()}
+
+
 #: generator name -> the functions an exported file needs for it, in order (the last one
 #: is the generator).
 SOURCES = {
@@ -94,4 +136,6 @@ SOURCES = {
     "delayed_copy": [delayed_copy],
     "lotka_volterra": [tight_solve, noisy, lotka_volterra_field, lotka_volterra],
     "ideal_spring": [ideal_spring],
+    "sir": [tight_solve, noisy, sir_field, sir],
+    "damped_pendulum": [tight_solve, noisy, damped_pendulum_field, damped_pendulum],
 }

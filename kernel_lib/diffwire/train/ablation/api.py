@@ -15,6 +15,7 @@ from ... import threads
 from ...document import Graph
 from ...errors import GraphError
 from ...ode.ablate import ablate as ablate_spec
+from ...ode.arguments import check_budget, check_fractions, check_seeds
 from ...ode.backends import BACKENDS
 from ..store import now, runs_folder
 from .data import prepare
@@ -22,8 +23,6 @@ from .job import GraphJob, run_graph_job
 from .result import GraphAblationResult
 from .terms import build, field_terms, resolve_terms, variants
 
-MAX_SEEDS = 100
-MAX_STEPS = 100_000
 CONTROLS = ("neural", "black_box", "wrong")
 
 
@@ -152,59 +151,3 @@ def _field_parameters(graph: Graph) -> int:
         if p.requires_grad and not any(f".{t.rsplit('/', 1)[-1]}." in f".{name}." for t in terms):
             total += p.numel()
     return total
-
-
-def check_seeds(seeds) -> list[int]:
-    if isinstance(seeds, bool):
-        seeds = None
-    if isinstance(seeds, int):
-        if not 1 <= seeds <= MAX_SEEDS:
-            raise GraphError("seeds out of range", port="seeds",
-                             expected=f"1 to {MAX_SEEDS} seeds", found=seeds)
-        return list(range(seeds))
-    if isinstance(seeds, (list, tuple)) and seeds and all(
-            isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**31 for s in seeds):
-        if len(seeds) > MAX_SEEDS or len(set(seeds)) != len(seeds):
-            raise GraphError("seeds repeat or are too many", port="seeds",
-                             expected=f"at most {MAX_SEEDS} distinct seeds", found=len(seeds))
-        return list(seeds)
-    raise GraphError("seeds is a count or a list of seeds", port="seeds",
-                     expected=f"an int 1-{MAX_SEEDS} or a list of ints 0 to 2^31-1",
-                     found=repr(seeds)[:80])
-
-
-def check_budget(budget) -> dict:
-    if isinstance(budget, int) and not isinstance(budget, bool):
-        budget = {"adam": budget}
-    if not isinstance(budget, dict):
-        raise GraphError("budget is a step count or {adam, lr, lbfgs}", port="budget",
-                         found=repr(budget)[:80])
-    unknown = set(budget) - {"adam", "lr", "lbfgs"}
-    if unknown:
-        raise GraphError("unknown budget key", port=f"budget.{sorted(unknown)[0]}",
-                         expected=["adam", "lr", "lbfgs"], found=sorted(unknown))
-    out = {"adam": budget.get("adam", 100), "lr": budget.get("lr", 0.05),
-           "lbfgs": budget.get("lbfgs", 0)}
-    for key, lo in (("adam", 1), ("lbfgs", 0)):
-        v = out[key]
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= MAX_STEPS:
-            raise GraphError(f"budget {key} steps out of range", port=f"budget.{key}",
-                             expected=f"an int {lo} to {MAX_STEPS}", found=v)
-    lr = out["lr"]
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10:
-        raise GraphError("budget learning rate out of range", port="budget.lr",
-                         expected="a number in (0, 10]", found=lr)
-    out["lr"] = float(lr)
-    return out
-
-
-def check_fractions(fractions) -> list[float]:
-    try:
-        fr = [float(f) for f in fractions]
-    except (TypeError, ValueError):
-        raise GraphError("fractions is a list of numbers", port="fractions",
-                         found=repr(fractions)[:80]) from None
-    if not fr or any(not 0 < f <= 1 for f in fr):
-        raise GraphError("data fractions out of range", port="fractions",
-                         expected="numbers in (0, 1]", found=fr)
-    return fr

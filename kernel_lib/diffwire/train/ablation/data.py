@@ -14,6 +14,7 @@ from ...errors import GraphError
 from ...ode.problems import PROBLEMS
 from .. import config
 from ..data import resolve
+from ..windows import WindowSampler, window_name
 from .terms import solves
 
 
@@ -55,6 +56,11 @@ def prepare(graph: Graph, root: pathlib.Path, horizons) -> Shared:
     pair = next((p for p in cfg.loss if p.get("output") == output), None)
     target_name = (pair or {}).get("target") or output
     data = resolve({k: b for k, b in cfg.bindings.items()}, root=root)
+    windowed = window_name(cfg.bindings)
+    if windowed is not None:
+        # every variant fits the whole trajectory; the window spec is still checked (a
+        # window longer than the trajectory is named) and feeds the start state, y[0]
+        data = WindowSampler(data, cfg.bindings, windowed, graph, seed=0, device="cpu").full()
     missing = [n for n in [*(i.params["name"] for i in graph.inputs()), target_name]
                if n not in data]
     if missing:

@@ -83,6 +83,15 @@ def resolve_terms(graph: Graph, terms) -> list[Term]:
             raise GraphError("a term marked ablatable is not in a vector field", node=stray[0],
                              port="ablatable", expected="an Expression inside an ODESolve's "
                              "field body", found=stray[0])
+        if not known:
+            sid = solves(graph)[0]
+            raise GraphError(f"the vector field of ODESolve '{sid}' holds no Expression "
+                             "term to ablate", node=f"{sid}/field", port="terms",
+                             expected="the known terms as Expression blocks beside the network",
+                             found=sorted(n.type for n in graph.nodes[sid].body["field"]
+                                          .nodes.values()),
+                             hint="add each known term as an Expression block in the field "
+                                  "and tick its 'ablatable' box")
         if not marked:
             raise GraphError("no term is marked ablatable", port="terms",
                              expected=[t.path for t in known], found=[],
