@@ -221,3 +221,23 @@ def test_catalog_offers_the_gates_rda_and_hamming():
     assert cat["kind_colours"]["bool"] and cat["categories"]["logic"]["title"]
     assert "rda" in dw.train.optim.KINDS
     assert "hamming" in [entry["name"] for entry in dw.loss_catalog()]
+
+
+def test_training_in_the_editor_writes_the_learned_tables_back_to_the_canvas(tmp_path):
+    import time
+
+    path = _adder_document(tmp_path, seed=0)
+    ed = dw.Editor(path)
+    pushed = []  # what the canvas is sent (a push is a state message with `doc`)
+    ed.send_state = lambda key=None: pushed.append(ed.get_state(key).get("doc"))
+    before = ed.graph.node("sum0").params["table"]
+    run = ed.train(out=False)
+    run.wait(120)
+    assert run.state == "finished" and run.history[-1]["accuracy"] == 1.0
+    deadline = time.monotonic() + 30
+    while ed.graph.node("sum0").params["table"] != [0, 1, 1, 0] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ed.graph.node("sum0").params["table"] == [0, 1, 1, 0] != before  # a0 XOR b0
+    assert _adds(ed.graph.compile(seed=5))  # the document alone holds the learned circuit
+    assert any(n["params"].get("table") == [0, 1, 1, 0] for d in pushed
+               for n in (d or {}).get("nodes", []) if n["id"] == "sum0")  # the canvas got it

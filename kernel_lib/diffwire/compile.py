@@ -239,3 +239,18 @@ def compile_graph(graph: Graph, *, seed: int | None = None, check: bool = True, 
     if device is not None:
         module = module.to(device)
     return module
+
+
+def learned_params(graph: Graph, model: nn.Module) -> dict[str, dict]:
+    """``{node id: params}`` that training determined, read from `model` (compiled from
+    `graph`) by each block's :meth:`~diffwire.blocks.base.Block.learned_params` (a LUT's
+    truth table); only params that differ from the document's."""
+    blocks = getattr(model, "blocks", None)
+    out = {}
+    for nid, node in graph.nodes.items():
+        if blocks is None or nid not in blocks:
+            continue
+        params = node.block.learned_params(node, blocks[nid])
+        if params and any(node.params.get(k) != v for k, v in params.items()):
+            out[nid] = params
+    return out

@@ -100,6 +100,13 @@ class Block:
     export: ClassVar[Callable | None] = None
 
     @classmethod
+    def learned_params(cls, node: Node, module: nn.Module) -> dict | None:
+        """Params that training determines, read from the node's trained `module`, to copy
+        back into the document when a run ends (a LUT's truth table); None for a block whose
+        params do not change in training (the default)."""
+        return None
+
+    @classmethod
     def resolve_auto(cls, params: dict, inputs: dict[str, list]) -> dict:
         """`params` with each ``auto`` size (a :class:`Param` with ``auto=True``) replaced by
         the size it follows, from `inputs` (input port -> inferred shape). Called before a

@@ -10,7 +10,9 @@ def write_tables(graph, model) -> dict[str, list[int]]:
     out = {}
     for nid, node in graph.nodes.items():
         if node.type == "LUT":
-            out[nid] = node.params["table"] = model.blocks[nid].bits()
+            params = node.block.learned_params(node, model.blocks[nid])
+            node.params.update(params)
+            out[nid] = params["table"]
     return out
 
 

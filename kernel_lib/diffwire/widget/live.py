@@ -8,6 +8,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..compile import learned_params
 from ..train.api import train as start_run
 from ..train.callbacks import Callback
 from .probes import ProbeSet, edge_key
@@ -119,6 +120,7 @@ class LiveCallback(Callback):
 
     def on_run_end(self, run: Any) -> None:
         self.editor.control.state_changed(getattr(run, "state", "stopped"), run)
+        self.editor.control.write_learned(run)
 
     # ------------------------------------------------------------------------------
 
@@ -508,6 +510,18 @@ class RunControl:
         self._send_stats()
 
     # from the run (training or delivery thread) -----------------------------------------
+
+    def write_learned(self, run: Any) -> None:
+        """When a run of this document's structure ends, params its training determined (a
+        LUT's truth table) go back into the document and the canvas (one push)."""
+        model, graph = getattr(run, "model", None), self.editor.graph
+        if model is None or getattr(run, "state", None) == "failed" or self._live():
+            return
+        learned = learned_params(graph, model)
+        if learned:
+            for nid, params in learned.items():
+                graph.nodes[nid].params.update(params)
+            self.editor.refresh()
 
     def graph_edited(self) -> None:
         # a probe goes with its edge

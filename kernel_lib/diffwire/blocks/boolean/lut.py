@@ -49,6 +49,10 @@ class LUT(Block):
         return None
 
     @classmethod
+    def learned_params(cls, node, module):
+        return {"table": module.bits()}
+
+    @classmethod
     def build(cls, node, ctx):
         k, table = node.params["k"], node.params["table"]
         if table:
