@@ -82,8 +82,10 @@ def effects_figure(effects: dict[str, list[dict]], title: str = "what supplying 
                     error_y={"type": "data", "symmetric": False,
                              "array": [_plot(r["hi"]) - v for r, v in zip(rows, y)],
                              "arrayminus": [v - _plot(r["lo"]) for r, v in zip(rows, y)]})
-    fig.add_hline(y=1.0, line_dash="dot", annotation_text="no effect")
-    fig.update_layout(barmode="group", yaxis_type="log", title=title,
+    # on a log axis a line's y is in data units but its annotation's is not: no annotation
+    fig.add_hline(y=1.0, line_dash="dot")
+    fig.update_layout(barmode="group", yaxis_type="log",
+                      title=f"{title} (dotted: no effect; a blow-up drawn at 1e4)",
                       yaxis_title="error with the term / without (median over seeds)",
                       xaxis_title="supplied term")
     return fig
