@@ -30,6 +30,16 @@ def test_structure_ablation_notebook(tmp_path):
     assert "ABLATION OK" in outputs_text(nb)
 
 
+def test_structure_ablation_notebook_default_setting(tmp_path):
+    """Run All as shipped loads the kept full experiment (270 fits) and states its
+    findings; quick enough for the default test run."""
+    nb = run_notebook("04_structure_ablation.ipynb", tmp_path, timeout=600, fast=False)
+    text = outputs_text(nb)
+    assert "loaded the kept result lv_structure_ablation.json" in text
+    assert "ABLATION OK: 270 runs" in text
+    assert "extrap 10x: most helpful term" in text and "of the data: most helpful term" in text
+
+
 def test_spiral_notebook(tmp_path):
     nb = run_notebook("05_spiral_neural_ode.ipynb", tmp_path, timeout=600)
     assert "SPIRAL OK" in outputs_text(nb)

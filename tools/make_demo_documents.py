@@ -70,6 +70,32 @@ def lotka_volterra_ablation() -> dw.Graph:
     return g
 
 
+def lotka_volterra_four_terms() -> dw.Graph:
+    """Every term of Lotka-Volterra as its own ablatable block beside the network U (prey
+    growth, predation, predator growth, predator death): the full structure ablation,
+    16 subsets of known terms plus the controls (demo 04)."""
+    g = lotka_volterra()
+    field = g.node("solve").body["field"]
+    for nid in ("known", "combine"):
+        field.remove(nid)
+    terms = [("prey_growth", "alpha*y[0], 0*y[1]", {"alpha": 1.3}),
+             ("predation", "-beta*y[0]*y[1], 0*y[1]", {"beta": 0.9}),
+             ("predator_growth", "0*y[0], gamma*y[0]*y[1]", {"gamma": 0.8}),
+             ("predator_death", "0*y[0], -delta*y[1]", {"delta": 1.8})]
+    total = field.add("Sum", id="combine", n=len(terms) + 1, label="combine",
+                      position=[520.0, 0.0])
+    for i, (nid, text, consts) in enumerate(terms):
+        t = field.add("Expression", id=nid, label=nid.replace("_", " "), expr=text,
+                      inputs=["y"], constants=consts, ablatable=True,
+                      position=[260.0, -390.0 + 130.0 * i])
+        field.connect("y", t, target_port="y")
+        field.connect(t, total, target_port=f"x{i}")
+    field.node("U").position = [260.0, 130.0]
+    field.connect("U", total, target_port=f"x{len(terms)}")
+    field.connect(total, "dy")
+    return g
+
+
 def spiral() -> dw.Graph:
     """torchdiffeq's spiral as a pure neural ODE (an MLP field)."""
     g = dw.ode.neural_ode(2, hidden=(50,), activation="tanh", method="builtin_rk4",
@@ -184,6 +210,7 @@ DOCUMENTS = {
     "quickstart.diffwire": quickstart,
     "lotka_volterra_ude.diffwire": lotka_volterra,
     "lotka_volterra_ablation.diffwire": lotka_volterra_ablation,
+    "lotka_volterra_four_terms.diffwire": lotka_volterra_four_terms,
     "spiral_neural_ode.diffwire": spiral,
     "loop_conditional.diffwire": loop_conditional,
     "dataflow_matrix.diffwire": dataflow_matrix,

@@ -191,45 +191,137 @@ assert not silent, f"seeds {silent} returned a wrong equation without flagging i
 ablation = [
 """md:# Structure ablation on Lotka-Volterra
 
-An artificial environment fully specified by four terms (`alpha*x`, `-beta*x*y`, `gamma*x*y`,
-`-delta*y`). We train a UDE with every subset of them supplied as known structure (the rest is left
-to the network), plus three controls: no structure at all (a pure neural ODE), a parameter-matched
-black-box network of time with no ODE, and a deliberately wrong term (predation with the wrong sign).
-Same budget and seeds for all; errors are against the noise-free truth, inside the training span
-and extrapolated to 2x and 10x of it.
+An artificial environment fully specified by four terms: prey growth `alpha*x`, predation
+`-beta*x*y`, predator growth `gamma*x*y` and predator death `-delta*y`. The document
+`lotka_volterra_four_terms.diffwire` has each as its own Expression block marked `ablatable`,
+beside the network `U`. `dw.ablate` trains a UDE with every subset of them supplied as known
+structure (a withheld term's output is zero, so its job falls to the network): 16 variants, the
+empty one being the pure neural ODE; plus two more controls: a parameter-matched black-box network
+of time with no ODE, and a deliberately wrong term (predation with its sign flipped). Same budget
+(the document's: Adam 200 steps at lr 0.1, then LBFGS 100), seeds 0-4, and 25%, 50% and 100% of
+the 31 noisy observations on [0, 3]. Errors are RMSE against the noise-free truth, inside the
+training span and extrapolated to 2x and 10x of it.
 
-`DIFFWIRE_FAST=1` varies one term with one seed and a tiny budget (a smoke run: its numbers mean
-nothing); the full setting, all four terms and five seeds, is the real experiment.""",
+The batched backend (the default) trains the 270 fits as three ensembles in this process. Run
+All loads the kept result `lv_structure_ablation.json` (written by this notebook, or by
+`bench/ablation_batched.py --keep`); set `RERUN = True` below (or `DIFFWIRE_RERUN_ABLATION=1`)
+to run it again here (about 5-10 minutes on 2 cores) and keep the new result.
+`DIFFWIRE_FAST=1` (set by the tests) varies one term with one seed and a tiny budget instead (a
+smoke run: its numbers mean nothing).""",
 """
+import json
 import os
+import pathlib
+
+from IPython.display import Markdown, display
 
 import diffwire as dw
+from diffwire.train.ablation import effects_figure, term_effects
 
 FAST = os.environ.get("DIFFWIRE_FAST") == "1"
-if FAST:
-    settings = dict(terms=["-delta*y"], seeds=1, budget={"adam": 5, "lr": 0.05},
-                    fractions=(0.5, 1.0))
-else:
-    settings = dict(terms=None, seeds=5, budget={"adam": 200, "lr": 0.05, "lbfgs": 100},
-                    fractions=(0.25, 0.5, 1.0))
-spec = dw.ode.lotka_volterra_spec(solve={"method": "builtin_rk4", "step_size": 0.1,
-                                         "max_steps": 100_000})
-print(len(spec.variants(settings["terms"])), "variants")
+RERUN = os.environ.get("DIFFWIRE_RERUN_ABLATION") == "1"  # True: run it again and keep it
+DOC = "lotka_volterra_four_terms.diffwire"
+KEPT = pathlib.Path("lv_structure_ablation.json")
+SETTINGS = dict(seeds=5, fractions=(0.25, 0.5, 1.0), wrong={"predation": None})
+g = dw.load(DOC)
+print("terms:", [t.path for t in dw.train.ablation.resolve_terms(g, None)])
 """,
 """
-result = dw.ablate(spec, backend="local", **settings)
-result
+if FAST:
+    result = dw.ablate(g, terms=["predator_death"], seeds=1, budget={"adam": 5, "lr": 0.05},
+                       fractions=(0.5, 1.0), document=DOC, save=False)
+elif KEPT.exists() and not RERUN:
+    result = dw.load_ablation(KEPT)
+    print(f"loaded the kept result {KEPT} (to rerun: RERUN = True above)")
+else:
+    result = dw.ablate(g, **SETTINGS, document=DOC, save=False)
+    KEPT.write_text(json.dumps(result.to_json(), indent=1, sort_keys=True))
+    KEPT.with_suffix(".csv").write_text(result.to_csv())
+    print(f"ran and kept the result in {KEPT}")
+m = result.meta
+print(f"{len(result.rows)} fits: {len(result.variants)} variants x {len(m['seeds'])} seeds x "
+      f"{len(m['fractions'])} fractions; budget {m['budget']}; backend {m['backend']}, "
+      f"{m['wall_s']:.0f} s")
+for grp in m.get("batched", {}).get("groups", []):
+    how = "one batched ensemble" if grp["batched"] else f"per variant ({grp['reason']})"
+    print(f"  {grp['members']:3d} fits as {how}: {', '.join(grp['variants'][:3])}"
+          f"{' ...' if len(grp['variants']) > 3 else ''}")
+""",
+"""md:## Every variant: medians over seeds, with the spread (min to max) over seeds""",
+"""
+display(Markdown(result.to_markdown()))
 """,
 """
 figs = result.figures()
+# medians of blown-up fits reach 1e150: cut the axis at 1000 so the rest can be read
+figs["errors"].update_yaxes(range=[-2, 3],
+                            title="RMSE vs truth (median over seeds; axis cut at 1000)")
+figs["errors"].update_layout(height=550)
 figs["errors"].show()
 figs["data_fraction"].show()
 """,
+"""md:## Which known terms matter
+
+For each term, every subset S of the other three gives a pair: S and S + the term, same seed,
+same data. The ratio of their errors is what supplying the term did; its median over the 8 pairs
+is the term's effect for a seed, and the table gives the median over the seeds with the range over
+seeds. Below 1 the term helps (0.01: a hundred times less error); a diverged fit counts as an
+infinite error.""",
 """
-best = result.best("extrap10x_rmse")
-print("lowest 10x-extrapolation error:", best["variant"], f"{best['extrap10x_rmse']:.3g}")
-n_variants = len(spec.variants(settings["terms"]))
-assert len(result.rows) == n_variants * settings["seeds"] * len(settings["fractions"])
+top = max(m["fractions"])
+low = min(m["fractions"])
+effects = {"extrap 2x": term_effects(result, "extrap2x_rmse", top),
+           "extrap 10x": term_effects(result, "extrap10x_rmse", top),
+           f"extrap 2x, {low:.0%} of the data": term_effects(result, "extrap2x_rmse", low)}
+lines = ["| term | " + " | ".join(effects) + " |", "|---|" + "---|" * len(effects)]
+for term in sorted({e["term"] for rows in effects.values() for e in rows}):
+    cells = []
+    for rows in effects.values():
+        e = next(x for x in rows if x["term"] == term)
+        cells.append(f"{e['ratio']:.3g} ({e['lo']:.3g} to {e['hi']:.3g})")
+    lines.append(f"| {term} | " + " | ".join(cells) + " |")
+display(Markdown("\\n".join(lines)))
+effects_figure(effects).show()
+""",
+"""
+def best(rows):
+    return rows[0]["term"], rows[0]["ratio"]
+
+for label, rows in effects.items():
+    term, ratio = best(rows)
+    print(f"{label}: most helpful term {term} (error x{ratio:.3g} when supplied); ranking "
+          + " > ".join(r["term"] for r in rows))
+summary = {(r["variant"], r["fraction"]): r for r in result.summary}
+for frac in sorted(m["fractions"]):
+    ranked = sorted((r for r in result.summary if r["fraction"] == frac),
+                    key=lambda r: r["extrap10x_rmse"])
+    print(f"{frac:.0%} of the data: lowest 10x error {ranked[0]['variant']} "
+          f"({ranked[0]['extrap10x_rmse']:.3g}); neural ODE "
+          f"{summary[(result.variants[0], frac)]['extrap10x_rmse']:.3g}")
+""",
+"""md:## What the kept run found (seeds 0-4, Adam 200 at lr 0.1 + LBFGS 100, 270 fits)
+
+Effects are the paired error ratios above: median over seeds (range over seeds).
+
+- **Extrapolation to 10x the span, all the data:** predation matters most (error x0.65, 0.30 to
+  0.99), then predator death (x0.82, 0.24 to 0.98); predator growth does nothing (x0.99, 0.94 to
+  1.00). **Prey growth alone hurts**: supplying `alpha*x` without the predation that balances it
+  leaves the network to cancel an exponential it never sees the end of: every seed's median ratio
+  is 4 or more at 2x and 2e12 or more at 10x. (86 of the 270 fits failed; 69 of them trained and
+  then blew up past the data.)
+- **Extrapolation to 2x:** predator death (x0.87, 0.47 to 1.0), predation (x0.97, 0.45 to 1.06);
+  the only fits that track to 2x (RMSE 0.12-0.39 for their best seeds) have all four terms.
+- **Data efficiency (25% of the points, 8 of 31):** predator death matters most (10x error x0.16,
+  0 to 1.02; 2x x0.92, 0.39 to 0.99); predator growth turns harmful (10x x5.6, 1.0 to inf).
+- **Nothing extrapolates to 10x well at this budget:** the best median 10x RMSE is 3.2 (all four
+  terms, all data) against 4.3 for the parameter-matched black box and 18.8 for the neural ODE; the
+  wrong term (predation with its sign flipped) blows up in every fit. Only the 2x horizon separates
+  real structure from a good interpolator here.""",
+"""
+n_variants = len(result.variants)
+assert len(result.rows) == n_variants * len(m["seeds"]) * len(m["fractions"])
+if not FAST:
+    assert n_variants == 18 and len(m["seeds"]) == 5 and len(m["fractions"]) == 3
 print("ABLATION OK:", len(result.rows), "runs")
 """,
 ]

@@ -121,6 +121,11 @@ def test_mark_run_read_and_reopen(lab_page):
     meta = json.loads((kept / "results.json").read_text())["meta"]
     assert meta["wrong"] == ["solve/field/predator_death", "-(0*y[0]), -(-delta*y[1])"]
     assert (meta["seeds"], meta["budget"]["adam"], meta["fractions"]) == ([0, 1], 3, [0.5, 1.0])
+    # the panel ran the batched backend: three ensembles (the four subsets, the black box,
+    # the wrong term), none falling back per variant
+    assert meta["backend"] == "batched"
+    assert [(g["members"], g["batched"]) for g in meta["batched"]["groups"]] == \
+        [(16, True), (4, True), (4, True)]
 
     # save (the flags were edited), close and reopen: the kept result is shown again,
     # nothing reruns, and the flags are in the file

@@ -100,8 +100,14 @@ class BatchedMembers(nn.Module):
                 {k: torch.stack(ts) for k, ts in buffers.items()})
 
     def _vmapped(self, loss_fn, batch: dict) -> torch.Tensor:
+        return self.vmap(loss_fn, batch)
+
+    def vmap(self, fn, batch: dict) -> torch.Tensor:
+        """``fn(member, batch)`` of every member in one vmapped pass, stacked [N, ...]
+        (any tensor `fn` returns, not only a loss). Raises whatever vmap raises: no
+        member-by-member fallback here (`losses` has that)."""
         params, buffers = self._stacks()
-        wrapper = _Loss(self.members[0], loss_fn)
+        wrapper = _Loss(self.members[0], fn)
 
         def one(p, b, data):
             return functional_call(wrapper, (p, b), (data,), strict=True)

@@ -57,7 +57,7 @@ def cmd_ablation_start(editor: Editor, content: dict) -> None:
     seeds = content.get("seeds", DEFAULTS["seeds"])
     budget = content.get("budget", DEFAULTS["budget"])
     fractions = content.get("fractions", DEFAULTS["fractions"])
-    backend = content.get("backend", "local")
+    backend = content.get("backend", "batched")
     wrong = content.get("wrong") or None  # {term path: expression, or None to flip its sign}
     graph = editor.graph.copy()
     doc, out = document_file(editor), runs_root(editor)

@@ -18,16 +18,20 @@ from ...ode.ablate import ablate as ablate_spec
 from ...ode.arguments import check_budget, check_fractions, check_seeds
 from ...ode.backends import BACKENDS
 from ..store import now, runs_folder
+from .batched import run_batched
 from .data import prepare
 from .job import GraphJob, run_graph_job
 from .result import GraphAblationResult
 from .terms import build, field_terms, resolve_terms, variants
 
 CONTROLS = ("neural", "black_box", "wrong")
+#: "batched" (the default) trains variants x seeds x fractions as ensembles in this
+#: process (batched.py), falling back to "local" for a group vmap cannot batch
+GRAPH_BACKENDS = ("batched", *BACKENDS)
 
 
 def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(1.0,),
-           controls=CONTROLS, wrong=None, backend: str = "local", workers: int | None = None,
+           controls=CONTROLS, wrong=None, backend: str = "batched", workers: int | None = None,
            horizons=(2, 10), document: str | os.PathLike | None = None, save: bool = True,
            out: str | os.PathLike | None = None,
            on_progress: Callable[[int, int, dict], None] | None = None,
@@ -52,11 +56,15 @@ def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(
       parameter-matched network of t, no ODE), ``"wrong"`` (a wrong term supplied).
     - `wrong`: ``{term: expression}`` for the wrong control, or ``{term: None}`` for that
       term with its sign flipped; default: the first term with its sign flipped.
-    - `backend`: ``"local"`` (processes), ``"inline"`` or ``"ray"``; `workers` caps them.
+    - `backend`: ``"batched"`` (default: every variant, seed and fraction of one shape
+      trained as one batched ensemble in this process; a group that cannot batch falls
+      back to ``"local"``, the reason kept in ``meta["batched"]``), ``"local"`` (one
+      process per job), ``"inline"`` or ``"ray"``; `workers` caps the processes.
     - `document`: the ``.diffwire`` file: data files are read beside it and the results
       kept in ``NAME.runs/ablation-<id>/`` (`out`: another runs folder; `save=False`:
       not kept).
-    - `on_progress(done, total, row)`: called as each job ends (local and inline).
+    - `on_progress(done, total, row)`: called as each job ends (batched: as each group
+      ends; Ray: at the end).
     - `stop`: a ``threading.Event``; once set, jobs not yet started are dropped and the
       call raises a GraphError (port ``stop``); nothing is kept.
 
@@ -64,14 +72,16 @@ def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(
     `.figures()`, `.path`). A variant whose solve fails is a row with its `failure`.
     """
     if not isinstance(graph, Graph):
+        # the spec experiment builds its own graphs per job: no batched form of it
         return ablate_spec(graph, terms=terms, seeds=seeds,
                            budget=200 if budget is None else budget, fractions=fractions,
-                           backend=backend, workers=workers, horizons=horizons, **spec_kwargs)
+                           backend="local" if backend == "batched" else backend,
+                           workers=workers, horizons=horizons, **spec_kwargs)
     if spec_kwargs:
         raise GraphError("unknown argument to ablate", port=sorted(spec_kwargs)[0],
                          found=sorted(spec_kwargs))
-    if backend not in BACKENDS:
-        raise GraphError("unknown backend", port="backend", expected=sorted(BACKENDS),
+    if backend not in GRAPH_BACKENDS:
+        raise GraphError("unknown backend", port="backend", expected=sorted(GRAPH_BACKENDS),
                          found=backend)
     seed_list = check_seeds(seeds)
     fracs = check_fractions(fractions)
@@ -89,13 +99,21 @@ def ablate(graph="lotka_volterra", terms=None, seeds=5, budget=None, fractions=(
                      shared.grid, shared.truth)
             for v in models for f in fracs for s in seed_list]
     started, t0 = now(), time.perf_counter()
-    rows = dispatch(jobs, backend, workers, on_progress, stop)
+    batched = None
+    if backend == "batched":
+        rows, batched = run_batched(
+            graph, varied, models, jobs,
+            lambda some: dispatch(some, "local", workers, None, stop), on_progress, stop)
+    else:
+        rows = dispatch(jobs, backend, workers, on_progress, stop)
     meta = {"document": doc.name if doc else None, "terms": [t.path for t in varied],
             "seeds": seed_list, "budget": b, "fractions": fracs, "horizons": list(horizons),
             "controls": list(controls), "backend": backend, "started": started,
             "wall_s": time.perf_counter() - t0,
             "wrong": list(next((v.wrong for v in models if v.kind == "wrong"), ())),
             "truth": shared.truth is not None, "criterion": "bic"}
+    if batched is not None:
+        meta["batched"] = batched
     result = GraphAblationResult(rows, models, meta)
     if save and (out is not None or doc is not None):
         result.save(pathlib.Path(out) if out is not None else runs_folder(doc))

@@ -108,21 +108,28 @@ def _errors(model, job: GraphJob, inputs: dict) -> dict:
     for m in model.modules():
         if isinstance(m, ODESolveModule) and m.method not in FIXED_METHODS + BUILTIN_METHODS:
             m.max_steps = min(m.max_steps, job.max_steps)
+    grid = inputs[job.t_name] if job.truth is None else job.grid.double()
+    try:
+        pred = _out(model(**{**inputs, job.t_name: grid}), job.output)
+    except GraphError:
+        return score(None, job)
+    return score(pred, job)
+
+
+def score(pred: torch.Tensor | None, job: GraphJob) -> dict:
+    """The errors of `pred`: the model's solution on ``job.grid`` (with a truth) or on the
+    training grid (without); None when the solve failed (every error inf). Shared by the
+    per-variant job and the batched backend, so both score alike."""
     out = {"interp_rmse": math.inf, **{f"extrap{h}x_rmse": math.inf for h in job.horizons}}
     if job.truth is None:
         for h in job.horizons:
             out[f"extrap{h}x_rmse"] = math.nan
-        try:
-            pred = _out(model(**inputs), job.output)
-        except GraphError:
-            return out
-        out["interp_rmse"] = _root_mean(((pred - job.target.double()) ** 2).sum(-1))
+        if pred is not None:
+            out["interp_rmse"] = _root_mean(((pred - job.target.double()) ** 2).sum(-1))
+        return out
+    if pred is None:
         return out
     grid = job.grid.double()
-    try:
-        pred = _out(model(**{**inputs, job.t_name: grid}), job.output)
-    except GraphError:
-        return out
     err = ((pred - job.truth.double()) ** 2).sum(-1)
     t0, span = float(grid[0]), job.span
     rel = grid - t0
