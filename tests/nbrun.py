@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 import sys
 
 import nbformat
@@ -28,6 +29,8 @@ def run_notebook(name: str, tmp_path: pathlib.Path, timeout: int = 300, env: dic
     for src in (ROOT / "demos").iterdir():
         if src.suffix in (".diffwire", ".npz", ".csv", ".json"):
             (tmp_path / src.name).write_bytes(src.read_bytes())
+        elif src.is_dir() and src.name == "ablations":  # kept results the notebooks read
+            shutil.copytree(src, tmp_path / src.name, dirs_exist_ok=True)
     try:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(tmp_path)}})

@@ -317,6 +317,40 @@ Effects are the paired error ratios above: median over seeds (range over seeds).
   terms, all data) against 4.3 for the parameter-matched black box and 18.8 for the neural ODE; the
   wrong term (predation with its sign flipped) blows up in every fit. Only the 2x horizon separates
   real structure from a good interpolator here.""",
+"""md:## Two more environments: an SIR epidemic and a damped pendulum
+
+So that the finding is not one system's accident, the same experiment on two other UDE documents
+(`sir_ude_ablation.diffwire`: the recovery term `gamma*I` known, a network for the infection
+term; `pendulum_ude_ablation.diffwire`: kinematics, gravity and damping as three ablatable terms).
+Their kept results are reduced runs (3 seeds, all the data; rerun with
+`nice -n 5 python tools/ablate_environments.py`): the table gives each variant's median 10x
+extrapolation error over seeds, with its range.""",
+"""
+ENVIRONMENTS = {"SIR": pathlib.Path("ablations/sir_ude_ablation"),
+                "damped pendulum": pathlib.Path("ablations/pendulum_ude_ablation")}
+kept = {name: dw.load_ablation(path) for name, path in ENVIRONMENTS.items() if path.exists()}
+for name, res in kept.items():
+    frac = max(res.meta["fractions"])
+    lines = [f"**{name}** ({len(res.rows)} fits; budget {res.meta['budget']})", "",
+             "| variant | extrap 2x RMSE | extrap 10x RMSE (min to max over seeds) |", "|---|---|---|"]
+    for r in sorted((r for r in res.summary if r["fraction"] == frac),
+                    key=lambda r: r["extrap10x_rmse"]):
+        lines.append(f"| {r['variant']} | {r['extrap2x_rmse']:.3g} | {r['extrap10x_rmse']:.3g} "
+                     f"({r['extrap10x_rmse_lo']:.3g} to "
+                     f"{r['extrap10x_rmse_hi']:.3g}) |")
+    display(Markdown("\\n".join(lines)))
+    effects_10x = term_effects(res, "extrap10x_rmse", frac)
+    print(f"{name}: supplying a term multiplies the 10x error by "
+          + ", ".join(f"{e['term']} x{e['ratio']:.3g}" for e in effects_10x))
+""",
+"""md:**What they show.** In the pendulum, gravity and the kinematic term matter together: with both
+known the 10x error falls from the neural ODE's 0.37 to 0.024, and damping, small alone, cuts it
+3x more once the other two are known (0.0077 with all three). In the SIR epidemic the known
+recovery term takes the neural ODE's 10x error from 25 to 4.9, and the sign-flipped wrong term
+diverges; at this reduced budget the black box (a network of t, which flattens out as the
+epidemic ends) extrapolates best, so the finding there is the known term's effect within the UDE,
+not a UDE win. Across all three systems: supplying the terms that couple the state (predation,
+gravity with kinematics) helps extrapolation most, and a wrong term is worse than none.""",
 """
 n_variants = len(result.variants)
 assert len(result.rows) == n_variants * len(m["seeds"]) * len(m["fractions"])
