@@ -5,6 +5,7 @@ graph, built by the notebook's own code."""
 import pathlib
 
 import nbformat as nbf
+from notebook_cells import nb
 
 DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 
@@ -50,11 +51,6 @@ def build(prune_below=0.0, prune_every=40):
 '''
 
 
-def nb(cells):
-    n = nbf.v4.new_notebook()
-    n.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    n.cells = [nbf.v4.new_markdown_cell(c[3:]) if c.startswith("md:") else nbf.v4.new_code_cell(c.strip("\n")) for c in cells]
-    return n
 
 
 cells = [

@@ -2,13 +2,7 @@
 import pathlib
 
 import nbformat as nbf
-
-
-def nb(cells):
-    n = nbf.v4.new_notebook()
-    n.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    n.cells = [nbf.v4.new_markdown_cell(c[3:]) if c.startswith("md:") else nbf.v4.new_code_cell(c.strip("\n")) for c in cells]
-    return n
+from notebook_cells import nb
 
 lv = [
 """md:# Lotka-Volterra as a universal differential equation
