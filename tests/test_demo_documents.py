@@ -33,13 +33,20 @@ def test_document_is_current(name, tmp_path):
     assert json.loads((ROOT / "demos" / name).read_text()) == fresh
 
 
+#: documents whose loss needs more than 12 steps to fall below its start: with all four
+#: Lotka-Volterra terms known the fit starts near its optimum (loss 0.05), and Adam at the UDE
+#: paper's lr 0.1 overshoots on its first step (8.2) before coming back (0.054 at 30, 0.007 at 60)
+STEPS = {"lotka_volterra_four_terms.diffwire": 60}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_document_trains_from_its_training_section(name, tmp_path, capsys):
     path = ROOT / "demos" / name
     g = dw.load(path)
     assert [e.text for e in g.validate() if e.severity == "error"] == []
     assert g.training.get("data") and all(b["source"] == "generator" for b in g.training["data"].values())
-    assert cli.main(["train", str(path), "--steps", "12", "--device", "cpu", "--out", str(tmp_path / "runs")]) == 0
+    steps = STEPS.get(name, 12)
+    assert cli.main(["train", str(path), "--steps", str(steps), "--device", "cpu", "--out", str(tmp_path / "runs")]) == 0
     (kept,) = dw.runs(tmp_path / "runs")  # the run's own folder in the runs folder
     assert kept["state"] == "finished"
     losses = [h["loss"] for h in dw.load_run(kept["path"]).history if "loss" in h]

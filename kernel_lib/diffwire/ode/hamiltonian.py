@@ -59,7 +59,7 @@ def rollout(model, y0: torch.Tensor, t: torch.Tensor, rtol: float = 1e-9,
     rtol 1e-12; a 1e-9 tolerance in float32 would step below its precision); returns
     [T, N, 2] in `y0`'s dtype. Torch threads as the training thread would pick them: on
     a busy machine, a second thread made these small evaluations 20-40x slower."""
-    field = copy.deepcopy(model).double().eval()
+    field = copy.deepcopy(model).double().train(False)
 
     def f(_, y):
         return field(x=y)
