@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import diffwire as dw
+from diffwire.blocks.dataflow_matrix import self_update
 from diffwire.widget.live import LiveCallback, link_matrix_event
 
 from export_util import assert_same, load_source
@@ -49,21 +50,7 @@ def self_modifying(streams=4, inputs=1, steps=5) -> dw.Graph:
               inputs=inputs, matrix="port")
     g.connect(x, (d, "x"))
     g.connect(p, (d, "W"))
-    body = d.body["update"]
-    y = body.add("Input", name="y", kind="state")
-    f = body.add("MLP", id="f", widths=[n, 8, n * m], final_activation="tanh")
-    r = body.add("Reshape", id="r", shape=[n, m])
-    k = body.add("Constant", id="k", value=[0.1])
-    s = body.add("Mul", id="s")
-    a = body.add("Add", id="a")
-    body.connect(y, f)
-    body.connect(f, r)
-    body.connect(r, (s, "a"))
-    body.connect(k, (s, "b"))
-    body.connect("W", (a, "a"))
-    body.connect(s, (a, "b"))
-    body.disconnect(body.outputs()[0])  # the starter body handed W through
-    body.connect(a, (body.outputs()[0], "x"))
+    self_update(d, scale=0.1)  # the Self neuron: W <- W + 0.1 tanh(MLP(y))
     read = g.add("Linear", id="read", in_features=n, out_features=1)
     g.connect((d, "y"), read)
     g.add_output(read, name="y")

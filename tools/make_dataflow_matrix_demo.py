@@ -10,6 +10,8 @@ from notebook_cells import nb
 DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 
 GRAPH = '''
+from diffwire.blocks.dataflow_matrix import self_update
+
 N, D, T, DELAY = 6, 1, 12, 3  # streams, input features, steps, how far back to recall
 M = N + D + 1                 # the matrix's columns: the streams, the input, a constant 1
 
@@ -27,22 +29,7 @@ def build(prune_below=0.0, prune_every=40):
                 position=[300, 40])
     g.connect(x, (dmm, "x"))
     g.connect(links, (dmm, "W"))
-    # the Self neuron: W <- W + 0.05 * tanh(MLP(y)), read from the streams at every step
-    body = dmm.body["update"]
-    y = body.add("Input", name="y", kind="state")
-    f = body.add("MLP", id="f", widths=[N, 8, N * M], final_activation="tanh")
-    r = body.add("Reshape", id="r", shape=[N, M])
-    k = body.add("Constant", id="k", value=[0.05])
-    s = body.add("Mul", id="s")
-    a = body.add("Add", id="a")
-    body.connect(y, f)
-    body.connect(f, r)
-    body.connect(r, (s, "a"))
-    body.connect(k, (s, "b"))
-    body.connect("W", (a, "a"))
-    body.connect(s, (a, "b"))
-    body.disconnect(body.outputs()[0])  # the starter body handed W through unchanged
-    body.connect(a, (body.outputs()[0], "x"))
+    self_update(dmm, scale=0.05)  # the Self neuron: W <- W + 0.05 tanh(MLP(y))
     read = g.add("Linear", id="read", in_features=N, out_features=1, label="readout",
                  position=[700, 40])
     g.connect((dmm, "y"), read)

@@ -195,3 +195,27 @@ class _DmmSelf(nn.Module):
         values = {"y": y, "W": W, "x": x}
         return self.body.body(*[values[n] for n in self.inputs])[self.at]
 '''
+
+
+def self_update(node, hidden: int = 8, scale: float = 0.05) -> None:
+    """Fill a DataflowMatrix node's `update` body with the Self neuron of the dataflow-matrix
+    papers: ``W <- W + scale * tanh(MLP(y))``, an MLP (streams -> `hidden` -> every link)
+    reading the streams at each step and rewriting the matrix (the starter body hands W
+    through unchanged)."""
+    n = len(node.params["streams"])
+    m = n + node.params["inputs"] + 1
+    body = node.body["update"]
+    y = body.add("Input", name="y", kind="state")
+    f = body.add("MLP", id="f", widths=[n, hidden, n * m], final_activation="tanh")
+    r = body.add("Reshape", id="r", shape=[n, m])
+    k = body.add("Constant", id="k", value=[scale])
+    s = body.add("Mul", id="s")
+    a = body.add("Add", id="a")
+    body.connect(y, f)
+    body.connect(f, r)
+    body.connect(r, (s, "a"))
+    body.connect(k, (s, "b"))
+    body.connect("W", (a, "a"))
+    body.connect(s, (a, "b"))
+    body.disconnect(body.outputs()[0])
+    body.connect(a, (body.outputs()[0], "x"))
