@@ -32,6 +32,16 @@ def noisy(clean, noise, seed):
     return clean + scale * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
 
 
+def observed(rhs, u0, n, t_end, noise, seed):
+    """A simulated experiment: dy/dt = rhs(t, y) from u0, observed at n times over
+    [0, t_end] with :func:`noisy` noise; t, noisy y, y0 and the clean solution, float32."""
+    t = torch.linspace(0, t_end, n, dtype=torch.float64)
+    y0 = torch.as_tensor(u0, dtype=torch.float64)
+    clean = tight_solve(rhs, y0, t)
+    y = noisy(clean, noise, seed)
+    return {"t": t.float(), "y": y.float(), "y0": y0.float(), "clean": clean.float()}
+
+
 def lotka_volterra_field(alpha, beta, gamma, delta):
     """Predator-prey: dx = alpha x - beta x y, dy = gamma x y - delta y."""
 
@@ -46,11 +56,7 @@ def lotka_volterra(n=31, t_end=3.0, noise=0.05, seed=0, alpha=1.3, beta=0.9, gam
                    delta=1.8, u0=(0.44249296, 4.6280594)):
     """Predator-prey data (the UDE paper's setup): t, noisy y, y0 and the clean solution,
     float32."""
-    t = torch.linspace(0, t_end, n, dtype=torch.float64)
-    y0 = torch.as_tensor(u0, dtype=torch.float64)
-    clean = tight_solve(lotka_volterra_field(alpha, beta, gamma, delta), y0, t)
-    y = noisy(clean, noise, seed)
-    return {"t": t.float(), "y": y.float(), "y0": y0.float(), "clean": clean.float()}
+    return observed(lotka_volterra_field(alpha, beta, gamma, delta), u0, n, t_end, noise, seed)
 
 
 def delayed_copy(n=256, steps=12, delay=3, seed=0):
@@ -101,11 +107,7 @@ def sir_field(beta, gamma):
 def sir(n=41, t_end=10.0, noise=0.02, seed=0, beta=1.0, gamma=0.2, u0=(0.99, 0.01, 0.0)):
     """SIR epidemic data (fractions of a population): t, noisy y, y0 and the clean
     solution, float32."""
-    t = torch.linspace(0, t_end, n, dtype=torch.float64)
-    y0 = torch.as_tensor(u0, dtype=torch.float64)
-    clean = tight_solve(sir_field(beta, gamma), y0, t)
-    y = noisy(clean, noise, seed)
-    return {"t": t.float(), "y": y.float(), "y0": y0.float(), "clean": clean.float()}
+    return observed(sir_field(beta, gamma), u0, n, t_end, noise, seed)
 
 
 def damped_pendulum_field(g_over_l, damping):
@@ -122,11 +124,7 @@ def damped_pendulum(n=51, t_end=5.0, noise=0.02, seed=0, g_over_l=4.0, damping=0
                     y0=(1.5, 0.0)):
     """Damped pendulum data (angle, angular velocity): t, noisy y, y0 and the clean
     solution, float32."""
-    t = torch.linspace(0, t_end, n, dtype=torch.float64)
-    start = torch.as_tensor(y0, dtype=torch.float64)
-    clean = tight_solve(damped_pendulum_field(g_over_l, damping), start, t)
-    y = noisy(clean, noise, seed)
-    return {"t": t.float(), "y": y.float(), "y0": start.float(), "clean": clean.float()}
+    return observed(damped_pendulum_field(g_over_l, damping), y0, n, t_end, noise, seed)
 
 
 #: generator name -> the functions an exported file needs for it, in order (the last one
@@ -134,8 +132,8 @@ def damped_pendulum(n=51, t_end=5.0, noise=0.02, seed=0, g_over_l=4.0, damping=0
 SOURCES = {
     "sine": [sine],
     "delayed_copy": [delayed_copy],
-    "lotka_volterra": [tight_solve, noisy, lotka_volterra_field, lotka_volterra],
+    "lotka_volterra": [tight_solve, noisy, observed, lotka_volterra_field, lotka_volterra],
     "ideal_spring": [ideal_spring],
-    "sir": [tight_solve, noisy, sir_field, sir],
-    "damped_pendulum": [tight_solve, noisy, damped_pendulum_field, damped_pendulum],
+    "sir": [tight_solve, noisy, observed, sir_field, sir],
+    "damped_pendulum": [tight_solve, noisy, observed, damped_pendulum_field, damped_pendulum],
 }
