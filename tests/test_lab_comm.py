@@ -73,7 +73,10 @@ def test_canvas_edit_reaches_the_same_editor_model():
     c, s = open_session(starter().to_json())
     doc = s.editor.graph.to_dict()
     doc["nodes"][1]["params"]["widths"] = [2, 32, 1]
-    c.deliver({"method": "update", "state": {"doc": doc}, "buffer_paths": []})
+    # the same `write` command the notebook widget sends: a patch on the kernel's revision
+    (hello,) = [d for d in c.sent if d.get("method") == "hello"]
+    c.deliver({"method": "custom", "content": {"cmd": "write", "patch": {"nodes": [doc["nodes"][1]]},
+                                               "base": hello["state"]["doc_rev"], "client": "t"}})
     assert s.editor.graph.node(doc["nodes"][1]["id"]).params["widths"] == [2, 32, 1]
     c.deliver({"method": "custom", "content": {"cmd": "validate"}})
     assert len(c.events("analysis")) >= 2
@@ -90,6 +93,43 @@ def test_reload_replaces_the_graph_without_pushing_it_back():
     assert not pushed  # the browser has this text already
     assert s.editor.doc["nodes"][0]["id"] == "z"
     assert c.events("analysis")
+
+
+def test_reload_is_a_new_revision_and_older_writes_are_dropped():
+    c, s = open_session(starter().to_json())
+    (hello,) = [d for d in c.sent if d.get("method") == "hello"]
+    old = hello["state"]["doc_rev"]
+    g2 = dw.Graph()
+    g2.add("Input", name="z", shape=[None, 3])
+    c.deliver({"method": "custom", "content": {"cmd": "reload", "text": g2.to_json()}})
+    revs = [d["state"]["doc_rev"] for d in c.sent if d.get("method") == "update"
+            and "doc_rev" in d.get("state", {})]
+    assert revs == [old + 1]  # announced without the document
+    stale = starter().to_dict()
+    c.deliver({"method": "custom", "content": {"cmd": "write", "doc": stale, "base": old}})
+    assert list(s.editor.graph.nodes) == ["z"]  # made on the text before the reload
+    c.deliver({"method": "custom", "content": {"cmd": "write", "doc": stale, "base": old + 1}})
+    assert "z" not in s.editor.graph.nodes
+
+
+def test_a_trait_update_from_the_front_end_is_refused_with_a_message():
+    c, s = open_session(starter().to_json())
+    before = s.editor.graph.to_dict()
+    c.deliver({"method": "update", "state": {"doc": {"nodes": [], "edges": []}}, "buffer_paths": []})
+    assert s.editor.graph.to_dict() == before
+    (err,) = c.events("error")
+    assert "'update'" in err["message"] and "reload the page" in err["message"]
+
+
+def test_the_host_uses_only_the_editors_public_methods():
+    """comm.py drives the Editor and its RunControl through public names only (issue 12)."""
+    import ast
+
+    tree = ast.parse(pathlib.Path(dwcomm.__file__).read_text())
+    private = sorted({node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                      and node.attr.startswith("_") and not node.attr.startswith("__")
+                      and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "s"))})
+    assert private == []
 
 
 def test_bad_text_opens_empty_and_reports():

@@ -39,7 +39,7 @@ def doc(tmp_path):
 
 def finish(ed, timeout=60):
     """Until the run's thread has ended: its record and weights are on disk by then."""
-    assert wait_for(lambda: ed.control.run is not None and not ed.control._live()
+    assert wait_for(lambda: ed.control.run is not None and not ed.control.is_live()
                     and not ed.control.run.alive, timeout)
 
 
@@ -289,7 +289,7 @@ def test_a_live_run_reattaches_to_a_new_view(doc):
     ed.graph.training = {"data": SINE, "loss": "mse", "steps": 1_000_000}
     cmd(ed, cmd="train")
     try:
-        assert wait_for(lambda: ed.control._live() and ed.control.run.step > 2, 30)
+        assert wait_for(lambda: ed.control.is_live() and ed.control.run.step > 2, 30)
         ed2 = dw.Editor(path)
         rec2 = EventRecorder(ed2)
         assert workbench.reattach(ed2)
@@ -314,7 +314,7 @@ def test_a_live_run_is_named_in_status_with_its_optimizer_lr_and_rebuild_report(
     ed.graph.training = {"data": SINE, "loss": "mse", "steps": 1_000_000, "optimizer": opt_id}
     cmd(ed, cmd="train")
     try:
-        assert wait_for(lambda: ed.control._live() and ed.control.run.step > 2, 30)
+        assert wait_for(lambda: ed.control.is_live() and ed.control.run.step > 2, 30)
         run_id = ed.control.run.path.name
         assert wait_for(lambda: ed.status.get("run") == run_id
                         and ed.status.get("optimizer") == opt_id, 10), ed.status

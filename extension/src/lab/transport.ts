@@ -2,10 +2,13 @@
 // of truth for the file's text: dirty flag, save, revert, autosave are JupyterLab's); the
 // kernel side is an ordinary diffwire Editor model reached through the comm target
 // `diffwire.document` (kernel_lib/diffwire/widget/comm.py), in the ipywidgets message shape.
+// Edits go to the kernel exactly as the notebook widget sends them (anywidget.tsx): a
+// `write` command with a patch or the whole document, on the kernel's revision.
 import type { DocumentRegistry } from "@jupyterlab/docregistry";
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { Signal, type ISignal } from "@lumino/signaling";
 import { EMPTY_STATUS, type Transport, type Unsubscribe } from "../transport";
+import { docPatch } from "../patch";
 import type { Catalog, Command, GraphDoc, KernelEvent, RunStatus } from "../types";
 import { docToText, parseDoc } from "./text";
 
@@ -35,6 +38,11 @@ export type Connection = "no-kernel" | "connecting" | "connected" | "failed";
 
 export class LabTransport implements Transport {
   private doc: GraphDoc = { nodes: [], edges: [] };
+  /** the document the kernel holds (patches are made against it) and its revision */
+  private kernelDoc: GraphDoc | null = null;
+  private rev = 0;
+  /** this view's name in `write` commands: a `resync` is answered by the view it is for */
+  readonly client = Math.random().toString(36).slice(2);
   private text = "";
   private catalog: Catalog = EMPTY_CATALOG;
   private status: RunStatus = { ...EMPTY_STATUS, message: "starting a kernel" };
@@ -74,7 +82,11 @@ export class LabTransport implements Transport {
   writeGraph(doc: GraphDoc) {
     this.doc = doc;
     this.setModelText(docToText(doc));
-    this.sendRaw({ method: "update", state: { doc }, buffer_paths: [] });
+    if (!this.comm) return; // the comm opens with the file model's text
+    const patch = docPatch(this.kernelDoc, doc);
+    const at = { base: this.rev, client: this.client };
+    this.sendRaw({ method: "custom", content: patch ? { cmd: "write", patch, ...at } : { cmd: "write", doc, ...at } });
+    this.kernelDoc = doc;
   }
 
   onGraph(cb: (d: GraphDoc) => void): Unsubscribe { this.graphCbs.add(cb); return () => { this.graphCbs.delete(cb); }; }
@@ -145,7 +157,10 @@ export class LabTransport implements Transport {
     }
     this.doc = parsed.doc;
     emit(this.graphCbs, this.doc);
-    if (tellKernel && this.comm) this.sendRaw({ method: "custom", content: { cmd: "reload", text } });
+    if (tellKernel && this.comm) {
+      this.sendRaw({ method: "custom", content: { cmd: "reload", text } });
+      this.kernelDoc = this.doc;
+    }
   }
 
   // -- the kernel ----------------------------------------------------------------------
@@ -258,11 +273,18 @@ export class LabTransport implements Transport {
     const data = msg.content.data as Record<string, unknown>;
     const method = data.method;
     if (method === "hello") {
+      this.kernelDoc = this.doc; // the kernel read the text the comm was opened with
       this.applyState({ ...(data.state ?? {}) as Record<string, unknown>, doc: undefined });
       this.setConnection("connected", "");
     } else if (method === "update") {
       this.applyState((data.state ?? {}) as Record<string, unknown>);
     } else if (method === "custom") {
+      const ev = data.content as KernelEvent & { client?: string };
+      if (ev.event === "resync" && (!ev.client || ev.client === this.client)) {
+        // the kernel could not apply a patch to its document: send the document whole
+        this.sendRaw({ method: "custom", content: { cmd: "write", doc: this.doc, base: this.rev, client: this.client } });
+        this.kernelDoc = this.doc;
+      }
       const buffers = (msg.buffers ?? []).map((b) => (b instanceof DataView ? b : new DataView(b instanceof ArrayBuffer ? b : (b as ArrayBufferView).buffer)));
       this.emitEvent(data.content as KernelEvent, buffers);
     }
@@ -270,6 +292,7 @@ export class LabTransport implements Transport {
   }
 
   private applyState(state: Record<string, unknown>) {
+    if (typeof state.doc_rev === "number") this.rev = state.doc_rev;
     if (state.catalog) {
       this.catalog = state.catalog as Catalog;
       emit(this.catalogCbs, this.catalog);
@@ -282,6 +305,7 @@ export class LabTransport implements Transport {
       // The kernel changed the document (starter bodies filled in, Python-side edits):
       // it becomes an edit of the file model like any canvas edit.
       const doc = state.doc as GraphDoc;
+      this.kernelDoc = doc;
       const text = docToText(doc);
       if (text !== docToText(this.doc)) {
         this.doc = doc;

@@ -7,10 +7,14 @@ same kernel-side model that ``dw.Editor(...)`` shows in a notebook: its synced s
 shape (``{"method": "update", "state": ...}``, ``{"method": "custom", "content": ...}``),
 so validation, training and the live stream are one implementation for both hosts.
 
-What is specific to the document host is small and lives here: the document arrives as
-file text (the file model in the browser is the source of truth, so it may hold unsaved
-edits), ``reload`` replaces the graph after a revert or an external change on disk, and
-``export`` answers with ``dw.export``'s source for the browser to write beside the file.
+Both hosts speak one protocol: canvas edits arrive as the editor's ``write`` command (a
+patch or the whole document, on a base revision), every other command goes through
+:meth:`Editor.handle`, and this module only uses the editor's public methods. What is
+specific to the document host is small and lives here: the document arrives as file text
+(the file model in the browser is the source of truth, so it may hold unsaved edits),
+``reload`` adopts the text after a revert or an external change on disk
+(:meth:`Editor.adopt`), ``export`` answers with ``dw.export``'s source for the browser to
+write beside the file, and ``settings`` sets the next run's options.
 
 The host registers the target by running ``import diffwire.widget.comm as c; c.register()``
 silently in the kernel (idempotent, and again after a restart).
@@ -78,12 +82,11 @@ class DocumentSession:
         if path:  # the kernel runs in the document's folder: runs and data files are there
             self.editor.doc_file = pathlib.Path.cwd() / pathlib.PurePosixPath(path).name
         self.apply_settings(settings or {})
-        self._wrap_train()
         comm.on_msg(self._on_msg)  # after Editor took the comm: route, then delegate
         comm.on_close(self._on_close)
         SESSIONS[comm.comm_id] = self.editor
         self._send({"method": "hello", "protocol": PROTOCOL, "state": self.editor.get_state(
-            ["doc", "catalog", "status"])})
+            ["doc", "doc_rev", "catalog", "status"])})
         if problem is not None:
             self.editor.send(problem)
         reattach(self.editor)  # a run of this document still going: this view takes it
@@ -100,14 +103,17 @@ class DocumentSession:
             HOST_COMMANDS[cmd](self, content)
         elif content is not None:
             self.editor.handle(content)
-        else:  # a state update of the widget's traits
-            self.editor._handle_msg(msg)
+        else:  # the front end writes the document with `write`, never as a trait update
+            self.editor.send({"event": "error", "message": (
+                f"the document host sent a {data.get('method')!r} message, which this kernel's "
+                "diffwire does not take: reload the page after updating the extension")})
 
     def apply_settings(self, settings: dict) -> None:
         """The extension's settings (schema/plugin.json) as options of the next run."""
         hz = settings.get("plotRefreshHz")
         if isinstance(hz, (int, float)) and hz > 0:
             self.interval = 1.0 / float(hz)
+        self.editor.control.interval = self.interval  # runs started here stream at this rate
         wanted = {"stream_hz": hz if isinstance(hz, (int, float)) and hz > 0 else None,
                   "device": settings.get("device") or None,
                   "checkpoint_every": settings.get("checkpointEvery") or None,
@@ -122,18 +128,6 @@ class DocumentSession:
             else:
                 opts[name] = value
 
-    def _wrap_train(self) -> None:
-        """Runs started here stream at the configured rate (LiveCallback's interval)."""
-        control = self.editor.control
-        start = control.train
-
-        def train(**extra: Any) -> None:
-            start(**extra)
-            if control.callback is not None:
-                control.callback.interval = self.interval
-
-        control.train = train
-
     def _reload(self, text: str | None) -> None:
         graph, problem = _parse(text)
         if problem is not None:
@@ -141,17 +135,7 @@ class DocumentSession:
             return
         # The browser already shows this text: take it without pushing it back (a pushed,
         # normalised copy would mark a freshly reverted document dirty again).
-        ed = self.editor
-        doc = graph.to_dict()
-        ed._pushing = True
-        try:
-            with ed._lock_property(doc=doc):
-                ed.doc = doc
-        finally:
-            ed._pushing = False
-        ed._graph = graph
-        ed.control.graph_edited()
-        ed.validate()
+        self.editor.adopt(graph)
 
     def _export(self, content: dict) -> None:
         """The source for the browser to write as NAME.py; the chosen run's weights (or
@@ -166,7 +150,7 @@ class DocumentSession:
     def _on_close(self, _msg: Any = None) -> None:
         control = self.editor.control
         try:
-            if control._live():
+            if control.is_live():
                 control.stop()
         finally:
             self.editor.comm = None  # the comm is gone; Editor.close() would close it again

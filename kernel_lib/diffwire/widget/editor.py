@@ -94,7 +94,6 @@ class Editor(anywidget.AnyWidget):
                              expected="Graph or path", found=type(graph).__name__)
         self._graph = graph
         self._lock = threading.RLock()
-        self._pushing = False
         self.last_analysis: dict = {}
         self._shapes = ShapeCache()
         self.control = RunControl(self)
@@ -173,12 +172,23 @@ class Editor(anywidget.AnyWidget):
             self._trait_values["doc_rev"] = self.doc_rev + 1
             self.send_state(["doc", "doc_rev"])
 
+    def adopt(self, graph: Graph) -> None:
+        """Take `graph` as the document that the front end already shows (the JupyterLab
+        host's file was reverted or changed on disk): a new revision, announced to the
+        front end without the document itself (a pushed, normalised copy would mark a
+        freshly reverted file dirty again). Writes made on older revisions are dropped."""
+        with self._lock:
+            self._trait_values["doc"] = graph.to_dict()
+            self._trait_values["doc_rev"] = self.doc_rev + 1
+            self.send_state(["doc_rev"])
+            self._graph = graph
+        self.control.graph_edited()
+        self.validate()
+
     def _on_doc(self, change: dict) -> None:
         """The whole document set as the `doc` trait (from Python, or a front end that
         syncs the trait): update `graph` in place, then validate. A new revision: canvas
         writes made on the document before it are dropped."""
-        if self._pushing:
-            return
         with self._lock:
             self.doc_rev += 1
             self._edited(change["new"])

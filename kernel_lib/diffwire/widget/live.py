@@ -410,6 +410,9 @@ class RunControl:
         self.watched: str | None = None
         self.stats: dict = {}
         self.probes = ProbeSet()
+        #: seconds between status and metric messages of the runs started here (the plot
+        #: refresh rate; the JupyterLab document host sets it from the extension's settings)
+        self.interval = 0.25
 
     #: Training can start from this editor (the status carries it for the front end).
     available = True
@@ -421,7 +424,8 @@ class RunControl:
         s["run"], s["optimizer"] = self._run_id(), self._optimizer_node()
         self.editor.status = s
 
-    def _live(self) -> bool:
+    def is_live(self) -> bool:
+        """A run of this editor is starting, running or paused."""
         return self.run is not None and self._state() in self.LIVE
 
     # commands -----------------------------------------------------------------------
@@ -429,10 +433,10 @@ class RunControl:
     def train(self) -> None:
         """Start a new run on a copy of the graph (edits after this mark the run stale)."""
         train = start_run
-        if self._live():
+        if self.is_live():
             return
         opts = dict(self.options)
-        self.callback = LiveCallback(self.editor)
+        self.callback = LiveCallback(self.editor, interval=self.interval)
         opts["callbacks"] = [self.callback, *opts.get("callbacks", ())]
         opts.setdefault("progress", False)
         opts.setdefault("stats_every", 50)
@@ -464,7 +468,7 @@ class RunControl:
             value = float(value)
             if not (value > 0 and math.isfinite(value)):
                 raise ValueError("the learning rate must be a positive number")
-        if self._live():
+        if self.is_live():
             self.run.set(wait=False, **{name: value})
         else:
             self.options[name if name != "lr" else "optimizer"] = (
@@ -474,7 +478,7 @@ class RunControl:
 
     def rebuild(self) -> None:
         """Apply the canvas's edits to the run; unchanged nodes keep their weights."""
-        if self._live():
+        if self.is_live():
             self.run.rebuild(self.editor.graph.copy(), wait=False)
         self._status(stale=False)
 
@@ -515,7 +519,7 @@ class RunControl:
         """When a run of this document's structure ends, params its training determined (a
         LUT's truth table) go back into the document and the canvas (one push)."""
         model, graph = getattr(run, "model", None), self.editor.graph
-        if model is None or getattr(run, "state", None) == "failed" or self._live():
+        if model is None or getattr(run, "state", None) == "failed" or self.is_live():
             return
         learned = learned_params(graph, model)
         if learned:
@@ -526,7 +530,7 @@ class RunControl:
     def graph_edited(self) -> None:
         # a probe goes with its edge
         self.probes.keep_only({edge_key(e) for e in self.editor.graph.edges})
-        if self._live():
+        if self.is_live():
             self._status(stale=True)
 
     def progress(self, step: int, rate: float, run: Any) -> None:
@@ -582,7 +586,7 @@ class RunControl:
     def _optimizer_node(self) -> str | None:
         """The Optimizer node of the phase running now, while the run is live (the canvas
         shows the live learning rate on it)."""
-        if not self._live():
+        if not self.is_live():
             return None
         try:
             node = self.run.config.phases[self.run.phase].node

@@ -190,7 +190,7 @@ def list_runs(editor: Editor) -> list[dict]:
             "val_loss": rec.get("val_loss"), "checkpoints": ckpts,
             "parent": parent.get("run") if isinstance(parent, dict) else None,
             "parent_step": parent.get("step") if isinstance(parent, dict) else None,
-            "live": rec.get("id") == live_id and editor.control._live(),
+            "live": rec.get("id") == live_id and editor.control.is_live(),
             "error": rec.get("error"),
         })
     return out
@@ -311,7 +311,7 @@ def start(editor: Editor, **extra: Any) -> None:
     otherwise the run is kept in the document's runs folder and the table follows it.
     `extra` adds options for this run only (``fork=(run folder, step)``)."""
     control = editor.control
-    if control._live():
+    if control.is_live():
         return
     if needs_training_section(editor) and "fork" not in extra:
         editor.send({"event": "training_needed",
@@ -376,7 +376,7 @@ def reattach(editor: Editor) -> bool:
         return False
     with _live_lock:
         old = LIVE.get(str(root.resolve()))
-    if old is None or old is editor.control or not old._live():
+    if old is None or old is editor.control or not old.is_live():
         return False
     control = editor.control
     control.run, control.callback = old.run, old.callback
