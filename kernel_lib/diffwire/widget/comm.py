@@ -13,8 +13,7 @@ patch or the whole document, on a base revision), every other command goes throu
 specific to the document host is small and lives here: the document arrives as file text
 (the file model in the browser is the source of truth, so it may hold unsaved edits),
 ``reload`` adopts the text after a revert or an external change on disk
-(:meth:`Editor.adopt`), ``export`` answers with ``dw.export``'s source for the browser to
-write beside the file, and ``settings`` sets the next run's options.
+(:meth:`Editor.adopt`), and ``settings`` sets the next run's options.
 
 The host registers the target by running ``import diffwire.widget.comm as c; c.register()``
 silently in the kernel (idempotent, and again after a restart).
@@ -31,7 +30,7 @@ from ..document import loads
 from ..errors import GraphError
 from ..train.api import train as start_run
 from .editor import Editor
-from .workbench import export_with_weights, reattach
+from .workbench import reattach
 
 TARGET = "diffwire.document"
 PROTOCOL = 1
@@ -69,7 +68,7 @@ def _open(comm: Any, open_msg: dict) -> None:
 
 class DocumentSession:
     """One open ``.diffwire`` tab: an :class:`Editor` on the tab's comm, plus the few
-    messages only a document host sends (``reload``, ``export``)."""
+    messages only a document host sends (``reload``, ``settings``)."""
 
     def __init__(self, comm: Any, text: str | None, path: str | None,
                  settings: dict | None = None):
@@ -137,16 +136,6 @@ class DocumentSession:
         # normalised copy would mark a freshly reverted document dirty again).
         self.editor.adopt(graph)
 
-    def _export(self, content: dict) -> None:
-        """The source for the browser to write as NAME.py; the chosen run's weights (or
-        the newest run's) are copied beside the document as NAME.pt by the kernel."""
-        try:
-            source, weights = export_with_weights(self.editor, content.get("run"))
-        except GraphError as e:
-            self.editor.send({"event": "error", "message": f"export: {e}", "error": e.to_dict()})
-            return
-        self.editor.send({"event": "export", "source": source, "path": None, "weights": weights})
-
     def _on_close(self, _msg: Any = None) -> None:
         control = self.editor.control
         try:
@@ -177,10 +166,10 @@ def _parse(text: str | None):
 
 
 #: Commands only the JupyterLab document host has, on top of the editor's own
-#: (:data:`diffwire.widget.editor.COMMANDS`): the file changed on disk, export beside the
-#: file, the extension's settings.
+#: (:data:`diffwire.widget.editor.COMMANDS`): the file changed on disk, the extension's
+#: settings. (Export is the editor's own: with no path of its own, the editor answers with
+#: the source, and the browser writes it beside the file.)
 HOST_COMMANDS = {
     "reload": lambda s, c: s._reload(c.get("text")),
-    "export": lambda s, c: s._export(c),
     "settings": lambda s, c: s.apply_settings(c.get("settings") or {}),
 }
