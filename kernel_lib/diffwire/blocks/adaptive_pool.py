@@ -3,7 +3,7 @@ from torch import nn
 
 from ..errors import ParamError
 from ..ports import Param, Port
-from .base import Block, ExportedNode
+from .base import Block, ExportedNode, FnCall
 from .fx_rules import Imported, call_rule, module_rule
 
 
@@ -34,27 +34,16 @@ class AdaptivePool(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        name, size = cls.call(node.params)
-        return _AdaptivePool(getattr(F, name), size)
+        return cls.call(node.params)
 
     @classmethod
     def export(cls, node, ctx):
-        name, size = cls.call(node.params)
-        return ExportedNode(forward=[ctx.assign(f"F.{name}({ctx.args[0]}, {ctx.literal(size)})")])
+        return ExportedNode(forward=[ctx.assign(cls.call(node.params).code(ctx))])
 
     @staticmethod
-    def call(p: dict) -> tuple[str, list]:
-        """The torch.nn.functional call: its name and output size."""
-        return f"adaptive_{p['mode']}_pool{p['dims']}d", list(p["output_size"])
-
-
-class _AdaptivePool(nn.Module):
-    def __init__(self, fn, size):
-        super().__init__()
-        self.fn, self.size = fn, size
-
-    def forward(self, x):
-        return self.fn(x, self.size)
+    def call(p: dict) -> FnCall:
+        """The torch.nn.functional call, with the output size."""
+        return FnCall(f"adaptive_{p['mode']}_pool{p['dims']}d", [list(p["output_size"])])
 
 
 def _adaptive(x, mode, dims, output_size, return_indices=False):

@@ -1,9 +1,6 @@
-import operator
-
 import torch
 
 from .base import BinaryOp
-from .fx_rules import Imported, call_rule
 
 
 class Div(BinaryOp):
@@ -12,8 +9,3 @@ class Div(BinaryOp):
     type = "Div"
     symbol = "/"
     op = staticmethod(torch.div)
-
-
-@call_rule(operator.truediv, torch.div, "div")
-def _from_call(a, b):
-    return Imported("Div", {}, [a, b])

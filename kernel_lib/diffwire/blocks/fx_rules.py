@@ -96,54 +96,46 @@ ATTR_RULES: dict[type, Callable] = {}
 FOLD_RULES: list[Callable] = []
 
 
-def module_rule(*classes: type) -> Callable:
-    """Register `rule(layer, *args, **kwargs) -> Imported | None` for these layer classes."""
+_OWNERS: set[str] = set()  # the modules that registered rules
 
+
+def _register(table: dict, keys, owner: str | None) -> Callable:
     def deco(rule: Callable) -> Callable:
-        for c in classes:
-            MODULE_RULES[c] = rule
+        for k in keys:
+            table[k] = rule
+        _OWNERS.add(owner or rule.__module__)
         return rule
 
     return deco
 
 
-def call_rule(*targets) -> Callable:
+def module_rule(*classes: type, owner: str | None = None) -> Callable:
+    """Register `rule(layer, *args, **kwargs) -> Imported | None` for these layer classes.
+    `owner`: the block's module, when the rule is made elsewhere (a family's base class)."""
+    return _register(MODULE_RULES, classes, owner)
+
+
+def call_rule(*targets, owner: str | None = None) -> Callable:
     """Register `rule(*args, **kwargs) -> Imported | None` for these functions (or
     Tensor methods, named by strings)."""
-
-    def deco(rule: Callable) -> Callable:
-        for t in targets:
-            CALL_RULES[("method", t) if isinstance(t, str) else t] = rule
-        return rule
-
-    return deco
+    return _register(CALL_RULES, [("method", t) if isinstance(t, str) else t for t in targets],
+                     owner)
 
 
 def expand_rule(*classes: type) -> Callable:
     """Register `rule(layer, *args, **kwargs) -> output | None` for these layer classes."""
-
-    def deco(rule: Callable) -> Callable:
-        for c in classes:
-            EXPAND_RULES[c] = rule
-        return rule
-
-    return deco
+    return _register(EXPAND_RULES, classes, None)
 
 
 def attr_rule(*classes: type) -> Callable:
     """Register `rule(tensor) -> Imported | None` for attribute tensors of these classes."""
-
-    def deco(rule: Callable) -> Callable:
-        for c in classes:
-            ATTR_RULES[c] = rule
-        return rule
-
-    return deco
+    return _register(ATTR_RULES, classes, None)
 
 
 def fold_rule(rule: Callable) -> Callable:
     """Register `rule(items, outputs)`, which rewrites the importer's items in place."""
     FOLD_RULES.append(rule)
+    _OWNERS.add(rule.__module__)
     return rule
 
 
@@ -155,9 +147,7 @@ def attr_rule_for(value) -> Callable | None:
 def rule_modules() -> set[str]:
     """The modules that registered rules: each block file with an import rule (the
     contract battery checks every such block comes back from its own exported code)."""
-    rules = [*MODULE_RULES.values(), *CALL_RULES.values(), *EXPAND_RULES.values(),
-             *ATTR_RULES.values(), *FOLD_RULES]
-    return {r.__module__ for r in rules}
+    return set(_OWNERS)
 
 
 def apply(rule: Callable, *args, **kwargs):

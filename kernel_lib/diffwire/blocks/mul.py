@@ -1,9 +1,6 @@
-import operator
-
 import torch
 
 from .base import BinaryOp
-from .fx_rules import Imported, call_rule
 
 
 class Mul(BinaryOp):
@@ -12,8 +9,3 @@ class Mul(BinaryOp):
     type = "Mul"
     symbol = "*"
     op = staticmethod(torch.mul)
-
-
-@call_rule(operator.mul, torch.mul, "mul")
-def _from_call(a, b):
-    return Imported("Mul", {}, [a, b])

@@ -2,7 +2,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block, ExportedNode
+from .base import Block, ExportedNode, FnCall
 from .fx_rules import Imported, call_rule, module_rule, same
 
 
@@ -29,35 +29,20 @@ class Pool(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        name, kwargs = cls.call(node.params)
-        return _Pool(getattr(F, name), kwargs)
+        return cls.call(node.params)
 
     @classmethod
     def export(cls, node, ctx):
-        name, kwargs = cls.call(node.params)
-        extra = "".join(f", {k}={ctx.literal(v)}" for k, v in kwargs.items())
-        return ExportedNode(forward=[ctx.assign(f"F.{name}({ctx.args[0]}{extra})")])
+        return ExportedNode(forward=[ctx.assign(cls.call(node.params).code(ctx))])
 
     @staticmethod
-    def call(p: dict) -> tuple[str, dict]:
-        """The torch.nn.functional call: its name and keyword arguments."""
+    def call(p: dict) -> FnCall:
+        """The torch.nn.functional call, with its keyword arguments."""
         kwargs = {"kernel_size": p["kernel_size"], "stride": p["stride"] or p["kernel_size"],
                   "padding": p["padding"], "ceil_mode": p["ceil_mode"]}
         if p["mode"] == "avg":
             kwargs["count_include_pad"] = p["count_include_pad"]
-        return f"{p['mode']}_pool{p['dims']}d", kwargs
-
-
-class _Pool(nn.Module):
-    def __init__(self, fn, kwargs):
-        super().__init__()
-        self.fn, self.kwargs = fn, kwargs
-
-    def forward(self, x):
-        return self.fn(x, **self.kwargs)
-
-    def extra_repr(self) -> str:
-        return f"{self.fn.__name__}, {self.kwargs}"
+        return FnCall(f"{p['mode']}_pool{p['dims']}d", kwargs=kwargs)
 
 
 def _pool(x, mode, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

@@ -1,9 +1,6 @@
-import operator
-
 import torch
 
 from .base import BinaryOp
-from .fx_rules import Imported, call_rule
 
 
 class Sub(BinaryOp):
@@ -12,8 +9,3 @@ class Sub(BinaryOp):
     type = "Sub"
     symbol = "-"
     op = staticmethod(torch.sub)
-
-
-@call_rule(operator.sub, torch.sub, "sub")
-def _from_call(a, b):
-    return Imported("Sub", {}, [a, b])
