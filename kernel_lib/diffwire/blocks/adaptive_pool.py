@@ -3,11 +3,11 @@ from torch import nn
 
 from ..errors import ParamError
 from ..ports import Param, Port
-from .base import Block, ExportedNode, FnCall
+from .base import FnCall, FunctionalBlock
 from .fx_rules import Imported, call_rule, module_rule
 
 
-class AdaptivePool(Block):
+class AdaptivePool(FunctionalBlock):
     """Max or average pooling to a fixed `output_size` whatever the input size: [B, C, L]
     for 1-D, [B, C, H, W] for 2-D (torch's AdaptiveMaxPool1d/2d, AdaptiveAvgPool1d/2d).
     `output_size` has one entry per pooled dimension."""
@@ -31,14 +31,6 @@ class AdaptivePool(Block):
             raise ParamError("output_size needs one entry per pooled dimension", node=node,
                              port="output_size", expected=f"{params.get('dims', 2)} entries",
                              found=size)
-
-    @classmethod
-    def build(cls, node, ctx):
-        return cls.call(node.params)
-
-    @classmethod
-    def export(cls, node, ctx):
-        return ExportedNode(forward=[ctx.assign(cls.call(node.params).code(ctx))])
 
     @staticmethod
     def call(p: dict) -> FnCall:

@@ -247,6 +247,24 @@ class FnCall(nn.Module):
         return f"{self.name}, {self.args}, {self.kwargs}"
 
 
+class FunctionalBlock(Block):
+    """A block that is one torch.nn.functional call (Pool, AdaptivePool): a subclass says
+    which in :meth:`call`; its build and its export both follow from that one call."""
+
+    @staticmethod
+    def call(p: dict) -> FnCall:
+        """The call for a node with params `p`."""
+        raise NotImplementedError
+
+    @classmethod
+    def build(cls, node, ctx):
+        return cls.call(node.params)
+
+    @classmethod
+    def export(cls, node, ctx):
+        return ExportedNode(forward=[ctx.assign(cls.call(node.params).code(ctx))])
+
+
 #: torch function name -> the operator an exported file writes
 _BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 #: the operator -> Python's function for it, which torch.fx records for ``a + b``

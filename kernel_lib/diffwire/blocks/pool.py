@@ -2,11 +2,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block, ExportedNode, FnCall
+from .base import FnCall, FunctionalBlock
 from .fx_rules import Imported, call_rule, module_rule, same
 
 
-class Pool(Block):
+class Pool(FunctionalBlock):
     """Max or average pooling over the last `dims` dimensions: [B, C, L] for 1-D,
     [B, C, H, W] for 2-D (torch's MaxPool1d/2d and AvgPool1d/2d). `stride` null means
     the kernel size."""
@@ -26,14 +26,6 @@ class Pool(Block):
     )
     example_params = {"mode": "avg", "kernel_size": 2, "stride": 1, "padding": 1}
     example_inputs = {"x": (2, 3, 4, 5)}
-
-    @classmethod
-    def build(cls, node, ctx):
-        return cls.call(node.params)
-
-    @classmethod
-    def export(cls, node, ctx):
-        return ExportedNode(forward=[ctx.assign(cls.call(node.params).code(ctx))])
 
     @staticmethod
     def call(p: dict) -> FnCall:
