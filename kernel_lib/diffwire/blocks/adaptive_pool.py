@@ -5,6 +5,7 @@ from ..errors import ParamError
 from ..ports import Param, Port
 from .base import FnCall, FunctionalBlock
 from .fx_rules import Imported, call_rule, module_rule
+from .pool import DIMS, POOLED
 
 
 class AdaptivePool(FunctionalBlock):
@@ -14,11 +15,11 @@ class AdaptivePool(FunctionalBlock):
 
     type = "AdaptivePool"
     category = "layers"
-    inputs = (Port("x", doc="[B, C, L] or [B, C, H, W]"),)
+    inputs = POOLED
     outputs = (Port("out"),)
     params = (
         Param("mode", "choice", "avg", choices=("max", "avg")),
-        Param("dims", "int", 2, min=1, max=2, doc="pool over the last 1 or 2 dimensions"),
+        DIMS,
         Param("output_size", "list", [1, 1], item="int", min=1, min_len=1),
     )
     example_params = {"mode": "max", "output_size": [2, 3]}

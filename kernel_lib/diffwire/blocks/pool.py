@@ -5,6 +5,10 @@ from ..ports import Param, Port
 from .base import FnCall, FunctionalBlock
 from .fx_rules import Imported, call_rule, module_rule, same
 
+#: what the pools (Pool, AdaptivePool) share: the input layout, 1-D or 2-D
+POOLED = (Port("x", doc="[B, C, L] or [B, C, H, W]"),)
+DIMS = Param("dims", "int", 2, min=1, max=2, doc="pool over the last 1 or 2 dimensions")
+
 
 class Pool(FunctionalBlock):
     """Max or average pooling over the last `dims` dimensions: [B, C, L] for 1-D,
@@ -13,11 +17,11 @@ class Pool(FunctionalBlock):
 
     type = "Pool"
     category = "layers"
-    inputs = (Port("x", doc="[B, C, L] or [B, C, H, W]"),)
+    inputs = POOLED
     outputs = (Port("out"),)
     params = (
         Param("mode", "choice", "max", choices=("max", "avg")),
-        Param("dims", "int", 2, min=1, max=2, doc="pool over the last 1 or 2 dimensions"),
+        DIMS,
         Param("kernel_size", "int", 2, min=1),
         Param("stride", "int", None, min=1, nullable=True, doc="null: the kernel size"),
         Param("padding", "int", 0, min=0),
