@@ -36,6 +36,12 @@ class BodyCall(nn.Module):
         return name in self.body.input_names
 
 
+def body_call(node, ctx, body: str) -> BodyCall:
+    """`node`'s body `body`, compiled (its nodes under the node's path) and callable by
+    port name."""
+    return BodyCall(ctx.compile_body(node, body), ctx.path + node.id)
+
+
 def check_same_shape(name: str, before, after, node_path: str, what: str) -> None:
     """Loops and branches must hand back state of the shape they were given."""
     if tuple(before.shape) != tuple(after.shape):

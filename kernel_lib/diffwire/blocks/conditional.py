@@ -5,7 +5,7 @@ from ..context import inferring
 from ..errors import ShapeMismatch
 from ..ports import Param, Port
 from .base import Block, ExportedNode
-from .body import PORT_NAMES, BodyCall, NamedBody, indented
+from .body import PORT_NAMES, BodyCall, NamedBody, body_call, indented
 
 
 class Conditional(NamedBody, Block):
@@ -40,9 +40,7 @@ class Conditional(NamedBody, Block):
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        path = ctx.path + node.id
-        return ConditionalModule(BodyCall(ctx.compile_body(node, "then"), path),
-                                 BodyCall(ctx.compile_body(node, "else"), path),
+        return ConditionalModule(body_call(node, ctx, "then"), body_call(node, ctx, "else"),
                                  p["mode"], p["inputs"], p["outputs"])
 
     @classmethod

@@ -1,7 +1,7 @@
 from torch import nn
 
 from .base import Block, ExportedNode
-from .body import PORT_NAMES, BodyCall, NamedBody
+from .body import PORT_NAMES, BodyCall, NamedBody, body_call
 
 
 class Group(NamedBody, Block):
@@ -19,7 +19,7 @@ class Group(NamedBody, Block):
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        return GroupModule(BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id),
+        return GroupModule(body_call(node, ctx, "body"),
                            p["inputs"], p["outputs"])
 
     @classmethod
