@@ -57,7 +57,7 @@ class _Importer:
         """A plain Python value (ints, tuples), or _Unsupported."""
         if isinstance(arg, fx.Node):
             v = self.env.get(arg)
-            if isinstance(v, tuple) and v and v[0] in ("item", "input"):
+            if _is_ref(v):
                 raise _Unsupported("a tensor where a constant was expected")
             if isinstance(v, _Size):
                 raise _Unsupported("a run-time size")
@@ -220,7 +220,8 @@ class _Tuple:
 
 
 class _Size:
-    """A run-time size (x.size(0), x.shape[0]): kept only for reshape(x.size(0), -1)."""
+    """A run-time size (x.size(0), x.shape[0]): a rule gets it as a SizeArg
+    (reshape(x.size(0), -1)); anywhere else it is no constant."""
 
     def __init__(self, node: fx.Node):
         self.node = node
@@ -284,7 +285,7 @@ class _Call(nn.Module):
         def template(a):
             if isinstance(a, fx.Node):
                 v = importer.env.get(a)
-                if not (isinstance(v, tuple) and v and v[0] in ("item", "input")):
+                if not _is_ref(v):
                     raise GraphError(f"cannot import {n.name}: it uses the run-time value "
                                      f"{a.name}", found=a.name)
                 tensors.append(a)
