@@ -169,6 +169,9 @@ class CompiledGraph(nn.Module):
             running, ident = RUNNING, threading.get_ident()
         outer = running.get(ident)  # the enclosing node, when this is a body
         try:
+            # Two copies of one loop on purpose: the plain run (training, every step) pays
+            # no per-node test for a tap; the tapped run (live plots, shape inference) adds
+            # the call. Change one, change both.
             if tap is None:
                 for nid, fn, ins, outs, where in self._steps:  # noqa: B007 - nid names the failing node
                     running[ident] = where

@@ -20,13 +20,9 @@ def inferring() -> bool:
     return _INFER.get()
 
 
-@contextlib.contextmanager
 def infer_mode():
-    token = _INFER.set(True)
-    try:
-        yield
-    finally:
-        _INFER.reset(token)
+    """Within it, inferring() is True."""
+    return _on(_INFER)
 
 
 _BATCHED: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_batched", default=False)
@@ -39,13 +35,18 @@ def batched() -> bool:
     return _BATCHED.get()
 
 
-@contextlib.contextmanager
 def batch_mode():
-    token = _BATCHED.set(True)
+    """Within it, batched() is True."""
+    return _on(_BATCHED)
+
+
+@contextlib.contextmanager
+def _on(flag: contextvars.ContextVar[bool]):
+    token = flag.set(True)
     try:
         yield
     finally:
-        _BATCHED.reset(token)
+        flag.reset(token)
 
 
 _RECORD: contextvars.ContextVar = contextvars.ContextVar("diffwire_record", default=None)

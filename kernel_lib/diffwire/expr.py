@@ -100,17 +100,17 @@ class _Parser:
         return items[0] if len(items) == 1 else ("stack", items)
 
     def expr(self):
-        left = self.term()
-        while self.peek() is not None and self.peek()[1] in ("+", "-"):
-            op = self.take()[1]
-            left = ("bin", op, left, self.term())
-        return left
+        return self.chain(("+", "-"), self.term)
 
     def term(self):
-        left = self.unary()
-        while self.peek() is not None and self.peek()[1] in ("*", "/"):
+        return self.chain(("*", "/"), self.unary)
+
+    def chain(self, ops: tuple[str, ...], operand):
+        """Operands joined by the left-associative operators of one precedence level."""
+        left = operand()
+        while self.peek() is not None and self.peek()[1] in ops:
             op = self.take()[1]
-            left = ("bin", op, left, self.unary())
+            left = ("bin", op, left, operand())
         return left
 
     def unary(self):

@@ -114,13 +114,20 @@ def infer_shapes(graph: Graph, *, bodies: bool = False) -> dict[str, dict[str, l
             raise ShapeMismatch(_shape_message(e.message, symbols), node=e.node,
                                 port=_first_port(graph, e.node)) from None
         except GraphError as e:
-            for key in ("expected", "found", "message"):
-                value = getattr(e, key)
-                if value is not None:
-                    setattr(e, key, _shape_message(str(value), symbols))
-            e.args = (e._text(),)
+            in_symbols(e, symbols)
             raise
     return found
+
+
+def in_symbols(e: GraphError, symbols: _Symbols) -> GraphError:
+    """`e`, its sizes rewritten in place as the graph's symbols (B for the batch, say), so
+    a shape error reads in the terms of the canvas."""
+    for key in ("expected", "found", "message"):
+        value = getattr(e, key)
+        if value is not None:
+            setattr(e, key, _shape_message(str(value), symbols))
+    e.args = (e._text(),)
+    return e
 
 
 def _first_port(graph: Graph, path: str | None) -> str | None:

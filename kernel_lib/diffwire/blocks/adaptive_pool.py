@@ -3,22 +3,23 @@ from torch import nn
 
 from ..errors import ParamError
 from ..ports import Param, Port
-from .base import Block, ExportedNode
+from .base import FnCall, FunctionalBlock
 from .fx_rules import Imported, call_rule, module_rule
+from .pool import DIMS, POOLED
 
 
-class AdaptivePool(Block):
+class AdaptivePool(FunctionalBlock):
     """Max or average pooling to a fixed `output_size` whatever the input size: [B, C, L]
     for 1-D, [B, C, H, W] for 2-D (torch's AdaptiveMaxPool1d/2d, AdaptiveAvgPool1d/2d).
     `output_size` has one entry per pooled dimension."""
 
     type = "AdaptivePool"
     category = "layers"
-    inputs = (Port("x", doc="[B, C, L] or [B, C, H, W]"),)
+    inputs = POOLED
     outputs = (Port("out"),)
     params = (
         Param("mode", "choice", "avg", choices=("max", "avg")),
-        Param("dims", "int", 2, min=1, max=2, doc="pool over the last 1 or 2 dimensions"),
+        DIMS,
         Param("output_size", "list", [1, 1], item="int", min=1, min_len=1),
     )
     example_params = {"mode": "max", "output_size": [2, 3]}
@@ -32,29 +33,10 @@ class AdaptivePool(Block):
                              port="output_size", expected=f"{params.get('dims', 2)} entries",
                              found=size)
 
-    @classmethod
-    def build(cls, node, ctx):
-        name, size = cls.call(node.params)
-        return _AdaptivePool(getattr(F, name), size)
-
-    @classmethod
-    def export(cls, node, ctx):
-        name, size = cls.call(node.params)
-        return ExportedNode(forward=[ctx.assign(f"F.{name}({ctx.args[0]}, {ctx.literal(size)})")])
-
     @staticmethod
-    def call(p: dict) -> tuple[str, list]:
-        """The torch.nn.functional call: its name and output size."""
-        return f"adaptive_{p['mode']}_pool{p['dims']}d", list(p["output_size"])
-
-
-class _AdaptivePool(nn.Module):
-    def __init__(self, fn, size):
-        super().__init__()
-        self.fn, self.size = fn, size
-
-    def forward(self, x):
-        return self.fn(x, self.size)
+    def call(p: dict) -> FnCall:
+        """The torch.nn.functional call, with the output size."""
+        return FnCall(f"adaptive_{p['mode']}_pool{p['dims']}d", [list(p["output_size"])])
 
 
 def _adaptive(x, mode, dims, output_size, return_indices=False):

@@ -1,6 +1,5 @@
 from torch import nn
 
-from ..errors import ParamError
 from ..ports import Param, Port
 from .base import Block, ExportedNode
 from .fx_rules import Imported, module_rule, weights
@@ -31,10 +30,7 @@ class MultiheadAttention(Block):
 
     @classmethod
     def check_params(cls, params, node=None):
-        dim, heads = params.get("embed_dim", 8), params.get("num_heads", 2)
-        if dim % heads:
-            raise ParamError("embed_dim must be a multiple of num_heads", node=node,
-                             port="num_heads", expected=f"a divisor of {dim}", found=heads)
+        cls.check_multiple(params, node, "embed_dim", "num_heads")
 
     @classmethod
     def build(cls, node, ctx):

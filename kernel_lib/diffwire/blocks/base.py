@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ParamError
 from ..ports import Param, Port
 from ..symbolic import Sym, call, elementwise
+from .fx_rules import Imported, call_rule
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import BuildContext
@@ -82,6 +85,16 @@ class Block:
     @classmethod
     def check_params(cls, params: dict, node: str | None = None) -> None:
         """Extra cross-parameter checks; raise :class:`~diffwire.errors.ParamError`."""
+
+    @classmethod
+    def check_multiple(cls, params: dict, node: str | None, whole: str, part: str) -> None:
+        """A ParamError unless param `whole` is a multiple of param `part` (heads of an
+        attention, groups of a norm), defaults standing in for missing params."""
+        a = params.get(whole, cls.param(whole).default)
+        b = params.get(part, cls.param(part).default)
+        if a % b:
+            raise ParamError(f"{whole} must be a multiple of {part}", node=node, port=part,
+                             expected=f"a divisor of {a}", found=b)
 
     @classmethod
     def build(cls, node: Node, ctx: BuildContext) -> nn.Module | Callable:
@@ -213,8 +226,49 @@ class Fn(nn.Module):
         return self.name
 
 
+class FnCall(nn.Module):
+    """A torch.nn.functional call with fixed arguments after the tensors (a pool's window,
+    an adaptive pool's output size); :meth:`code` writes the same call for export."""
+
+    def __init__(self, name: str, args=(), kwargs: dict | None = None):
+        super().__init__()
+        self.name, self.args, self.kwargs = name, tuple(args), dict(kwargs or {})
+        self.fn = getattr(F, name)
+
+    def forward(self, *xs):
+        return self.fn(*xs, *self.args, **self.kwargs)
+
+    def code(self, ctx) -> str:
+        parts = [*ctx.args, *(ctx.literal(a) for a in self.args),
+                 *(f"{k}={ctx.literal(v)}" for k, v in self.kwargs.items())]
+        return f"F.{self.name}({', '.join(parts)})"
+
+    def extra_repr(self) -> str:
+        return f"{self.name}, {self.args}, {self.kwargs}"
+
+
+class FunctionalBlock(Block):
+    """A block that is one torch.nn.functional call (Pool, AdaptivePool): a subclass says
+    which in :meth:`call`; its build and its export both follow from that one call."""
+
+    @staticmethod
+    def call(p: dict) -> FnCall:
+        """The call for a node with params `p`."""
+        raise NotImplementedError
+
+    @classmethod
+    def build(cls, node, ctx):
+        return cls.call(node.params)
+
+    @classmethod
+    def export(cls, node, ctx):
+        return ExportedNode(forward=[ctx.assign(cls.call(node.params).code(ctx))])
+
+
 #: torch function name -> the operator an exported file writes
 _BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+#: the operator -> Python's function for it, which torch.fx records for ``a + b``
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 class BinaryOp(Block):
@@ -227,6 +281,21 @@ class BinaryOp(Block):
     op: ClassVar[Callable]
     #: the operator as written in a formula
     symbol: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass naming its own `op` is imported from that call by dw.from_module:
+        the torch function, the Tensor method of its name and the Python operator."""
+        super().__init_subclass__(**kwargs)
+        if "op" not in cls.__dict__:
+            return
+        name = getattr(cls.op, "__name__", "")
+        targets = [cls.op, _OPERATORS.get(getattr(cls, "symbol", None)),
+                   name if hasattr(torch.Tensor, name) else None]
+
+        def rule(a, b):
+            return Imported(cls.type, {}, [a, b])
+
+        call_rule(*[t for t in targets if t is not None], owner=cls.__module__)(rule)
 
     @classmethod
     def symbolic(cls, node, args, width):

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from torch import nn
 
-from ..errors import ShapeMismatch
+from ..errors import ParamError, ShapeMismatch
+from ..ports import Param, Port
+
+#: the params naming a NamedBody block's ports and its bodies' Input and Output nodes
+PORT_NAMES = (
+    Param("inputs", "list", ["x"], item="string", min_len=1, doc="names of the inputs"),
+    Param("outputs", "list", ["y"], item="string", min_len=1, doc="names of the outputs"),
+)
 
 
 class BodyCall(nn.Module):
@@ -27,6 +36,12 @@ class BodyCall(nn.Module):
         return name in self.body.input_names
 
 
+def body_call(node, ctx, body: str) -> BodyCall:
+    """`node`'s body `body`, compiled (its nodes under the node's path) and callable by
+    port name."""
+    return BodyCall(ctx.compile_body(node, body), ctx.path + node.id)
+
+
 def check_same_shape(name: str, before, after, node_path: str, what: str) -> None:
     """Loops and branches must hand back state of the shape they were given."""
     if tuple(before.shape) != tuple(after.shape):
@@ -44,6 +59,41 @@ def passthrough_body(inputs: list[str], outputs: list[str]):
     for i, n in enumerate(outputs):
         g.add_output(ins[min(i, len(ins) - 1)], name=n)
     return g
+
+
+class NamedBody:
+    """Mixin of the body blocks (Group, Conditional) whose `inputs` and `outputs` params
+    (:data:`PORT_NAMES`) name their ports and each body's Input and Output nodes; a new
+    body passes input i to output i."""
+
+    #: a port the block keeps for itself, which the names may not take (Conditional's cond)
+    reserved: ClassVar[str | None] = None
+
+    @classmethod
+    def check_params(cls, params, node=None):
+        for key in ("inputs", "outputs"):
+            names = params[key]
+            if len(set(names)) != len(names) or not all(n.isidentifier() for n in names) \
+                    or cls.reserved in names:
+                other = f" other than '{cls.reserved}'" if cls.reserved else ""
+                raise ParamError(f"{key} are distinct identifiers{other}", node=node, port=key,
+                                 found=names)
+
+    @classmethod
+    def input_ports(cls, params):
+        return tuple(Port(n) for n in params.get("inputs", ["x"]))
+
+    @classmethod
+    def output_ports(cls, params):
+        return tuple(Port(n) for n in params.get("outputs", ["y"]))
+
+    @classmethod
+    def body_interface(cls, params, body):
+        return NamedBody.input_ports(params), NamedBody.output_ports(params)
+
+    @classmethod
+    def make_body(cls, params, body):
+        return passthrough_body(params["inputs"], params["outputs"])
 
 
 def indented(lines: list[str]) -> list[str]:

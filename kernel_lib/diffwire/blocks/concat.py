@@ -3,6 +3,7 @@ from torch import nn
 
 from ..ports import Param, Port
 from .base import Block, ExportedNode
+from .fx_rules import Imported, call_rule
 
 
 class Concat(Block):
@@ -38,3 +39,10 @@ class _Cat(nn.Module):
 
     def forward(self, *xs):
         return torch.cat(xs, dim=self.dim)
+
+
+@call_rule(torch.cat)
+def _from_call(tensors, dim=0):
+    if not isinstance(tensors, (list, tuple)) or isinstance(dim, bool) or not isinstance(dim, int):
+        return None
+    return Imported("Concat", {"n": len(tensors), "dim": dim}, list(tensors))

@@ -2,13 +2,13 @@ import torch
 from torch import nn
 
 from ..context import inferring
-from ..errors import ParamError, ShapeMismatch
+from ..errors import ShapeMismatch
 from ..ports import Param, Port
 from .base import Block, ExportedNode
-from .body import BodyCall, indented, passthrough_body
+from .body import PORT_NAMES, BodyCall, NamedBody, body_call, indented
 
 
-class Conditional(Block):
+class Conditional(NamedBody, Block):
     """Two body graphs, `then` and `else`, over the same inputs. ``where`` mode runs both and
     picks per sample with torch.where (`cond` is a bool tensor, broadcast over trailing
     dimensions); ``branch`` mode reads `cond` as one bool at run time and runs only the
@@ -26,45 +26,21 @@ class Conditional(Block):
     static = False
     params = (
         Param("mode", "choice", "where", choices=("where", "branch")),
-        Param("inputs", "list", ["x"], item="string", min_len=1, doc="names of the inputs"),
-        Param("outputs", "list", ["y"], item="string", min_len=1, doc="names of the outputs"),
-    )
+    ) + PORT_NAMES
+    reserved = "cond"
     example_params = {"mode": "where"}
     example_inputs = {"cond": (4,), "x": (4, 3)}
 
     @classmethod
-    def check_params(cls, params, node=None):
-        for key in ("inputs", "outputs"):
-            names = params[key]
-            if len(set(names)) != len(names) or not all(n.isidentifier() for n in names) or "cond" in names:
-                raise ParamError(f"{key} are distinct identifiers other than 'cond'", node=node,
-                                 port=key, found=names)
-
-    @classmethod
     def input_ports(cls, params):
         shape = () if params.get("mode") == "branch" else None
-        return (Port("cond", "bool", shape, doc="which body: true -> then"),) + tuple(
-            Port(n) for n in params.get("inputs", ["x"]))
-
-    @classmethod
-    def output_ports(cls, params):
-        return tuple(Port(n) for n in params.get("outputs", ["y"]))
-
-    @classmethod
-    def body_interface(cls, params, body):
-        return (tuple(Port(n) for n in params.get("inputs", ["x"])),
-                tuple(Port(n) for n in params.get("outputs", ["y"])))
-
-    @classmethod
-    def make_body(cls, params, body):
-        return passthrough_body(params["inputs"], params["outputs"])
+        cond = Port("cond", "bool", shape, doc="which body: true -> then")
+        return (cond,) + super().input_ports(params)
 
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        path = ctx.path + node.id
-        return ConditionalModule(BodyCall(ctx.compile_body(node, "then"), path),
-                                 BodyCall(ctx.compile_body(node, "else"), path),
+        return ConditionalModule(body_call(node, ctx, "then"), body_call(node, ctx, "else"),
                                  p["mode"], p["inputs"], p["outputs"])
 
     @classmethod

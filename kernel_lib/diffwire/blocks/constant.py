@@ -4,6 +4,7 @@ from torch import nn
 from ..errors import ParamError
 from ..ports import Param, Port
 from .base import Block, ExportedNode
+from .fx_rules import Imported, attr_rule
 
 
 class Constant(Block):
@@ -52,3 +53,13 @@ class _Const(nn.Module):
 
     def forward(self):
         return self.value
+
+
+@attr_rule(torch.Tensor)
+def _from_tensor(t):
+    """A float tensor the module holds (a buffer, a constant), or a number in a formula."""
+    if not t.is_floating_point():
+        return None
+    t = t.detach()
+    return Imported("Constant", {"value": t.flatten().tolist() or [0.0], "shape": list(t.shape)},
+                    [])

@@ -3,6 +3,7 @@ from torch import nn
 from ..context import inferring
 from ..ports import Param, Port
 from .base import Block, ExportedNode
+from .fx_rules import Imported, module_rule, same, weights
 
 
 class Conv2d(Block):
@@ -47,3 +48,13 @@ class _Conv2d(nn.Conv2d):
             bias = None if self.bias is None else self.bias.to(x.dtype)
             return self._conv_forward(x, self.weight.to(x.dtype), bias)
         return super().forward(x)
+
+
+@module_rule(nn.Conv2d)
+def _from_layer(m, x):
+    k, s, p = same(m.kernel_size, 2), same(m.stride, 2), same(m.padding, 2)
+    if None in (k, s, p) or m.groups != 1 or m.dilation != (1, 1) or m.padding_mode != "zeros":
+        return None  # a non-square window or an option the block lacks: stays opaque
+    return Imported("Conv2d", {"in_channels": m.in_channels, "out_channels": m.out_channels,
+                               "kernel_size": k, "stride": s, "padding": p,
+                               "bias": m.bias is not None}, [x], weights(m))

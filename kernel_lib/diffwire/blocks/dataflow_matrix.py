@@ -8,7 +8,7 @@ from ..errors import ParamError, ShapeMismatch
 from ..ports import Param, Port
 from ..runtime import dmm
 from .base import Block, ExportedNode
-from .body import BodyCall, check_same_shape
+from .body import BodyCall, body_call, check_same_shape
 
 
 class DataflowMatrix(Block):
@@ -91,7 +91,7 @@ class DataflowMatrix(Block):
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        update = _Update(BodyCall(ctx.compile_body(node, "update"), ctx.path + node.id))
+        update = _Update(body_call(node, ctx, "update"))
         return DataflowMatrixModule(p["streams"], p["inputs"], own_matrix=p["matrix"] != "port",
                                     init_scale=p["init_scale"], update=update,
                                     prune_below=p["prune_below"], prune_every=p["prune_every"])

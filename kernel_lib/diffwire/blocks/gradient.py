@@ -6,7 +6,7 @@ from ..errors import ParamError, ShapeMismatch
 from ..ports import Param, Port
 from ..runtime import autodiff
 from .base import Block, ExportedNode
-from .body import BodyCall
+from .body import BodyCall, body_call
 
 
 class Gradient(Block):
@@ -84,7 +84,7 @@ class Gradient(Block):
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        return GradientModule(BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id),
+        return GradientModule(body_call(node, ctx, "body"),
                               p["inputs"], p["wrt"])
 
     @classmethod

@@ -1,12 +1,10 @@
 from torch import nn
 
-from ..errors import ParamError
-from ..ports import Param, Port
 from .base import Block, ExportedNode
-from .body import BodyCall, passthrough_body
+from .body import PORT_NAMES, BodyCall, NamedBody, body_call
 
 
-class Group(Block):
+class Group(NamedBody, Block):
     """A body graph run once, as one node: what the editor makes when a selection is
     grouped (Ctrl/Cmd+G) and dissolves again when it is ungrouped. `inputs` and `outputs`
     name the ports; inside, an Input node per input and an Output node per output.
@@ -15,40 +13,13 @@ class Group(Block):
     type = "Group"
     category = "control"
     bodies = ("body",)
-    params = (
-        Param("inputs", "list", ["x"], item="string", min_len=1, doc="names of the inputs"),
-        Param("outputs", "list", ["y"], item="string", min_len=1, doc="names of the outputs"),
-    )
+    params = PORT_NAMES
     example_inputs = {"x": (4, 3)}
-
-    @classmethod
-    def check_params(cls, params, node=None):
-        for key in ("inputs", "outputs"):
-            names = params[key]
-            if len(set(names)) != len(names) or not all(n.isidentifier() for n in names):
-                raise ParamError(f"{key} are distinct identifiers", node=node, port=key,
-                                 found=names)
-
-    @classmethod
-    def input_ports(cls, params):
-        return tuple(Port(n) for n in params.get("inputs", ["x"]))
-
-    @classmethod
-    def output_ports(cls, params):
-        return tuple(Port(n) for n in params.get("outputs", ["y"]))
-
-    @classmethod
-    def body_interface(cls, params, body):
-        return cls.input_ports(params), cls.output_ports(params)
-
-    @classmethod
-    def make_body(cls, params, body):
-        return passthrough_body(params["inputs"], params["outputs"])
 
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        return GroupModule(BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id),
+        return GroupModule(body_call(node, ctx, "body"),
                            p["inputs"], p["outputs"])
 
     @classmethod

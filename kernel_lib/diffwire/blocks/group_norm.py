@@ -1,6 +1,5 @@
 from torch import nn
 
-from ..errors import ParamError
 from ..ports import Param, Port
 from .base import Block, ExportedNode
 from .fx_rules import Imported, module_rule, weights
@@ -25,11 +24,7 @@ class GroupNorm(Block):
 
     @classmethod
     def check_params(cls, params, node=None):
-        groups, channels = params.get("num_groups", 1), params.get("num_channels", 2)
-        if channels % groups:
-            raise ParamError("num_channels must be a multiple of num_groups", node=node,
-                             port="num_groups", expected=f"a divisor of {channels}",
-                             found=groups)
+        cls.check_multiple(params, node, "num_channels", "num_groups")
 
     @classmethod
     def build(cls, node, ctx):

@@ -5,6 +5,7 @@ from ..errors import ShapeMismatch
 from ..ports import AUTO, Param, Port
 from .base import Block, ExportedNode, FollowsWire, unresolved_auto, wire_size
 from .fastpath import hooked, linear
+from .fx_rules import Imported, module_rule
 
 
 class Linear(Block):
@@ -64,3 +65,12 @@ class _Checked(nn.Module):
         if hooked(inner):
             return inner(x)
         return linear(x, inner.weight, inner.bias)
+
+
+@module_rule(nn.Linear)
+def _from_layer(m, x):
+    w = {"inner.weight": m.weight.detach().clone()}
+    if m.bias is not None:
+        w["inner.bias"] = m.bias.detach().clone()
+    return Imported("Linear", {"in_features": m.in_features, "out_features": m.out_features,
+                               "bias": m.bias is not None}, [x], w)

@@ -5,7 +5,7 @@ from ..context import inferring
 from ..errors import ParamError, RuntimeGraphError
 from ..ports import Param, Port
 from .base import Block, ExportedNode
-from .body import BodyCall, check_same_shape, indented
+from .body import BodyCall, body_call, check_same_shape, indented
 
 
 class Loop(Block):
@@ -75,7 +75,7 @@ class Loop(Block):
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        body = BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id)
+        body = body_call(node, ctx, "body")
         return LoopModule(body, p["state"], p["mode"], p["iterations"], p["max_iterations"])
 
     @classmethod

@@ -5,7 +5,7 @@ from ..context import inferring
 from ..errors import ParamError
 from ..ports import Param, Port
 from .base import Block, ExportedNode
-from .body import BodyCall, check_same_shape, indented
+from .body import BodyCall, body_call, check_same_shape, indented
 
 
 class Map(Block):
@@ -67,7 +67,7 @@ class Map(Block):
     @classmethod
     def build(cls, node, ctx):
         p = node.params
-        return MapModule(BodyCall(ctx.compile_body(node, "body"), ctx.path + node.id),
+        return MapModule(body_call(node, ctx, "body"),
                          p["state"], p["inputs"], p["outputs"], p["dim"])
 
     @classmethod

@@ -1,7 +1,10 @@
+import operator
+
 import torch
 
 from ..ports import Port
 from .base import Block, ExportedNode, Fn
+from .fx_rules import Imported, call_rule
 
 
 class MatMul(Block):
@@ -20,3 +23,8 @@ class MatMul(Block):
     @classmethod
     def export(cls, node, ctx):
         return ExportedNode(forward=[ctx.assign(f"{ctx.args[0]} @ {ctx.args[1]}")])
+
+
+@call_rule(operator.matmul, torch.matmul, "matmul")
+def _from_call(a, b):
+    return Imported("MatMul", {}, [a, b])

@@ -1,7 +1,9 @@
+import torch
 from torch import nn
 
 from ..ports import Param, Port
 from .base import Block, ExportedNode
+from .fx_rules import Imported, call_rule, reduced
 
 
 class Mean(Block):
@@ -38,3 +40,9 @@ class _Mean(nn.Module):
 
     def forward(self, x):
         return x.mean() if self.dim is None else x.mean(self.dim, keepdim=self.keepdim)
+
+
+@call_rule(torch.mean, "mean")
+def _from_call(x, dim=None, keepdim=False):
+    params = reduced(dim, keepdim)
+    return None if params is None else Imported("Mean", params, [x])

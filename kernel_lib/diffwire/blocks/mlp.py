@@ -6,6 +6,7 @@ from ..ports import AUTO, Param, Port
 from . import fastpath
 from .activations import ACTIVATION_NAMES, ACTIVATIONS, activation_module
 from .base import Block, ExportedNode, FollowsWire, unresolved_auto, wire_size
+from .fx_rules import Item, fold_rule
 
 
 class MLP(Block):
@@ -99,3 +100,66 @@ class _CheckedSeq(nn.Sequential):
         state = dict(self.__dict__)
         state.pop("_fast_plan", None)
         return state
+
+
+@fold_rule
+def _fold(items: list[Item], outputs: list) -> None:
+    """Linear (activation Linear)+ chains with one activation and one consumer per link
+    become one MLP item (its Linear weights under 0, 2, 4 ... as nn.Sequential keys)."""
+    uses: dict[int, list[int]] = {}
+    for j, it in enumerate(items):
+        for a in it.args:
+            if a[0] == "item":
+                uses.setdefault(a[1], []).append(j)
+    for _, a in outputs:
+        if a[0] == "item":
+            uses.setdefault(a[1], []).append(-1)
+
+    def sole(i):
+        u = uses.get(i, [])
+        return u[0] if len(u) == 1 and u[0] >= 0 else None
+
+    for i, it in enumerate(items):
+        if it.dead or it.type != "Linear":
+            continue
+        chain, fn, cur = [i], None, i
+        while True:
+            a = sole(cur)
+            if a is None or items[a].type != "Activation" or (fn and items[a].params["fn"] != fn):
+                break
+            b = sole(a)
+            if b is None or items[b].type != "Linear" or \
+                    items[b].params["in_features"] != items[cur].params["out_features"] or \
+                    items[b].params["bias"] != it.params["bias"]:
+                break
+            fn = items[a].params["fn"]
+            chain += [a, b]
+            cur = b
+        if len(chain) < 3:
+            continue
+        final = sole(cur)
+        final_fn = "none"
+        if final is not None and items[final].type == "Activation":
+            final_fn = items[final].params["fn"]
+            chain.append(final)
+        linears = [items[k] for k in chain if items[k].type == "Linear"]
+        widths = [linears[0].params["in_features"]] + [lin.params["out_features"] for lin in linears]
+        weights = {}
+        for k, lin in enumerate(linears):
+            for key, v in lin.weights.items():
+                weights[f"{2 * k}.{key.split('.', 1)[1]}"] = v
+        mlp = Item("MLP", {"widths": widths, "activation": fn, "final_activation": final_fn,
+                           "bias": it.params["bias"]}, list(it.args), weights,
+                   label=" -> ".join(items[k].label or items[k].type for k in chain)[:200],
+                   hint="mlp")
+        last = chain[-1]
+        items[i] = mlp
+        for k in chain[1:]:
+            items[k].dead = True
+        for other in items:
+            other.args = [("item", i, "out") if a[0] == "item" and a[1] == last else a
+                          for a in other.args]
+        for k, (name, a) in enumerate(outputs):
+            if a[0] == "item" and a[1] == last:
+                outputs[k] = (name, ("item", i, "out"))
+        uses[i] = uses.get(last, [])

@@ -1,8 +1,11 @@
+import operator
+
 import torch
 
 from ..ports import Port
 from ..symbolic import Sym, negate
 from .base import Block, ExportedNode, Fn
+from .fx_rules import Imported, call_rule
 
 
 class Neg(Block):
@@ -28,3 +31,8 @@ class Neg(Block):
     @classmethod
     def export(cls, node, ctx):
         return ExportedNode(forward=[ctx.assign(f"-{ctx.args[0]}")])
+
+
+@call_rule(operator.neg, torch.neg, "neg")
+def _from_call(x):
+    return Imported("Neg", {}, [x])

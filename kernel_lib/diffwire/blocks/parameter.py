@@ -5,6 +5,7 @@ from torch import nn
 
 from ..ports import Param, Port
 from .base import Block, ExportedNode
+from .fx_rules import Imported, attr_rule
 
 
 class Parameter(Block):
@@ -67,3 +68,10 @@ class _Learnable(nn.Module):
 
     def forward(self):
         return self.value
+
+
+@attr_rule(nn.Parameter)
+def _from_tensor(t):
+    """A learned tensor the module holds: its value comes along as the node's weight."""
+    return Imported("Parameter", {"shape": list(t.shape), "init": "zeros"}, [],
+                    {"value": t.detach().clone()})

@@ -2,22 +2,26 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block, ExportedNode
+from .base import FnCall, FunctionalBlock
 from .fx_rules import Imported, call_rule, module_rule, same
 
+#: what the pools (Pool, AdaptivePool) share: the input layout, 1-D or 2-D
+POOLED = (Port("x", doc="[B, C, L] or [B, C, H, W]"),)
+DIMS = Param("dims", "int", 2, min=1, max=2, doc="pool over the last 1 or 2 dimensions")
 
-class Pool(Block):
+
+class Pool(FunctionalBlock):
     """Max or average pooling over the last `dims` dimensions: [B, C, L] for 1-D,
     [B, C, H, W] for 2-D (torch's MaxPool1d/2d and AvgPool1d/2d). `stride` null means
     the kernel size."""
 
     type = "Pool"
     category = "layers"
-    inputs = (Port("x", doc="[B, C, L] or [B, C, H, W]"),)
+    inputs = POOLED
     outputs = (Port("out"),)
     params = (
         Param("mode", "choice", "max", choices=("max", "avg")),
-        Param("dims", "int", 2, min=1, max=2, doc="pool over the last 1 or 2 dimensions"),
+        DIMS,
         Param("kernel_size", "int", 2, min=1),
         Param("stride", "int", None, min=1, nullable=True, doc="null: the kernel size"),
         Param("padding", "int", 0, min=0),
@@ -27,37 +31,14 @@ class Pool(Block):
     example_params = {"mode": "avg", "kernel_size": 2, "stride": 1, "padding": 1}
     example_inputs = {"x": (2, 3, 4, 5)}
 
-    @classmethod
-    def build(cls, node, ctx):
-        name, kwargs = cls.call(node.params)
-        return _Pool(getattr(F, name), kwargs)
-
-    @classmethod
-    def export(cls, node, ctx):
-        name, kwargs = cls.call(node.params)
-        extra = "".join(f", {k}={ctx.literal(v)}" for k, v in kwargs.items())
-        return ExportedNode(forward=[ctx.assign(f"F.{name}({ctx.args[0]}{extra})")])
-
     @staticmethod
-    def call(p: dict) -> tuple[str, dict]:
-        """The torch.nn.functional call: its name and keyword arguments."""
+    def call(p: dict) -> FnCall:
+        """The torch.nn.functional call, with its keyword arguments."""
         kwargs = {"kernel_size": p["kernel_size"], "stride": p["stride"] or p["kernel_size"],
                   "padding": p["padding"], "ceil_mode": p["ceil_mode"]}
         if p["mode"] == "avg":
             kwargs["count_include_pad"] = p["count_include_pad"]
-        return f"{p['mode']}_pool{p['dims']}d", kwargs
-
-
-class _Pool(nn.Module):
-    def __init__(self, fn, kwargs):
-        super().__init__()
-        self.fn, self.kwargs = fn, kwargs
-
-    def forward(self, x):
-        return self.fn(x, **self.kwargs)
-
-    def extra_repr(self) -> str:
-        return f"{self.fn.__name__}, {self.kwargs}"
+        return FnCall(f"{p['mode']}_pool{p['dims']}d", kwargs=kwargs)
 
 
 def _pool(x, mode, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

@@ -1,7 +1,11 @@
+import operator
+
+import torch
 from torch import nn
 
 from ..ports import Param, Port
 from .base import Block, ExportedNode
+from .fx_rules import Imported, call_rule
 
 
 class Pow(Block):
@@ -34,3 +38,10 @@ class _Pow(nn.Module):
 
     def extra_repr(self):
         return f"exponent={self.exponent}"
+
+
+@call_rule(operator.pow, torch.pow, "pow")
+def _from_call(x, exponent):
+    if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
+        return None  # a tensor exponent: the block's is a param
+    return Imported("Pow", {"exponent": float(exponent)}, [x])

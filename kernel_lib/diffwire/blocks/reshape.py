@@ -1,7 +1,9 @@
+import torch
 from torch import nn
 
 from ..ports import Param, Port
 from .base import Block, ExportedNode
+from .fx_rules import Imported, SizeArg, call_rule
 
 
 class Reshape(Block):
@@ -42,3 +44,14 @@ class _Reshape(nn.Module):
         if self.keep_batch:
             return x.reshape((x.shape[0],) + self.shape)
         return x.reshape(self.shape)
+
+
+@call_rule(torch.reshape, "reshape", "view")
+def _from_call(x, *dims):
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = tuple(dims[0])
+    keep = bool(dims) and isinstance(dims[0], SizeArg) and dims[0].is_batch_of(x)
+    shape = list(dims[1:] if keep else dims)
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
+        return None  # another run-time size, or a dtype (x.view(torch.int32))
+    return Imported("Reshape", {"shape": shape, "keep_batch": keep}, [x])

@@ -1,8 +1,10 @@
+import torch
 from torch import nn
 
 from ..ports import Param, Port
 from ..symbolic import elementwise
 from .base import Block, ExportedNode
+from .fx_rules import Imported, call_rule, reduced
 
 
 class Sum(Block):
@@ -62,3 +64,9 @@ class _Sum(nn.Module):
         if self.dim is not None:
             return total.sum(self.dim, keepdim=self.keepdim)
         return total.sum() if self.n == 1 else total
+
+
+@call_rule(torch.sum, "sum")
+def _from_call(x, dim=None, keepdim=False):
+    params = reduced(dim, keepdim)
+    return None if params is None else Imported("Sum", {"n": 1, **params}, [x])

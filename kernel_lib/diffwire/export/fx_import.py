@@ -1,11 +1,13 @@
-"""nn.Module -> Graph through torch.fx: known layers and functions become blocks.
+"""nn.Module -> Graph through torch.fx: the tracer and the walker; blocks say what they import.
 
 The traced graph is first turned into a list of items (block type, params, argument
-references, weights), then Linear/activation chains fold into MLP blocks, then the
-items become nodes. Layers and functions whose block registered an import rule (see
-:mod:`diffwire.blocks.fx_rules`) go through it; layers with an expansion rule (the
-transformer encoder layer) are traced through. Anything else without a block becomes an
-opaque ``Module`` node that holds the submodule (or a call of the function) in memory.
+references, weights), then the blocks' fold rules rewrite it (Linear/activation chains
+become MLP blocks), then the items become nodes. Every layer, function, method and
+attribute tensor goes to the import rule its block registered beside itself (see
+:mod:`diffwire.blocks.fx_rules`); layers with an expansion rule (the transformer encoder
+layer) are traced through. What this file knows itself has no block: run-time sizes,
+tuples, ``nn.Identity``, and the opaque ``Module`` node that holds a submodule (or a call
+of a function) in memory when no rule takes it.
 """
 
 from __future__ import annotations
@@ -17,43 +19,13 @@ import re
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import fx, nn
 
 from ..blocks import fx_rules
+from ..blocks.fx_rules import Item
 from ..blocks.module import hold
 from ..document import Graph
 from ..errors import GraphError
-
-_ACT_MODULES = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
-_ACT_FUNCTIONS = {torch.relu: "relu", F.relu: "relu", torch.tanh: "tanh", F.tanh: "tanh",
-                  torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid", F.gelu: "gelu",
-                  F.softplus: "softplus", torch.sin: "sin", torch.exp: "exp"}
-_ACT_METHODS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "sin": "sin", "exp": "exp"}
-_BINARY = {
-    operator.add: "Add", torch.add: "Add", "add": "Add",
-    operator.sub: "Sub", torch.sub: "Sub", "sub": "Sub",
-    operator.mul: "Mul", torch.mul: "Mul", "mul": "Mul",
-    operator.truediv: "Div", torch.div: "Div", "div": "Div",
-    operator.matmul: "MatMul", torch.matmul: "MatMul", "matmul": "MatMul",
-}
-_UNARY_NEG = (operator.neg, torch.neg, "neg")
-_POW = (operator.pow, torch.pow, "pow")
-_REDUCE = {torch.sum: "Sum", "sum": "Sum", torch.mean: "Mean", "mean": "Mean"}
-
-
-@dataclasses.dataclass
-class Item:
-    """One node to be: its block type, params, inputs (refs), weights and a label."""
-
-    type: str
-    params: dict
-    args: list  # [("item", index, port) | ("input", name)]
-    weights: dict = dataclasses.field(default_factory=dict)
-    label: str | None = None
-    hint: str = "node"
-    n_out: int = 1
-    dead: bool = False
 
 
 class _Importer:
@@ -74,19 +46,18 @@ class _Importer:
         """A graph ref for a tensor argument; numbers become Constant nodes."""
         if isinstance(arg, fx.Node):
             value = self.env[arg]
-            if isinstance(value, tuple) and value and value[0] in ("item", "input"):
+            if _is_ref(value):
                 return value
             raise _Unsupported(f"{arg.name} is not a tensor")
         if isinstance(arg, (int, float)) and not isinstance(arg, bool):
-            return self.add(Item("Constant", {"value": [float(arg)], "shape": []}, [],
-                                 hint="const"))
+            return self._tensor(torch.tensor(float(arg), dtype=torch.float64), hint="const")
         raise _Unsupported(f"argument {arg!r}")
 
     def value(self, arg):
         """A plain Python value (ints, tuples), or _Unsupported."""
         if isinstance(arg, fx.Node):
             v = self.env.get(arg)
-            if isinstance(v, tuple) and v and v[0] in ("item", "input"):
+            if _is_ref(v):
                 raise _Unsupported("a tensor where a constant was expected")
             if isinstance(v, _Size):
                 raise _Unsupported("a run-time size")
@@ -134,72 +105,18 @@ class _Importer:
                 return base.item(n)
             raise _Unsupported("indexing")
         key = target if n.op == "call_function" else target if n.op == "call_method" else None
-        args, kwargs = n.args, dict(n.kwargs)
         rule = fx_rules.CALL_RULES.get(("method", key) if n.op == "call_method" else
                                        key if _hashable(key) else None)
         if rule is not None:
-            return self._ruled(n, rule, (), args, kwargs)
-        if _hashable(key) and key in _ACT_FUNCTIONS and n.op == "call_function":
-            return self._activation(_ACT_FUNCTIONS[key], args, kwargs)
-        if n.op == "call_method" and key in _ACT_METHODS and len(args) == 1 and not kwargs:
-            return self._activation(_ACT_METHODS[key], args, {})
-        if _hashable(key) and key in _BINARY and len(args) == 2 and not kwargs:
-            a, b = self.ref(args[0]), self.ref(args[1])
-            return self.add(Item(_BINARY[key], {}, [a, b], hint=_BINARY[key].lower()))
-        if _hashable(key) and key in _UNARY_NEG and len(args) == 1 and not kwargs:
-            return self.add(Item("Neg", {}, [self.ref(args[0])], hint="neg"))
-        if _hashable(key) and key in _POW and len(args) == 2 and not kwargs:
-            exp = self.value(args[1])
-            if isinstance(exp, (int, float)) and not isinstance(exp, bool):
-                return self.add(Item("Pow", {"exponent": float(exp)}, [self.ref(args[0])],
-                                     hint="pow"))
-            raise _Unsupported("pow")
-        if target is torch.cat and n.op == "call_function":
-            xs = args[0]
-            dim = self.value(args[1] if len(args) > 1 else kwargs.pop("dim", 0))
-            if kwargs or not isinstance(xs, (list, tuple)) or not isinstance(dim, int):
-                raise _Unsupported("cat")
-            return self.add(Item("Concat", {"n": len(xs), "dim": dim},
-                                 [self.ref(x) for x in xs], hint="concat"))
-        if (n.op == "call_method" and target in ("reshape", "view")) or (
-                n.op == "call_function" and target is torch.reshape):
-            return self._reshape(args, kwargs)
-        if _hashable(key) and key in _REDUCE:
-            return self._reduce(_REDUCE[key], args, kwargs)
+            return self._ruled(n, rule, (), n.args, dict(n.kwargs))
         raise _Unsupported(str(target))
 
     def _module(self, n: fx.Node, m: nn.Module):
-        args = n.args
         rule = fx_rules.MODULE_RULES.get(type(m))
         if rule is not None:
-            return self._ruled(n, rule, (m,), args, dict(n.kwargs))
-        if isinstance(m, nn.Linear) and len(args) == 1:
-            w = {"inner.weight": m.weight.detach().clone()}
-            if m.bias is not None:
-                w["inner.bias"] = m.bias.detach().clone()
-            return self.add(Item("Linear", {"in_features": m.in_features,
-                                            "out_features": m.out_features,
-                                            "bias": m.bias is not None},
-                                 [self.ref(args[0])], w, label=n.target, hint=n.name))
-        if isinstance(m, nn.Conv2d) and _plain_conv(m) and len(args) == 1:
-            w = {"weight": m.weight.detach().clone()}
-            if m.bias is not None:
-                w["bias"] = m.bias.detach().clone()
-            return self.add(Item("Conv2d", {"in_channels": m.in_channels,
-                                            "out_channels": m.out_channels,
-                                            "kernel_size": m.kernel_size[0], "stride": m.stride[0],
-                                            "padding": m.padding[0], "bias": m.bias is not None},
-                                 [self.ref(args[0])], w, label=n.target, hint=n.name))
-        fn = _ACT_MODULES.get(type(m))
-        if isinstance(m, nn.GELU) and m.approximate == "none":
-            fn = "gelu"
-        if isinstance(m, nn.Softplus) and m.beta == 1 and m.threshold == 20:
-            fn = "softplus"
-        if fn is not None and len(args) == 1:
-            return self.add(Item("Activation", {"fn": fn}, [self.ref(args[0])], label=n.target,
-                                 hint=n.name))
-        if isinstance(m, nn.Identity):
-            return self.ref(args[0])
+            return self._ruled(n, rule, (m,), n.args, dict(n.kwargs))
+        if isinstance(m, nn.Identity):  # no node: its output is its input
+            return self.ref(n.args[0])
         raise _Unsupported(type(m).__name__)
 
     def _ruled(self, n: fx.Node, rule, lead: tuple, args, kwargs):
@@ -207,55 +124,25 @@ class _Importer:
 
         def arg(a):
             if isinstance(a, fx.Node) and _is_ref(self.env.get(a)):
-                return fx_rules.TensorArg(self.env[a])
+                return fx_rules.TensorArg(self.env[a], _shape(a))
+            if isinstance(a, fx.Node) and isinstance(self.env.get(a), _Size):
+                size = _size_arg(self.env[a].node, self.env)
+                if size is not None:
+                    return size
             if isinstance(a, (list, tuple)) and any(isinstance(x, fx.Node) for x in a):
                 return type(a)(arg(x) for x in a)
             return self.value(a)
 
         made = fx_rules.apply(rule, *lead, *[arg(a) for a in args],
                               **{k: arg(v) for k, v in kwargs.items()})
-        if made is None:
+        if made is None or not all(_is_input(t) for t in made.inputs):
             raise _Unsupported(str(n.target))
+        inputs = [t.ref if isinstance(t, fx_rules.TensorArg) else self.ref(t)
+                  for t in made.inputs]
         label = n.target if n.op == "call_module" else None
-        ref = self.add(Item(made.type, made.params, [t.ref for t in made.inputs], made.weights,
-                            label=label, hint=n.name))
+        ref = self.add(Item(made.type, made.params, inputs, made.weights, label=label,
+                            hint=n.name))
         return _Tuple(n, ref, made.tuple_of) if made.tuple_of else ref
-
-    def _activation(self, fn: str, args, kwargs):
-        kwargs.pop("inplace", None)
-        if fn == "gelu" and kwargs.pop("approximate", "none") != "none":
-            raise _Unsupported("gelu")
-        if fn == "softplus" and (kwargs.pop("beta", 1) != 1 or kwargs.pop("threshold", 20) != 20):
-            raise _Unsupported("softplus")
-        if kwargs or len(args) != 1:
-            raise _Unsupported(fn)
-        return self.add(Item("Activation", {"fn": fn}, [self.ref(args[0])], hint=fn))
-
-    def _reshape(self, args, kwargs):
-        if kwargs:
-            raise _Unsupported("reshape")
-        x, dims = args[0], list(args[1:])
-        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
-            dims = list(dims[0])
-        keep = False
-        if dims and isinstance(dims[0], fx.Node) and _is_batch_size(dims[0], x):
-            keep, dims = True, dims[1:]
-        shape = [self.value(d) for d in dims]
-        if not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
-            raise _Unsupported("reshape")
-        return self.add(Item("Reshape", {"shape": shape, "keep_batch": keep}, [self.ref(x)],
-                             hint="reshape"))
-
-    def _reduce(self, kind: str, args, kwargs):
-        x = args[0]
-        dim = self.value(args[1] if len(args) > 1 else kwargs.pop("dim", None))
-        keep = self.value(args[2] if len(args) > 2 else kwargs.pop("keepdim", False))
-        if kwargs or not (dim is None or isinstance(dim, int)) or not isinstance(keep, bool):
-            raise _Unsupported(kind)
-        params = {"dim": dim, "keepdim": keep}
-        if kind == "Sum":
-            params["n"] = 1
-        return self.add(Item(kind, params, [self.ref(x)], hint=kind.lower()))
 
     def _attr(self, n: fx.Node):
         value = self.gm
@@ -263,15 +150,15 @@ class _Importer:
             value = getattr(value, part)
         if not isinstance(value, torch.Tensor):
             raise _Unsupported("attribute")
-        t = value.detach().clone()
-        if isinstance(value, nn.Parameter):
-            return self.add(Item("Parameter", {"shape": list(t.shape), "init": "zeros"}, [],
-                                 {"value": t}, label=n.target, hint=n.name))
-        if t.is_floating_point():
-            return self.add(Item("Constant", {"value": t.flatten().tolist() or [0.0],
-                                              "shape": list(t.shape)}, [], label=n.target,
-                                 hint=n.name))
-        raise _Unsupported("attribute")
+        return self._tensor(value, label=n.target, hint=n.name)
+
+    def _tensor(self, value: torch.Tensor, label: str | None = None, hint: str = "node"):
+        """The node of a tensor the module holds, or of a number: its block's attr rule."""
+        rule = fx_rules.attr_rule_for(value)
+        made = rule(value) if rule is not None else None
+        if made is None:
+            raise _Unsupported("attribute")
+        return self.add(Item(made.type, made.params, [], made.weights, label=label, hint=hint))
 
     def _opaque(self, n: fx.Node):
         """A node without a block: hold the submodule, or a call of the function."""
@@ -333,44 +220,40 @@ class _Tuple:
 
 
 class _Size:
-    """A run-time size (x.size(0), x.shape[0]): kept only for reshape(x.size(0), -1)."""
+    """A run-time size (x.size(0), x.shape[0]): a rule gets it as a SizeArg
+    (reshape(x.size(0), -1)); anywhere else it is no constant."""
 
     def __init__(self, node: fx.Node):
         self.node = node
 
 
-def _is_batch_size(d: fx.Node, x) -> bool:
-    """Whether `d` is ``t.size(0)`` or ``t.shape[0]`` of a tensor `t` whose first dimension
-    is `x`'s (the same tensor, or one of equal batch when the example ran)."""
-    t = None
-    if d.op == "call_method" and d.target == "size" and (
-            d.args[1:] == (0,) or d.kwargs.get("dim") == 0):
-        t = d.args[0]
-    elif d.op == "call_function" and d.target is operator.getitem and d.args[1] == 0:
+def _size_arg(d: fx.Node, env: dict) -> fx_rules.SizeArg | None:
+    """``t.size(i)``, ``t.size()[i]`` or ``t.shape[i]`` of a tensor `t` as a SizeArg."""
+    t, i = None, None
+    if d.op == "call_method" and d.target == "size" and len(d.args) + len(d.kwargs) == 2:
+        t, i = d.args[0], d.args[1] if len(d.args) == 2 else d.kwargs.get("dim")
+    elif d.op == "call_function" and d.target is operator.getitem:
         s = d.args[0]
         if isinstance(s, fx.Node) and s.op == "call_function" and s.target is getattr \
                 and s.args[1] == "shape":
-            t = s.args[0]
+            t, i = s.args[0], d.args[1]
         elif isinstance(s, fx.Node) and s.op == "call_method" and s.target == "size" \
-                and len(s.args) == 1:
-            t = s.args[0]
-    if t is None:
-        return False
-    if t is x:
-        return True
-    a, b = _shape(t), _shape(x)
-    return a is not None and b is not None and len(a) > 0 and len(b) > 0 and a[0] == b[0]
+                and len(s.args) == 1 and not s.kwargs:
+            t, i = s.args[0], d.args[1]
+    if not (isinstance(t, fx.Node) and _is_ref(env.get(t)) and isinstance(i, int)):
+        return None
+    return fx_rules.SizeArg(fx_rules.TensorArg(env[t], _shape(t)), i)
+
+
+def _is_input(value) -> bool:
+    """What a rule may give as a node's input: a tensor argument, or a number."""
+    return isinstance(value, fx_rules.TensorArg) or (
+        isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def _shape(n) -> tuple | None:
     meta = getattr(n, "meta", {}).get("tensor_meta") if isinstance(n, fx.Node) else None
     return tuple(meta.shape) if meta is not None and hasattr(meta, "shape") else None
-
-
-def _plain_conv(m: nn.Conv2d) -> bool:
-    return (m.groups == 1 and m.dilation == (1, 1) and m.padding_mode == "zeros"
-            and isinstance(m.padding, tuple) and len(set(m.kernel_size)) == 1
-            and len(set(m.stride)) == 1 and len(set(m.padding)) == 1)
 
 
 def _hashable(x) -> bool:
@@ -402,7 +285,7 @@ class _Call(nn.Module):
         def template(a):
             if isinstance(a, fx.Node):
                 v = importer.env.get(a)
-                if not (isinstance(v, tuple) and v and v[0] in ("item", "input")):
+                if not _is_ref(v):
                     raise GraphError(f"cannot import {n.name}: it uses the run-time value "
                                      f"{a.name}", found=a.name)
                 tensors.append(a)
@@ -439,71 +322,6 @@ class _Call(nn.Module):
 @dataclasses.dataclass(frozen=True)
 class _Slot:
     i: int
-
-
-# -- MLP folding ---------------------------------------------------------------------------
-
-
-def fold_mlps(items: list[Item], outputs: list) -> None:
-    """Linear (activation Linear)+ chains with one activation and one consumer per link
-    become one MLP item (its Linear weights under 0, 2, 4 ... as nn.Sequential keys)."""
-    uses: dict[int, list[int]] = {}
-    for j, it in enumerate(items):
-        for a in it.args:
-            if a[0] == "item":
-                uses.setdefault(a[1], []).append(j)
-    for _, a in outputs:
-        if a[0] == "item":
-            uses.setdefault(a[1], []).append(-1)
-
-    def sole(i):
-        u = uses.get(i, [])
-        return u[0] if len(u) == 1 and u[0] >= 0 else None
-
-    for i, it in enumerate(items):
-        if it.dead or it.type != "Linear":
-            continue
-        chain, fn, cur = [i], None, i
-        while True:
-            a = sole(cur)
-            if a is None or items[a].type != "Activation" or (fn and items[a].params["fn"] != fn):
-                break
-            b = sole(a)
-            if b is None or items[b].type != "Linear" or \
-                    items[b].params["in_features"] != items[cur].params["out_features"] or \
-                    items[b].params["bias"] != it.params["bias"]:
-                break
-            fn = items[a].params["fn"]
-            chain += [a, b]
-            cur = b
-        if len(chain) < 3:
-            continue
-        final = sole(cur)
-        final_fn = "none"
-        if final is not None and items[final].type == "Activation":
-            final_fn = items[final].params["fn"]
-            chain.append(final)
-        linears = [items[k] for k in chain if items[k].type == "Linear"]
-        widths = [linears[0].params["in_features"]] + [lin.params["out_features"] for lin in linears]
-        weights = {}
-        for k, lin in enumerate(linears):
-            for key, v in lin.weights.items():
-                weights[f"{2 * k}.{key.split('.', 1)[1]}"] = v
-        mlp = Item("MLP", {"widths": widths, "activation": fn, "final_activation": final_fn,
-                           "bias": it.params["bias"]}, list(it.args), weights,
-                   label=" -> ".join(items[k].label or items[k].type for k in chain)[:200],
-                   hint="mlp")
-        last = chain[-1]
-        items[i] = mlp
-        for k in chain[1:]:
-            items[k].dead = True
-        for other in items:
-            other.args = [("item", i, "out") if a[0] == "item" and a[1] == last else a
-                          for a in other.args]
-        for k, (name, a) in enumerate(outputs):
-            if a[0] == "item" and a[1] == last:
-                outputs[k] = (name, ("item", i, "out"))
-        uses[i] = uses.get(last, [])
 
 
 # -- to a graph ------------------------------------------------------------------------
@@ -590,7 +408,8 @@ def import_module(module: nn.Module, example_inputs=(), *, dynamic_batch: bool =
     imp = _Importer(gm)
     imp.run(example_inputs)
     if mlp:
-        fold_mlps(imp.items, imp.outputs)
+        for fold in fx_rules.FOLD_RULES:
+            fold(imp.items, imp.outputs)
     g = ImportedGraph()
     refs: dict[tuple, tuple[str, str]] = {}
     for name, x in imp.inputs:
