@@ -20,7 +20,7 @@ import torch
 from ..document import Graph
 from ..errors import GraphError
 from . import loop, optim
-from .callbacks import Callback
+from .callbacks import STREAM_HZ, Callback
 from .commands import HANDLERS, Commands, check_settable
 from .config import TrainConfig, check_inputs
 from .data import run_data
@@ -28,7 +28,7 @@ from .device import default_device
 from .history import History, Summary
 from .losses import LossFn
 from .rebuild import structure
-from .record import Recorder
+from .record import FLUSH_EVERY, Recorder
 from .sparsify import Sparsify
 from .step import train_step
 from .step_timeout import StepTimeout
@@ -68,7 +68,8 @@ class Run:
     handlers = HANDLERS
 
     def __init__(self, graph: Graph, config: TrainConfig, *, device=None, callbacks=(),
-                 out=None, data_root=None, stream_hz: float = 4.0, flush_every: float = 2.0):
+                 out=None, data_root=None, stream_hz: float = STREAM_HZ,
+                 flush_every: float = FLUSH_EVERY):
         self.graph = graph
         self.config = config
         self.device = default_device(device)
@@ -241,8 +242,7 @@ class Run:
 
     def series(self, key: str) -> tuple[list[int], list[float]]:
         """``(steps, values)`` of one metric (``loss``, ``val_loss``, ``lr``...)."""
-        pts = [(r["step"], r[key]) for r in self.history if key in r]
-        return [p[0] for p in pts], [p[1] for p in pts]
+        return self.history.series(key)
 
     def __repr__(self) -> str:
         loss = f" loss={self.loss:.4g}" if self.loss is not None else ""
