@@ -1,8 +1,10 @@
-"""A minimal fit loop for trajectories: Adam, then LBFGS (the UDE paper's schedule).
+"""A minimal fit for trajectories: Adam, then LBFGS (the UDE paper's schedule).
 
-The background training engine (`dw.train`) is the product's way to train; this loop is
-the small synchronous core that the ablation's worker processes and the benchmarks need:
-no threads, no callbacks, nothing to pickle but tensors.
+The background training engine (`dw.train`) is the product's way to train; this is the
+small synchronous core that the ablation's worker processes and the benchmarks need: no
+threads, no callbacks, nothing to pickle but tensors. Its step is the engine's own
+(:func:`diffwire.runtime.step.closure_step`); only the schedule and the bookkeeping (best
+weights, solver calls, the target) are its own.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import torch
 
 from .. import threads as thread_policy
 from ..errors import GraphError
+from ..runtime.step import closure_step
 
 
 class _Reached(Exception):
-    """Raised inside the LBFGS closure to stop as soon as the target loss is reached."""
+    """Raised inside the closure to stop, before the update, once the target loss is reached."""
 
 
 @dataclasses.dataclass
@@ -51,6 +54,14 @@ def fit(model, y0, t, y, adam_steps: int = 200, lr: float = 0.1, lbfgs_steps: in
         return _fit(model, y0, t, y, adam_steps, lr, lbfgs_steps, loss_fn, target_loss)
 
 
+def lbfgs(params, steps: int) -> torch.optim.LBFGS:
+    """The fit's LBFGS: up to `steps` iterations in one ``step()``, a strong Wolfe line
+    search, tolerances small enough that the step budget, not convergence, ends it."""
+    return torch.optim.LBFGS(params, lr=1.0, max_iter=steps, max_eval=int(steps * 1.5),
+                             history_size=50, tolerance_grad=1e-12, tolerance_change=1e-14,
+                             line_search_fn="strong_wolfe")
+
+
 def _fit(model, y0, t, y, adam_steps, lr, lbfgs_steps, loss_fn, target_loss) -> FitResult:
     params = [p for p in model.parameters() if p.requires_grad]
     history: list[float] = []
@@ -59,43 +70,29 @@ def _fit(model, y0, t, y, adam_steps, lr, lbfgs_steps, loss_fn, target_loss) -> 
     nfe = 0
     failure = None
 
-    def record(value: float) -> bool:
-        nonlocal best
+    def record(loss: torch.Tensor, k: int) -> None:
+        """Each evaluation: its solver calls, its loss, the best weights; stop at the target."""
+        nonlocal best, nfe
+        nfe += _nfe(model)
+        value = loss.item()
         history.append(value)
         if value < best[0]:
             best = (value, copy.deepcopy(model.state_dict()))
-        return target_loss is not None and value <= target_loss
+        if target_loss is not None and value <= target_loss:
+            raise _Reached
+
+    def evaluate(k: int) -> torch.Tensor:
+        return loss_fn(model, y0, t, y)
 
     try:
-        opt = torch.optim.Adam(params, lr=lr)
-        for _ in range(adam_steps):
-            opt.zero_grad()
-            loss = loss_fn(model, y0, t, y)
-            loss.backward()
-            nfe += _nfe(model)
-            if record(loss.item()):
-                break
-            opt.step()
-        else:
-            if lbfgs_steps and params:
-                lbfgs = torch.optim.LBFGS(params, lr=1.0, max_iter=lbfgs_steps,
-                                          max_eval=int(lbfgs_steps * 1.5), history_size=50,
-                                          tolerance_grad=1e-12, tolerance_change=1e-14,
-                                          line_search_fn="strong_wolfe")
-                def closure(lbfgs=lbfgs):
-                    nonlocal nfe
-                    lbfgs.zero_grad()
-                    loss = loss_fn(model, y0, t, y)
-                    loss.backward()
-                    nfe += _nfe(model)
-                    if record(loss.item()):
-                        raise _Reached
-                    return loss
-
-                try:
-                    lbfgs.step(closure)
-                except _Reached:
-                    pass
+        phases = [(torch.optim.Adam(params, lr=lr), adam_steps)]
+        if lbfgs_steps and params:
+            phases.append((lbfgs(params, lbfgs_steps), 1))  # one step: lbfgs_steps iterations
+        for opt, steps in phases:
+            for _ in range(steps):
+                closure_step(opt, evaluate, after=record)
+    except _Reached:
+        pass
     except GraphError as exc:
         failure = str(exc)
     if best[0] < float("inf"):

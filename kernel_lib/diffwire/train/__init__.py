@@ -23,11 +23,12 @@ from .callbacks import Callback, ProgressBar
 from .catalog import generator_catalog, loss_catalog, training_catalog
 from .checkpoint import load as load_checkpoint
 from .config import TrainConfig, training_config
+from .device import default_device
 from .ensemble import Ensemble
 from .ensemble_run import EnsembleRun
 from .generators import GENERATORS, register_generator
 from .optimizer_block import Optimizer
-from .run import Run, default_device
+from .run import Run
 from .runs import LoadedRun, load_run, runs
 from .sparsify import Sparsify
 from .store import StoreError, runs_folder

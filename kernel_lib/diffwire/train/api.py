@@ -11,11 +11,12 @@ from ..document import load as load_graph
 from ..errors import ParamError
 from . import checkpoint as ckpt
 from . import fork as forks
-from .callbacks import Callback, ProgressBar, want_progress
+from .callbacks import STREAM_HZ, Callback, ProgressBar, want_progress
 from .config import resolve
 from .ensemble import Ensemble
 from .ensemble_run import EnsembleRun
 from .paths import run_folder
+from .record import FLUSH_EVERY
 from .run import Run
 from .store import runs_folder
 
@@ -43,10 +44,10 @@ def train(
     callbacks: list[Callback] = (),
     out: str | os.PathLike | None | bool = None,
     fork: Any = None,
-    flush_every: float = 2.0,
+    flush_every: float = FLUSH_EVERY,
     data_root: str | os.PathLike | None = None,
     progress: bool | None = None,
-    stream_hz: float = 4.0,
+    stream_hz: float = STREAM_HZ,
     background: bool = True,
     start: bool = True,
 ) -> Run:
@@ -111,23 +112,17 @@ def train(
         source, step = fork if isinstance(fork, tuple) else (fork, None)
         parent = forks.load(source, step)
         out = forks.parent_root(parent[0]) if out is None else out
-    if out is not None and out is not False:  # links may not lead out of the folder (paths.py)
-        out = run_folder(out, data_root)
     config = resolve(graph, data=data, loss=loss, optimizer=optimizer, schedule=schedule,
                      steps=steps, batch_size=batch_size, seed=seed, val_split=val_split,
                      eval_every=eval_every, stats_every=stats_every,
                      checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints,
                      keep_best=keep_best, step_timeout=step_timeout, threads=threads,
                      ensemble=ensemble.to_json() if isinstance(ensemble, Ensemble) else ensemble)
-    cbs = list(callbacks)
-    if want_progress(progress):
-        cbs.append(ProgressBar())
-    kw = dict(device=device, callbacks=cbs, out=out or None, data_root=data_root,
-              stream_hz=stream_hz, flush_every=flush_every)
     if config.ensemble is not None and fork is not None:
         raise ParamError("an ensemble starts from its members' own seeds, not a fork",
                          port="ensemble", found="fork and ensemble")
-    run = _run(graph, config, **kw)
+    run = _run(graph, config, out=out, data_root=data_root, callbacks=callbacks,
+               progress=progress, device=device, stream_hz=stream_hz, flush_every=flush_every)
     if parent is not None:
         forks.start_from(run, *parent)
     if start:
@@ -144,10 +139,10 @@ def resume(
     device=None,
     callbacks: list[Callback] = (),
     out: str | os.PathLike | None | bool = None,
-    flush_every: float = 2.0,
+    flush_every: float = FLUSH_EVERY,
     data_root: str | os.PathLike | None = None,
     progress: bool | None = None,
-    stream_hz: float = 4.0,
+    stream_hz: float = STREAM_HZ,
     background: bool = True,
     start: bool = True,
 ) -> Run:
@@ -160,31 +155,32 @@ def resume(
     Data bound to kernel values must be passed again as `data` (or be kernel variables).
     The new run goes into `out` (default: the runs folder the checkpoint's run is in); its
     record names the parent run and step, and its history begins with the parent's.
+    `device`, `callbacks`, `flush_every`, `data_root`, `progress`, `stream_hz`,
+    `background` and `start` are as in :func:`train`.
 
     **Returns:** the :class:`Run`, started unless `start` is False.
     """
     ck = ckpt.load(path)
     path = pathlib.Path(path)
     out = forks.parent_root(path) if out is None else out
-    if out is not None and out is not False:
-        out = run_folder(out, data_root)
     if graph is None:
         graph = Graph.from_json(ck["document"])
     config = resolve(graph, data=data, steps=steps)
-    cbs = list(callbacks)
-    if want_progress(progress):
-        cbs.append(ProgressBar())
-    run = _run(graph, config, device=device, callbacks=cbs, out=out or None,
-               data_root=data_root, stream_hz=stream_hz, flush_every=flush_every)
+    run = _run(graph, config, out=out, data_root=data_root, callbacks=callbacks,
+               progress=progress, device=device, stream_hz=stream_hz, flush_every=flush_every)
     run.load_state(ck, path)
     if start:
         run.start(background=background)
     return run
 
 
-
-def _run(graph: Graph, config, **kw) -> Run:
-    """A run, or an ensemble run when the configuration has an ensemble."""
+def _run(graph: Graph, config, *, out, data_root, callbacks, progress, **kw) -> Run:
+    """A run (an ensemble run when the configuration has an ensemble) writing into the
+    folder `out` (None or False: none), with a progress bar when wanted."""
+    if out is not None and out is not False:  # links may not lead out of the folder (paths.py)
+        out = run_folder(out, data_root)
+    callbacks = [*callbacks, ProgressBar()] if want_progress(progress) else list(callbacks)
+    kw.update(out=out or None, data_root=data_root, callbacks=callbacks)
     if config.ensemble is None:
         return Run(graph, config, **kw)
     return EnsembleRun(graph, config, Ensemble.from_spec(config.ensemble), **kw)

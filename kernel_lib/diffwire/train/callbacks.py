@@ -14,6 +14,9 @@ import os
 import threading
 import time
 
+#: ``on_metrics`` calls a second by default: smooth live plots, little work per step
+STREAM_HZ = 4.0
+
 
 class Callback:
     """Base class of training listeners; every hook does nothing by default."""
@@ -59,7 +62,7 @@ class Stream:
     """Batches step records and delivers them to ``on_metrics`` at most `hz` times a second,
     from its own thread, so a slow listener never holds up a training step."""
 
-    def __init__(self, run, callbacks: list[Callback], hz: float = 4.0):
+    def __init__(self, run, callbacks: list[Callback], hz: float = STREAM_HZ):
         self.run = run
         self.callbacks = [c for c in callbacks if _overrides(c, "on_metrics")]
         self.period = 1.0 / hz if hz > 0 else 0.25

@@ -15,6 +15,7 @@ import torch
 from ..document import atomic_write
 from ..errors import FormatError, GraphError
 from .paths import checkpoint_file
+from .store import StoreError
 
 FORMAT = "diffwire-checkpoint/1"
 
@@ -53,6 +54,30 @@ def payload(run) -> dict:
 def save(path: str | os.PathLike, payload: dict) -> pathlib.Path:
     """Write `payload` (plus the format tag) to `path` atomically: temp file, then rename."""
     return atomic_write(path, lambda tmp: torch.save({"format": FORMAT, **payload}, tmp))
+
+
+def write(run, path=None) -> pathlib.Path:
+    """Checkpoint `run` now: to `path`, or (None) into its folder, where the history up to
+    here is flushed first and the retention rule then prunes the older checkpoints."""
+    kept = path is None
+    if kept:
+        if not run.rec.open:
+            raise GraphError("no checkpoint path and no folder for the run",
+                             hint="pass out= to dw.train, or a path here")
+        run.rec.flush(run)  # the history up to here is on disk before the checkpoint
+        path = run.rec.checkpoint_path(run.step)
+    try:
+        p = save(path, payload(run))
+    except OSError as exc:
+        raise StoreError(f"cannot write the checkpoint {path}: {exc.strerror or exc}",
+                         found=f"{type(exc).__name__}: {exc}") from None
+    run.last_checkpoint = p
+    run._event("checkpoint", path=str(p))
+    if kept:
+        removed = run.rec.kept(run, p)
+        if removed:
+            run._event("checkpoints_pruned", steps=[c["step"] for c in removed])
+    return p
 
 
 def load(path: str | os.PathLike, map_location="cpu") -> dict:

@@ -1,5 +1,6 @@
-"""A run's command queue: the caller's thread puts commands in, the training thread applies
-them between two steps (``Run._do_<name>``), so each takes effect within one step.
+"""A run's commands: what each does (``HANDLERS``) and the queue that carries them from the
+caller's thread to the training thread, which applies them between two steps, so each takes
+effect within one step.
 
 When no training thread runs, or the caller *is* the training thread (a callback), the
 command applies at once. The caller waits for the acknowledgement unless told not to, or
@@ -12,6 +13,106 @@ import queue
 import threading
 from typing import Any
 
+import torch
+
+from ..errors import ParamError
+from . import checkpoint, optim
+from .config import SCALARS
+from .rebuild import rebuild_run
+from .store import StoreError
+
+#: What run.set() may change live: the optimizer's options that live in its param groups or
+#: schedule, and the run's own cadences.
+SETTABLE = (set(optim.DEFAULTS) - optim.REBUILD_KEYS) | {
+    "eval_every", "stats_every", "checkpoint_every", "keep_checkpoints", "keep_best",
+    "step_timeout"}
+
+
+def check_settable(values: dict) -> None:
+    """Refuse, in the caller's thread, what run.set() cannot change live."""
+    if set(values) & optim.REBUILD_KEYS:
+        raise ParamError(f"{sorted(set(values) & optim.REBUILD_KEYS)} need a new optimizer",
+                         hint="edit the Optimizer node's params, then run.rebuild()")
+    bad = set(values) - SETTABLE
+    if bad:
+        raise ParamError(f"cannot set {sorted(bad)} on a run", expected=sorted(SETTABLE),
+                         found=sorted(bad))
+
+
+# -- what each command does (in the training thread, between two steps) -----------------
+
+def pause(run, reason: str = "paused by request") -> None:
+    if run.state == "running":
+        run._pause(reason, auto=False)
+
+
+def resume(run) -> None:
+    if run.state != "paused":
+        return
+    run._auto_paused = False
+    run.reason = None
+    run._set_state("running")
+    run._event("resume")
+    run._emit("on_resume")
+    try:
+        if run.rec.reopen(run):
+            run._event("store_recreated", path=str(run.path), lost=run.rec.lost)
+    except StoreError as exc:
+        run._store_failed(exc)
+        return
+    run._flush()  # retries a write that paused the run (space freed, folder back)
+
+
+def stop(run) -> None:
+    run._stop_requested = True
+    if not run.alive and run.state in ("idle", "paused"):
+        run._finish("stopped", "stopped by request")
+        run._emit("on_run_end")
+        run._close()
+
+
+def set_values(run, **values) -> None:
+    """New hyperparameters: into the live optimizer or schedule, the config, and the phase's
+    Optimizer node in both graphs (so the document shows the values in use)."""
+    for k, v in values.items():
+        if k in SCALARS:
+            setattr(run.config, k, v)
+            continue
+        run.spec[k] = v
+        if (k in optim.LIVE_KEYS or k in optim.SCHEDULE_KEYS) and run.optimizer is not None:
+            optim.apply_live(run.optimizer, run.scheduler, k, v)
+        node = run.config.phases[run.phase].node
+        for g in (run.graph, run.built):
+            if node is not None and node in g.nodes:
+                g.nodes[node].params[k] = list(v) if isinstance(v, tuple) else v
+        if node is None:
+            run.config.phases[run.phase].spec[k] = v
+    run._event("set", **values)
+
+
+def rebuild(run, graph=None) -> dict:
+    return rebuild_run(run, graph if graph is not None else run.graph)
+
+
+def snapshot(run) -> dict:
+    """The current model's predictions on the whole training data."""
+    with torch.no_grad():
+        batch = run.dataset.full()
+        outs = run.model.run(*[batch[k] for k in run.model.input_names])
+    snap = {"step": run.step,
+            "outputs": {n: o.detach().cpu() for n, o in zip(run.model.output_names, outs)
+                        if isinstance(o, torch.Tensor)}}
+    run.last_snapshot = snap
+    run._emit("on_snapshot", snap)
+    return snap
+
+
+#: command name -> what it does; a kind of run may replace one (``Run.handlers``)
+HANDLERS = {"pause": pause, "resume": resume, "stop": stop, "set": set_values,
+            "rebuild": rebuild, "snapshot": snapshot, "checkpoint": checkpoint.write}
+
+
+# -- the queue ------------------------------------------------------------------------
 
 class Command:
     def __init__(self, name: str, kwargs: dict):
@@ -69,7 +170,7 @@ class Commands:
 
     def handle(self, cmd: Command) -> None:
         try:
-            cmd.result = getattr(self.run, f"_do_{cmd.name}")(**cmd.kwargs)
+            cmd.result = self.run.handlers[cmd.name](self.run, **cmd.kwargs)
         except BaseException as exc:  # handed back to the caller (and logged: it may not wait)
             cmd.error = exc
             self.run._event("command_error", command=cmd.name,

@@ -94,6 +94,12 @@ class TrainConfig:
             return max(1, self.steps - self.phase_start(i))
         return self.phases[i].steps or 1
 
+    def optimizer_spec(self, i: int, graph: Graph) -> dict:
+        """Phase `i`'s optimizer spec as `graph` has it now: its Optimizer node's params
+        (the editor may have changed them), else its inline spec."""
+        ph = self.phases[i]
+        return phase_spec(graph, ph.node)[0] if ph.node is not None else optim.normalize(ph.spec)
+
     def to_section(self) -> dict:
         """The JSON training section (in-memory values left out: they cannot be saved)."""
         data = {k: {kk: vv for kk, vv in b.items() if kk != "value"} for k, b in self.bindings.items()}

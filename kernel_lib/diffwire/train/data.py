@@ -27,6 +27,7 @@ import torch
 from ..errors import GraphError
 from . import datafiles
 from .generators import generate
+from .windows import WindowSampler, window_name
 
 SOURCES = ("kernel", "file", "generator")
 
@@ -152,3 +153,25 @@ class Dataset:
 
     def validation(self) -> dict[str, torch.Tensor] | None:
         return None if self.val is None else {**self.val, **self.whole}
+
+
+def run_data(graph, config, root, device) -> Dataset | WindowSampler:
+    """A run's data: its bindings' tensors, each in the dtype its Input asks for (integer
+    data included), as row batches or, when a binding is windowed, as windows."""
+    tensors = resolve(config.bindings, root)
+    for n in graph.inputs():
+        t = tensors.get(n.params["name"])
+        want = {"float32": torch.float32, "float64": torch.float64}.get(
+            n.params.get("dtype", "float32"))
+        if t is None or want is None or t.is_complex():
+            continue
+        if n.params.get("dtype") == "float64" and t.is_floating_point():
+            tensors[n.params["name"]] = t.double()
+        elif not t.is_floating_point():
+            tensors[n.params["name"]] = t.to(want)
+    windowed = window_name(config.bindings)
+    if windowed is not None:
+        return WindowSampler(tensors, config.bindings, windowed, graph, config.seed, device,
+                             config.val_split)
+    whole = {k for k, b in config.bindings.items() if b.get("batch") is False}
+    return Dataset(tensors, whole, config.batch_size, config.val_split, config.seed, device)

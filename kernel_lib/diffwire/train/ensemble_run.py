@@ -18,10 +18,15 @@ from ..errors import ParamError
 from ..shapes import resolve_auto
 from . import optim
 from .batched import BatchedMembers
-from .config import phase_spec
+from .commands import HANDLERS
 from .ensemble import Ensemble
 from .ensemble_step import PerMember, ensemble_step, member_groups
 from .run import Run
+
+
+def _no_rebuild(run, graph: Graph | None = None) -> dict:
+    raise ParamError("an ensemble run cannot rebuild its members live",
+                     hint="stop it and start a new ensemble with the edited graph")
 
 
 class EnsembleRun(Run):
@@ -42,6 +47,8 @@ class EnsembleRun(Run):
       (``members.<i>.blocks...``) and optimizer state.
     """
 
+    handlers = {**HANDLERS, "rebuild": _no_rebuild}
+
     def __init__(self, graph: Graph, config, ensemble: Ensemble, **kw):
         self.ensemble = ensemble
         self.member_graphs = ensemble.member_graphs(graph)
@@ -58,13 +65,13 @@ class EnsembleRun(Run):
         return BatchedMembers(members)
 
     def _make_phase(self, i: int, graph: Graph, model) -> tuple:
-        ph = self.config.phases[i]
-        spec = phase_spec(graph, ph.node)[0] if ph.node is not None else optim.normalize(ph.spec)
+        spec = self.config.optimizer_spec(i, graph)
         specs = [self.ensemble.member_spec(k, spec) for k in range(len(model))]
         params = [optim.select_params(m, spec["nodes"]) for m in model.members]
         if not params[0]:
             raise ParamError("nothing to train: the graph has no learnable parameters",
-                             node=ph.node, port="nodes" if spec["nodes"] else None)
+                             node=self.config.phases[i].node,
+                             port="nodes" if spec["nodes"] else None)
         self.member_params = params
         self.member_clip = [s["grad_clip"] for s in specs]
         steps = self.config.phase_length(i)
@@ -100,10 +107,6 @@ class EnsembleRun(Run):
             point["val_loss"] = min(vals)
         return [point]
 
-    def _do_rebuild(self, graph: Graph | None = None) -> dict:
-        raise ParamError("an ensemble run cannot rebuild its members live",
-                         hint="stop it and start a new ensemble with the edited graph")
-
     # -- members ---------------------------------------------------------------------
 
     @property
@@ -126,10 +129,9 @@ class EnsembleRun(Run):
         section = self.config.to_section()
         section["seed"] = self.member_seeds[i]
         phases = []
-        for ph in self.config.phases:
-            spec = phase_spec(self.graph, ph.node)[0] if ph.node is not None else ph.spec
-            phases.append({"optimizer": self.ensemble.member_spec(i, optim.normalize(spec)),
-                           "steps": ph.steps})
+        for k, ph in enumerate(self.config.phases):
+            phases.append({"optimizer": self.ensemble.member_spec(
+                i, self.config.optimizer_spec(k, self.graph)), "steps": ph.steps})
         section.pop("optimizer", None)
         section.pop("ensemble", None)  # the member trains alone
         section["schedule"] = phases

@@ -17,6 +17,7 @@ import time
 
 import torch
 
+from ..runtime.step import closure_step, grad_norm
 from .step import NonFinite
 
 
@@ -45,11 +46,6 @@ class PerMember:
     def load_state_dict(self, state: dict) -> None:
         for o, st in zip(self.each, state["members"]):
             o.load_state_dict(st)
-
-
-def _norm(params: list) -> torch.Tensor:
-    grads = [p.grad for p in params if p.grad is not None]
-    return torch.nn.utils.get_total_norm(grads) if grads else torch.zeros(())
 
 
 def _member_norms(params: list[list]) -> torch.Tensor:
@@ -103,24 +99,19 @@ def _each(model, opt: PerMember, loss_fn, batch: dict) -> tuple[list[float], lis
     """LBFGS: member after member, each through its own optimizer and closure."""
     losses, norms = [], []
     for k, (member, o) in enumerate(zip(model.members, opt.each)):
-        calls = [0]
         params = [p for g in o.param_groups for p in g["params"]]
 
-        def closure(member=member, o=o, calls=calls, params=params, k=k):
-            o.zero_grad(set_to_none=True)
-            loss = loss_fn(member, batch)
-            first = calls[0] == 0
-            calls[0] += 1
-            if first:
+        def before(loss, i, k=k):
+            if i == 0:
                 _finite(loss.item(), "loss", k)
-            loss.backward()
-            if first:
-                closure.grad_norm = _norm(params).item()
-                _finite(closure.grad_norm, "gradient", k)
-            return loss
 
-        losses.append(o.step(closure).item())
-        norms.append(closure.grad_norm)
+        def after(loss, i, k=k, params=params):
+            if i == 0:
+                norms.append(grad_norm(params).item())
+                _finite(norms[-1], "gradient", k)
+
+        losses.append(closure_step(o, lambda i, member=member: loss_fn(member, batch),
+                                   before, after).item())
     return losses, norms
 
 

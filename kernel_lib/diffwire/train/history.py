@@ -256,6 +256,11 @@ class History(collections.abc.Sequence):
         for a in range(0, n, step):
             yield from self._range(a, min(n, a + step))
 
+    def series(self, key: str) -> tuple[list[int], list[float]]:
+        """``(steps, values)`` of one metric (``loss``, ``val_loss``, ``lr``...)."""
+        pts = [(r["step"], r[key]) for r in self if key in r]
+        return [p[0] for p in pts], [p[1] for p in pts]
+
     def __repr__(self) -> str:
         where = "in memory" if self._all is not None else f"{self.pending} pending, rest on disk"
         return f"<History {len(self)} records, {where}>"

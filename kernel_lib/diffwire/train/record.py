@@ -22,6 +22,9 @@ import torch
 from .history import History, Summary
 from .store import RunStore, StoreError, now
 
+#: seconds between metric chunks by default: at most what a killed kernel loses
+FLUSH_EVERY = 2.0
+
 
 class Timing:
     """Seconds spent in each state, so rates leave out the time a run sat paused."""
@@ -79,7 +82,7 @@ class Recorder:
     Checkpoint retention follows the run's ``keep_checkpoints`` / ``keep_best``.
     """
 
-    def __init__(self, root: str | os.PathLike | None, *, flush_every: float = 2.0,
+    def __init__(self, root: str | os.PathLike | None, *, flush_every: float = FLUSH_EVERY,
                  flush_records: int = 10_000, summary_limit: int = 2048, tail: int = 1024):
         self.root = pathlib.Path(root) if root is not None else None
         self.store: RunStore | None = None

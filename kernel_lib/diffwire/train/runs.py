@@ -159,8 +159,8 @@ class LoadedRun:
         return s
 
     def series(self, key: str) -> tuple[list[int], list[float]]:
-        pts = [(r["step"], r[key]) for r in self.history if key in r]
-        return [p[0] for p in pts], [p[1] for p in pts]
+        """``(steps, values)`` of one metric (``loss``, ``val_loss``, ``lr``...)."""
+        return self.history.series(key)
 
     def __repr__(self) -> str:
         return (f"<LoadedRun {self.id} {self.state} step {self.record.get('step')}"

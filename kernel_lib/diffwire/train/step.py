@@ -1,7 +1,5 @@
-"""One training step: forward, loss, backward, the checks, the optimizer update.
-
-LBFGS re-evaluates the loss several times per step, so every optimizer gets the same
-closure; the others call it once.
+"""One training step of a run: the runtime's closure step (:mod:`diffwire.runtime.step`) with
+the run's taps, NaN checks, gradient-flow check and clipping on its first evaluation.
 """
 
 from __future__ import annotations
@@ -11,6 +9,7 @@ import time
 
 import torch
 
+from ..runtime.step import closure_step, grad_norm
 from . import checks, optim
 
 
@@ -20,13 +19,6 @@ class NonFinite(Exception):
     def __init__(self, what: str, value: float, node: str | None):
         self.what, self.value, self.node = what, value, node
         super().__init__(what)
-
-
-def _norm(params) -> torch.Tensor:
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return torch.zeros(())
-    return torch.nn.utils.get_total_norm(grads)
 
 
 def train_step(run, s: int) -> dict:
@@ -46,37 +38,32 @@ def train_step(run, s: int) -> dict:
                 t(path, value)
     params = [p for g in opt.param_groups for p in g["params"]]
     clip = spec["grad_clip"]
-    calls = [0]
+    norm: list[torch.Tensor] = []
     t0 = time.perf_counter()
 
-    def closure():
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model, batch, tap=tap if calls[0] == 0 else None)
-        first = calls[0] == 0
-        calls[0] += 1
-        if first:
-            value = loss.item()
-            if not math.isfinite(value):
-                raise NonFinite("loss", value, checks.first_nonfinite(model, batch, loss_fn))
-        loss.backward()
-        if first and stats is not None:
+    def before(loss, k):
+        if k == 0 and not math.isfinite(value := loss.item()):
+            raise NonFinite("loss", value, checks.first_nonfinite(model, batch, loss_fn))
+
+    def after(loss, k):
+        if k:
+            return
+        if stats is not None:
             stats.grad_norms(model)
-        if first and gtap is not None:
+        if gtap is not None:
             run._grad_checked(checks.grad_report(run.graph_built, model, gtap))
-        if first:
-            gn = _norm(params)
-            if not torch.isfinite(gn):
-                raise NonFinite("gradient", gn.item(), checks.nonfinite_grad_node(model))
-            if clip > 0 and not optim.is_lbfgs(opt):
-                torch.nn.utils.clip_grads_with_norm_(params, clip, gn)
-            closure.grad_norm = gn
-        return loss
+        gn = grad_norm(params)
+        if not torch.isfinite(gn):
+            raise NonFinite("gradient", gn.item(), checks.nonfinite_grad_node(model))
+        if clip > 0 and not optim.is_lbfgs(opt):
+            torch.nn.utils.clip_grads_with_norm_(params, clip, gn)
+        norm.append(gn)
 
     lr = opt.param_groups[0]["lr"]
-    loss = opt.step(closure)
+    loss = closure_step(opt, lambda k: loss_fn(model, batch, tap=None if k else tap), before, after)
     if run.scheduler is not None:
         run.scheduler.step()
-    record = {"step": s, "loss": loss.item(), "grad_norm": closure.grad_norm.item(), "lr": lr,
+    record = {"step": s, "loss": loss.item(), "grad_norm": norm[0].item(), "lr": lr,
               "time": time.perf_counter() - t0, "phase": run.phase}
     if hasattr(opt, "metrics"):  # an optimizer's own numbers (RDA: bits flipped)
         record.update(opt.metrics())

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import torch
 
 from ...errors import GraphError
+from ...ode.fitting import lbfgs
 
 #: a member's failure when its loss turns non-finite ({value}: the loss); the backend
 #: names the solve, as the per-variant fit's GraphError does
@@ -147,11 +148,7 @@ def _lbfgs(ms: Members, steps: int, stop: threading.Event | None) -> None:
 
     def work(k: int) -> None:
         try:
-            opt = torch.optim.LBFGS(ms.params[k], lr=1.0, max_iter=steps,
-                                    max_eval=int(steps * 1.5), history_size=50,
-                                    tolerance_grad=1e-12, tolerance_change=1e-14,
-                                    line_search_fn="strong_wolfe")
-            opt.step(closure_for(k))
+            lbfgs(ms.params[k], steps).step(closure_for(k))  # the per-variant fit's own
         except (_Failed, _Stopped):
             pass
         except Exception as exc:  # noqa: BLE001 - one member's trouble ends only its fit
