@@ -1,4 +1,4 @@
-"""The training part of an exported file: the section as data, and a fixed train().
+"""The exported training file: the section as data, and a fixed train().
 
 The document's training section (data bindings, loss terms, optimizer or schedule of
 phases, steps, batch size, seed) is normalised here into the ``TRAINING`` constant: plain
@@ -14,7 +14,7 @@ import inspect
 
 from ..document import Graph
 from ..errors import GraphError
-from ..runtime import data, updates
+from ..runtime import data, optimizers, updates
 from .names import literal
 from .training_template import TRAIN_CODE
 
@@ -104,6 +104,8 @@ def training_source(graph: Graph) -> str:
     if chains:
         parts.append("# -- update chains: diffwire's runtime/updates.py, verbatim --\n\n"
                      + updates_source().strip("\n"))
+    parts.append("# -- optimizers: diffwire's runtime/optimizers.py, verbatim --\n\n"
+                 + "\n\n".join(inspect.getsource(fn).strip("\n") for fn in optimizers.SOURCES))
     consts = [
         "# The training section of the document, as plain data.",
         f"TRAINING = {literal(plan)}",
@@ -113,7 +115,7 @@ def training_source(graph: Graph) -> str:
         f"FIND_UNUSED = {literal(dynamic)}  # branches may leave weights without gradient",
         "GENERATORS = {" + ", ".join(f"{literal(g)}: {g}" for g in gens) + "}",
         "OPTIMIZERS = {" + ('"chain": ChainOptimizer' if chains else "")
-        + "}  # optimizer kinds defined in this file",
+        + "}  # optimizer kinds beyond torch's defined in this file",
     ]
     return "\n\n\n".join(parts + ["\n".join(consts)]) + "\n\n" + TRAIN_CODE
 

@@ -101,53 +101,6 @@ def compute_loss(model, net, batch, terms):
     return total
 
 
-def make_optimizer(spec, model):
-    params = [
-        p
-        for name, p in model.named_parameters()
-        if p.requires_grad and (not spec["nodes"] or name.split(".")[1] in spec["nodes"])
-    ]
-    kind, lr, wd = spec["kind"], spec["lr"], spec["weight_decay"]
-    if kind in OPTIMIZERS:  # a chain of update stages, as the document wrote it
-        return OPTIMIZERS[kind](params, lr=lr, stages=spec["stages"])
-    if kind == "sgd":
-        nesterov = spec["nesterov"] and spec["momentum"] > 0
-        return torch.optim.SGD(
-            params, lr=lr, momentum=spec["momentum"], nesterov=nesterov, weight_decay=wd
-        )
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd)
-    if kind == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd)
-    if kind == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd)
-    if kind != "lbfgs":  # rda flips Boolean truth tables: diffwire's own optimizer
-        raise ValueError(f"the {kind!r} optimizer trains in diffwire only (dw.train)")
-    search = None if spec["line_search"] == "none" else spec["line_search"]
-    return torch.optim.LBFGS(
-        params,
-        lr=lr,
-        history_size=spec["history_size"],
-        max_iter=spec["max_iter"],
-        line_search_fn=search,
-    )
-
-
-def make_schedule(spec, optimizer, steps):
-    kind = spec["schedule"]
-    if kind == "step":
-        return torch.optim.lr_scheduler.StepLR(
-            optimizer, step_size=spec["step_size"], gamma=spec["gamma"]
-        )
-    if kind == "exponential":
-        return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=spec["gamma"])
-    if kind == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=max(1, spec["t_max"] or steps), eta_min=spec["eta_min"]
-        )
-    return None
-
-
 def make_closure(model, net, batch, terms, optimizer, clip):
     """What the optimizer calls (LBFGS several times a step): loss, backward, clipping."""
     params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -199,7 +152,7 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
     net = model
     if distributed:
         ids = [device.index] if device.type == "cuda" else None
-        net = nn.parallel.DistributedDataParallel(
+        net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=ids, find_unused_parameters=FIND_UNUSED
         )
     total = TRAINING["steps"] if steps is None else steps
@@ -213,7 +166,7 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
         length = total - step if last else min(phase["steps"] or 0, total - step)
         spec = phase["optimizer"]
         optimizer = make_optimizer(spec, model)
-        schedule = make_schedule(spec, optimizer, length)
+        schedule = make_scheduler(spec, optimizer, length)
         for _ in range(length):
             batch = dict(rows)
             if batch_size and n > batch_size:
