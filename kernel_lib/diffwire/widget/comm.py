@@ -10,7 +10,8 @@ so validation, training and the live stream are one implementation for both host
 What is specific to the document host is small and lives here: the document arrives as
 file text (the file model in the browser is the source of truth, so it may hold unsaved
 edits), ``reload`` replaces the graph after a revert or an external change on disk, and
-``export`` answers with ``dw.export``'s source for the browser to write beside the file.
+``export`` writes ``dw.export``'s files beside the document and answers with the model's
+source, which the browser writes as NAME.py (the same text) and opens.
 
 The host registers the target by running ``import diffwire.widget.comm as c; c.register()``
 silently in the kernel (idempotent, and again after a restart).
@@ -154,14 +155,16 @@ class DocumentSession:
         ed.validate()
 
     def _export(self, content: dict) -> None:
-        """The source for the browser to write as NAME.py; the chosen run's weights (or
-        the newest run's) are copied beside the document as NAME.pt by the kernel."""
+        """The kernel writes the export beside the document (NAME.py, NAME_train.py,
+        NAME.diffwire.json, and the chosen or newest run's weights as NAME.pt); the browser
+        writes NAME.py from the source again (the same text) and opens it."""
         try:
-            source, weights = export_with_weights(self.editor, content.get("run"))
+            source, weights, written = export_with_weights(self.editor, content.get("run"))
         except GraphError as e:
             self.editor.send({"event": "error", "message": f"export: {e}", "error": e.to_dict()})
             return
-        self.editor.send({"event": "export", "source": source, "path": None, "weights": weights})
+        self.editor.send({"event": "export", "source": source, "path": None, "files": written,
+                          "weights": weights})
 
     def _on_close(self, _msg: Any = None) -> None:
         control = self.editor.control
