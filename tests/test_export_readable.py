@@ -116,3 +116,12 @@ def test_training_file_builds_optimizers_with_the_runtimes_code(tmp_path):
         assert type(opt) is torch.optim.RMSprop
         weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
     assert torch.equal(weights[0], weights[1])
+
+
+def test_the_readme_shows_the_quickstart_export_as_it_is():
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("exports as this\n  `quickstart.py`, whole:")
+    block = readme[readme.index("```python\n", start) + len("```python\n"):]
+    block = block[:block.index("  ```")]
+    shown = "\n".join(line[2:] for line in block.splitlines()) + "\n"
+    assert shown == dw.export(dw.load(ROOT / "demos" / "quickstart.diffwire"))

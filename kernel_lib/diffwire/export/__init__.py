@@ -41,13 +41,19 @@ def export(graph: Graph, path: str | os.PathLike | None = None, *, training: boo
     - `source`: the document file the model file's docstring names (default: the file
       the graph was loaded from or saved to).
 
-    **Returns:** the model module's source. It imports only torch (and torchdiffeq for ODE
+    **Returns:** the model module's source (without `path`: as it would be written beside
+    the graph's file, ``model.py`` when it has none). It imports only torch (and torchdiffeq for ODE
     solves); ``Model().load_state_dict(graph.compile().state_dict())`` works without
     renaming. :func:`files` gives every file's text without writing them.
     """
     from ..document import atomic_write_text
 
-    name = pathlib.Path(path).name if path is not None else "model.py"
+    if source is None:
+        source = graph.file
+    if path is not None:
+        name = pathlib.Path(path).name
+    else:  # the text the file would have beside its document (quickstart.py)
+        name = f"{pathlib.Path(source).stem}.py" if source is not None else "model.py"
     written = files(graph, name, training=training, check=check, source=source)
     if path is not None:
         folder = pathlib.Path(path).parent
@@ -63,7 +69,7 @@ def files(graph: Graph, name: str = "model.py", *, training: bool = True, check:
     from .writer import export_files
 
     if source is None:
-        source = getattr(graph, "file", None)
+        source = graph.file
     return export_files(graph, name=name, training=training, check=check,
                         source=None if source is None else pathlib.Path(source).name)
 
