@@ -48,12 +48,7 @@ def export(graph: Graph, path: str | os.PathLike | None = None, *, training: boo
     """
     from ..document import atomic_write_text
 
-    if source is None:
-        source = graph.file
-    if path is not None:
-        name = pathlib.Path(path).name
-    else:  # the text the file would have beside its document (quickstart.py)
-        name = f"{pathlib.Path(source).stem}.py" if source is not None else "model.py"
+    name = pathlib.Path(path).name if path is not None else None
     written = files(graph, name, training=training, check=check, source=source)
     if path is not None:
         folder = pathlib.Path(path).parent
@@ -62,14 +57,18 @@ def export(graph: Graph, path: str | os.PathLike | None = None, *, training: boo
     return next(iter(written.values()))
 
 
-def files(graph: Graph, name: str = "model.py", *, training: bool = True, check: bool = True,
+def files(graph: Graph, name: str | None = None, *, training: bool = True, check: bool = True,
           source: str | os.PathLike | None = None) -> dict[str, str]:
     """The text of every file :func:`export` writes for `graph` as `name`, by file name:
-    the model module first, then the document and (with `training`) the training file."""
+    the model module first, then the document and (with `training`) the training file.
+    Without `name`: as they would be written beside the graph's file (``quickstart.py``
+    for ``quickstart.diffwire``), ``model.py`` when it has none."""
     from .writer import export_files
 
     if source is None:
         source = graph.file
+    if name is None:
+        name = f"{pathlib.Path(source).stem}.py" if source is not None else "model.py"
     return export_files(graph, name=name, training=training, check=check,
                         source=None if source is None else pathlib.Path(source).name)
 

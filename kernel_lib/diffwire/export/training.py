@@ -36,9 +36,24 @@ def updates_source() -> str:
     return "\n".join(text.splitlines()[first.lineno - 1:])
 
 
+def defaults_source() -> str:
+    """The runtime's ``DEFAULTS = {...}`` with its comments, as written in its file."""
+    text = inspect.getsource(optimizers)
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [
+                "DEFAULTS"]:
+            lines = text.splitlines()
+            start = node.lineno - 1
+            while start > 0 and lines[start - 1].startswith("#:"):  # its doc comment
+                start -= 1
+            return "\n".join(lines[start:node.end_lineno])
+    raise AssertionError("runtime/optimizers.py defines DEFAULTS")
+
+
 def optimizer_spec(graph: Graph, ref) -> dict:
-    """A full optimizer spec from an Optimizer node id, a kind, or a partial dict (the
-    training engine's own normalisation, so the file trains as a kernel run would)."""
+    """An optimizer spec from an Optimizer node id, a kind, or a partial dict (the training
+    engine's own normalisation, so the file trains as a kernel run would), keeping only the
+    options that differ from :data:`diffwire.runtime.optimizers.DEFAULTS`."""
     from ..train import optim
 
     if isinstance(ref, str) and ref in graph.nodes:
@@ -47,7 +62,9 @@ def optimizer_spec(graph: Graph, ref) -> dict:
             raise GraphError("the training optimizer must be an Optimizer node", node=ref,
                              port="training.optimizer", found=node.type)
         ref = dict(node.params)
-    return optim.normalize(ref)
+    spec = optim.normalize(ref)
+    # the options it sets: the file's make_optimizer fills in the rest from DEFAULTS
+    return {k: v for k, v in spec.items() if k == "kind" or v != optimizers.DEFAULTS[k]}
 
 
 def training_plan(graph: Graph) -> dict:
@@ -105,7 +122,8 @@ def training_source(graph: Graph) -> str:
         parts.append("# -- update chains: diffwire's runtime/updates.py, verbatim --\n\n"
                      + updates_source().strip("\n"))
     parts.append("# -- optimizers: diffwire's runtime/optimizers.py, verbatim --\n\n"
-                 + "\n\n".join(inspect.getsource(fn).strip("\n") for fn in optimizers.SOURCES))
+                 + "\n\n".join([defaults_source()] + [inspect.getsource(fn).strip("\n")
+                                                      for fn in optimizers.SOURCES]))
     consts = [
         "# The training section of the document, as plain data.",
         f"TRAINING = {literal(plan)}",

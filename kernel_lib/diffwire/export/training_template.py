@@ -164,7 +164,7 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
     for i, phase in enumerate(phases):
         last = i == len(phases) - 1
         length = total - step if last else min(phase["steps"] or 0, total - step)
-        spec = phase["optimizer"]
+        spec = {**DEFAULTS, **phase["optimizer"]}
         optimizer = make_optimizer(spec, model)
         schedule = make_scheduler(spec, optimizer, length)
         for _ in range(length):

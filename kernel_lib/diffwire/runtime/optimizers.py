@@ -1,9 +1,10 @@
 """Optimizer specs -> torch optimizers and learning-rate schedules, written once.
 
-A spec is the full dict :func:`diffwire.train.optim.normalize` makes (the params of an
-``Optimizer`` block). The library builds its optimizers here (:mod:`diffwire.train.optim`,
-which adds diffwire's own ``rda``) and an exported training file holds this source
-(:data:`SOURCES`), so a file and a kernel run step alike for the same spec.
+A spec is the dict :func:`diffwire.train.optim.normalize` makes (the params of an
+``Optimizer`` block); keys it leaves out take their :data:`DEFAULTS`. The library builds
+its optimizers here (:mod:`diffwire.train.optim`, which adds diffwire's own ``rda``) and an
+exported training file holds this source (:data:`SOURCES`), so a file and a kernel run
+step alike for the same spec.
 """
 
 import torch
@@ -13,6 +14,28 @@ from .updates import ChainOptimizer
 #: Optimizer kinds that are not torch's, each called as ``cls(params, lr=..., stages=...)``.
 #: An exported file defines its own (the chain class only when its document uses one).
 OPTIMIZERS = {"chain": ChainOptimizer}
+
+
+#: Defaults of every spec key; why each default is what it is, where it is not obvious.
+DEFAULTS = {
+    "kind": "adam",
+    "lr": 1e-3,
+    "momentum": 0.0,
+    "nesterov": False,
+    "betas": [0.9, 0.999],
+    "weight_decay": 0.0,
+    "grad_clip": 0.0,  # max gradient norm; 0 turns clipping off
+    "schedule": "none",
+    "step_size": 100,  # step schedule: multiply lr by gamma every step_size steps
+    "gamma": 0.5,
+    "t_max": 0,  # cosine: period in steps; 0 means the phase's length
+    "eta_min": 0.0,
+    "history_size": 100,  # lbfgs
+    "max_iter": 20,  # lbfgs: function evaluations per step
+    "line_search": "strong_wolfe",  # lbfgs: "strong_wolfe" or "none"
+    "nodes": [],  # node ids whose parameters this optimizer trains; empty: all of them
+    "stages": "",  # kind "chain": its update stages, one per line (runtime/updates.py)
+}
 
 
 def select_params(module, nodes):
@@ -31,6 +54,7 @@ def make_optimizer(spec, params, foreach=None):
     groups), or a module whose parameters :func:`select_params` picks by ``spec["nodes"]``.
     `foreach`: torch's multi-tensor update (None: torch's default, the per-tensor loop on
     the CPU); an ensemble asks for it, since it updates every member's tensors at once."""
+    spec = {**DEFAULTS, **spec}  # a file's TRAINING lists only the options it sets
     if isinstance(params, torch.nn.Module):
         params = select_params(params, spec["nodes"])
     kind, lr, wd = spec["kind"], spec["lr"], spec["weight_decay"]
@@ -71,6 +95,7 @@ def make_optimizer(spec, params, foreach=None):
 
 def make_scheduler(spec, optimizer, steps):
     """The learning-rate schedule of a spec over a phase of `steps` steps, or None."""
+    spec = {**DEFAULTS, **spec}
     kind = spec["schedule"]
     if kind == "step":
         return torch.optim.lr_scheduler.StepLR(

@@ -51,26 +51,8 @@ PARAMS = (
 )
 _PARAM = {p.name: p for p in PARAMS}
 
-#: Defaults of every spec key; why each default is what it is, where it is not obvious.
-DEFAULTS: dict = {
-    "kind": "adam",
-    "lr": 1e-3,
-    "momentum": 0.0,
-    "nesterov": False,
-    "betas": [0.9, 0.999],
-    "weight_decay": 0.0,
-    "grad_clip": 0.0,  # max gradient norm; 0 turns clipping off
-    "schedule": "none",
-    "step_size": 100,  # step schedule: multiply lr by gamma every step_size steps
-    "gamma": 0.5,
-    "t_max": 0,  # cosine: period in steps; 0 means the phase's length
-    "eta_min": 0.0,
-    "history_size": 100,  # lbfgs
-    "max_iter": 20,  # lbfgs: function evaluations per step
-    "line_search": "strong_wolfe",  # lbfgs: "strong_wolfe" or "none"
-    "nodes": [],  # node ids whose parameters this optimizer trains; empty: all of them
-    "stages": "",  # kind "chain": its update stages, one per line (runtime/updates.py)
-}
+#: Defaults of every spec key (the runtime's, which an exported training file holds too).
+DEFAULTS: dict = optimizers.DEFAULTS
 
 #: Keys run.set() may change on a live optimizer (they live in param_groups).
 LIVE_KEYS = {"lr", "momentum", "nesterov", "betas", "weight_decay", "history_size", "max_iter"}
