@@ -124,18 +124,22 @@ def training_source(graph: Graph) -> str:
     parts.append("# -- optimizers: diffwire's runtime/optimizers.py, verbatim --\n\n"
                  + "\n\n".join([defaults_source()] + [inspect.getsource(fn).strip("\n")
                                                       for fn in optimizers.SOURCES]))
-    consts = [
-        "# The training section of the document, as plain data.",
+    section = [
+        "# The document's training section, as plain data (the code below reads it).",
         f"TRAINING = {literal(plan)}",
         f"INPUTS = {literal(inputs)}  # the model's inputs, in forward order",
         f"OUTPUTS = {literal(outputs)}",
         f"FIXED = {literal(fixed)}  # data passed whole every step, not sliced into batches",
         f"FIND_UNUSED = {literal(dynamic)}  # branches may leave weights without gradient",
+    ]
+    names = [
         "GENERATORS = {" + ", ".join(f"{literal(g)}: {g}" for g in gens) + "}",
         "OPTIMIZERS = {" + ('"chain": ChainOptimizer' if chains else "")
         + "}  # optimizer kinds beyond torch's defined in this file",
     ]
-    return "\n\n\n".join(parts + ["\n".join(consts)]) + "\n\n" + TRAIN_CODE
+    # what a reader looks for first, then the runtime's code it names
+    return ("\n\n\n".join(["\n".join(section)] + parts + ["\n".join(names)]) + "\n\n"
+            + TRAIN_CODE)
 
 
 def _known():
