@@ -108,3 +108,18 @@ def test_torchrun_two_processes_end_with_identical_weights(tmp_path):
     assert done.stdout.count("saved weights") == 1  # only rank 0 saves
     assert (tmp_path / "w.pt").exists()
     assert sys.executable
+
+
+def test_the_training_file_saves_checkpoints_the_compiled_graph_loads(tmp_path):
+    g = regression_graph(steps=4, checkpoint_every=2)
+    dw.export(g, tmp_path / "model.py")
+    _write_data(tmp_path, n=16)
+    done = run_clean(["model_train.py", "--out", "w.pt", "--checkpoints", "ck"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == [
+        "step_0000002.pt", "step_0000004.pt"]
+    last = torch.load(tmp_path / "ck" / "step_0000004.pt", weights_only=True)
+    assert last["step"] == 4 and last["phase"] == 0 and last["optimizer"]["state"]
+    g.compile().load_state_dict(last["model"])
+    final = torch.load(tmp_path / "w.pt", weights_only=True)
+    assert all(torch.equal(final[k], last["model"][k]) for k in final)

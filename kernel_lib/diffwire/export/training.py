@@ -97,6 +97,7 @@ def training_plan(graph: Graph) -> dict:
         "data": data, "loss": loss, "phases": phases, "steps": int(steps),
         "batch_size": sec.get("batch_size"), "seed": int(sec.get("seed") or 0),
         "val_split": float(sec.get("val_split") or 0.0),
+        "checkpoint_every": int(sec.get("checkpoint_every") or 0),
     }
 
 

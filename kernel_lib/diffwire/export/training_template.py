@@ -120,8 +120,12 @@ def make_closure(model, net, batch, terms, optimizer, clip):
     return closure
 
 
-def train(model=None, data=None, steps=None, root=None, log=print, device=None):
+def train(model=None, data=None, steps=None, root=None, log=print, device=None, checkpoints=None):
     """Train `model` (a new Model when None) as the document's training section says.
+
+    With `checkpoints` (a folder) and the section's checkpoint_every, rank 0 saves the
+    weights, the optimizer state, the step and the phase there every that many steps
+    (step_0000100.pt; torch.load(path, weights_only=True) reads them).
 
     Under torchrun (RANK and WORLD_SIZE set, process group initialised) the model is
     wrapped in DistributedDataParallel and each rank trains on its own shard of the rows;
@@ -185,7 +189,23 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
                     with torch.no_grad():
                         line += f"  val_loss {compute_loss(model, model, val, terms).item():.6g}"
                 log(line)
+            every_ck = TRAINING["checkpoint_every"]
+            if checkpoints is not None and every_ck and step % every_ck == 0 and rank == 0:
+                save_checkpoint(checkpoints, model, optimizer, step, i)
     return model
+
+
+def save_checkpoint(folder, model, optimizer, step, phase):
+    """Weights, optimizer state, step and phase as folder/step_NNNNNNN.pt."""
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "step": step,
+        "phase": phase,
+    }
+    torch.save(state, folder / f"step_{step:07d}.pt")
 
 
 def weights_hash(model):
@@ -204,6 +224,9 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None, help="folder of the .npz/.csv data files")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ...")
     parser.add_argument(
+        "--checkpoints", default="checkpoints", help="folder of the checkpoints, if any"
+    )
+    parser.add_argument(
         "--print-hash", action="store_true", help="every rank prints a hash of its weights"
     )
     args = parser.parse_args(argv)
@@ -211,7 +234,9 @@ def main(argv=None):
     if distributed:
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     try:
-        model = train(steps=args.steps, root=args.data_dir, device=args.device)
+        model = train(
+            steps=args.steps, root=args.data_dir, device=args.device, checkpoints=args.checkpoints
+        )
         rank = dist.get_rank() if distributed else 0
         if args.print_hash:
             print(f"rank {rank} weights {weights_hash(model)}", flush=True)
