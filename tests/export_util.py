@@ -68,6 +68,24 @@ def load_source(src: str, tmp: pathlib.Path):
     return mod
 
 
+def load_training(g: dw.Graph, tmp: pathlib.Path):
+    """Export `g` into `tmp` (the model file, its training file, the document) and import
+    the training file, which imports the model: returns the text of both files and that
+    module (``train``, ``TRAINING``, ``Model``...)."""
+    stem = f"exported_{next(_count)}"
+    text = dw.export(g, tmp / f"{stem}.py")
+    path = tmp / f"{stem}_train.py"
+    text += path.read_text()
+    sys.path.insert(0, str(tmp))  # the training file imports the model by its module name
+    try:
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(tmp))
+    return text, mod
+
+
 def _flat(out) -> list:
     if isinstance(out, dict):
         return [out[k] for k in sorted(out)]

@@ -94,12 +94,13 @@ def test_hostile_file_runs_without_payload(tmp_path):
     dw.export(g, path)
     (tmp_path / "d.csv").write_text("a,b\n" + "\n".join(f"{i * 0.1},{i * 0.2}" for i in range(8)))
     check = __import__("subprocess").run([ruff_bin(), "check", "--isolated", "--no-cache",
-                                          str(path)], capture_output=True, text=True)
+                                          str(path), str(tmp_path / "model_train.py")],
+                                         capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
-    done = run_clean(["model.py", "--steps", "2"], cwd=tmp_path)
+    done = run_clean(["model_train.py", "--steps", "2"], cwd=tmp_path)
     # The second binding is a kernel variable: a clear message, not a crash elsewhere.
     assert "pass it in" in done.stderr, done.stderr[-2000:]
-    script = ("import torch, model\n"
+    script = ("import torch, model_train as model\n"
               "m = model.Model()\n"
               "out = m(torch.randn(4, 2))\n"
               "assert sorted(out) == sorted(model.OUTPUTS)\n"

@@ -6,7 +6,7 @@ import torch
 import diffwire as dw
 from diffwire import ode
 
-from export_util import assert_same, load_source, run_clean
+from export_util import assert_same, load_source, load_training, run_clean
 
 
 def _inputs(dim=2, batch=3, n=6):
@@ -46,7 +46,7 @@ def test_lotka_volterra_ude_file_trains_from_its_generator(tmp_path):
                   "loss": "mse", "optimizer": {"kind": "adam", "lr": 0.01}, "steps": 4}
     path = tmp_path / "lv.py"
     dw.export(g, path)
-    done = run_clean(["lv.py", "--out", "w.pt"], cwd=tmp_path)
+    done = run_clean(["lv_train.py", "--out", "w.pt"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "step 4/4" in done.stdout
     g.compile().load_state_dict(torch.load(tmp_path / "w.pt", weights_only=True))
@@ -56,7 +56,7 @@ def test_inlined_generator_reproduces_the_problem(tmp_path):
     g = ode.lotka_volterra_ude(hidden=(4,))
     g.training = {"data": {"y": {"source": "generator", "name": "lotka_volterra",
                                  "kwargs": {"n": 9, "seed": 3}}}}
-    mod = load_source(dw.export(g), tmp_path)
+    _, mod = load_training(g, tmp_path)
     made = mod.GENERATORS["lotka_volterra"](n=9, seed=3)
     ref = ode.lotka_volterra(n=9, seed=3)
     torch.testing.assert_close(made["y"], ref.y)

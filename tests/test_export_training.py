@@ -1,4 +1,5 @@
-"""The exported file trains by itself: python model.py, and torchrun with DDP."""
+"""The exported training file trains by itself: python model_train.py, and torchrun with
+DDP."""
 
 import re
 import sys
@@ -9,7 +10,7 @@ import torch
 
 import diffwire as dw
 
-from export_util import load_source, run_clean
+from export_util import load_training, run_clean
 
 
 def regression_graph(**training) -> dw.Graph:
@@ -38,7 +39,7 @@ def test_script_trains_and_saves_weights_the_compiled_graph_loads(tmp_path):
     g = regression_graph(val_split=0.25)
     dw.export(g, tmp_path / "model.py")
     _write_data(tmp_path)
-    done = run_clean(["model.py", "--out", "w.pt"], cwd=tmp_path)
+    done = run_clean(["model_train.py", "--out", "w.pt"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     losses = _losses(done.stdout)
     assert "val_loss" in done.stdout
@@ -71,9 +72,8 @@ def test_schedule_with_lbfgs_and_a_loss_node(tmp_path):
                                {"optimizer": {"kind": "lbfgs", "lr": 0.5, "max_iter": 5},
                                 "steps": 3}],
                   "batch_size": 16}
-    src = dw.export(g)
+    src, mod = load_training(g, tmp_path)
     assert "self.taps" in src and "def sine(" in src
-    mod = load_source(src, tmp_path)
     logs = []
     model = mod.train(log=logs.append)
     assert isinstance(model, mod.Model) and logs
@@ -83,7 +83,7 @@ def test_schedule_with_lbfgs_and_a_loss_node(tmp_path):
 def test_kernel_data_asks_to_be_passed_in(tmp_path):
     g = regression_graph(data={"x": {"source": "kernel", "name": "X"},
                                "y": {"source": "kernel", "name": "Y"}}, steps=3)
-    mod = load_source(dw.export(g), tmp_path)
+    _, mod = load_training(g, tmp_path)
     with pytest.raises(ValueError, match="pass it in"):
         mod.train()
     x = torch.linspace(-1, 1, 16)[:, None]
@@ -99,7 +99,7 @@ def test_torchrun_two_processes_end_with_identical_weights(tmp_path):
     dw.export(g, tmp_path / "model.py")
     _write_data(tmp_path, n=32)
     done = run_clean(["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                      "model.py", "--print-hash", "--out", "w.pt"], cwd=tmp_path, timeout=300,
+                      "model_train.py", "--print-hash", "--out", "w.pt"], cwd=tmp_path, timeout=300,
                      env_extra={"OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     hashes = dict(re.findall(r"rank (\d) weights ([0-9a-f]+)", done.stdout))
@@ -108,3 +108,18 @@ def test_torchrun_two_processes_end_with_identical_weights(tmp_path):
     assert done.stdout.count("saved weights") == 1  # only rank 0 saves
     assert (tmp_path / "w.pt").exists()
     assert sys.executable
+
+
+def test_the_training_file_saves_checkpoints_the_compiled_graph_loads(tmp_path):
+    g = regression_graph(steps=4, checkpoint_every=2)
+    dw.export(g, tmp_path / "model.py")
+    _write_data(tmp_path, n=16)
+    done = run_clean(["model_train.py", "--out", "w.pt", "--checkpoints", "ck"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == [
+        "step_0000002.pt", "step_0000004.pt"]
+    last = torch.load(tmp_path / "ck" / "step_0000004.pt", weights_only=True)
+    assert last["step"] == 4 and last["phase"] == 0 and last["optimizer"]["state"]
+    g.compile().load_state_dict(last["model"])
+    final = torch.load(tmp_path / "w.pt", weights_only=True)
+    assert all(torch.equal(final[k], last["model"][k]) for k in final)

@@ -194,7 +194,7 @@ def fuzz_case(g, tmp_path):
     src = roundtrip(g, tmp_path)  # the numbers agree with the compiled graph
     check_ast(src)
     path = tmp_path / "doc_check.py"
-    path.write_text(src)
+    dw.export(g, path)
     assert dw.export.from_python(path) == g  # the document survives, read with ast only
     CASES.append((src, g.to_json()))
 

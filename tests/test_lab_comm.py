@@ -138,12 +138,18 @@ def test_bad_text_opens_empty_and_reports():
     assert c.events("error")
 
 
-def test_export_uses_dw_export_or_says_it_is_missing():
+def test_export_uses_dw_export_or_says_it_is_missing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the kernel runs in the document's folder and writes there
     c, _ = open_session(starter().to_json())
     c.deliver({"method": "custom", "content": {"cmd": "export"}})
     if callable(getattr(dw, "export", None)):
         (ev,) = c.events("export")
         assert "class" in ev["source"] and "torch" in ev["source"]
+        # the kernel wrote the model (the browser writes it again), its training file and
+        # the document, beside the document and nowhere else
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(ev["files"]) == [
+            "m.diffwire.json", "m.py", "m_train.py"]
+        assert (tmp_path / "m.py").read_text() == ev["source"]
     else:
         (ev,) = c.events("error")
         assert "dw.export" in ev["message"]

@@ -18,7 +18,7 @@ from diffwire.runtime import data as runtime_data
 from diffwire.train.ablation import resolve_terms
 from diffwire.train.generators import GENERATORS, KEYS, generate
 
-from export_util import load_source
+from export_util import load_training
 
 DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 ENVIRONMENTS = {
@@ -81,10 +81,9 @@ def test_an_exported_file_regenerates_the_kernels_data(tmp_path):
                            "y": {"source": "generator", "name": "damped_pendulum",
                                  "kwargs": pend, "key": "t"}},
                   "loss": "mse", "steps": 1}
-    src = dw.export(g)
+    src, mod = load_training(g, tmp_path)
     assert "def sir_field(" in src and "def damped_pendulum_field(" in src
     assert src.count("def tight_solve(") == 1
-    mod = load_source(src, tmp_path)
     for name, kwargs in (("sir", sir), ("damped_pendulum", pend)):
         kernel = generate(name, kwargs)
         exported = mod.GENERATORS[name](**kwargs)

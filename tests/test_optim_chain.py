@@ -158,14 +158,13 @@ def test_a_document_with_its_own_chain_trains_and_resumes_from_a_checkpoint(tmp_
 
 
 def test_the_exported_file_steps_a_chain_exactly_as_the_kernel_does(tmp_path):
-    from export_util import load_source, ruff_bin, run_clean
+    from export_util import load_training, ruff_bin, run_clean
 
     g = mlp_graph((1, 16, 1))
     g.add("Optimizer", id="opt", kind="chain", lr=2e-2, stages=CUSTOM)
     g.training = {"optimizer": "opt", "steps": 40, "data": {"x": "x", "y": "y"}}
-    src = dw.export(g)
+    src, mod = load_training(g, tmp_path)
     assert "class ChainOptimizer" in src and "import diffwire" not in src
-    mod = load_source(src, tmp_path)
     spec = mod.TRAINING["phases"][0]["optimizer"]
     data = {k: torch.as_tensor(v, dtype=torch.float64) for k, v in sine_data().items()}
     weights = []
@@ -190,11 +189,12 @@ def test_the_exported_file_steps_a_chain_exactly_as_the_kernel_does(tmp_path):
     dw.export(g, tmp_path / "model.py")
     for args in (["check"], ["format", "--check"]):  # the embedded runtime is clean code too
         done = subprocess.run([ruff_bin(), *args, "--isolated", "--no-cache",
-                               str(tmp_path / "model.py")], capture_output=True, text=True)
+                               str(tmp_path / "model.py"), str(tmp_path / "model_train.py")],
+                              capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
     import numpy as np
     np.savez(tmp_path / "d.npz", **{k: np.asarray(v) for k, v in sine_data().items()})
-    done = run_clean(["model.py", "--out", "w.pt"], cwd=tmp_path)
+    done = run_clean(["model_train.py", "--out", "w.pt"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     losses = [float(v) for v in re.findall(r"loss ([0-9.eE+-]+)", done.stdout)]
     assert len(losses) >= 2 and losses[-1] < losses[0]

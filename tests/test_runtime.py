@@ -12,7 +12,7 @@ from diffwire.runtime import data as runtime_data
 from diffwire.runtime import solvers
 from diffwire.train.generators import generate
 
-from export_util import load_source
+from export_util import load_source, load_training
 
 
 def graph_with(bindings: dict) -> dw.Graph:
@@ -32,10 +32,9 @@ def test_an_exported_file_draws_the_kernels_data_for_the_same_seed(tmp_path):
                     "y": {"source": "generator", "name": "sine", "kwargs": sine},
                     "extra": {"source": "generator", "name": "lotka_volterra", "kwargs": lv,
                               "key": "y"}})
-    src = dw.export(g)
+    src, mod = load_training(g, tmp_path)
     # the library's functions, verbatim (the shared helpers once)
     assert src.count("def tight_solve(") == 1 and "def lotka_volterra_field(" in src
-    mod = load_source(src, tmp_path)
     for name, kwargs in (("sine", sine), ("lotka_volterra", lv)):
         kernel = generate(name, kwargs)
         exported = mod.GENERATORS[name](**kwargs)

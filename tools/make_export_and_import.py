@@ -7,10 +7,12 @@ import nbformat as nbf
 md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
 cells = [
     md("# Export to plain PyTorch, and import modules back\n\n"
-       "A graph is never a lock-in: `dw.export` writes it as one readable Python module that "
-       "needs only torch (and torchdiffeq for ODE solves), with a `train()` built from the "
-       "document's training section and a `__main__` that also runs under `torchrun`. "
-       "`dw.from_python` reads the graph back out of that file; `dw.from_module` brings an "
+       "A graph is never a lock-in: `dw.export(g, 'lv_ude.py')` writes it as plain PyTorch "
+       "that needs only torch (and torchdiffeq for ODE solves): the model module "
+       "(`lv_ude.py`, an `nn.Module` called `Model`), its training file (`lv_ude_train.py`: "
+       "`train()` built from the document's training section and a `__main__` that also runs "
+       "under `torchrun`) and the document beside them (`lv_ude.diffwire.json`). "
+       "`dw.from_python` reads the graph back; `dw.from_module` brings an "
        "existing `nn.Module` onto the canvas through torch.fx."),
     code("import os\nimport subprocess\nimport sys\n\nimport torch\nfrom torch import nn\n"
          "import torch.nn.functional as F\n\nimport diffwire as dw\nfrom diffwire import ode\n\n"
@@ -25,14 +27,13 @@ cells = [
          "        'kwargs': {'n': 31, 't_end': 3.0}, 'batch': False}\n"
          "g.training = {'data': {'t': data, 'y0': data, 'y': data}, 'loss': 'mse',\n"
          "              'optimizer': {'kind': 'adam', 'lr': 0.01}, 'steps': 300, 'seed': 0}\n"
-         "source = dw.export(g, 'lv_ude.py')\n"
-         "start = source.index('class Model')\n"
-         "print(source[start:source.index('# The training section')])"),
-    md("Run it in a fresh process whose `PYTHONPATH` does not reach diffwire: the file stands "
-       "alone."),
+         "source = dw.export(g, 'lv_ude.py')  # also lv_ude_train.py, lv_ude.diffwire.json\n"
+         "print(source)"),
+    md("Run the training file in a fresh process whose `PYTHONPATH` does not reach diffwire: "
+       "the two files stand alone."),
     code("env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}\n"
          "steps = '20' if FAST else '300'\n"
-         "done = subprocess.run([sys.executable, 'lv_ude.py', '--steps', steps, '--out',\n"
+         "done = subprocess.run([sys.executable, 'lv_ude_train.py', '--steps', steps, '--out',\n"
          "                       'lv_weights.pt'], capture_output=True, text=True, env=env)\n"
          "print(done.stdout[-1500:] or done.stderr[-1500:])\n"
          "assert done.returncode == 0"),
@@ -45,9 +46,10 @@ cells = [
          "    fit = F.mse_loss(model(y0=traj.y0, t=traj.t), traj.y).item()\n"
          "print(f'mse of the trained UDE on the data: {fit:.4f}')"),
     md("The same script scales out with data parallelism: `torchrun --nproc_per_node=2 "
-       "lv_ude.py` wraps the model in DistributedDataParallel (gloo on CPU, nccl on GPU), "
+       "lv_ude_train.py` wraps the model in DistributedDataParallel (gloo on CPU, nccl on GPU), "
        "shards the rows by rank, and only rank 0 prints and saves.\n\n"
-       "The file carries its document, so editing round-trips without loss:"),
+       "The model file's docstring names its document (`lv_ude.diffwire.json`, with its "
+       "sha256), so editing round-trips without loss:"),
     code("back = dw.from_python('lv_ude.py')  # parsed with ast: nothing in the file runs\n"
          "assert back == g\n"
          "back.node('solve/field/U').params['widths'] = [2, 8, 8, 2]\n"

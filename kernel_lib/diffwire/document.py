@@ -128,6 +128,8 @@ class Graph:
         self.edges: list[Edge] = []
         self.training: dict = {}
         self.meta: dict = {}
+        #: the file this graph was loaded from or last saved to (what an export names); not saved
+        self.file: pathlib.Path | None = None
         # ids of nodes added without a position: each moves beside the node it is first
         # wired from (see _place_beside); not saved
         self._unplaced: set[str] = set()
@@ -385,6 +387,7 @@ class Graph:
         """Write the document atomically: a temporary file beside it, then a rename."""
         path = pathlib.Path(path)
         atomic_write_text(path, self.to_json())
+        self.file = path
         return path
 
     def copy(self) -> Graph:
@@ -596,7 +599,9 @@ def load(path: str | os.PathLike) -> Graph:
     except OSError as exc:
         raise FormatError(f"cannot read {path}: {exc.strerror or exc}", expected="a readable file",
                           found=str(path)) from None
-    return Graph.from_json(text)
+    graph = Graph.from_json(text)
+    graph.file = path
+    return graph
 
 
 def loads(text: str) -> Graph:

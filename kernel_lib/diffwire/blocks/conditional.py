@@ -49,7 +49,7 @@ class Conditional(NamedBody, Block):
         then, other = ctx.body("then"), ctx.body("else")
         cond, values = ctx.args[0], dict(zip(p["inputs"], ctx.args[1:]))
         outs = dict(zip(p["outputs"], ctx.outs))
-        init = f"Slots(then=Slots(body={then.cls}()), other=Slots(body={other.cls}()))"
+        init = ctx.holder("then", then, "other", other)
         if p["mode"] == "branch":
             lines = [f"if bool({cond}):"]
             lines += indented([ctx.call_body(then, f"{ctx.slot}.then.body", values, outs)])

@@ -43,7 +43,8 @@ class Constant(Block):
         shape = node.params.get("shape")
         if shape is not None:
             value = f"{value}.reshape({ctx.literal(list(shape))})"
-        return ExportedNode(init=f"Slots(value={value})", forward=[ctx.assign(f"{ctx.slot}.value")])
+        return ExportedNode(init=f"{ctx.helper('Constant')}({value})",
+                            forward=[ctx.assign(f"{ctx.slot}.value")])
 
 
 class _Const(nn.Module):

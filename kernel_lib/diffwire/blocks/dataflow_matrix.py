@@ -188,7 +188,7 @@ class _DmmSelf(nn.Module):
 
     def __init__(self, body, inputs, outputs):
         super().__init__()
-        self.body = Slots(body=body)
+        self.body = nn.ModuleDict({"body": body})
         self.inputs, self.at = list(inputs), list(outputs).index("W")
 
     def forward(self, y, W, x):

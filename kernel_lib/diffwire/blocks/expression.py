@@ -104,7 +104,7 @@ class Expression(Block):
         if learnable:
             entries = ", ".join(f"{ctx.literal(k)}: nn.Parameter(torch.tensor({ctx.literal(float(v))}))"
                                 for k, v in learnable.items())
-            init = f"Slots(learnable=nn.ParameterDict({{{entries}}}))"
+            init = f'nn.ModuleDict({{"learnable": nn.ParameterDict({{{entries}}})}})'
         return ExportedNode(init=init, forward=[ctx.assign(code)])
 
 

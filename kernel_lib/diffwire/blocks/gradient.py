@@ -102,7 +102,7 @@ class Gradient(Block):
                  f"        raise ValueError({ctx.literal(message)} + str(list({f}.shape)))",
                  f"    return {f}", "",
                  ctx.assign(f"gradient({fn}, {values[p['wrt']]})")]
-        return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=lines)
+        return ExportedNode(init=ctx.holder("body", ref), forward=lines)
 
 
 class GradientModule(nn.Module):

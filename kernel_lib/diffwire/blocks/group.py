@@ -28,7 +28,7 @@ class Group(NamedBody, Block):
         ref = ctx.body("body")
         call = ctx.call_body(ref, f"{ctx.slot}.body.body", dict(zip(p["inputs"], ctx.args)),
                              dict(zip(p["outputs"], ctx.outs)))
-        return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=[call])
+        return ExportedNode(init=ctx.holder("body", ref), forward=[call])
 
 
 class GroupModule(nn.Module):

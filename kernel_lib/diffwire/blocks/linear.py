@@ -43,8 +43,8 @@ class Linear(Block):
     def export(cls, node, ctx):
         p = node.params
         bias = "" if p["bias"] else ", bias=False"
-        ctx.helper("Slots")
-        return ExportedNode(init=f"Slots(inner=nn.Linear({p['in_features']}, {p['out_features']}{bias}))",
+        linear = f"nn.Linear({p['in_features']}, {p['out_features']}{bias})"
+        return ExportedNode(init=f'nn.ModuleDict({{"inner": {linear}}})',
                             forward=[ctx.assign(f"{ctx.slot}.inner({ctx.args[0]})")])
 
 

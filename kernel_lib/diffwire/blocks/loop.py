@@ -95,7 +95,7 @@ class Loop(Block):
             call = ctx.call_body(ref, body, {**state, "i": f"torch.tensor(float({i}))"}, state)
             lines += [f"{cnt} = {count}", f"for {i} in range({cnt}):"] + indented([call])
             lines.append(f"{done} = torch.tensor(float({cnt}))")
-            return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=lines)
+            return ExportedNode(init=ctx.holder("body", ref), forward=lines)
         limit = str(p["max_iterations"]) if n == "None" else f"min(int({n}), {p['max_iterations']})"
         steps, cont, lim = ctx.fresh("steps"), ctx.fresh("cont"), ctx.fresh("limit")
         call = ctx.call_body(ref, body, {**state, "i": f"torch.tensor(float({steps}))"},
@@ -103,7 +103,7 @@ class Loop(Block):
         lines += [f"{lim} = {limit}", f"{steps} = 0", f"while {steps} < {lim}:"]
         lines += indented([call, f"{steps} += 1", f"if not bool({cont}.all()):", "    break"])
         lines.append(f"{done} = torch.tensor(float({steps}))")
-        return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=lines)
+        return ExportedNode(init=ctx.holder("body", ref), forward=lines)
 
 
 class LoopModule(nn.Module):

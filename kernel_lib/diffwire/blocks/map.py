@@ -90,7 +90,7 @@ class Map(Block):
         body += [f"{lists[n]}.append({steps[n]})" for n in p["outputs"]]
         lines += [f"for {t} in range({first}.shape[{dim}]):"] + indented(body)
         lines += [f"{results[n]} = torch.stack({lists[n]}, dim={dim})" for n in p["outputs"]]
-        return ExportedNode(init=f"Slots(body=Slots(body={ref.cls}()))", forward=lines)
+        return ExportedNode(init=ctx.holder("body", ref), forward=lines)
 
 
 class MapModule(nn.Module):

@@ -57,7 +57,7 @@ class Parameter(Block):
             value = f"torch.empty({s}).uniform_({-bound!r}, {bound!r})"
         if scale != 1.0:
             value = f"{value} * {ctx.literal(float(scale))}"
-        return ExportedNode(init=f"Slots(value=nn.Parameter({value}))",
+        return ExportedNode(init=f'nn.ParameterDict({{"value": nn.Parameter({value})}})',
                             forward=[ctx.assign(f"{ctx.slot}.value")])
 
 

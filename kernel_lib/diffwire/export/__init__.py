@@ -1,8 +1,10 @@
 """Graph <-> plain PyTorch: export a graph as a standalone module, import modules back.
 
-- :func:`export`: a graph as one readable Python file (an ``nn.Module``, ``train()`` and
-  a ``__main__`` that trains, also under torchrun).
-- :func:`from_python`: the graph a file written by :func:`export` carries.
+- :func:`export`: a graph as a readable Python module (``Model``, an ``nn.Module``), with
+  its training harness in a second file (``train()`` and a ``__main__``, also under
+  torchrun) and the document beside them.
+- :func:`files`: the same files' text, not written.
+- :func:`from_python`: the graph a model file written by :func:`export` came from.
 - :func:`from_module`: an existing ``nn.Module`` traced with torch.fx into a graph.
 
 ``dw.export`` is both this package and the function: calling the package calls
@@ -25,35 +27,60 @@ from .registry import EXPORTERS, exporter
 
 
 def export(graph: Graph, path: str | os.PathLike | None = None, *, training: bool = True,
-           check: bool = True) -> str:
-    """Write `graph` as one standalone PyTorch module and return its source.
+           check: bool = True, source: str | os.PathLike | None = None) -> str:
+    """Write `graph` as plain PyTorch and return the model module's source.
 
     **Arguments:**
 
     - `graph`: the graph to export (validated first unless `check` is false).
-    - `path`: when given, the file is also written there (atomically).
-    - `training`: include ``train()`` and a ``__main__`` built from the document's
-      training section (with torchrun / DistributedDataParallel support).
+    - `path`: when given, the files are written there (each atomically): `path` itself
+      (``model.py``: the ``Model`` class), ``model.diffwire.json`` beside it (the document
+      as exported, which :func:`from_python` reads back) and, with `training`,
+      ``model_train.py`` (trains ``Model`` from the document's training section; also under
+      torchrun, with DistributedDataParallel).
+    - `source`: the document file the model file's docstring names (default: the file
+      the graph was loaded from or saved to).
 
-    **Returns:** the source text. It imports only torch (and torchdiffeq for ODE solves);
-    ``Model().load_state_dict(graph.compile().state_dict())`` works without renaming.
+    **Returns:** the model module's source (without `path`: as it would be written beside
+    the graph's file, ``model.py`` when it has none). It imports only torch (and torchdiffeq for ODE
+    solves); ``Model().load_state_dict(graph.compile().state_dict())`` works without
+    renaming. :func:`files` gives every file's text without writing them.
     """
     from ..document import atomic_write_text
-    from .writer import export_source
 
-    name = pathlib.Path(path).name if path is not None else "model.py"
-    text = export_source(graph, training=training, name=name, check=check)
+    name = pathlib.Path(path).name if path is not None else None
+    written = files(graph, name, training=training, check=check, source=source)
     if path is not None:
-        atomic_write_text(pathlib.Path(path), text)
-    return text
+        folder = pathlib.Path(path).parent
+        for file, text in written.items():
+            atomic_write_text(folder / file, text)
+    return next(iter(written.values()))
+
+
+def files(graph: Graph, name: str | None = None, *, training: bool = True, check: bool = True,
+          source: str | os.PathLike | None = None) -> dict[str, str]:
+    """The text of every file :func:`export` writes for `graph` as `name`, by file name:
+    the model module first, then the document and (with `training`) the training file.
+    Without `name`: as they would be written beside the graph's file (``quickstart.py``
+    for ``quickstart.diffwire``), ``model.py`` when it has none."""
+    from .writer import export_files
+
+    if source is None:
+        source = graph.file
+    if name is None:
+        name = f"{pathlib.Path(source).stem}.py" if source is not None else "model.py"
+    return export_files(graph, name=name, training=training, check=check,
+                        source=None if source is None else pathlib.Path(source).name)
 
 
 def from_python(path: str | os.PathLike) -> Graph:
-    """Read back the graph that a file written by :func:`export` carries.
+    """Read back the graph a model file written by :func:`export` was exported from.
 
-    The file is parsed with ``ast`` and only its ``DIFFWIRE_DOCUMENT`` string constant is
-    read: nothing in it is imported or run. Raises :class:`~diffwire.FormatError` when the
-    file holds no document.
+    The file is parsed with ``ast``, never run: its docstring names the document beside it
+    (``Graph: model.diffwire.json (sha256 ...)``), which must be in the same folder and
+    unchanged. Files from older versions carry the document as a ``DIFFWIRE_DOCUMENT``
+    string instead, read the same way. Raises :class:`~diffwire.FormatError` when the file
+    holds no document.
     """
     from .reader import read_document
 
@@ -90,4 +117,4 @@ __signature__ = _inspect.signature(export)  # what Shift-Tab and help() show for
 __doc__ = f"{export.__doc__}\n{__doc__}"
 
 __all__ = ["BodyRef", "EXPORTERS", "MODULES", "Module", "NodeContext", "export", "exporter",
-           "exporter_for", "from_module", "from_python"]
+           "exporter_for", "files", "from_module", "from_python"]

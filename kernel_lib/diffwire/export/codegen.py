@@ -17,7 +17,7 @@ from ..blocks.base import ExportedNode
 from ..document import Graph, Node
 from ..errors import GraphError
 from .helpers import HELPERS
-from .names import Namer, camel, comment, literal, member
+from .names import Namer, camel, comment, dict_safe, literal, member
 from .registry import override_for
 
 
@@ -46,7 +46,6 @@ class ModuleWriter:
         return name
 
     def write_graph(self, graph: Graph, cls: str, path: str, top: bool, taps=()) -> None:
-        self.helper("Slots")
         self.classes.append(GraphWriter(self, graph, cls, path, top, taps).source())
 
     def write_body(self, node: Node, body: str, path: str) -> BodyRef:
@@ -63,8 +62,8 @@ class NodeContext:
     - `args`: code for each input value, in port order (``"None"`` when unconnected);
     - `outs`: the variable names it must assign, in output-port order;
     - `slot`: code reaching the node's submodule (``self.blocks.mlp``);
-    - `literal(v)`, `fresh(hint)`, `helper(name, source)`, `body(name)`, `assign(expr)`,
-      `call_body(...)`.
+    - `literal(v)`, `fresh(hint)`, `helper(name, source)`, `body(name)`, `holder(...)`,
+      `assign(expr)`, `call_body(...)`.
     """
 
     def __init__(self, writer: GraphWriter, node: Node, args: list[str], outs: list[str],
@@ -85,6 +84,14 @@ class NodeContext:
     def body(self, name: str) -> BodyRef:
         """Write this node's body `name` as a class; returns how to call it."""
         return self._writer.module.write_body(self.node, name, self._writer.path)
+
+    def holder(self, *pairs) -> str:
+        """The submodule of a node with bodies, laid out as the compiled one: ``holder("body",
+        ref)`` is ``nn.ModuleDict({"body": nn.ModuleDict({"body": LoopBody()})})``, so the
+        body's weights sit at ``blocks.<id>.body.body.blocks...``; pairs of (name, BodyRef)."""
+        entries = ", ".join(f'{literal(name)}: nn.ModuleDict({{"body": {ref.cls}()}})'
+                            for name, ref in zip(pairs[::2], pairs[1::2]))
+        return f"nn.ModuleDict({{{entries}}})"
 
     def assign(self, expr: str) -> str:
         """``out = expr``, or tuple unpacking when the node has several outputs."""
@@ -125,6 +132,12 @@ class GraphWriter:
             params.append(self.namer.fresh(n.params.get("name", n.id)))
             env[(n.id, "out")] = params[-1]
         used = {(e.source, e.source_port) for e in graph.edges}
+        # torch's ModuleDict holds the nodes' submodules unless an id is one of its own
+        # attributes (`train`, `keys`): then the file defines the Slots container
+        self.container = "nn.ModuleDict()"
+        if not all(dict_safe(n.id) for n in graph.nodes.values()
+                   if n.type not in ("Input", "Output")):
+            self.container = f"{self.module.helper('Slots')}()"
         init: list[str] = []
         forward: list[str] = []
         results: list[tuple[str, str]] = []
@@ -150,12 +163,18 @@ class GraphWriter:
             slot = member("self.blocks", nid)
             ctx = NodeContext(self, node, args, outs, slot)
             done = _export_node(node, ctx, self.path)
-            note = f"# {comment(nid, 60)[1:-1]}: {node.type}"
+            note = node.type
             if node.label and node.label != nid:
                 note += f" {comment(node.label)}"
+            if outs != [nid]:  # the variable does not say which node it is
+                note = f"{comment(nid, 60)[1:-1]}: {note}"
             if done.init is not None:
-                init += [note, f"{slot} = {done.init}"]
-            forward += [note] + list(done.forward)
+                init.append(f"{slot} = {done.init}")
+            lines = list(done.forward)
+            if len(lines) == 1:  # one line per node, saying which block it is
+                forward.append(f"{lines[0]}  # {note}")
+            else:
+                forward += [f"# {note}"] + lines
             if nid in self.taps:
                 forward.append(f"self.taps[{literal(nid)}] = {outs[0]}")
         return self._class(params, init, forward, results)
@@ -165,12 +184,14 @@ class GraphWriter:
         doc = ('"""The exported graph: call it with its inputs in order."""' if self.top else
                '"""A body graph: called with its inputs in order, returns its outputs as a '
                'tuple."""')
-        lines = [f"class {self.cls}(nn.Module):", f"    {doc}", "", "    def __init__(self):",
-                 "        super().__init__()", "        self.blocks = Slots()"]
-        if self.taps:
-            lines.append("        self.taps = {}  # values the training loss reads")
-        lines += ["        " + line for line in init]
-        lines += ["", f"    def forward({', '.join(['self'] + params)}):"]
+        lines = [f"class {self.cls}(nn.Module):", f"    {doc}", ""]
+        setup = ([f"self.blocks = {self.container}"] + init if init else []) + (
+            ["self.taps = {}  # values the training loss reads"] if self.taps else [])
+        if setup:
+            lines += ["    def __init__(self):", "        super().__init__()"]
+            lines += ["        " + line for line in setup]
+            lines.append("")
+        lines += [f"    def forward({', '.join(['self'] + params)}):"]
         lines += ["        " + line if line else "" for line in forward]
         if self.top and len(results) == 1:
             ret = results[0][1]

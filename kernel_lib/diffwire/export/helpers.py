@@ -13,9 +13,9 @@ def _runtime(cls) -> Callable[[], str]:
 
 SLOTS = '''
 class Slots(nn.Module):
-    """Submodules, parameters and buffers under fixed names, laid out like diffwire's
-    compiled graph so that its state_dict loads without renaming. Names that are also
-    nn.Module attributes (a node called `train`, say) are reached as slots["train"]."""
+    """Submodules under fixed names, laid out like diffwire's compiled graph so that its
+    state_dict loads without renaming: nn.ModuleDict, but a node may be called `train`
+    or `keys` (reached as slots["train"])."""
 
     def __init__(self, **members):
         super().__init__()
@@ -35,6 +35,15 @@ class Slots(nn.Module):
             if name in store:
                 return store[name]
         raise KeyError(name)
+'''
+
+CONSTANT = '''
+class Constant(nn.Module):
+    """A fixed tensor, saved with the weights but not trained (a buffer)."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.register_buffer("value", value)
 '''
 
 STACK = '''
@@ -67,6 +76,7 @@ def _normal_init(module, std):
 #: A callable is the runtime's code (:mod:`diffwire.runtime`), read when a file is written.
 HELPERS: dict[str, str | Callable[[], str]] = {
     "Slots": SLOTS,
+    "Constant": CONSTANT,
     "Sin": _runtime(activations.Sin),
     "Exp": _runtime(activations.Exp),
     "RBF": _runtime(activations.RBF),

@@ -22,13 +22,15 @@ _SAFE_ATTR = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,60}")
 #: Names every generated function must leave alone (modules, helpers, builtins).
 RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {
     "self", "torch", "nn", "F", "torchdiffeq", "math", "os", "sys", "argparse", "pathlib",
-    "hashlib", "json", "dist", "Slots", "Model", "DIFFWIRE_DOCUMENT", "train", "main",
+    "hashlib", "json", "dist", "Slots", "Constant", "Model", "DIFFWIRE_DOCUMENT", "train",
+    "main", "importlib",
     # the Gradient block's helpers (diffwire.runtime.autodiff)
     "gradient", "per_sample_scalar",
 }
 
 
 _PLAIN = nn.Module()
+_DICT = nn.ModuleDict()
 
 
 class Namer:
@@ -87,6 +89,13 @@ def comment(text: object, limit: int = 80) -> str:
     """Text safe inside a ``#`` comment: ASCII only, no line breaks, bounded length."""
     out = ascii(str(text))
     return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
+def dict_safe(name: str) -> bool:
+    """Whether torch's ``nn.ModuleDict`` can hold `name` as an attribute (``blocks.mlp``):
+    an identifier that is none of its methods (``train``, ``keys``, ``forward``...)."""
+    return bool(_SAFE_ATTR.fullmatch(name)) and not keyword.iskeyword(name) and \
+        not hasattr(_DICT, name)
 
 
 def member(owner: str, name: str) -> str:

@@ -1,4 +1,4 @@
-"""The training part of an exported file: the section as data, and a fixed train().
+"""The exported training file: the section as data, and a fixed train().
 
 The document's training section (data bindings, loss terms, optimizer or schedule of
 phases, steps, batch size, seed) is normalised here into the ``TRAINING`` constant: plain
@@ -14,7 +14,7 @@ import inspect
 
 from ..document import Graph
 from ..errors import GraphError
-from ..runtime import data, updates
+from ..runtime import data, optimizers, updates
 from .names import literal
 from .training_template import TRAIN_CODE
 
@@ -36,9 +36,24 @@ def updates_source() -> str:
     return "\n".join(text.splitlines()[first.lineno - 1:])
 
 
+def defaults_source() -> str:
+    """The runtime's ``DEFAULTS = {...}`` with its comments, as written in its file."""
+    text = inspect.getsource(optimizers)
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [
+                "DEFAULTS"]:
+            lines = text.splitlines()
+            start = node.lineno - 1
+            while start > 0 and lines[start - 1].startswith("#:"):  # its doc comment
+                start -= 1
+            return "\n".join(lines[start:node.end_lineno])
+    raise AssertionError("runtime/optimizers.py defines DEFAULTS")
+
+
 def optimizer_spec(graph: Graph, ref) -> dict:
-    """A full optimizer spec from an Optimizer node id, a kind, or a partial dict (the
-    training engine's own normalisation, so the file trains as a kernel run would)."""
+    """An optimizer spec from an Optimizer node id, a kind, or a partial dict (the training
+    engine's own normalisation, so the file trains as a kernel run would), keeping only the
+    options that differ from :data:`diffwire.runtime.optimizers.DEFAULTS`."""
     from ..train import optim
 
     if isinstance(ref, str) and ref in graph.nodes:
@@ -47,7 +62,9 @@ def optimizer_spec(graph: Graph, ref) -> dict:
             raise GraphError("the training optimizer must be an Optimizer node", node=ref,
                              port="training.optimizer", found=node.type)
         ref = dict(node.params)
-    return optim.normalize(ref)
+    spec = optim.normalize(ref)
+    # the options it sets: the file's make_optimizer fills in the rest from DEFAULTS
+    return {k: v for k, v in spec.items() if k == "kind" or v != optimizers.DEFAULTS[k]}
 
 
 def training_plan(graph: Graph) -> dict:
@@ -80,6 +97,7 @@ def training_plan(graph: Graph) -> dict:
         "data": data, "loss": loss, "phases": phases, "steps": int(steps),
         "batch_size": sec.get("batch_size"), "seed": int(sec.get("seed") or 0),
         "val_split": float(sec.get("val_split") or 0.0),
+        "checkpoint_every": int(sec.get("checkpoint_every") or 0),
     }
 
 
@@ -104,18 +122,25 @@ def training_source(graph: Graph) -> str:
     if chains:
         parts.append("# -- update chains: diffwire's runtime/updates.py, verbatim --\n\n"
                      + updates_source().strip("\n"))
-    consts = [
-        "# The training section of the document, as plain data.",
+    parts.append("# -- optimizers: diffwire's runtime/optimizers.py, verbatim --\n\n"
+                 + "\n\n".join([defaults_source()] + [inspect.getsource(fn).strip("\n")
+                                                      for fn in optimizers.SOURCES]))
+    section = [
+        "# The document's training section, as plain data (the code below reads it).",
         f"TRAINING = {literal(plan)}",
         f"INPUTS = {literal(inputs)}  # the model's inputs, in forward order",
         f"OUTPUTS = {literal(outputs)}",
         f"FIXED = {literal(fixed)}  # data passed whole every step, not sliced into batches",
         f"FIND_UNUSED = {literal(dynamic)}  # branches may leave weights without gradient",
+    ]
+    names = [
         "GENERATORS = {" + ", ".join(f"{literal(g)}: {g}" for g in gens) + "}",
         "OPTIMIZERS = {" + ('"chain": ChainOptimizer' if chains else "")
-        + "}  # optimizer kinds defined in this file",
+        + "}  # optimizer kinds beyond torch's defined in this file",
     ]
-    return "\n\n\n".join(parts + ["\n".join(consts)]) + "\n\n" + TRAIN_CODE
+    # what a reader looks for first, then the runtime's code it names
+    return ("\n\n\n".join(["\n".join(section)] + parts + ["\n".join(names)]) + "\n\n"
+            + TRAIN_CODE)
 
 
 def _known():

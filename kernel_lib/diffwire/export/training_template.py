@@ -101,53 +101,6 @@ def compute_loss(model, net, batch, terms):
     return total
 
 
-def make_optimizer(spec, model):
-    params = [
-        p
-        for name, p in model.named_parameters()
-        if p.requires_grad and (not spec["nodes"] or name.split(".")[1] in spec["nodes"])
-    ]
-    kind, lr, wd = spec["kind"], spec["lr"], spec["weight_decay"]
-    if kind in OPTIMIZERS:  # a chain of update stages, as the document wrote it
-        return OPTIMIZERS[kind](params, lr=lr, stages=spec["stages"])
-    if kind == "sgd":
-        nesterov = spec["nesterov"] and spec["momentum"] > 0
-        return torch.optim.SGD(
-            params, lr=lr, momentum=spec["momentum"], nesterov=nesterov, weight_decay=wd
-        )
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd)
-    if kind == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd)
-    if kind == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd)
-    if kind != "lbfgs":  # rda flips Boolean truth tables: diffwire's own optimizer
-        raise ValueError(f"the {kind!r} optimizer trains in diffwire only (dw.train)")
-    search = None if spec["line_search"] == "none" else spec["line_search"]
-    return torch.optim.LBFGS(
-        params,
-        lr=lr,
-        history_size=spec["history_size"],
-        max_iter=spec["max_iter"],
-        line_search_fn=search,
-    )
-
-
-def make_schedule(spec, optimizer, steps):
-    kind = spec["schedule"]
-    if kind == "step":
-        return torch.optim.lr_scheduler.StepLR(
-            optimizer, step_size=spec["step_size"], gamma=spec["gamma"]
-        )
-    if kind == "exponential":
-        return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=spec["gamma"])
-    if kind == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=max(1, spec["t_max"] or steps), eta_min=spec["eta_min"]
-        )
-    return None
-
-
 def make_closure(model, net, batch, terms, optimizer, clip):
     """What the optimizer calls (LBFGS several times a step): loss, backward, clipping."""
     params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -167,8 +120,12 @@ def make_closure(model, net, batch, terms, optimizer, clip):
     return closure
 
 
-def train(model=None, data=None, steps=None, root=None, log=print, device=None):
+def train(model=None, data=None, steps=None, root=None, log=print, device=None, checkpoints=None):
     """Train `model` (a new Model when None) as the document's training section says.
+
+    With `checkpoints` (a folder) and the section's checkpoint_every, rank 0 saves the
+    weights, the optimizer state, the step and the phase there every that many steps
+    (step_0000100.pt; torch.load(path, weights_only=True) reads them).
 
     Under torchrun (RANK and WORLD_SIZE set, process group initialised) the model is
     wrapped in DistributedDataParallel and each rank trains on its own shard of the rows;
@@ -199,7 +156,7 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
     net = model
     if distributed:
         ids = [device.index] if device.type == "cuda" else None
-        net = nn.parallel.DistributedDataParallel(
+        net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=ids, find_unused_parameters=FIND_UNUSED
         )
     total = TRAINING["steps"] if steps is None else steps
@@ -211,9 +168,9 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
     for i, phase in enumerate(phases):
         last = i == len(phases) - 1
         length = total - step if last else min(phase["steps"] or 0, total - step)
-        spec = phase["optimizer"]
+        spec = {**DEFAULTS, **phase["optimizer"]}
         optimizer = make_optimizer(spec, model)
-        schedule = make_schedule(spec, optimizer, length)
+        schedule = make_scheduler(spec, optimizer, length)
         for _ in range(length):
             batch = dict(rows)
             if batch_size and n > batch_size:
@@ -232,7 +189,23 @@ def train(model=None, data=None, steps=None, root=None, log=print, device=None):
                     with torch.no_grad():
                         line += f"  val_loss {compute_loss(model, model, val, terms).item():.6g}"
                 log(line)
+            every_ck = TRAINING["checkpoint_every"]
+            if checkpoints is not None and every_ck and step % every_ck == 0 and rank == 0:
+                save_checkpoint(checkpoints, model, optimizer, step, i)
     return model
+
+
+def save_checkpoint(folder, model, optimizer, step, phase):
+    """Weights, optimizer state, step and phase as folder/step_NNNNNNN.pt."""
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "step": step,
+        "phase": phase,
+    }
+    torch.save(state, folder / f"step_{step:07d}.pt")
 
 
 def weights_hash(model):
@@ -251,6 +224,9 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None, help="folder of the .npz/.csv data files")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ...")
     parser.add_argument(
+        "--checkpoints", default="checkpoints", help="folder of the checkpoints, if any"
+    )
+    parser.add_argument(
         "--print-hash", action="store_true", help="every rank prints a hash of its weights"
     )
     args = parser.parse_args(argv)
@@ -258,7 +234,9 @@ def main(argv=None):
     if distributed:
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     try:
-        model = train(steps=args.steps, root=args.data_dir, device=args.device)
+        model = train(
+            steps=args.steps, root=args.data_dir, device=args.device, checkpoints=args.checkpoints
+        )
         rank = dist.get_rank() if distributed else 0
         if args.print_hash:
             print(f"rank {rank} weights {weights_hash(model)}", flush=True)

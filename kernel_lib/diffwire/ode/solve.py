@@ -143,7 +143,7 @@ class ODESolve(Block):
             else:
                 call = f"torchdiffeq.odeint({f}, {y0}, {t}, {kw})"
             lines.append(ctx.assign(call))
-        return ExportedNode(init=f"Slots(field=Slots(body={ref.cls}()))", forward=lines)
+        return ExportedNode(init=ctx.holder("field", ref), forward=lines)
 
 
 

@@ -7,13 +7,12 @@ A spec is a plain dict, the params of an ``Optimizer`` block (or an inline
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 import torch
 
 from ..errors import ParamError
 from ..ports import Param
-from ..runtime import updates
+from ..runtime import optimizers, updates
 from .presets import preset_stages
 from .rda import RDA
 
@@ -52,26 +51,8 @@ PARAMS = (
 )
 _PARAM = {p.name: p for p in PARAMS}
 
-#: Defaults of every spec key; why each default is what it is, where it is not obvious.
-DEFAULTS: dict = {
-    "kind": "adam",
-    "lr": 1e-3,
-    "momentum": 0.0,
-    "nesterov": False,
-    "betas": [0.9, 0.999],
-    "weight_decay": 0.0,
-    "grad_clip": 0.0,  # max gradient norm; 0 turns clipping off
-    "schedule": "none",
-    "step_size": 100,  # step schedule: multiply lr by gamma every step_size steps
-    "gamma": 0.5,
-    "t_max": 0,  # cosine: period in steps; 0 means the phase's length
-    "eta_min": 0.0,
-    "history_size": 100,  # lbfgs
-    "max_iter": 20,  # lbfgs: function evaluations per step
-    "line_search": "strong_wolfe",  # lbfgs: "strong_wolfe" or "none"
-    "nodes": [],  # node ids whose parameters this optimizer trains; empty: all of them
-    "stages": "",  # kind "chain": its update stages, one per line (runtime/updates.py)
-}
+#: Defaults of every spec key (the runtime's, which an exported training file holds too).
+DEFAULTS: dict = optimizers.DEFAULTS
 
 #: Keys run.set() may change on a live optimizer (they live in param_groups).
 LIVE_KEYS = {"lr", "momentum", "nesterov", "betas", "weight_decay", "history_size", "max_iter"}
@@ -135,39 +116,16 @@ def as_chain(spec: dict) -> str:
     return preset_stages(spec)
 
 
-def select_params(module: torch.nn.Module, nodes: Iterable[str]) -> list[torch.nn.Parameter]:
-    """The trainable parameters of `module`, limited to those of `nodes` when given."""
-    nodes = list(nodes)
-    out = []
-    for name, p in module.named_parameters():
-        if not p.requires_grad:
-            continue
-        if nodes and name.split(".")[1] not in nodes:
-            continue
-        out.append(p)
-    return out
+#: The trainable parameters of a compiled graph, limited to some nodes' (runtime/optimizers.py).
+select_params = optimizers.select_params
+#: A spec's learning-rate schedule, or None (runtime/optimizers.py).
+make_scheduler = optimizers.make_scheduler
 
 
 def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> torch.optim.Optimizer:
-    """A torch optimizer built from a normalized spec. `foreach`: torch's multi-tensor
-    update (None: torch's default, the per-tensor loop on the CPU); an ensemble asks for
-    it, since it updates every member's tensors at once."""
-    k, lr, wd = spec["kind"], spec["lr"], spec["weight_decay"]
-    if k == "chain":
-        return updates.ChainOptimizer(params, lr=lr, stages=spec["stages"])
-    if k == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=spec["momentum"], foreach=foreach,
-                               nesterov=spec["nesterov"] and spec["momentum"] > 0, weight_decay=wd)
-    if k == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd,
-                                foreach=foreach)
-    if k == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd,
-                                 foreach=foreach)
-    if k == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=spec["momentum"], weight_decay=wd,
-                                   foreach=foreach)
-    if k == "rda":
+    """A torch optimizer built from a normalized spec: the runtime's (which an exported file
+    embeds, :func:`diffwire.runtime.optimizers.make_optimizer`), plus diffwire's own rda."""
+    if spec["kind"] == "rda":
         real = [p for p in params if not getattr(p, "truth_table", False)]
         if real:
             raise ParamError("the rda optimizer flips the bits of LUT truth tables only",
@@ -175,25 +133,8 @@ def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> tor
                              found=f"{len(real)} real-valued parameter tensor(s)",
                              hint="list the LUT nodes in the optimizer's `nodes`, or train "
                                   "the other weights with another optimizer phase")
-        return RDA(params, lr=lr)  # a strict majority of a batch flips a bit (rda.py)
-    search = None if spec["line_search"] == "none" else spec["line_search"]
-    return torch.optim.LBFGS(params, lr=lr, history_size=spec["history_size"],
-                             max_iter=spec["max_iter"], line_search_fn=search)
-
-
-def make_scheduler(spec: dict, opt: torch.optim.Optimizer, phase_steps: int):
-    """The learning-rate schedule of a spec, or None."""
-    s = spec["schedule"]
-    if s == "step":
-        return torch.optim.lr_scheduler.StepLR(opt, step_size=max(1, spec["step_size"]),
-                                               gamma=spec["gamma"])
-    if s == "exponential":
-        return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=spec["gamma"])
-    if s == "cosine":
-        t_max = spec["t_max"] or phase_steps
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, t_max),
-                                                          eta_min=spec["eta_min"])
-    return None
+        return RDA(params, lr=spec["lr"])  # a strict majority of a batch flips a bit (rda.py)
+    return optimizers.make_optimizer(spec, params, foreach=foreach)
 
 
 def apply_live(opt: torch.optim.Optimizer, sched, key: str, value) -> None:

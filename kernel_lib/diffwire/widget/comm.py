@@ -13,7 +13,10 @@ patch or the whole document, on a base revision), every other command goes throu
 specific to the document host is small and lives here: the document arrives as file text
 (the file model in the browser is the source of truth, so it may hold unsaved edits),
 ``reload`` adopts the text after a revert or an external change on disk
-(:meth:`Editor.adopt`), and ``settings`` sets the next run's options.
+(:meth:`Editor.adopt`), and ``settings`` sets the next run's options. Export is the
+editor's own command: the kernel writes NAME.py, NAME_train.py and NAME.diffwire.json
+beside the document, and the browser writes NAME.py again from the answer (the same text)
+and opens it.
 
 The host registers the target by running ``import diffwire.widget.comm as c; c.register()``
 silently in the kernel (idempotent, and again after a restart).

@@ -20,7 +20,7 @@ import anywidget
 import traitlets
 
 from ..blocks import registry
-from ..document import Graph, atomic_write_text, load
+from ..document import Graph, load
 from ..errors import GraphError
 from ..train.store import runs_folder
 from . import bundle
@@ -29,7 +29,7 @@ from .analysis import ShapeCache, analyze
 from .live import NO_RUN, RunControl
 from .patch import PatchError, apply_patch
 from .workbench import COMMANDS as WORKBENCH
-from .workbench import export_with_weights
+from .workbench import data_root, export_with_weights
 from .workbench import start as start_run
 
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -263,14 +263,14 @@ class Editor(anywidget.AnyWidget):
             self.send({"event": "error", "message": f"{cmd}: {type(e).__name__}: {e}"})
 
     def _export(self, content: dict) -> None:
-        """Export to plain PyTorch source: beside the file the editor opened, else as text;
-        with the chosen run's weights (or the newest run's) as NAME.pt (workbench.py)."""
-        path = None if self.path is None else self.path.with_suffix(".py")
-        source, weights = export_with_weights(self, content.get("run"))
-        if path is not None:
-            atomic_write_text(path, source)
-        self.send({"event": "export", "source": source, "path": None if path is None else str(path),
-                   "weights": weights})
+        """Export to plain PyTorch (workbench.py): NAME.py, NAME_train.py and
+        NAME.diffwire.json beside the file the editor opened, else the source as text; with
+        the chosen run's weights (or the newest run's) as NAME.pt."""
+        source, weights, written = export_with_weights(self, content.get("run"))
+        folder = data_root(self)
+        self.send({"event": "export", "source": source,
+                   "path": str(folder / written[0]) if written else None,
+                   "files": written, "weights": weights})
 
     def __repr__(self) -> str:
         return f"<Editor {self._graph!r}>"

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..document import atomic_write_text
 from ..errors import GraphError
-from ..export import export
+from ..export import files as export_files
+from ..export.writer import LOADER
 from ..train import runs as run_list
 from ..train.callbacks import Callback
 from ..train.catalog import training_catalog
@@ -390,9 +391,6 @@ def reattach(editor: Editor) -> bool:
 
 # -- export with the result -------------------------------------------------------------------
 
-GENERIC_LOADER = 'model.load_state_dict(torch.load("weights.pt"))  # or state_dict() of the compiled graph'
-
-
 def _weights_run(editor: Editor, run_id: Any) -> pathlib.Path | None:
     """The run whose weights go with an export: `run_id`, else the newest run that has
     final weights (None when there is none)."""
@@ -408,42 +406,51 @@ def _weights_run(editor: Editor, run_id: Any) -> pathlib.Path | None:
     return None
 
 
-def export_with_weights(editor: Editor, run_id: Any = None) -> tuple[str, str | None]:
-    """The exported source of the graph as edited now and, when a run has weights for it,
-    those weights copied beside the document as ``NAME.pt``, with the two-line loader in
-    the file's docstring. Returns ``(source, weights file name or None)``."""
+def export_with_weights(editor: Editor, run_id: Any = None) -> tuple[str, str | None, list[str]]:
+    """Export the graph as edited now (``dw.export``): the model module, its training file
+    and the document, written beside the document when the editor shows a file (never
+    elsewhere), and, when a run has weights for it, those weights copied there as
+    ``NAME.pt`` with the loader line in the model's docstring. Returns ``(model source,
+    weights file name or None, names of the files written)``."""
     import torch
 
-    source = export(editor.graph)
-    run_dir = _weights_run(editor, run_id)
-    if run_dir is None:
-        return source, None
-    weights = run_dir / "weights.pt"
-    if not weights.is_file():
-        raise GraphError(f"run {run_dir.name} has no final weights (it did not end)",
-                         port="export", hint="export after the run ends, or pick another run")
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    model = editor.graph.compile(seed=0)
-    mine = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    theirs = {k: tuple(v.shape) for k, v in state.items()}
-    if mine != theirs:
-        differ = sorted({k.split(".")[1] for k in set(mine) ^ set(theirs) if k.count(".")}
-                        | {k.split(".")[1] for k in set(mine) & set(theirs)
-                           if mine[k] != theirs[k] and k.count(".")})
-        raise GraphError(f"the graph changed since run {run_dir.name}: its weights do not "
-                         "fit the graph as edited now", port="export", found=differ[:10],
-                         hint="export the run's own graph, or train the edited graph first")
     f = document_file(editor)
     stem = f.stem if f is not None else "model"
-    target = data_root(editor) / f"{stem}.pt"
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(weights, tmp)
-    os.replace(tmp, target)
-    rec = json.loads((run_dir / RUN_FILE).read_text())
-    loader = (f'model.load_state_dict(torch.load("{target.name}", weights_only=True))'
-              f'  # run {run_dir.name}, step {rec.get("step")}')
-    if GENERIC_LOADER in source:
-        source = source.replace(GENERIC_LOADER, loader, 1)
-    else:  # an exporter without the usual header: say it in a comment at the top
-        source = f"# model = Model(); {loader}\n{source}"
-    return source, target.name
+    texts = export_files(editor.graph, f"{stem}.py", source=f)
+    model_name = next(iter(texts))
+    run_dir = _weights_run(editor, run_id)
+    weights_name = None
+    if run_dir is not None:
+        weights = run_dir / "weights.pt"
+        if not weights.is_file():
+            raise GraphError(f"run {run_dir.name} has no final weights (it did not end)",
+                             port="export", hint="export after the run ends, or pick another run")
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        model = editor.graph.compile(seed=0)
+        mine = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        theirs = {k: tuple(v.shape) for k, v in state.items()}
+        if mine != theirs:
+            differ = sorted({k.split(".")[1] for k in set(mine) ^ set(theirs) if k.count(".")}
+                            | {k.split(".")[1] for k in set(mine) & set(theirs)
+                               if mine[k] != theirs[k] and k.count(".")})
+            raise GraphError(f"the graph changed since run {run_dir.name}: its weights do not "
+                             "fit the graph as edited now", port="export", found=differ[:10],
+                             hint="export the run's own graph, or train the edited graph first")
+        target = data_root(editor) / f"{stem}.pt"
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(weights, tmp)
+        os.replace(tmp, target)
+        weights_name = target.name
+        rec = json.loads((run_dir / RUN_FILE).read_text())
+        loader = (f'model.load_state_dict(torch.load("{target.name}", weights_only=True))'
+                  f'  # run {run_dir.name}, step {rec.get("step")}')
+        source = texts[model_name]
+        if LOADER in source:
+            texts[model_name] = source.replace(LOADER, loader, 1)
+        else:  # an exporter without the usual header: say it in a comment at the top
+            texts[model_name] = f"# model = Model(); {loader}\n{source}"
+    if f is None:  # no document, no folder of its own: the source goes back as text only
+        return texts[model_name], weights_name, []
+    for name, text in texts.items():
+        atomic_write_text(data_root(editor) / name, text)
+    return texts[model_name], weights_name, list(texts)

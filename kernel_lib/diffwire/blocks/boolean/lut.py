@@ -65,12 +65,11 @@ class LUT(Block):
     def export(cls, node, ctx):
         rows = 2 ** node.params["k"]
         init = node.params["table"] or [0] * rows
-        ctx.helper("Slots")
         idx = ctx.fresh(f"{node.id}_row")
         terms = " | ".join(f"({x}.long() << {i})" if i else f"{x}.long()"
                            for i, x in enumerate(ctx.args))
         return ExportedNode(
-            init=f"Slots(table=nn.Parameter(torch.tensor({[float(b) for b in init]!r})))",
+            init=f'nn.ParameterDict({{"table": nn.Parameter(torch.tensor({[float(b) for b in init]!r}))}})',
             forward=[f"{idx} = {terms}", ctx.assign(f"{ctx.slot}.table[{idx}] > 0.5")])
 
 

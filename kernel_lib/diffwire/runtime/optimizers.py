@@ -1,0 +1,114 @@
+"""Optimizer specs -> torch optimizers and learning-rate schedules, written once.
+
+A spec is the dict :func:`diffwire.train.optim.normalize` makes (the params of an
+``Optimizer`` block); keys it leaves out take their :data:`DEFAULTS`. The library builds
+its optimizers here (:mod:`diffwire.train.optim`, which adds diffwire's own ``rda``) and an
+exported training file holds this source (:data:`SOURCES`), so a file and a kernel run
+step alike for the same spec.
+"""
+
+import torch
+
+from .updates import ChainOptimizer
+
+#: Optimizer kinds that are not torch's, each called as ``cls(params, lr=..., stages=...)``.
+#: An exported file defines its own (the chain class only when its document uses one).
+OPTIMIZERS = {"chain": ChainOptimizer}
+
+
+#: Defaults of every spec key; why each default is what it is, where it is not obvious.
+DEFAULTS = {
+    "kind": "adam",
+    "lr": 1e-3,
+    "momentum": 0.0,
+    "nesterov": False,
+    "betas": [0.9, 0.999],
+    "weight_decay": 0.0,
+    "grad_clip": 0.0,  # max gradient norm; 0 turns clipping off
+    "schedule": "none",
+    "step_size": 100,  # step schedule: multiply lr by gamma every step_size steps
+    "gamma": 0.5,
+    "t_max": 0,  # cosine: period in steps; 0 means the phase's length
+    "eta_min": 0.0,
+    "history_size": 100,  # lbfgs
+    "max_iter": 20,  # lbfgs: function evaluations per step
+    "line_search": "strong_wolfe",  # lbfgs: "strong_wolfe" or "none"
+    "nodes": [],  # node ids whose parameters this optimizer trains; empty: all of them
+    "stages": "",  # kind "chain": its update stages, one per line (runtime/updates.py)
+}
+
+
+def select_params(module, nodes):
+    """The trainable parameters of `module` (a compiled graph or an exported Model: weights
+    under ``blocks.<node id>``), limited to those of `nodes` when given."""
+    nodes = list(nodes)
+    return [
+        p
+        for name, p in module.named_parameters()
+        if p.requires_grad and (not nodes or name.split(".")[1] in nodes)
+    ]
+
+
+def make_optimizer(spec, params, foreach=None):
+    """A torch optimizer for a normalized spec. `params`: a list of parameters (or param
+    groups), or a module whose parameters :func:`select_params` picks by ``spec["nodes"]``.
+    `foreach`: torch's multi-tensor update (None: torch's default, the per-tensor loop on
+    the CPU); an ensemble asks for it, since it updates every member's tensors at once."""
+    spec = {**DEFAULTS, **spec}  # a file's TRAINING lists only the options it sets
+    if isinstance(params, torch.nn.Module):
+        params = select_params(params, spec["nodes"])
+    kind, lr, wd = spec["kind"], spec["lr"], spec["weight_decay"]
+    if kind in OPTIMIZERS:
+        return OPTIMIZERS[kind](params, lr=lr, stages=spec["stages"])
+    if kind == "sgd":
+        return torch.optim.SGD(
+            params,
+            lr=lr,
+            momentum=spec["momentum"],
+            foreach=foreach,
+            nesterov=spec["nesterov"] and spec["momentum"] > 0,
+            weight_decay=wd,
+        )
+    if kind == "adam":
+        return torch.optim.Adam(
+            params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd, foreach=foreach
+        )
+    if kind == "adamw":
+        return torch.optim.AdamW(
+            params, lr=lr, betas=tuple(spec["betas"]), weight_decay=wd, foreach=foreach
+        )
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(
+            params, lr=lr, momentum=spec["momentum"], weight_decay=wd, foreach=foreach
+        )
+    if kind != "lbfgs":  # rda flips Boolean truth tables: diffwire's own optimizer
+        raise ValueError(f"the {kind!r} optimizer trains in diffwire only (dw.train)")
+    search = None if spec["line_search"] == "none" else spec["line_search"]
+    return torch.optim.LBFGS(
+        params,
+        lr=lr,
+        history_size=spec["history_size"],
+        max_iter=spec["max_iter"],
+        line_search_fn=search,
+    )
+
+
+def make_scheduler(spec, optimizer, steps):
+    """The learning-rate schedule of a spec over a phase of `steps` steps, or None."""
+    spec = {**DEFAULTS, **spec}
+    kind = spec["schedule"]
+    if kind == "step":
+        return torch.optim.lr_scheduler.StepLR(
+            optimizer, step_size=max(1, spec["step_size"]), gamma=spec["gamma"]
+        )
+    if kind == "exponential":
+        return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=spec["gamma"])
+    if kind == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=max(1, spec["t_max"] or steps), eta_min=spec["eta_min"]
+        )
+    return None
+
+
+#: the functions an exported training file holds, in order.
+SOURCES = [select_params, make_optimizer, make_scheduler]
