@@ -66,10 +66,11 @@ def structural_errors(graph: Graph, prefix: str = "", top: bool = True) -> list[
     """Everything wrong with one graph level (and its bodies) that needs no tensors."""
     errs: list[GraphError] = []
     ok_nodes: dict[str, Node] = {}
+    seen: dict = {}  # params already checked in this pass (many nodes share theirs)
     for nid, node in graph.nodes.items():
         try:
             node.block  # noqa: B018 - raises UnknownBlockType
-            node.params = check_params(node)
+            node.params = check_params(node, seen)
             ok_nodes[nid] = node
         except GraphError as e:
             errs.append(e.at(prefix.rstrip("/")) if prefix else e)

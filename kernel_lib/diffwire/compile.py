@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from .analysis import topo_order
-from .context import recorder
-from .document import Graph
+from .context import gc_paused, recorder
+from .document import Graph, params_key
 from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
 
 # The node path each thread is running, so a watchdog in another thread can name the node a
@@ -75,11 +75,12 @@ class CompiledGraph(nn.Module):
         self._input_slots: list[int] = []
         self._output_slots: list[int] = []
         steps: list[tuple[str, Callable, tuple[int, ...], tuple[int, ...]]] = []
-        self.static = True
+        static = True  # a local: nn.Module.__setattr__ per node would cost more than the node
         # Shape inference builds on meta tensors and throws the modules away, so nodes of a
         # built-in block with the same params share one: a 200,000-node document has a
         # handful of distinct blocks, and building each node's module was most of validate.
         shared: dict | None = {} if ctx.meta else None
+        memos: dict = {}
         for nid in order:
             node = graph.nodes[nid]
             cls = node.block
@@ -91,7 +92,7 @@ class CompiledGraph(nn.Module):
                 self._input_ids.append(nid)
                 self._input_slots.append(idx)
                 continue
-            incoming = graph.edges_into(nid)
+            incoming = graph._incoming().get(nid, {})  # read only: no copy per node
             args = []
             for p in node.input_ports():
                 e = incoming.get(p.name)
@@ -107,6 +108,7 @@ class CompiledGraph(nn.Module):
                     module = cls.build(node, ctx)
                     if key is not None:
                         shared[key] = module
+                        memos[key] = _Memo(module)
             except GraphError as exc:
                 if exc.node is None:
                     exc.at(ctx.path + nid)
@@ -124,8 +126,10 @@ class CompiledGraph(nn.Module):
             for p in node.output_ports():
                 outs.append(len(slot))
                 slot[(nid, p.name)] = outs[-1]
-            steps.append((nid, module, tuple(args), tuple(outs), ctx.path + nid))
-            self.static = self.static and cls.static and getattr(module, "static", True)
+            fn = memos[key] if key is not None else module
+            steps.append((nid, fn, tuple(args), tuple(outs), ctx.path + nid))
+            static = static and cls.static and getattr(module, "static", True)
+        self.static = static
         self._nslots = len(slot)
         self._steps = steps
 
@@ -214,10 +218,40 @@ def _share_key(node, cls) -> tuple | None:
     its params (a user block may read more of the node, so it is always built)."""
     if node.body or not cls.__module__.startswith("diffwire."):
         return None
+    key = params_key(cls, node.params)  # plain scalars: no JSON text per node
+    if key is not None:
+        return key
     try:
         return node.type, json.dumps(node.params, sort_keys=True)
     except (TypeError, ValueError):
         return None
+
+
+class _Memo:
+    """A shared meta module's answers by input signature. A built-in block without bodies
+    computes output shapes from its params and its inputs' shapes, dtypes and layouts only,
+    so a chain of 100,000 equal layers fed equal shapes runs each meta kernel once and hands
+    the same meta tensor on (meta tensors hold no data). Inputs other than tensors and
+    None are passed through uncached."""
+
+    def __init__(self, module):
+        self.module = module
+        self.seen: dict = {}
+
+    def __call__(self, *args):
+        sig = []
+        for a in args:
+            if type(a) is torch.Tensor and a.device.type == "meta":
+                sig.append((tuple(a.shape), a.stride(), a.dtype, a.requires_grad))
+            elif a is None:
+                sig.append(None)
+            else:
+                return self.module(*args)
+        sig = tuple(sig)
+        out = self.seen.get(sig)
+        if out is None:
+            out = self.seen[sig] = self.module(*args)
+        return out
 
 
 def compile_graph(graph: Graph, *, seed: int | None = None, check: bool = True, dtype=None,
@@ -233,7 +267,7 @@ def compile_graph(graph: Graph, *, seed: int | None = None, check: bool = True, 
     if check:
         raise_errors(graph.validate())
     rng = torch.random.fork_rng() if seed is not None else contextlib.nullcontext()
-    with rng:
+    with rng, gc_paused():  # 300,000 modules on a large graph: see context.gc_paused
         if seed is not None:
             torch.manual_seed(seed)
         module = CompiledGraph(graph)

@@ -13,7 +13,7 @@ import torch
 
 from .analysis import structural_errors
 from .compile import BuildContext, CompiledGraph
-from .context import infer_mode, recording
+from .context import gc_paused, infer_mode, recording
 from .document import Graph, Node
 from .errors import GraphError, ParamError, RuntimeGraphError, ShapeMismatch
 from .ports import AUTO
@@ -26,12 +26,13 @@ _DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.in
 
 def validate(graph: Graph, shapes: bool = True) -> list[GraphError]:
     """Every problem at once: structure first, then shapes when the structure is sound."""
-    errs = structural_errors(graph)
-    if shapes and not any(e.severity == "error" for e in errs):
-        try:
-            infer_shapes(graph)
-        except GraphError as e:
-            errs.append(e)
+    with gc_paused():  # see context.gc_paused: half the time of a large graph otherwise
+        errs = structural_errors(graph)
+        if shapes and not any(e.severity == "error" for e in errs):
+            try:
+                infer_shapes(graph)
+            except GraphError as e:
+                errs.append(e)
     return errs
 
 
@@ -39,6 +40,7 @@ class _Symbols:
     def __init__(self):
         self.size: dict[str, int] = {}
         self.name: dict[int, str] = {}
+        self.cache: dict[tuple, list] = {}  # cleared when a new name comes
 
     def concrete(self, shape: list | None) -> list[int]:
         out = []
@@ -50,11 +52,19 @@ class _Symbols:
                     s = _SENTINELS[len(self.size) % len(_SENTINELS)] + 0
                     self.size[d] = s
                     self.name[s] = d
+                    self.cache.clear()
                 d = self.size[d]
             out.append(int(d))
         return out
 
     def symbolic(self, shape) -> list:
+        key = tuple(shape)  # a long chain carries a handful of distinct shapes
+        done = self.cache.get(key)
+        if done is None:
+            done = self.cache[key] = self._symbolic(key)
+        return list(done)
+
+    def _symbolic(self, shape) -> list:
         out = []
         for d in shape:
             d = int(d)

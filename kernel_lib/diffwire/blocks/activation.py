@@ -4,8 +4,9 @@ from torch import nn
 
 from ..context import inferring
 from ..ports import Param, Port
-from .activations import ACTIVATION_CODE, ACTIVATION_NAMES, ACTIVATIONS
+from .activations import ACTIVATION_CODE, ACTIVATION_NAMES
 from .base import Block, ExportedNode
+from .construct import activation
 from .fx_rules import Imported, call_rule, module_rule
 
 
@@ -22,7 +23,7 @@ class Activation(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        module = ACTIVATIONS[node.params["fn"]]()
+        module = activation(node.params["fn"])  # without nn.Module.__init__: see construct
         return _ShapeOnly(module) if ctx.meta else module
 
     @classmethod

@@ -4,6 +4,8 @@ from ..context import inferring
 from ..errors import ShapeMismatch
 from ..ports import AUTO, Param, Port
 from .base import Block, ExportedNode, FollowsWire, unresolved_auto, wire_size
+from .construct import linear as new_linear
+from .construct import wrap
 from .fastpath import hooked, linear
 from .fx_rules import Imported, module_rule
 
@@ -37,7 +39,8 @@ class Linear(Block):
             if not ctx.meta:
                 raise unresolved_auto(node, "in_features")
             return FollowsWire(p["out_features"])
-        return _Checked(nn.Linear(p["in_features"], p["out_features"], bias=p["bias"]))
+        # nn.Linear and the wrapper without nn.Module.__init__ (most of a large compile)
+        return wrap(_Checked, inner=new_linear(p["in_features"], p["out_features"], p["bias"]))
 
     @classmethod
     def export(cls, node, ctx):

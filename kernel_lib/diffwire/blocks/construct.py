@@ -1,0 +1,80 @@
+"""Building many small modules quickly: a 200,000-node chain compiles 300,000 modules, and
+``nn.Module.__init__`` (eleven dicts, a telemetry call, every attribute through
+``super().__setattr__``) cost more than everything else compile does per node.
+
+:func:`new_module` makes an instance in the state ``nn.Module.__init__`` leaves it in,
+copying the container layout of a module torch built itself at import (so attributes a
+newer torch adds come along), without calling the class's own ``__init__``. Callers set
+what that ``__init__`` would set. :func:`linear` builds an ``nn.Linear`` this way and then
+runs its own ``reset_parameters``, so weights draw the same numbers in the same order as
+``nn.Linear(...)``: the same seed gives the same state_dict (``tests/test_construct.py``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from .activations import ACTIVATIONS
+
+# attribute -> value, or the empty container type a fresh one gets
+_LAYOUT = [(k, type(v) if isinstance(v, (dict, set)) else None, v)
+           for k, v in nn.Module().__dict__.items()]
+_FACTORIES = {dict: dict, OrderedDict: OrderedDict, set: set}
+
+
+def new_module(cls: type[nn.Module]) -> nn.Module:
+    """An instance of `cls` as ``nn.Module.__init__`` leaves it (no params, no children)."""
+    m = object.__new__(cls)
+    d = m.__dict__
+    for k, kind, v in _LAYOUT:
+        d[k] = v if kind is None else _FACTORIES.get(kind, kind)()
+    return m
+
+
+def linear(in_features: int, out_features: int, bias: bool = True) -> nn.Linear:
+    """``nn.Linear(in_features, out_features, bias)``, initialised by its own
+    ``reset_parameters`` (same draws from the generator, in the same order)."""
+    m = new_module(nn.Linear)
+    d = m.__dict__
+    d["in_features"] = in_features
+    d["out_features"] = out_features
+    params = d["_parameters"]
+    params["weight"] = nn.Parameter(torch.empty((out_features, in_features)))
+    params["bias"] = nn.Parameter(torch.empty(out_features)) if bias else None
+    m.reset_parameters()
+    return m
+
+
+# activation class -> the attributes its __init__ sets beyond nn.Module's, read off an
+# instance torch builds (ReLU's inplace, Softplus's beta and threshold...)
+_EXTRA: dict[type, dict] = {}
+
+
+def activation(name: str) -> nn.Module:
+    """A fresh activation module of `name` (an :data:`ACTIVATIONS` key) with default args."""
+    cls = ACTIVATIONS[name]
+    extra = _EXTRA.get(cls)
+    if extra is None:
+        proto = cls()
+        base = {k for k, _, _ in _LAYOUT}
+        if proto._parameters or proto._buffers or proto._modules:
+            raise TypeError(f"{cls.__name__} holds state; build it with its constructor")
+        extra = {k: v for k, v in proto.__dict__.items() if k not in base}
+        if not all(isinstance(v, (bool, int, float, str, type(None))) for v in extra.values()):
+            raise TypeError(f"{cls.__name__} keeps a mutable attribute; build it with its "
+                            "constructor")
+        _EXTRA[cls] = extra  # shared by every instance: plain immutable values only
+    m = new_module(cls)
+    m.__dict__.update(extra)
+    return m
+
+
+def wrap(cls: type[nn.Module], **children: nn.Module) -> nn.Module:
+    """An instance of `cls` (a module whose ``__init__`` only stores `children`) holding
+    `children` as submodules."""
+    m = new_module(cls)
+    m.__dict__["_modules"].update(children)
+    return m
