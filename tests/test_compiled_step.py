@@ -49,18 +49,21 @@ def _matches(model, g, data, steps=4):
         torch.testing.assert_close(pb, pa, rtol=1e-6, atol=1e-9)
 
 
-def test_compiled_solve_matches_eager_with_the_traced_graph(monkeypatch):
+@pytest.mark.parametrize("step_size", [0.1, 0.04])  # 0.04: 3 substeps per interval
+def test_compiled_solve_matches_eager_with_the_traced_graph(monkeypatch, step_size):
     # aot_eager: dynamo's trace and AOTAutograd's forward/backward graphs, run without
     # code generation (seconds); the inductor test below is the slow one
     monkeypatch.setattr(compiled, "BACKEND", "aot_eager")
     torch._dynamo.reset()
     g, data = _lv()
+    g.node("solve").params["step_size"] = step_size
     model = g.compile(seed=0).double()
     solve = model.blocks["solve"]
     assert solve.compile_solve() is None
     _matches(model, g, data)
     assert solve.compiled_step.ready and "compile_failure" not in solve.__dict__
-    assert solve.stats.nfe == 30 * 4  # the compiled solve still counts its evaluations
+    # the compiled solve still counts its evaluations
+    assert solve.stats.nfe == 30 * 4 * (1 if step_size == 0.1 else 3)
 
 
 @pytest.mark.slow
@@ -148,3 +151,19 @@ def test_compile_failure_falls_back_at_the_first_step(monkeypatch, caplog):
     assert "cannot compile anything" in run.compiled["failed"][0]
     assert any("compiling the solve failed" in r.getMessage() for r in caplog.records)
     assert len(run.history) == 2
+
+
+def test_the_section_and_the_command_line_carry_the_option(tmp_path):
+    from diffwire import cli
+
+    g, _ = _lv()
+    dw.training_config(g, data=DATA, loss="mse", optimizer=("adam", {"lr": 0.05}), steps=2,
+                       compile="auto")
+    assert g.training["compile"] == "auto"
+    path = g.save(tmp_path / "lv.diffwire")
+    assert dw.load(path).training["compile"] == "auto"
+    assert cli.main(["train", str(path), "--quiet", "--compile", "auto"]) == 0
+    run = dw.load_run(next((tmp_path / "lv.runs").iterdir()))
+    compiled_events = [e for e in run.events if e["type"] == "compile"]
+    assert compiled_events and not compiled_events[0]["applied"]
+    assert "2 steps (< 2000)" in compiled_events[0]["reason"]
