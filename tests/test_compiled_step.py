@@ -3,6 +3,7 @@ the same numbers as the eager path in float64, gradients and Adam updates includ
 an eager fallback with a logged reason where it cannot apply."""
 
 import logging
+import os
 
 import pytest
 import torch
@@ -85,7 +86,10 @@ def test_dw_train_compile_runs_the_compiled_solve_and_matches(monkeypatch):
     fast = dw.train(g, compile=True, **kw)
     assert fast.state == "finished", fast.reason
     assert fast.compiled["applied"] and fast.compiled["solves"] == ["solve"]
-    assert fast.compiled["cache"] and "failed" not in fast.compiled
+    assert "failed" not in fast.compiled
+    # the on-disk cache that outlives the kernel, not torch's default under /tmp
+    assert fast.compiled["cache"] == os.environ["TORCHINDUCTOR_CACHE_DIR"]
+    assert fast.compiled["cache"].endswith(os.path.join("diffwire", "inductor"))
     assert fast.model.blocks["solve"].compiled_step.ready
     assert not plain.compiled["applied"]
     for a, b in zip(plain.history, fast.history):

@@ -29,14 +29,18 @@ log = logging.getLogger("diffwire.compile")
 BACKEND = "inductor"
 
 
+# read at import: torch writes its own default (/tmp/torchinductor_<user>) into the variable
+# once inductor is imported, so only a value present before that is the user's choice
+_USER_CACHE = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+
+
 def cache_dir() -> pathlib.Path:
     """Where compiled code is kept: ``$TORCHINDUCTOR_CACHE_DIR`` when the user set it, else
     ``$DIFFWIRE_CACHE_DIR/inductor``, else ``$XDG_CACHE_HOME/diffwire/inductor`` (by default
     ``~/.cache/diffwire/inductor``). It survives kernel restarts and reboots, unlike torch's
     default under /tmp. Sets the variable torch reads."""
-    given = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
-    if given:
-        return pathlib.Path(given)
+    if _USER_CACHE:
+        return pathlib.Path(_USER_CACHE)
     root = os.environ.get("DIFFWIRE_CACHE_DIR")
     if root:
         path = pathlib.Path(root) / "inductor"
