@@ -7,7 +7,7 @@ which a compile removes; but tracing and lowering the unrolled solve (some 5,000
 forward and backward) did not finish in 11 minutes on the 2-core machine, and a compiled
 step called 30 times per solve spent ~1.3 ms a call in guards and wrappers (a training
 step 2.9x faster than eager). The scan compiles one step's body (as fast as the single
-step) and runs the loop inside compiled code: 7x faster than eager.
+step) and runs the loop inside compiled code: 6.3x faster than eager (bench/compiled_solve.py).
 
 Compiled artifacts go to the on-disk inductor cache (:func:`cache_dir`), so a structure
 compiles once per machine: a restarted kernel traces the solve again and loads the

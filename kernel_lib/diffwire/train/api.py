@@ -76,7 +76,7 @@ def train(
       ``diffwire/threads.py``). Set in the training thread only: the notebook's own torch
       settings stay as they are. The choice and its reason are in ``run.threads``.
     - `compile`: True compiles each built-in fixed-step ODE solve's step with
-      ``torch.compile`` (about 4x faster steps on the LV UDE; the first step pays the
+      ``torch.compile`` (about 6x faster steps on the LV UDE; the first step pays the
       compile, once per structure: it is kept in the on-disk cache, see
       ``diffwire/ode/compiled.py``); ``"auto"`` does so for runs of 2000 steps or more;
       False (default) runs eager. What cannot compile runs eager with the reason logged

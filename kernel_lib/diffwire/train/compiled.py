@@ -16,7 +16,7 @@ from ..errors import ParamError
 from ..ode import compiled as ode_compiled
 
 #: "auto" compiles a run with at least this many steps: a cold compile costs tens of
-#: seconds on a small machine, which the ~4x faster steps repay only over a long run.
+#: seconds on a small machine, which the ~6x faster steps repay only over a long run.
 AUTO_MIN_STEPS = 2000
 
 log = ode_compiled.log
