@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import shutil
 import statistics
 import subprocess
 import sys
@@ -255,3 +256,4 @@ if __name__ == "__main__":
         child(sys.argv[sys.argv.index("--child") + 1])
     else:
         main()
+        shutil.rmtree(os.environ["TORCHINDUCTOR_CACHE_DIR"], ignore_errors=True)  # ours
