@@ -12,6 +12,8 @@ import gc
 import threading
 from typing import TYPE_CHECKING, Protocol
 
+from torch.compiler import is_compiling
+
 if TYPE_CHECKING:  # pragma: no cover
     from torch import nn
 
@@ -20,7 +22,9 @@ _INFER: contextvars.ContextVar[bool] = contextvars.ContextVar("diffwire_infer", 
 
 def inferring() -> bool:
     """True while shapes are being inferred on meta tensors (control flow runs its body once)."""
-    return _INFER.get()
+    # torch.compile cannot read a ContextVar; a compiled step never infers shapes, never
+    # runs inside an ensemble's vmap and records nothing (see train/compiled.py)
+    return False if is_compiling() else _INFER.get()
 
 
 def infer_mode():
@@ -35,7 +39,7 @@ def batched() -> bool:
     """True while members of an ensemble run as one batched call (``torch.func.vmap``): a
     block must not read a value back to Python then (``float(t)``, ``.item()``), since a
     batched tensor has no single value. The ensemble checks its members' losses itself."""
-    return _BATCHED.get()
+    return False if is_compiling() else _BATCHED.get()
 
 
 def batch_mode():
@@ -58,7 +62,7 @@ _RECORD: contextvars.ContextVar = contextvars.ContextVar("diffwire_record", defa
 def recorder():
     """The function every graph run, bodies included, reports its nodes' values to while
     shapes are inferred (:func:`recording`); None otherwise."""
-    return _RECORD.get()
+    return None if is_compiling() else _RECORD.get()
 
 
 @contextlib.contextmanager

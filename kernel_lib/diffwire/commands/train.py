@@ -26,6 +26,9 @@ def add_arguments(p) -> None:
     p.add_argument("--threads", type=int,
                    help="torch threads for training (default: the document's, else chosen "
                         "from the model's size)")
+    p.add_argument("--compile", choices=("true", "false", "auto"),
+                   help="compile the built-in fixed-step ODE solves (default: the document's, "
+                        "else false; see dw.train's compile)")
     p.add_argument("--max-data-mb", type=float,
                    help="largest data array a binding may read, in MB (default 2048; "
                         "also DIFFWIRE_MAX_DATA_BYTES)")
@@ -69,6 +72,7 @@ def main(args) -> int:
         run = train(g, steps=args.steps, seed=args.seed, batch_size=args.batch_size,
                     checkpoint_every=args.checkpoint_every, device=args.device, out=out,
                     step_timeout=args.step_timeout, threads=args.threads,
+                    compile={"true": True, "false": False}.get(args.compile, args.compile),
                     data_root=pathlib.Path(args.file).parent, progress=False, start=False)
     except GraphError as e:  # problems only visible with the data in hand
         report(args.file, [e])

@@ -18,7 +18,7 @@ from ..equations import field_equations
 from ..errors import GraphError, ShapeMismatch
 from ..ports import Param, Port
 from ..runtime import solvers
-from . import fixed_step
+from . import compiled, fixed_step
 from .field import FixedStepCounting, StepCounting, VectorField
 
 #: torchdiffeq methods offered (tsit5 only where the installed torchdiffeq has it).
@@ -263,11 +263,46 @@ class ODESolveModule(nn.Module):
             raise GraphError("the fixed-step solve needs more steps than max_steps",
                              port="max_steps", expected=f"<= {self.max_steps}", found=total,
                              hint="raise max_steps or step_size")
-        if times is not None and "t" not in self.field.order and not t.requires_grad:
+        cstep = self.__dict__.get("compiled_step")
+        if cstep is not None and times is not None and not t.requires_grad:
+            y = self._solve_compiled(cstep, y0, times, n_sub)
+            self.field.counts.nfe += total * fixed_step.STEPS[self.method][1]
+        elif times is not None and "t" not in self.field.order and not t.requires_grad:
             y = fixed_step.solve_fixed_floats(self.field.fn, y0, times, self.method, n_sub)
         else:
             y = fixed_step.solve_fixed(self.field.fn, y0, t, self.method, n_sub)
         self.field.accepted = total
+        return y
+
+    def compile_solve(self) -> str | None:
+        """Solve with a compiled step from now on (:mod:`diffwire.ode.compiled`); returns
+        why it cannot, leaving the solve as it is, or None."""
+        why = compiled.compilable(self)
+        if why is None:
+            dy = self.field.body.output_names.index("dy")
+            try:
+                step = compiled.CompiledStep(self.field._run, dy, self.method)
+            except Exception as exc:  # noqa: BLE001 - no compiler here: the solve stays eager
+                return f"torch.compile is not available: {type(exc).__name__}: {exc}"
+            # a plain attribute, not a submodule: state_dict and copies stay as they were
+            self.__dict__["compiled_step"] = step
+        return why
+
+    def uncompile_solve(self) -> None:
+        self.__dict__.pop("compiled_step", None)
+
+    def _solve_compiled(self, cstep, y0, times, n_sub):
+        if cstep.ready:
+            return compiled.solve(cstep, y0, times, n_sub)
+        try:  # the first call compiles: a failure there falls back to the eager solve
+            y = compiled.solve(cstep, y0, times, n_sub)
+        except Exception as exc:  # noqa: BLE001 - any compiler failure means: run eager
+            self.uncompile_solve()
+            self.__dict__["compile_failure"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            compiled.log.warning("ODESolve: compiling the solve failed, running eager: %s",
+                                 self.compile_failure)
+            return fixed_step.solve_fixed_floats(self.field.fn, y0, times, self.method, n_sub)
+        cstep.ready = True
         return y
 
     def _solve_torchdiffeq(self, y0, t):

@@ -14,6 +14,7 @@ Format (every key optional; ``dw.train`` arguments override it)::
       "keep_checkpoints": 5, "keep_best": true,  # retention: the last K and the best
       "step_timeout": 0,                         # seconds per step; 0: no limit
       "threads": "auto",                         # torch threads of the run, or a count
+      "compile": false,                          # true / "auto": compiled ODE solves
       "ensemble": {"seeds": 8}                   # N members at once (ensemble.py)
     }
 
@@ -31,7 +32,7 @@ from typing import Any
 from .. import threads
 from ..document import Graph
 from ..errors import GraphError, ParamError, raise_errors
-from . import limits, optim
+from . import compiled, limits, optim
 from .data import normalize_binding
 from .ensemble import Ensemble
 from .losses import normalize_loss
@@ -40,7 +41,7 @@ from .windows import provided
 
 SCALARS = {"steps": None, "batch_size": None, "seed": 0, "val_split": 0.0, "eval_every": 50,
            "stats_every": 50, "checkpoint_every": 0, "keep_checkpoints": 5, "keep_best": True,
-           "step_timeout": None, "threads": "auto", "ensemble": None}
+           "step_timeout": None, "threads": "auto", "ensemble": None, "compile": False}
 SECTION_KEYS = {"data", "loss", "optimizer", "schedule"} | set(SCALARS)
 
 
@@ -76,6 +77,7 @@ class TrainConfig:
     step_timeout: float = 0  # seconds one step may take before the run fails; 0: no limit
     threads: int | None = None  # torch threads of the training thread; None: chosen per run
     ensemble: dict | None = None  # N members at once (ensemble.py), in its JSON form
+    compile: bool | str = False  # compiled solves (compiled.py): True, False or "auto"
 
     def phase_index(self, step: int) -> int:
         """Which phase step `step` (0-based) belongs to; the last phase runs on."""
@@ -113,6 +115,8 @@ class TrainConfig:
         out["threads"] = self.threads or "auto"
         if self.ensemble is None:  # a plain run's section stays as it was
             out.pop("ensemble")
+        if self.compile is False:
+            out.pop("compile")
         return out
 
 
@@ -214,6 +218,7 @@ def resolve(graph: Graph, *, data: dict | None = None, loss: Any = None, optimiz
         raise ParamError("must be a non-negative number of seconds (0: no limit)",
                          port="training.step_timeout", found=st)
     vals["threads"] = threads.check(vals["threads"])
+    vals["compile"] = compiled.check(vals["compile"])
     if vals["ensemble"] is not None:  # checked (lengths, values) and kept as JSON
         vals["ensemble"] = Ensemble.from_spec(vals["ensemble"]).to_json()
     if not (0.0 <= float(vals["val_split"]) < 1.0):

@@ -91,6 +91,11 @@ class EnsembleRun(Run):
             self._event("ensemble_fallback", reason=self.model.reason)
         return records
 
+    def _compile_model(self) -> dict:
+        return {"requested": self.config.compile, "applied": False, "solves": [],
+                "reason": None if self.config.compile is False else
+                "an ensemble's batched members (vmap) run eager"}
+
     def _val_losses(self, val: dict) -> list[float]:
         return self.model.losses(self.loss_fn, val).tolist()
 

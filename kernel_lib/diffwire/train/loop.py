@@ -101,6 +101,8 @@ def _one_step(run, stream: Stream) -> None:
                    else f"step {s}: {cause}", auto=True)
         return
     run.step = s + 1
+    if run.compiled is not None and run.compiled["applied"] and "checked" not in run.compiled:
+        run._compile_checked()
     _record(run, s, out if isinstance(out, list) else [out], stream)  # an ensemble: a list
     if run.rec.open and cfg.checkpoint_every and run.step % cfg.checkpoint_every == 0:
         try:

@@ -19,7 +19,7 @@ import torch
 
 from ..document import Graph
 from ..errors import GraphError
-from . import loop, optim
+from . import compiled, loop, optim
 from .callbacks import STREAM_HZ, Callback
 from .commands import HANDLERS, Commands, check_settable
 from .config import TrainConfig, check_inputs
@@ -86,6 +86,7 @@ class Run:
         self.grad_check: dict | None = None
         self.nonfinite: dict | None = None
         self.threads: dict | None = None  # the torch threads the run used and why
+        self.compiled: dict | None = None  # what of the model is compiled, or why not
         self.last_snapshot: dict | None = None
         self.last_checkpoint: pathlib.Path | None = None
         self.abandoned: list[threading.Thread] = []  # steps that ran past step_timeout
@@ -319,6 +320,19 @@ class Run:
     def _build_model(self, graph: Graph) -> torch.nn.Module:
         return graph.compile(seed=self.config.seed)
 
+    def _compile_model(self) -> dict:
+        """Compile what of the model compiles (the ``compile`` option, compiled.py)."""
+        return compiled.apply(self.model, self.config.compile, self.config.steps)
+
+    def _compile_checked(self) -> None:
+        """After the first step (the compile): a solve whose compile failed runs eager."""
+        failed = compiled.failures(self.model)
+        self.compiled["checked"] = True
+        if failed:
+            self.compiled["failed"] = failed
+            self.compiled["applied"] = len(failed) < len(self.compiled["solves"])
+            self._event("compile_failed", failed=failed)
+
     def _train_step(self, s: int) -> dict | list[dict]:
         """Step `s`: its record (an ensemble: one record per member)."""
         return train_step(self, s)
@@ -359,6 +373,8 @@ class Run:
             (nid, m) for nid in blocks.keys() if callable(getattr(m := blocks[nid], "metrics", None))]
         # ... and name those worth plotting beside the loss (a DataflowMatrix's links)
         self.plotted = [f"{nid}/{k}" for nid, m in self._reporters for k in getattr(m, "plotted", ())]
+        self.compiled = self._compile_model()
+        self._event("compile", **self.compiled)
 
     def _grad_checked(self, report: dict) -> None:
         self.grad_check = report
