@@ -14,6 +14,7 @@ class Group(Block):
 
     type = "Group"
     category = "control"
+    role = "group"
     bodies = ("body",)
     params = (
         Param("inputs", "list", ["x"], item="string", min_len=1, doc="names of the inputs"),
