@@ -2,7 +2,7 @@
 // edges (useFlowGraph, with the kernel's problems and the run's readouts on them), the
 // frames around them (useFrames), React Flow's changes taken back (a drag stop is one
 // edit), the selection, and rendering only what is visible when zoomed in on a large graph.
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { applyEdgeChanges, applyNodeChanges, useReactFlow, type Edge, type EdgeChange, type NodeChange, type Viewport } from "@xyflow/react";
 import type { BlockSpec, Catalog, GraphDoc, GraphErrorInfo, RunStatus } from "../types";
 import * as G from "../graph";
@@ -16,6 +16,7 @@ import type { Commit } from "./useDocument";
 const LARGE = 300; // above this many nodes: no minimap, no edge labels
 const VISIBLE_ONLY_ZOOM = 0.6; // render only visible elements when zoomed in this far
 const VISIBLE_ONLY_NODES = 200; // ... on a graph of more nodes than this
+const SELECT_WAIT_MS = 2000; // how long a selection waits for its nodes to be drawn
 
 export interface CanvasInputs {
   /** the top document (frames live in its `meta`) and the graph at `path` */
@@ -84,10 +85,24 @@ export function useCanvas(inp: CanvasInputs) {
 
   const selectedIds = useMemo(() => rfNodes.filter((n) => n.selected).map((n) => n.id), [rfNodes]);
   const selectedEdges = useCallback(() => rfEdges.filter((e) => e.selected).map((e) => e.id), [rfEdges]);
+  // A selection asked for before its nodes are drawn (an edit's new nodes, a kernel's
+  // answer) is applied once they are, within a moment.
+  const wanted = useRef<{ ids: string[]; until: number } | null>(null);
   const selectOnly = useCallback((ids: string[]) => {
     const s = new Set(ids);
+    wanted.current = { ids, until: performance.now() + SELECT_WAIT_MS };
     setRfNodes((ns) => ns.map((n) => ({ ...n, selected: s.has(n.id) })));
   }, [setRfNodes]);
+  useEffect(() => {
+    const w = wanted.current;
+    if (!w) return;
+    if (performance.now() > w.until) { wanted.current = null; return; }
+    const byId = new Map(rfNodes.map((n) => [n.id, n]));
+    if (!w.ids.every((id) => byId.has(id))) return;
+    wanted.current = null;
+    const s = new Set(w.ids);
+    if (rfNodes.some((n) => !!n.selected !== s.has(n.id))) setRfNodes((ns) => ns.map((n) => ({ ...n, selected: s.has(n.id) })));
+  }, [rfNodes, setRfNodes]);
 
   const [visibleOnly, setVisibleOnly] = useState(false);
   const nodeCount = useRef(0);

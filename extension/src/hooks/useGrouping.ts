@@ -31,8 +31,7 @@ export function useGrouping(opts: {
     // edited meanwhile, or another body shown: the answer is for a graph that is gone
     if (!made || latest.current.graphRef.current !== sent) return;
     latest.current.commit((g) => (g === sent ? G.shareUnchanged(g, made) : g));
-    const select = ev.select;
-    if (select.length) window.setTimeout(() => latest.current.selectOnly(select), 0);
+    if (ev.select.length) latest.current.selectOnly(ev.select);
   }), [transport]);
 
   const ask = useCallback((cmd: "group" | "ungroup", ids: string[]) => {
