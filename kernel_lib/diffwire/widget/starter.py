@@ -15,9 +15,6 @@ import sys
 
 from ..document import Graph, atomic_write_text
 
-#: where the extension keeps its copy, relative to the repository root
-SHIPPED = "extension/src/lab/starter.json"
-
 
 def starter() -> Graph:
     """A new program: y = MLP(x), trained on the `sine` generator with Adam."""
@@ -28,6 +25,7 @@ def starter() -> Graph:
     g.connect(x, mlp)
     g.connect(mlp, y)
     g.add("Optimizer", id="optim", position=[220, 260], lr=0.01)
+
     def sine() -> dict:  # x and y of the same samples: one generator, one seed
         return {"source": "generator", "name": "sine", "kwargs": {"n": 256, "noise": 0.05}}
 
