@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # Jupyter refuses to run as root without this; these machines (and containers) run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup venv deps js labext browser bench clean
+.PHONY: lab test setup venv deps js labext starter browser bench clean
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=demos $(ROOT_FLAG)
@@ -37,6 +37,11 @@ js: deps
 labext: deps
 	$(MAKE) -C extension lab PY=$(abspath $(PY))
 	$(PIP) install -q --no-deps -e .
+
+# The program File > New writes, made by the kernel library (widget/starter.py) and shipped
+# with the extension; tests/test_lab_comm.py says when it is out of date.
+starter: deps
+	$(PY) -m diffwire.widget.starter extension/src/lab/starter.json
 
 # Debian's chromium drives the browser tests; never a downloaded browser.
 browser:

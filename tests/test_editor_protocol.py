@@ -47,3 +47,24 @@ def test_an_unknown_command_is_answered_not_raised():
     ed.handle({"cmd": ["not", "a", "name"]})
     assert [e["message"] for e in seen] == ["unknown command 'frobnicate'",
                                             "unknown command ['not', 'a', 'name']"]
+
+
+def test_the_front_end_names_no_block_type():
+    """Group/ungroup and the starter document come from the kernel, and the roles the editor
+    treats specially (input, output, group) from the catalog: no registered block type is a
+    string literal in extension/src (the issue's `grep '"Group"\\|"Input"\\|...'`, for
+    every block)."""
+    types = {b["type"] for b in dw.catalog()["blocks"]}
+    assert {"Group", "Input", "Output", "MLP"} <= types
+    found = []
+    for path in sorted(SRC.rglob("*.ts*")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            for name in re.findall(r"""["'`]([A-Za-z][A-Za-z0-9]*)["'`]""", line):
+                if name in types:
+                    found.append(f"{path.relative_to(SRC)}:{n}: {name}")
+    assert found == []
+
+
+def test_the_catalog_gives_the_roles_the_editor_treats_specially():
+    roles = {b["type"]: b["role"] for b in dw.catalog()["blocks"] if b["role"]}
+    assert roles == {"Input": "input", "Output": "output", "Group": "group"}

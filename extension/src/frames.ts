@@ -30,7 +30,7 @@ function withFrames(g: GraphDoc, frames: Frame[]): GraphDoc {
 }
 
 /** A frame around nodes `ids` (their measured `sizes` where known), with a fresh id. */
-export function addFrame(g: GraphDoc, ids: string[], sizes: Sizes, title = "Group"): { graph: GraphDoc; id: string } | null {
+export function addFrame(g: GraphDoc, ids: string[], sizes: Sizes, title = "Frame"): { graph: GraphDoc; id: string } | null {
   const nodes = g.nodes.filter((n) => ids.includes(n.id));
   if (!nodes.length) return null;
   const box = (n: { id: string }) => sizes[n.id] ?? DEFAULT_SIZE;

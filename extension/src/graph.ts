@@ -1,6 +1,7 @@
 // Pure graph edits on the document JSON. Every function returns a new document and
 // never mutates its arguments, so the undo stack can keep plain snapshots.
 import type { BlockSpec, Catalog, EdgeDoc, GraphDoc, NodeDoc, PortSpec } from "./types";
+import { stableStringify } from "./stable";
 
 /** Where the canvas is: the top graph, or a body reached through nodes. */
 export interface BodyRef { node: string; body: string }
@@ -23,13 +24,15 @@ export function graphAt(doc: GraphDoc, path: GraphPath): GraphDoc {
 export function updateAt(doc: GraphDoc, path: GraphPath, fn: (g: GraphDoc) => GraphDoc): GraphDoc {
   if (path.length === 0) return fn(doc);
   const [head, ...rest] = path;
+  const n = doc.nodes.find((x) => x.id === head.node);
+  const body = n?.body?.[head.body];
+  if (!n || !body) return doc;
+  const next = updateAt(body, rest, fn);
+  // an edit that changed nothing in the body changes nothing around it (no undo step)
+  if (next === body) return doc;
   return {
     ...doc,
-    nodes: doc.nodes.map((n) =>
-      n.id !== head.node || !n.body?.[head.body]
-        ? n
-        : { ...n, body: { ...n.body, [head.body]: updateAt(n.body[head.body], rest, fn) } },
-    ),
+    nodes: doc.nodes.map((x) => (x === n ? { ...n, body: { ...n.body, [head.body]: next } } : x)),
   };
 }
 
@@ -54,11 +57,17 @@ export function defaultParams(spec: BlockSpec): Record<string, unknown> {
   return out;
 }
 
+/** Whether nodes of this block are named by their `name` param, which follows the node id
+ * (the graph's and a body's inputs and outputs: the catalog's `role`). */
+export function namedByParam(spec: BlockSpec | undefined): boolean {
+  return spec?.role === "input" || spec?.role === "output";
+}
+
 export function addNode(
   g: GraphDoc, spec: BlockSpec, position: [number, number], params?: Record<string, unknown>,
 ): { graph: GraphDoc; id: string } {
   const full = { ...defaultParams(spec), ...(params ?? {}) };
-  const named = spec.type === "Input" || spec.type === "Output";
+  const named = namedByParam(spec);
   const base = named && typeof full.name === "string" ? full.name : spec.type.toLowerCase();
   const id = freshId(g, base);
   if (named) full.name = id;
@@ -189,8 +198,12 @@ export function copyNodes(g: GraphDoc, ids: Iterable<string>): Clip {
   });
 }
 
-/** Paste a clip with fresh ids, shifted by `offset`; returns the new ids. One undo step. */
-export function paste(g: GraphDoc, clip: Clip, offset: [number, number] = [40, 40]): { graph: GraphDoc; ids: string[] } {
+/** Paste a clip with fresh ids, shifted by `offset`; returns the new ids. One undo step.
+ * (`catalog` says which nodes are named by their `name` param: it follows the new id.) */
+export function paste(
+  g: GraphDoc, clip: Clip, catalog: Catalog, offset: [number, number] = [40, 40],
+): { graph: GraphDoc; ids: string[] } {
+  const specs = new Map(catalog.blocks.map((b) => [b.type, b]));
   const rename = new Map<string, string>();
   const taken = new Set<string>();
   const nodes: NodeDoc[] = clip.nodes.map((n) => {
@@ -200,15 +213,15 @@ export function paste(g: GraphDoc, clip: Clip, offset: [number, number] = [40, 4
     const copy: NodeDoc = structuredClone(n);
     copy.id = id;
     copy.position = [n.position[0] + offset[0], n.position[1] + offset[1]];
-    if ((n.type === "Input" || n.type === "Output") && typeof copy.params.name === "string") copy.params.name = id;
+    if (namedByParam(specs.get(n.type)) && typeof copy.params.name === "string") copy.params.name = id;
     return copy;
   });
   const edges = clip.edges.map((e) => ({ ...e, source: rename.get(e.source)!, target: rename.get(e.target)! }));
   return { graph: { ...g, nodes: [...g.nodes, ...nodes], edges: [...g.edges, ...edges] }, ids: nodes.map((n) => n.id) };
 }
 
-export function duplicate(g: GraphDoc, ids: Iterable<string>): { graph: GraphDoc; ids: string[] } {
-  return paste(g, copyNodes(g, ids));
+export function duplicate(g: GraphDoc, ids: Iterable<string>, catalog: Catalog): { graph: GraphDoc; ids: string[] } {
+  return paste(g, copyNodes(g, ids), catalog);
 }
 
 type Dim = string | number | null;
@@ -247,122 +260,24 @@ export function shapeConflict(found: Dim[] | undefined, expected: Dim[] | null):
   return null;
 }
 
-const IO = new Set(["Input", "Output"]);
-
-function uniqueName(base: string, taken: Set<string>): string {
-  let b = base.replace(/[^A-Za-z0-9_]/g, "_") || "x";
-  if (!ID.test(b)) b = "n_" + b;
-  let name = b;
-  for (let i = 1; taken.has(name); i++) name = `${b}_${i}`;
-  taken.add(name);
-  return name;
+/**
+ * `next` (an edit the kernel computed, e.g. a group) with the objects of `prev` wherever
+ * they are unchanged: the editor's own edits share structure with the document they were
+ * made on, and writes (patch.ts) send only the nodes that are new objects.
+ */
+export function shareUnchanged(prev: GraphDoc, next: GraphDoc): GraphDoc {
+  const same = <T>(a: T | undefined, b: T): T => (a !== undefined && stableStringify(a) === stableStringify(b) ? a : b);
+  const before = new Map(prev.nodes.map((n) => [n.id, n]));
+  const out: GraphDoc = { ...next, nodes: next.nodes.map((n) => same(before.get(n.id), n)), edges: same(prev.edges, next.edges) };
+  if (next.training !== undefined) out.training = same(prev.training, next.training);
+  if (next.meta !== undefined) out.meta = same(prev.meta, next.meta);
+  return out;
 }
 
-/**
- * Move the selected nodes into the body of a new Group node (Input/Output nodes of the
- * graph stay where they are). Each distinct value entering the selection becomes a group
- * input, each value leaving it a group output; the wiring outside is kept through the
- * group's ports. Returns null when nothing groupable is selected.
- */
-export function groupSelection(g: GraphDoc, ids: Iterable<string>): { graph: GraphDoc; id: string } | null {
-  const want = new Set(ids);
-  const sel = g.nodes.filter((n) => want.has(n.id) && !IO.has(n.type));
-  if (sel.length === 0) return null;
-  const inSel = new Set(sel.map((n) => n.id));
-  const taken = new Set(inSel);
-  const inputs = new Map<string, string>(); // "source.port" outside -> group input name
-  const outputs = new Map<string, string>(); // "source.port" inside -> group output name
-  const key = (e: EdgeDoc) => `${e.source}.${e.source_port}`;
-  const portBase = (e: EdgeDoc) => (e.source_port === "out" ? e.source : `${e.source}_${e.source_port}`);
-  const inner: EdgeDoc[] = [];
-  const outer: EdgeDoc[] = [];
-  for (const e of g.edges) {
-    const s = inSel.has(e.source), t = inSel.has(e.target);
-    if (s && t) inner.push(e);
-    else if (!s && !t) outer.push(e);
-    else if (t) {
-      if (!inputs.has(key(e))) inputs.set(key(e), uniqueName(portBase(e), taken));
-      inner.push({ source: inputs.get(key(e))!, source_port: "out", target: e.target, target_port: e.target_port });
-    }
-  }
-  const id = freshId(g, "group");
-  for (const e of g.edges) {
-    if (!inSel.has(e.source) || inSel.has(e.target)) continue;
-    if (!outputs.has(key(e))) {
-      const name = uniqueName(portBase(e), taken);
-      outputs.set(key(e), name);
-      inner.push({ source: e.source, source_port: e.source_port, target: name, target_port: "x" });
-    }
-    outer.push({ source: id, source_port: outputs.get(key(e))!, target: e.target, target_port: e.target_port });
-  }
-  for (const [k, name] of inputs) {
-    const dot = k.lastIndexOf(".");
-    outer.push({ source: k.slice(0, dot), source_port: k.slice(dot + 1), target: id, target_port: name });
-  }
-  const xs = sel.map((n) => n.position[0]), ys = sel.map((n) => n.position[1]);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const cy = ys.reduce((a, b) => a + b, 0) / ys.length;
-  const column = (names: string[], type: string, x: number): NodeDoc[] =>
-    names.map((name, i) => ({ id: name, type, params: { name }, position: [x, cy + (i - (names.length - 1) / 2) * 90] }));
-  const inNames = [...inputs.values()], outNames = [...outputs.values()];
-  const body: GraphDoc = {
-    nodes: [...column(inNames, "Input", x0 - 220), ...sel, ...column(outNames, "Output", x1 + 260)],
-    edges: inner,
-  };
-  const group: NodeDoc = {
-    id, type: "Group", params: { inputs: inNames, outputs: outNames },
-    position: [(x0 + x1) / 2, cy], body: { body },
-  };
-  return { graph: { ...g, nodes: [...g.nodes.filter((n) => !inSel.has(n.id)), group], edges: outer }, id };
-}
-
-/**
- * Dissolve a Group node: its body's nodes come back into the graph (renamed where their
- * ids are taken), wired to what fed and read the group's ports. Returns null when `id`
- * is not a Group.
- */
-export function ungroup(g: GraphDoc, id: string): { graph: GraphDoc; ids: string[] } | null {
-  const group = g.nodes.find((n) => n.id === id);
-  const body = group?.body?.body;
-  if (!group || group.type !== "Group" || !body) return null;
-  const portName = (n: NodeDoc) => (typeof n.params.name === "string" ? n.params.name : n.id);
-  const inNodes = new Map(body.nodes.filter((n) => n.type === "Input").map((n) => [n.id, portName(n)]));
-  const outNodes = new Map(body.nodes.filter((n) => n.type === "Output").map((n) => [n.id, portName(n)]));
-  const moved = body.nodes.filter((n) => !IO.has(n.type));
-  const rest = g.nodes.filter((n) => n.id !== id);
-  const taken = new Set<string>();
-  const rename = new Map<string, string>();
-  for (const n of moved) {
-    const nid = freshId({ nodes: rest, edges: [] }, n.id, taken);
-    taken.add(nid);
-    rename.set(n.id, nid);
-  }
-  // what feeds each group input from outside
-  const feeds = new Map<string, { source: string; source_port: string }>();
-  for (const e of g.edges) if (e.target === id) feeds.set(e.target_port, { source: e.source, source_port: e.source_port });
-  // an inner end: a moved node (renamed) or a group input (resolved to its outside feed)
-  const from = (source: string, port: string) =>
-    inNodes.has(source) ? feeds.get(inNodes.get(source)!) ?? null : { source: rename.get(source)!, source_port: port };
-  const results = new Map<string, { source: string; source_port: string } | null>();
-  const edges: EdgeDoc[] = g.edges.filter((e) => e.source !== id && e.target !== id);
-  for (const e of body.edges) {
-    if (outNodes.has(e.target)) { results.set(outNodes.get(e.target)!, from(e.source, e.source_port)); continue; }
-    const src = from(e.source, e.source_port);
-    if (src && rename.has(e.target)) edges.push({ ...src, target: rename.get(e.target)!, target_port: e.target_port });
-  }
-  for (const e of g.edges) {
-    if (e.source !== id) continue;
-    const src = results.get(e.source_port);
-    if (src) edges.push({ ...src, target: e.target, target_port: e.target_port });
-  }
-  const xs = moved.map((n) => n.position[0]), ys = moved.map((n) => n.position[1]);
-  const cx = xs.length ? (Math.min(...xs) + Math.max(...xs)) / 2 : 0;
-  const cy = ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
-  const nodes = moved.map((n) => ({
-    ...n, id: rename.get(n.id)!,
-    position: [n.position[0] - cx + group.position[0], n.position[1] - cy + group.position[1]] as [number, number],
-  }));
-  return { graph: { ...g, nodes: [...rest, ...nodes], edges }, ids: nodes.map((n) => n.id) };
+/** Whether a node can be ungrouped (the catalog's `role` of its block). */
+export function isGroup(g: GraphDoc, catalog: Catalog, id: string): boolean {
+  const n = g.nodes.find((x) => x.id === id);
+  return !!n && catalog.blocks.some((b) => b.type === n.type && b.role === "group");
 }
 
 /** A param change that would let a refused wire in: what a person can accept in one click. */

@@ -43,7 +43,12 @@ export interface BlockSpec {
   params: ParamSpec[];
   bodies: string[];
   dynamic_ports: boolean;
+  /** what the editor treats specially (blocks/base.py `role`): "input" and "output" nodes
+   * are named by their `name` param, a "group" node can be ungrouped */
+  role?: BlockRole | null;
 }
+
+export type BlockRole = "input" | "output" | "group";
 
 /** How a palette category is drawn (blocks/appearance.py). */
 export interface CategoryStyle { title: string; colour: string; icon: string; order: number }
@@ -111,7 +116,7 @@ export interface RunStatus {
 
 export type CommandName =
   | "validate" | "train" | "pause" | "resume" | "stop" | "set" | "rebuild" | "export" | "watch"
-  | "write" | "history" | "asset" | "probe" | import("./workbench/types").WorkbenchCommandName
+  | "write" | "history" | "asset" | "probe" | "group" | "ungroup" | import("./workbench/types").WorkbenchCommandName
   | import("./workbench/ablation").AblationCommandName;
 
 export interface Command {
@@ -160,4 +165,7 @@ export type KernelEvent =
   | { event: "asset"; name: string; error?: string }
   /** a patched write did not apply to the kernel's document: the view named `client`
    * sends the whole document */
-  | { event: "resync"; client?: string | null };
+  | { event: "resync"; client?: string | null }
+  /** an answer to `group` or `ungroup` (widget/grouping.py): the graph the canvas sent,
+   * edited (null: nothing to do), and the nodes to select; the canvas commits it */
+  | { event: "edit"; request: string; graph: GraphDoc | null; select: string[] };

@@ -29,3 +29,11 @@ export function viewportFor(
   }
   return { x: view.width * pad - box.x * minZoom, y: view.height * pad - box.y * minZoom, zoom: minZoom };
 }
+
+/** Fit the whole graph (F, the toolbar's Fit, after leaving a body). */
+export const FIT = { padding: 0.15, maxZoom: 1.2 };
+/** A body opens with full node detail, fitted when it is small enough to fit at that zoom. */
+export const FIT_BODY = { padding: 0.15, maxZoom: 1.2, minZoom: BODY_MIN_ZOOM };
+/** After auto-layout: the whole graph when its labels stay readable, else its middle at a
+ * zoom where the simplified nodes can be read (pan or press F to see all). */
+export const FIT_LAYOUT = { padding: 0.1, maxZoom: 1.2, minZoom: FAR_READABLE_ZOOM * 1.6 };

@@ -7,7 +7,7 @@ const block = (type: string, inputs: PortSpec[], outputs: PortSpec[], extra: Par
 
 export const catalog: Catalog = {
   blocks: [
-    block("Input", [], [port("out")], { params: [{ name: "name", kind: "string", doc: "", required: false, default: "x" }] }),
+    block("Input", [], [port("out")], { role: "input", params: [{ name: "name", kind: "string", doc: "", required: false, default: "x" }] }),
     block("MLP", [port("x")], [port("out")], {
       params: [{ name: "widths", kind: "list", item: "int", min: 1, min_len: 2, doc: "", required: false, default: [2, 32, 2] }],
     }),

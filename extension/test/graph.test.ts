@@ -80,12 +80,12 @@ describe("graph edits", () => {
   it("pastes with fresh ids, offset positions and internal edges only", () => {
     const g = chain();
     const clip = G.copyNodes(g, ["x", "mlp"]);
-    const r = G.paste(g, clip, [10, 10]);
+    const r = G.paste(g, clip, catalog, [10, 10]);
     expect(r.ids).toEqual(["x_1", "mlp_1"]);
     expect(r.graph.nodes.find((n) => n.id === "mlp_1")!.position).toEqual([210, 10]);
     expect(r.graph.edges.at(-1)).toEqual({ source: "x_1", source_port: "out", target: "mlp_1", target_port: "x" });
     expect(r.graph.nodes.find((n) => n.id === "x_1")!.params.name).toBe("x_1");
-    const d = G.duplicate(r.graph, ["mlp"]);
+    const d = G.duplicate(r.graph, ["mlp"], catalog);
     expect(d.ids).toEqual(["mlp_2"]);
   });
 

@@ -288,6 +288,28 @@ def test_kernel_restart_reconnects(lab_page):
     })""")
 
 
+def test_group_comes_from_the_kernel_and_undoes_in_one_step(lab_page):
+    """Ctrl+G in the document tab: the kernel groups (the group/ungroup commands over the
+    comm), the tab commits its answer as one undo step, and Ctrl+Z takes it back."""
+    p = lab_page
+    p.wait_connected()
+    graph = "() => window.jupyterapp.shell.currentWidget.transport.readGraph()"
+    before = p.page.evaluate(graph)
+    p.node("mlp").click()
+    p.page.keyboard.press("Control+g")
+    p.page.wait_for_function(f"() => ({graph})().nodes.some((n) => n.type === 'Group' && n.id === 'group')",
+                             timeout=30_000)
+    doc = p.page.evaluate(graph)
+    assert not any(n["id"] == "mlp" for n in doc["nodes"])
+    p.node("group").wait_for()
+    assert p.doc.locator("button.dw-ungroup").is_enabled()  # the new group is selected
+    p.screenshot("lab_05_grouped")
+    p.page.keyboard.press("Control+z")
+    p.page.wait_for_function(f"() => ({graph})().nodes.some((n) => n.id === 'mlp')", timeout=15_000)
+    assert _edges(p.page.evaluate(graph)) == _edges(before)
+    assert {n["id"] for n in p.page.evaluate(graph)["nodes"]} == {n["id"] for n in before["nodes"]}
+
+
 def test_open_in_a_notebook(lab_page):
     p = lab_page
     p.command("docmanager:open", {"path": "untitled.diffwire"})

@@ -50,6 +50,10 @@ class Block:
     #: False for blocks that configure something other than the forward pass (optimizers):
     #: the compiler skips them and they never count as dangling.
     compiled: ClassVar[bool] = True
+    #: What the editor treats specially, so that its code names no block type: "input" and
+    #: "output" nodes are named by their `name` param (a new or pasted one takes its id as
+    #: the name), a "group" node can be ungrouped (blocks/grouping.py).
+    role: ClassVar[str | None] = None
 
     @classmethod
     def input_ports(cls, params: dict) -> tuple[Port, ...]:
@@ -171,6 +175,7 @@ class Block:
             "bodies": list(cls.bodies),
             "body_interfaces": {b: _interface(cls, params, b) for b in cls.bodies},
             "dynamic_ports": _has_dynamic_ports(cls),
+            "role": cls.role,
         }
 
 

@@ -12,6 +12,7 @@ class Group(NamedBody, Block):
 
     type = "Group"
     category = "control"
+    role = "group"
     bodies = ("body",)
     params = PORT_NAMES
     example_inputs = {"x": (4, 3)}

@@ -8,6 +8,7 @@ class Input(Block):
 
     type = "Input"
     category = "io"
+    role = "input"
     params = (
         Param("name", "string", "x", doc="the keyword the compiled module takes"),
         Param("shape", "shape", None, nullable=True, doc="sizes; null or a name for run-time sizes"),

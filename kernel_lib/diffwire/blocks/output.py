@@ -7,6 +7,7 @@ class Output(Block):
 
     type = "Output"
     category = "io"
+    role = "output"
     inputs = (Port("x", "any", doc="the value to return"),)
     params = (Param("name", "string", "y", doc="the output's name"),)
     example_params = {"name": "y"}

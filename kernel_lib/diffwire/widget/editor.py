@@ -26,6 +26,7 @@ from ..train.store import runs_folder
 from . import bundle
 from .ablation import COMMANDS as ABLATION
 from .analysis import ShapeCache, analyze
+from .grouping import COMMANDS as GROUPING
 from .live import NO_RUN, RunControl
 from .patch import PatchError, apply_patch
 from .workbench import COMMANDS as WORKBENCH
@@ -301,6 +302,7 @@ COMMANDS: dict[str, Callable[[Editor, dict], None]] = {
     "asset": _answer_asset,
     **WORKBENCH,  # the Training panel and the runs table (workbench.py)
     **ABLATION,  # the Ablation panel (ablation.py)
+    **GROUPING,  # group and ungroup the selection (grouping.py)
 }
 
 
