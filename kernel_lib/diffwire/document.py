@@ -176,6 +176,7 @@ class Graph:
             if name not in node.body:
                 node.body[name] = cls.make_body(node.params, name)
         self.nodes[id] = node
+        self._file_cell(node, grew=True)
         return node
 
     def add_output(self, source: NodeLike, name: str = "y", port: str | None = None) -> Node:
@@ -232,11 +233,47 @@ class Graph:
         return last.position[0] + self.STEP_X, float(last.position[1])
 
     def _free_slot(self, x: float, y: float, skip: str | None = None) -> list[float]:
-        """The first place at (x, y) or below it that no other node covers."""
-        taken = [n.position for n in self.nodes.values() if n.id != skip]
-        while any(abs(p[0] - x) < self.STEP_X * 0.8 and abs(p[1] - y) < self.STEP_Y * 0.8 for p in taken):
+        """The first place at (x, y) or below it that no other node covers. Only the nodes
+        in the grid cells around the place are looked at (a node covering it is at most
+        one cell away), so building a long chain from Python stays linear."""
+        cells = self._cells()
+
+        def covered(y: float) -> bool:
+            ci, cj = self._cell((x, y))
+            for key in ((ci + di, cj + dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)):
+                for nid in cells.get(key, ()):
+                    n = self.nodes.get(nid)
+                    if n is None or nid == skip:
+                        continue
+                    p = n.position  # read now: the cell is where the node was seen last
+                    if abs(p[0] - x) < self.STEP_X * 0.8 and abs(p[1] - y) < self.STEP_Y * 0.8:
+                        return True
+            return False
+
+        while covered(y):
             y += self.STEP_Y
         return [x, y]
+
+    def _cell(self, p) -> tuple[int, int]:
+        return round(p[0] / self.STEP_X), round(p[1] / self.STEP_Y)
+
+    def _cells(self) -> dict[tuple[int, int], set[str]]:
+        """Node ids by placement cell, rebuilt when the node table is replaced or changes
+        size other than through :meth:`add` (which files each node it adds)."""
+        key = (id(self.nodes), len(self.nodes))
+        if getattr(self, "_cells_key", None) != key:
+            cells: dict[tuple[int, int], set[str]] = {}
+            for n in self.nodes.values():
+                cells.setdefault(self._cell(n.position), set()).add(n.id)
+            self._cell_index, self._cells_key = cells, key
+        return self._cell_index
+
+    def _file_cell(self, node: Node, grew: bool) -> None:
+        """Keep the cell index current after `node` was added (`grew`) or placed."""
+        key = (id(self.nodes), len(self.nodes) - (1 if grew else 0))
+        if getattr(self, "_cells_key", None) == key:
+            self._cell_index.setdefault(self._cell(node.position), set()).add(node.id)
+            self._cells_key = (id(self.nodes), len(self.nodes))
 
     def _place_beside(self, source: Node, target: Node) -> None:
         """A node added without a position goes right of the node first wired into it (or,
@@ -245,10 +282,12 @@ class Graph:
             self._unplaced.discard(target.id)
             target.position = self._free_slot(source.position[0] + self.STEP_X, source.position[1],
                                               skip=target.id)
+            self._file_cell(target, grew=False)
         elif source.id in self._unplaced:
             self._unplaced.discard(source.id)
             source.position = self._free_slot(target.position[0] - self.STEP_X, target.position[1],
                                               skip=source.id)
+            self._file_cell(source, grew=False)
 
     def disconnect(self, target: NodeLike, target_port: str | None = None) -> None:
         """Remove the edge into an input port."""
@@ -259,6 +298,7 @@ class Graph:
         """Remove a node and every edge touching it."""
         n = self.node(node)
         del self.nodes[n.id]
+        self._cells_key = None  # an id may come back at another place
         self.edges = [e for e in self.edges if n.id not in (e.source, e.target)]
 
     def node(self, ref: NodeLike) -> Node:
