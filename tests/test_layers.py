@@ -17,7 +17,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "kernel_lib" / "diffwire
 
 #: lowest first; a module may import its own layer and those before it
 LAYERS = [
-    {"errors", "jsontext", "ports", "expr", "symbolic", "schema", "schema_fast", "threads",
+    {"errors", "callable_package", "jsontext", "ports", "expr", "symbolic", "schema", "schema_fast", "threads",
      "runtime", "context", "ray_session"},
     {"document"},
     {"blocks"},

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import type { BlockSpec, GraphErrorInfo, NodeDoc, ParamSpec } from "../types";
 import { formatParam, parseParam } from "../params";
+import { instantControl, paramHint } from "./paramControls";
 
 interface Props {
   node: NodeDoc;
@@ -19,17 +20,9 @@ function Field({ p, value, kernelError, onCommit }: { p: ParamSpec; value: unkno
   const commit = () => {
     if (parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(value)) onCommit(parsed.value);
   };
-  const hint = [p.doc, p.min !== undefined ? `min ${p.min}` : "", p.max !== undefined ? `max ${p.max}` : ""].filter(Boolean).join("; ");
-  let input;
-  if (p.kind === "bool") {
-    input = <input type="checkbox" checked={value === true} onChange={(e) => onCommit(e.target.checked)} />;
-  } else if (p.kind === "choice") {
-    input = (
-      <select value={String(value)} onChange={(e) => { const r = parseParam(p, e.target.value); if (r.ok) onCommit(r.value); }}>
-        {(p.choices ?? []).map((c) => <option key={String(c)} value={String(c)}>{String(c)}</option>)}
-      </select>
-    );
-  } else {
+  const hint = paramHint(p);
+  let input = instantControl(p, value, onCommit);
+  if (!input) {
     const common = {
       value: text,
       className: parsed.ok ? "" : "dw-invalid",

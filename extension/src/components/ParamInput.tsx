@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import type { GraphErrorInfo, ParamSpec } from "../types";
 import { formatParam, parseParam } from "../params";
+import { instantControl, paramHint } from "./paramControls";
 
 export function ParamInput({ p, value, errors = [], onCommit, testId }: {
   p: ParamSpec; value: unknown; errors?: GraphErrorInfo[]; onCommit: (v: unknown) => void; testId?: string;
@@ -18,18 +19,10 @@ export function ParamInput({ p, value, errors = [], onCommit, testId }: {
     if (value === undefined && JSON.stringify(parsed.value) === JSON.stringify(shown)) return;
     onCommit(parsed.value);
   };
-  const hint = [p.doc, p.min !== undefined ? `min ${p.min}` : "", p.max !== undefined ? `max ${p.max}` : ""].filter(Boolean).join("; ");
+  const hint = paramHint(p);
   const kernel = errors.map((e) => e.text || e.message).join("; ");
-  let input;
-  if (p.kind === "bool") {
-    input = <input type="checkbox" checked={shown === true} onChange={(e) => onCommit(e.target.checked)} />;
-  } else if (p.kind === "choice") {
-    input = (
-      <select value={String(shown)} onChange={(e) => { const r = parseParam(p, e.target.value); if (r.ok) onCommit(r.value); }}>
-        {(p.choices ?? []).map((c) => <option key={String(c)} value={String(c)}>{String(c)}</option>)}
-      </select>
-    );
-  } else {
+  let input = instantControl(p, shown, onCommit);
+  if (!input) {
     input = (
       <input value={text} className={parsed && !parsed.ok ? "dw-invalid" : ""} placeholder={p.nullable ? "all" : String(p.default ?? "")}
         onChange={(e) => setText(e.target.value)} onBlur={commit}

@@ -19,6 +19,28 @@ function handleKey(p: { inputs: { name: string }[]; outputs: { name: string }[] 
 
 const NO_LIVE: Record<string, string> = {};
 
+/** `out`, or the array kept in `last` when it holds the very same elements: every node or
+ * edge as before gives the same array, so React Flow's store sees no change at all. */
+function sameIfUnchanged<T>(last: { current: T[] }, out: T[]): T[] {
+  const prev = last.current;
+  if (prev.length === out.length && out.every((x, i) => x === prev[i])) return prev;
+  last.current = out;
+  return out;
+}
+
+/** React Flow's copy (`prev`) brought up to `next`: its own object (measured size,
+ * selection) is kept where `same` says our data did not change, and a changed one stays
+ * selected if it was. */
+function keepFlowState<T extends { id: string; selected?: boolean }>(prev: T[], next: T[], same: (before: T, now: T) => boolean): T[] {
+  const sel = new Set(prev.filter((x) => x.selected).map((x) => x.id));
+  const before = new Map(prev.map((x) => [x.id, x]));
+  return next.map((x) => {
+    const b = before.get(x.id);
+    if (b && same(b, x)) return b;
+    return sel.has(x.id) ? { ...x, selected: true } : x;
+  });
+}
+
 export interface FlowInputs {
   graph: GraphDoc;
   path: G.GraphPath;
@@ -84,10 +106,7 @@ export function useFlowGraph(inp: FlowInputs) {
       return node;
     });
     dataCache.current = next;
-    const last = nodeArray.current;
-    if (last.length === out.length && out.every((n, i) => n === last[i])) return last;
-    nodeArray.current = out;
-    return out;
+    return sameIfUnchanged(nodeArray, out);
   }, [graph, ports, shapes, formulas, live, path, specs, errorsAt, onEnter, catalog, kindColours, view, showStats]);
 
   // React Flow measures a node's handles when it mounts or resizes. Ports that change while
@@ -106,16 +125,8 @@ export function useFlowGraph(inp: FlowInputs) {
   // flowNodes after each render that changed them.
   const [rfNodes, setRfNodes] = useState<BlockFlowNode[]>(flowNodes);
   useEffect(() => {
-    setRfNodes((prev) => {
-      const sel = new Set(prev.filter((n) => n.selected).map((n) => n.id));
-      const before = new Map(prev.map((n) => [n.id, n]));
-      return flowNodes.map((n) => {
-        const b = before.get(n.id);
-        // keep React Flow's own object (measured size, selection) when our data is the same
-        if (b && b.data === n.data && b.position.x === n.position.x && b.position.y === n.position.y) return b;
-        return sel.has(n.id) ? { ...n, selected: true } : n;
-      });
-    });
+    setRfNodes((prev) => keepFlowState(prev, flowNodes,
+      (b, n) => b.data === n.data && b.position.x === n.position.x && b.position.y === n.position.y));
   }, [flowNodes]);
 
   const edgeCache = useRef(new Map<string, Edge>());
@@ -147,23 +158,12 @@ export function useFlowGraph(inp: FlowInputs) {
       return edge;
     });
     edgeCache.current = next;
-    // every edge as before: the same array, so React Flow's store sees no change at all
-    const last = edgeArray.current;
-    if (last.length === out.length && out.every((e, i) => e === last[i])) return last;
-    edgeArray.current = out;
-    return out;
+    return sameIfUnchanged(edgeArray, out);
   }, [graph, shapes, path, large, ports, kindColours, view]);
   const [rfEdges, setRfEdges] = useState<Edge[]>(flowEdges);
   useEffect(() => {
-    setRfEdges((prev) => {
-      const sel = new Set(prev.filter((e) => e.selected).map((e) => e.id));
-      const before = new Map(prev.map((e) => [e.id, e]));
-      return flowEdges.map((e) => {
-        const b = before.get(e.id);
-        if (b && b.label === e.label && b.style === e.style && b.data === e.data) return b;
-        return sel.has(e.id) ? { ...e, selected: true } : e;
-      });
-    });
+    setRfEdges((prev) => keepFlowState(prev, flowEdges,
+      (b, e) => b.label === e.label && b.style === e.style && b.data === e.data));
   }, [flowEdges]);
 
   return { rfNodes, setRfNodes, rfEdges, setRfEdges };

@@ -54,7 +54,6 @@ export function addCommands(
   const hasDoc = () => current() !== null;
   const open = (path: string, factory?: string) => commands.execute("docmanager:open", factory ? { path, factory } : { path });
 
-  /** The .diffwire file a command is about: the selected file in the browser, else the current tab. */
   /** The target file, saved first when it is open in the current tab with unsaved edits. */
   const savedTarget = async (args: ReadonlyPartialJSONObject): Promise<string | null> => {
     const file = targetFile(args);
@@ -62,6 +61,17 @@ export function addCommands(
     if (file && doc && doc.context.path === file && doc.context.model.dirty) await doc.context.save();
     return file;
   };
+  /** A command's enabling and running for one that acts on its target file (saved first),
+   * given the file and its folder. */
+  const onTargetFile = (run: (file: string, dir: string) => Promise<unknown>) => ({
+    isEnabled: (args: ReadonlyPartialJSONObject) => targetFile(args) !== null,
+    execute: async (args: ReadonlyPartialJSONObject) => {
+      const file = await savedTarget(args);
+      if (!file) return;
+      return run(file, PathExt.dirname(file));
+    },
+  });
+  /** The .diffwire file a command is about: the selected file in the browser, else the current tab. */
   const targetFile = (args: ReadonlyPartialJSONObject): string | null => {
     if (typeof args.path === "string") return args.path;
     if (args.origin === "browser") {
@@ -133,24 +143,16 @@ export function addCommands(
 
   commands.addCommand(CommandIDs.openNotebook, {
     label: "Open in a Notebook", caption: "Create a notebook that loads this file in dw.Editor",
-    isEnabled: (args) => targetFile(args) !== null,
-    execute: async (args) => {
-      const file = await savedTarget(args);
-      if (!file) return;
-      const dir = PathExt.dirname(file);
+    ...onTargetFile(async (file, dir) => {
       const nbPath = await freeName(contents, dir, PathExt.basename(file, ".diffwire"), ".ipynb");
       await contents.save(nbPath, { type: "notebook", format: "json", content: notebookFor(PathExt.basename(file)) });
       return open(nbPath);
-    },
+    }),
   });
 
   commands.addCommand(CommandIDs.trainTerminal, {
     label: "Train in Terminal", caption: "Open a terminal running `diffwire train FILE`",
-    isEnabled: (args) => targetFile(args) !== null,
-    execute: async (args) => {
-      const file = await savedTarget(args);
-      if (!file) return;
-      const dir = PathExt.dirname(file);
+    ...onTargetFile(async (file, dir) => {
       const name = shellQuote(PathExt.basename(file));
       const line = `cd ${shellQuote(dir || ".")} && if command -v diffwire >/dev/null; then diffwire train ${name}; else python -m diffwire.cli train ${name}; fi\r`;
       const term = (await commands.execute("terminal:create-new")) as { content?: { session?: TermSession } } | undefined;
@@ -158,7 +160,7 @@ export function addCommands(
       if (!session) throw new Error("could not open a terminal (are terminals enabled on this server?)");
       await whenConnected(session);
       session.send({ type: "stdin", content: [line] });
-    },
+    }),
   });
 
 }

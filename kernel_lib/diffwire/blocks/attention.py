@@ -1,11 +1,11 @@
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block, ExportedNode
+from .base import ExportedNode, LayerBlock, LayerCall
 from .fx_rules import Imported, module_rule, weights
 
 
-class MultiheadAttention(Block):
+class MultiheadAttention(LayerBlock):
     """Multi-head scaled dot-product attention (torch.nn.MultiheadAttention) over
     [B, L, embed_dim] sequences (batch_first). With `key` and `value` unconnected it is
     self-attention on `query`. Its dropout acts on the attention weights while training."""
@@ -32,23 +32,19 @@ class MultiheadAttention(Block):
     def check_params(cls, params, node=None):
         cls.check_multiple(params, node, "embed_dim", "num_heads")
 
-    @classmethod
-    def build(cls, node, ctx):
-        p = node.params
-        return _Attention(p["embed_dim"], p["num_heads"], dropout=p["dropout"], bias=p["bias"],
-                          batch_first=p["batch_first"])
+    @staticmethod
+    def layer(p: dict) -> LayerCall:
+        return LayerCall("MultiheadAttention", (p["embed_dim"], p["num_heads"]),
+                         {"dropout": p["dropout"], "bias": p["bias"],
+                          "batch_first": p["batch_first"]}, build_as=_Attention)
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
-        init = (f"nn.MultiheadAttention({p['embed_dim']}, {p['num_heads']}, "
-                f"dropout={ctx.literal(p['dropout'])}, bias={p['bias']}, "
-                f"batch_first={p['batch_first']})")
         q, k, v = ctx.args
         k = q if k == "None" else k
         v = k if v == "None" else v
         call = f"{ctx.slot}({q}, {k}, {v}, need_weights=False)[0]"
-        return ExportedNode(init=init, forward=[ctx.assign(call)])
+        return ExportedNode(init=cls.layer(node.params).code(ctx), forward=[ctx.assign(call)])
 
 
 class _Attention(nn.MultiheadAttention):

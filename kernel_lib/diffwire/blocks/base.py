@@ -270,6 +270,46 @@ class FunctionalBlock(Block):
         return ExportedNode(forward=[ctx.assign(cls.call(node.params).code(ctx))])
 
 
+@dataclasses.dataclass(frozen=True)
+class LayerCall:
+    """One torch.nn layer's constructor call: `name` as torch spells it (``"GroupNorm"``),
+    its arguments. :meth:`build` makes it (as `build_as`, a subclass with the same weight
+    keys, when the block needs one); :meth:`code` writes ``nn.<name>(...)`` for export."""
+
+    name: str
+    args: tuple = ()
+    kwargs: dict = dataclasses.field(default_factory=dict)
+    build_as: type[nn.Module] | None = None
+
+    def build(self) -> nn.Module:
+        return (self.build_as or getattr(nn, self.name))(*self.args, **self.kwargs)
+
+    def code(self, ctx) -> str:
+        parts = [*(ctx.literal(a) for a in self.args),
+                 *(f"{k}={ctx.literal(v)}" for k, v in self.kwargs.items())]
+        return f"nn.{self.name}({', '.join(parts)})"
+
+
+class LayerBlock(Block):
+    """A block that is one torch.nn layer called on its input (the norms, attention): a
+    subclass says which in :meth:`layer`; its build and its export both follow from that
+    one call, so the params are mapped to torch's arguments once."""
+
+    @staticmethod
+    def layer(p: dict) -> LayerCall:
+        """The layer for a node with params `p`."""
+        raise NotImplementedError
+
+    @classmethod
+    def build(cls, node, ctx):
+        return cls.layer(node.params).build()
+
+    @classmethod
+    def export(cls, node, ctx):
+        return ExportedNode(init=cls.layer(node.params).code(ctx),
+                            forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
+
+
 #: torch function name -> the operator an exported file writes
 _BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 #: the operator -> Python's function for it, which torch.fx records for ``a + b``

@@ -3,11 +3,11 @@ from torch import nn
 
 from ..context import inferring
 from ..ports import Param, Port
-from .base import Block, ExportedNode
+from .base import LayerBlock, LayerCall
 from .fx_rules import Imported, module_rule, weights
 
 
-class BatchNorm(Block):
+class BatchNorm(LayerBlock):
     """Batch normalization over channel dimension 1: [B, C] or [B, C, L] for 1-D,
     [B, C, H, W] for 2-D (torch's BatchNorm1d/2d). In training it normalizes with the
     batch's statistics and updates the running ones; in eval mode it uses the running
@@ -29,20 +29,12 @@ class BatchNorm(Block):
     example_params = {"num_features": 3}
     example_inputs = {"x": (4, 3)}
 
-    @classmethod
-    def build(cls, node, ctx):
-        p = node.params
-        layer = _BatchNorm1d if p["dims"] == 1 else _BatchNorm2d
-        return layer(p["num_features"], eps=p["eps"], momentum=p["momentum"],
-                     affine=p["affine"], track_running_stats=p["track_running_stats"])
-
-    @classmethod
-    def export(cls, node, ctx):
-        p = node.params
-        init = (f"nn.BatchNorm{p['dims']}d({p['num_features']}, eps={ctx.literal(p['eps'])}, "
-                f"momentum={ctx.literal(p['momentum'])}, affine={p['affine']}, "
-                f"track_running_stats={p['track_running_stats']})")
-        return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
+    @staticmethod
+    def layer(p: dict) -> LayerCall:
+        return LayerCall(f"BatchNorm{p['dims']}d", (p["num_features"],),
+                         {"eps": p["eps"], "momentum": p["momentum"], "affine": p["affine"],
+                          "track_running_stats": p["track_running_stats"]},
+                         build_as=_BatchNorm1d if p["dims"] == 1 else _BatchNorm2d)
 
 
 class _Inferable:

@@ -1,11 +1,11 @@
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block, ExportedNode
+from .base import LayerBlock, LayerCall
 from .fx_rules import Imported, module_rule, weights
 
 
-class GroupNorm(Block):
+class GroupNorm(LayerBlock):
     """Group normalization (torch.nn.GroupNorm): the channels of [B, C, ...] split into
     `num_groups` groups, each normalized per sample."""
 
@@ -26,17 +26,10 @@ class GroupNorm(Block):
     def check_params(cls, params, node=None):
         cls.check_multiple(params, node, "num_channels", "num_groups")
 
-    @classmethod
-    def build(cls, node, ctx):
-        p = node.params
-        return nn.GroupNorm(p["num_groups"], p["num_channels"], eps=p["eps"], affine=p["affine"])
-
-    @classmethod
-    def export(cls, node, ctx):
-        p = node.params
-        init = (f"nn.GroupNorm({p['num_groups']}, {p['num_channels']}, "
-                f"eps={ctx.literal(p['eps'])}, affine={p['affine']})")
-        return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
+    @staticmethod
+    def layer(p: dict) -> LayerCall:
+        return LayerCall("GroupNorm", (p["num_groups"], p["num_channels"]),
+                         {"eps": p["eps"], "affine": p["affine"]})
 
 
 @module_rule(nn.GroupNorm)

@@ -1,11 +1,11 @@
 from torch import nn
 
 from ..ports import Param, Port
-from .base import Block, ExportedNode
+from .base import LayerBlock, LayerCall
 from .fx_rules import Imported, module_rule, weights
 
 
-class LayerNorm(Block):
+class LayerNorm(LayerBlock):
     """Layer normalization over the last dimensions, whose sizes `normalized_shape` lists
     (torch.nn.LayerNorm): each sample is normalized on its own, in training and eval."""
 
@@ -23,19 +23,11 @@ class LayerNorm(Block):
     example_params = {"normalized_shape": [3]}
     example_inputs = {"x": (4, 3)}
 
-    @classmethod
-    def build(cls, node, ctx):
-        p = node.params
-        return nn.LayerNorm(list(p["normalized_shape"]), eps=p["eps"],
-                            elementwise_affine=p["elementwise_affine"], bias=p["bias"])
-
-    @classmethod
-    def export(cls, node, ctx):
-        p = node.params
-        init = (f"nn.LayerNorm({ctx.literal(list(p['normalized_shape']))}, "
-                f"eps={ctx.literal(p['eps'])}, elementwise_affine={p['elementwise_affine']}, "
-                f"bias={p['bias']})")
-        return ExportedNode(init=init, forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
+    @staticmethod
+    def layer(p: dict) -> LayerCall:
+        return LayerCall("LayerNorm", (list(p["normalized_shape"]),),
+                         {"eps": p["eps"], "elementwise_affine": p["elementwise_affine"],
+                          "bias": p["bias"]})
 
 
 @module_rule(nn.LayerNorm)

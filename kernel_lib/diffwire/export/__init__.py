@@ -14,13 +14,11 @@
 
 from __future__ import annotations
 
-import inspect as _inspect
 import os
 import pathlib
-import sys as _sys
-import types as _types
 
 from ..blocks.module import MODULES, Module
+from ..callable_package import make_callable as _make_callable
 from ..document import Graph
 from .codegen import BodyRef, NodeContext, exporter_for
 from .registry import EXPORTERS, exporter
@@ -107,14 +105,7 @@ def from_module(module, example_inputs=(), **kwargs) -> Graph:
     return import_module(module, example_inputs, **kwargs)
 
 
-class _CallablePackage(_types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return export(*args, **kwargs)
-
-
-_sys.modules[__name__].__class__ = _CallablePackage
-__signature__ = _inspect.signature(export)  # what Shift-Tab and help() show for dw.export(...)
-__doc__ = f"{export.__doc__}\n{__doc__}"
+_make_callable(__name__, export)
 
 __all__ = ["BodyRef", "EXPORTERS", "MODULES", "Module", "NodeContext", "export", "exporter",
            "exporter_for", "files", "from_module", "from_python"]

@@ -13,11 +13,9 @@ calls :func:`diffwire.train.api.train` (a plain function of that name would shad
 package, and ``import diffwire.train.optim as o`` would break).
 """
 
-import inspect as _inspect
-import sys as _sys
-import types as _types
 
 from ..blocks.registry import register as _register
+from ..callable_package import make_callable as _make_callable
 from .api import resume, train
 from .callbacks import Callback, ProgressBar
 from .catalog import generator_catalog, loss_catalog, training_catalog
@@ -37,14 +35,7 @@ from .validate import validate_training
 _register(Optimizer)
 
 
-class _CallablePackage(_types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return train(*args, **kwargs)
-
-
-_sys.modules[__name__].__class__ = _CallablePackage
-__signature__ = _inspect.signature(train)  # what Shift-Tab and help() show for dw.train(...)
-__doc__ = f"{train.__doc__}\n{__doc__}"
+_make_callable(__name__, train)
 
 __all__ = ["Callback", "Ensemble", "EnsembleRun", "GENERATORS", "LoadedRun", "Optimizer", "ProgressBar", "Run",
            "StoreError", "TrainConfig", "default_device", "generator_catalog", "load_checkpoint",

@@ -14,8 +14,8 @@ from ..blocks.base import _has_dynamic_ports
 from ..compile import BuildContext
 from ..context import infer_mode
 from ..document import Graph
-from ..errors import GraphError
-from ..shapes import _first_port, _shape_message, _Symbols, infer_shapes, input_example
+from ..errors import GraphError, ShapeMismatch
+from ..shapes import _first_port, _shape_message, _Symbols, in_symbols, infer_shapes, input_example
 
 
 def analyze(graph: Graph, cache: ShapeCache | None = None) -> dict:
@@ -153,15 +153,9 @@ class ShapeCache:
         except GraphError as e:
             if e.node is None:
                 e.at(node.id)
-            for k in ("expected", "found", "message"):
-                v = getattr(e, k)
-                if v is not None:
-                    setattr(e, k, _shape_message(str(v), symbols))
-            e.args = (e._text(),)
+            in_symbols(e, symbols)
             raise
         except Exception as e:  # noqa: BLE001 - mapped to a ShapeMismatch, as the reference does
-            from ..errors import ShapeMismatch
-
             raise ShapeMismatch(_shape_message(f"{type(e).__name__}: {e}", symbols), node=node.id,
                                 port=_first_port(graph, node.id)) from None
         values = (r,) if len(ports) == 1 else tuple(r)
