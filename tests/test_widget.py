@@ -272,8 +272,7 @@ def test_export_command(tmp_path):
     ed = dw.Editor(path)
     rec = Recorder(ed)
     ed._on_msg(ed, {"cmd": "export"}, [])
-    if rec.of("error"):
-        pytest.skip(rec.of("error")[0]["message"])
+    assert not rec.of("error")
     (event,) = rec.of("export")
-    assert "import torch" in event["source"]
+    assert "from torch import nn" in event["source"]  # the model file (the training file imports torch)
     assert event["path"] == str(tmp_path / "m.py") and (tmp_path / "m.py").exists()
