@@ -104,6 +104,7 @@ class Run:
         self.nonfinite: dict | None = None
         self.threads: dict | None = None  # the torch threads the run used and why
         self.last_snapshot: dict | None = None
+        self.snapshot_seconds = 0.0  # what the last snapshot took (live.py spaces them by it)
         self.last_checkpoint: pathlib.Path | None = None
         self.abandoned: list[threading.Thread] = []  # steps that ran past step_timeout
         self._cmds = Commands(self)
@@ -332,6 +333,13 @@ class Run:
         return rebuild_run(self, graph if graph is not None else self.graph)
 
     def _do_snapshot(self) -> dict:
+        t0 = time.perf_counter()
+        try:
+            return self._snapshot_now()
+        finally:  # what a snapshot costs the training thread (the editor spaces them by it)
+            self.snapshot_seconds = time.perf_counter() - t0
+
+    def _snapshot_now(self) -> dict:
         with torch.no_grad():
             batch = self.dataset.full()
             outs = self.model.run(*[batch[k] for k in self.model.input_names])
