@@ -62,26 +62,85 @@ def model(name: str, steps: int | None = None, threads=None) -> tuple[dw.Graph, 
     return g, opts
 
 
+def schedstat() -> tuple[int, int]:
+    """(ns on a CPU, ns runnable but waiting for a CPU) of the calling thread (Linux)."""
+    try:
+        run_ns, wait_ns, _ = pathlib.Path("/proc/thread-self/schedstat").read_text().split()
+        return int(run_ns), int(wait_ns)
+    except (OSError, ValueError):
+        return 0, 0
+
+
 class Clock(dw.Callback):
-    """Times each step end in the training thread; writes steps/s to `path` at the end."""
+    """Times each step end in the training thread; writes steps/s to `path` at the end,
+    with where the training thread's time went over the timed steps: on a CPU, waiting
+    for a CPU (the other processes on the cores), and the rest, blocked (the GIL, locks)."""
 
     def __init__(self, path):
         self.path = pathlib.Path(path)
         self.stamps: list[float] = []
+        self.sched: tuple[int, int] | None = None
+        self.counter: MessageCounter | None = None  # the editor's messages, in the editor arm
+        self.traced = False  # a trace or profile function in the training thread (a debugger)
+
+    def on_run_start(self, run):
+        if self.counter is not None:
+            self.counter.clear()
 
     def on_step_end(self, run, record):
         self.stamps.append(time.perf_counter())
+        if len(self.stamps) == max(1, int(run.config.steps * WARMUP)) + 1:
+            self.sched = schedstat()
+            self.traced = sys.gettrace() is not None or sys.getprofile() is not None
 
     def on_run_end(self, run):
         n = len(self.stamps)
         w = max(1, int(n * WARMUP))
-        rate = (n - 1 - w) / (self.stamps[-1] - self.stamps[w]) if n > w + 2 else float("nan")
+        wall = self.stamps[-1] - self.stamps[w] if n > w + 2 else float("nan")
+        rate = (n - 1 - w) / wall
+        split = {}
+        if self.sched is not None and wall > 0:
+            end = schedstat()
+            cpu, queued = ((b - a) / 1e9 / wall for a, b in zip(self.sched, end))
+            split = {"on_cpu": cpu, "cpu_wait": queued, "blocked": max(0.0, 1 - cpu - queued),
+                     "cpu_ms_per_step": 1e3 * cpu / rate, "traced": self.traced}
         result = {"steps": n, "steps_per_s": rate, "state": run.state,
-                  "threads": getattr(run, "threads", None)}
+                  "threads": getattr(run, "threads", None), "time_split": split}
+        if self.counter is not None:
+            result["messages"] = self.counter.summary(self.stamps[-1] - self.stamps[0])
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(result))
         os.replace(tmp, self.path)
         self.stamps = []
+
+
+class MessageCounter:
+    """Counts what an editor sends to the front end (custom events and state updates), by
+    kind, with their JSON size: how much of the comm a run uses."""
+
+    def __init__(self, editor):
+        self.kinds: dict[str, list[int]] = {}
+        send = editor._send
+
+        def counted(msg, buffers=None):
+            content = msg.get("content") if isinstance(msg, dict) else None
+            kind = (content.get("event") if isinstance(content, dict)
+                    else "state:" + ",".join(sorted(msg.get("state", {}))))
+            entry = self.kinds.setdefault(str(kind), [0, 0])
+            entry[0] += 1
+            entry[1] += len(json.dumps(msg, default=str))
+            return send(msg, buffers)
+
+        editor._send = counted
+
+    def clear(self) -> None:
+        self.kinds.clear()
+
+    def summary(self, seconds: float) -> dict:
+        n = sum(v[0] for v in self.kinds.values())
+        size = sum(v[1] for v in self.kinds.values())
+        return {"per_s": n / seconds, "kb_per_s": size / 1e3 / seconds,
+                "kinds": {k: v[0] for k, v in sorted(self.kinds.items())}}
 
 
 def script_arm(name: str, out: str, threads) -> None:
@@ -96,8 +155,9 @@ def notebook(name: str, out: pathlib.Path, threads) -> object:
     setup = (f"import sys\nsys.path.insert(0, {str(ROOT / 'bench')!r})\n"
              "import diffwire as dw\nimport kernel_training as kt")
     editor = (f"g, opts = kt.model({name!r}, threads={threads!r})\n"
+              f"clock = kt.Clock({str(out)!r})\n"
               f"ed = dw.Editor(g, height='620px', train_options={{**opts, 'callbacks': "
-              f"[kt.Clock({str(out)!r})]}})\ned")
+              f"[clock]}})\nclock.counter = kt.MessageCounter(ed)\ned")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(editor)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
@@ -166,9 +226,18 @@ class NotShown(RuntimeError):
     """Train trained, but the editor received none of the run's updates."""
 
 
+def page_busy(cdp) -> dict:
+    """Seconds the page's main thread has spent so far: all tasks, script, layout, style."""
+    got = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {k: got.get(k, 0.0) for k in ("TaskDuration", "ScriptDuration", "LayoutDuration",
+                                          "RecalcStyleDuration")}
+
+
 def editor_once(page, out: pathlib.Path, timeout: float) -> dict:
     out.unlink(missing_ok=True)
-    before, t0 = cpu_seconds(), time.monotonic()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    before, t0, busy0 = cpu_seconds(), time.monotonic(), page_busy(cdp)
     root = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .dw-root").first
     root.locator("button.dw-train:not([disabled])").click()
     state = root.locator(".dw-live[data-run-state]")
@@ -189,6 +258,7 @@ def editor_once(page, out: pathlib.Path, timeout: float) -> dict:
         raise RuntimeError(f"the editor's run did not finish: {result}")
     wall = time.monotonic() - t0
     result["cpu_share"] = {k: (v - before[k]) / wall for k, v in cpu_seconds().items()}
+    result["page_share"] = {k: (v - busy0[k]) / wall for k, v in page_busy(cdp).items()}
     return result
 
 
@@ -248,6 +318,14 @@ def main() -> None:
                       f"{pair['script']['threads']['intra']}; cores used during the editor run: "
                       + ", ".join(f"{k} {v:.2f}" for k, v in pair["editor"]["cpu_share"].items())
                       + ")", flush=True)
+                for arm in ("editor", "script"):
+                    res = pair[arm]
+                    print(f"    {arm}: training thread " + ", ".join(
+                        f"{k} {v:.2f}" for k, v in res.get("time_split", {}).items()), flush=True)
+                print("    page main thread: " + ", ".join(
+                    f"{k} {v:.3f}" for k, v in pair["editor"]["page_share"].items())
+                    + f"; kernel -> page: {json.dumps(pair['editor'].get('messages'))}",
+                    flush=True)
             rows[n] = (statistics.median(ed), statistics.median(sc), statistics.median(ratios),
                        min(ratios), max(ratios))
     print(f"\nload after: {os.getloadavg()[0]:.2f}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from typing import Any
 
 import torch
@@ -95,7 +96,16 @@ def rebuild(run, graph=None) -> dict:
 
 
 def snapshot(run) -> dict:
-    """The current model's predictions on the whole training data."""
+    """The current model's predictions on the whole training data; what it cost the training
+    thread is kept in ``run.snapshot_seconds`` (the editor spaces snapshots by it)."""
+    t0 = time.perf_counter()
+    try:
+        return _snapshot_now(run)
+    finally:
+        run.snapshot_seconds = time.perf_counter() - t0
+
+
+def _snapshot_now(run) -> dict:
     with torch.no_grad():
         batch = run.dataset.full()
         outs = run.model.run(*[batch[k] for k in run.model.input_names])

@@ -88,6 +88,7 @@ class Run:
         self.threads: dict | None = None  # the torch threads the run used and why
         self.compiled: dict | None = None  # what of the model is compiled, or why not
         self.last_snapshot: dict | None = None
+        self.snapshot_seconds = 0.0  # what the last snapshot took (live.py spaces them by it)
         self.last_checkpoint: pathlib.Path | None = None
         self.abandoned: list[threading.Thread] = []  # steps that ran past step_timeout
         self._cmds = Commands(self)

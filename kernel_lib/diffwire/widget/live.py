@@ -81,7 +81,8 @@ class LiveCallback(Callback):
         for ev in self.editor.control.probes.events():
             self.editor.send(ev)
         now = time.monotonic()
-        if self.snapshot_every and now - self._last_snapshot >= self.snapshot_every:
+        gap = snapshot_gap(self.snapshot_every, getattr(run, "snapshot_seconds", 0.0))
+        if self.snapshot_every and now - self._last_snapshot >= gap:
             self._last_snapshot = now
             try:
                 run.snapshot(wait=False)
@@ -143,6 +144,19 @@ class LiveCallback(Callback):
         self._rate = (active, step)
         self._last_status = now
         self.editor.control.progress(step, rate, run)
+
+
+#: most of the training thread's time that predictions snapshots may take
+SNAPSHOT_SHARE = 0.02
+
+
+def snapshot_gap(every: float, cost: float, share: float = SNAPSHOT_SHARE) -> float:
+    """Seconds between two predictions snapshots: `every`, or longer when the last one took
+    `cost` seconds of the training thread, so snapshots take at most `share` of its time.
+    A snapshot is a forward pass over all the data (an ODE model: a whole solve) run between
+    steps; on a loaded machine its wall time grows with the steps', and a fixed 1 s period
+    took a growing share of the run (measured in bench/kernel_training.py)."""
+    return max(every, cost / share if cost > 0 else 0.0)
 
 
 def _running_seconds(run: Any, now: float) -> float:
