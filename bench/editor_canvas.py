@@ -75,13 +75,60 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def measure_page(ctx, url: str, frames: int) -> dict:
+TRACE_CATEGORIES = "devtools.timeline,blink"
+
+
+def trace_summary(events: list[dict], frames: int, k: int = 18) -> list[tuple[float, str]]:
+    """Self time per trace event name (ms per pan frame) on the page's main thread."""
+    main = {(e["pid"], e["tid"]) for e in events
+            if e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"}
+    spans: dict[tuple, list] = {}
+    for e in events:
+        if (e["pid"], e["tid"]) in main and e.get("ph") == "X" and "dur" in e:
+            spans.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["ts"] + e["dur"], e["name"]))
+    self_us: dict[str, float] = {}
+    for evs in spans.values():
+        evs.sort(key=lambda t: (t[0], -t[1]))
+        stack: list[list] = []  # [end, name, child time]
+        for start, end, name in evs:
+            while stack and stack[-1][0] <= start:
+                top = stack.pop()
+                self_us[top[1]] = self_us.get(top[1], 0.0) + top[3] - top[2]
+            if stack:
+                stack[-1][2] += end - start
+            stack.append([end, name, 0.0, end - start])
+        for top in stack:
+            self_us[top[1]] = self_us.get(top[1], 0.0) + top[3] - top[2]
+    return sorted(((v / 1000 / frames, n) for n, v in self_us.items()), reverse=True)[:k]
+
+
+def traced_pan(page, frames: int) -> float:
+    """Pan as measure_page does, with a Chromium trace; prints where a frame's time goes."""
+    cdp = page.context.new_cdp_session(page)
+    events: list[dict] = []
+    cdp.on("Tracing.dataCollected", lambda p: events.extend(p["value"]))
+    done = threading.Event()
+    cdp.on("Tracing.tracingComplete", lambda p: done.set())
+    cdp.send("Tracing.start", {"categories": TRACE_CATEGORIES, "transferMode": "ReportEvents"})
+    fps = page.evaluate(f"() => window.__bench.pan({frames})")
+    cdp.send("Tracing.end")
+    while not done.is_set():
+        page.wait_for_timeout(100)
+    print(f"{page.url.rsplit('/', 1)[-1]}: {fps:.1f} fps; main thread self time per frame:")
+    for ms, name in trace_summary(events, frames):
+        print(f"{ms:8.2f} ms  {name}")
+    return fps
+
+
+def measure_page(ctx, url: str, frames: int, trace: bool = False) -> dict:
     page = ctx.new_page()
     try:
         page.goto(url)
         page.wait_for_function("() => window.__bench", timeout=120_000)
         first = page.evaluate("() => window.__bench.firstRender")
         page.wait_for_timeout(500)
+        if trace:
+            traced_pan(page, frames)
         all_fps = page.evaluate(f"() => window.__bench.pan({frames})")
         page.evaluate("() => window.__rf.setViewport({x: -200, y: -100, zoom: 1})")
         page.wait_for_timeout(800)
@@ -91,7 +138,7 @@ def measure_page(ctx, url: str, frames: int) -> dict:
         page.close()
 
 
-def canvas_bench(ctx, n: int, runs: int, frames: int) -> dict:
+def canvas_bench(ctx, n: int, runs: int, frames: int, trace: bool = False) -> dict:
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="dw-bench-"))
     try:
         for f in (STATIC / "bench").iterdir():
@@ -104,9 +151,14 @@ def canvas_bench(ctx, n: int, runs: int, frames: int) -> dict:
         srv, base = serve(tmp)
         results: dict[str, list[dict]] = {"bare": [], "editor": []}
         try:
-            for _ in range(runs):
-                results["bare"].append(measure_page(ctx, f"{base}/bench-bare.html", frames))
-                results["editor"].append(measure_page(ctx, f"{base}/bench-editor.html", frames))
+            for i in range(runs):
+                for page in ("bare", "editor"):
+                    results[page].append(measure_page(ctx, f"{base}/bench-{page}.html", frames,
+                                                      trace and i == 0))
+                print(f"run {i + 1}: " + ", ".join(
+                    f"{page} {r[-1]['first_render_s']:.2f} s, {r[-1]['pan_all_fps']:.1f} fps all,"
+                    f" {r[-1]['pan_zoom1_fps']:.1f} fps zoom 1" for page, r in results.items()),
+                    flush=True)
         finally:
             srv.shutdown()
         return {page: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
@@ -289,6 +341,9 @@ def main() -> None:
     ap.add_argument("--before-module", default=None,
                     help="an earlier build's editor.js, for the load benchmark's 'before'")
     ap.add_argument("--canvas-only", action="store_true", help="skip the round trip in JupyterLab")
+    ap.add_argument("--trace", action="store_true",
+                    help="a Chromium trace of each page's first pan with every node on screen: "
+                         "main-thread self time per frame by event (layerize, paint, script)")
     ap.add_argument("--profile", action="store_true",
                     help="print the page's busiest functions during the round trips (build "
                          "the bundle with `node build.mjs --names` in extension/ for names)")
@@ -303,7 +358,7 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
             return
         if not args.roundtrip_only:
-            canvas = canvas_bench(ctx, args.nodes, args.runs, args.frames)
+            canvas = canvas_bench(ctx, args.nodes, args.runs, args.frames, args.trace)
             print_canvas(canvas, args)
         rt = None if args.canvas_only else roundtrip_bench(ctx, tmp, args.roundtrip_nodes,
                                                            args.trials, args.profile)

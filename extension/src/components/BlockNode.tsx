@@ -50,7 +50,9 @@ export const shapeText = (shape: unknown[] | undefined | null) =>
 
 const ROW = 20; // px per port row, both views: handles keep their place when the view changes
 const HEAD = 26;
-const FAR_TWO_LINES = 2 * 34 + 4; // the simplified node's type and label lines (styles.css)
+// the simplified node's type and label lines (styles.css) and its borders (8 px top, 1 px
+// bottom, 1 px spare): the text must fit, the node has no overflow clip (styles.css .dw-far)
+const FAR_TWO_LINES = 2 * 34 + 10;
 
 function handleStyle(kind: string, colours: Record<string, string>, top?: number): CSSProperties {
   const c = colours[kind];
