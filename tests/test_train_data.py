@@ -118,6 +118,16 @@ def test_loss_wiring_errors_and_loss_nodes():
     assert run.history[-1]["loss"] < run.history[0]["loss"]
 
 
+def test_a_loss_on_an_input_node_is_refused_naming_it():
+    """Found by the training fuzzer: a loss term on an Input node failed the run with a bare
+    KeyError (inputs are not tapped); it is data, so the section is refused up front."""
+    g = mlp_graph()
+    with pytest.raises(dw.GraphError, match="loss term on an Input node") as e:
+        dw.train(g, data=sine_data(), loss={"node": "x", "fn": "l1"}, steps=1,
+                 progress=False, background=False)
+    assert e.value.node == "x"
+
+
 def test_whole_arrays_are_not_batched_and_block_metrics_join_the_record():
     class Scale(dw.Block):
         """Multiplies by a fixed array `s` and counts its calls (a metrics() reporter)."""

@@ -70,6 +70,10 @@ def normalize_loss(graph: Graph, loss: Any, bindings: dict) -> list[dict]:
                 raise _err(f"no loss node '{nid}'", node=nid)
             if not graph.nodes[nid].output_ports():
                 raise _err("the loss node has no output", node=nid)
+            if any(n.id == nid for n in graph.inputs()):
+                raise _err("a loss term on an Input node: its value is data, nothing in the "
+                           "graph changes it", node=nid, expected="a node the graph computes",
+                           found="Input", hint="name the node whose output should be small")
         elif "output" in t:
             if t["output"] not in outputs:
                 raise _err(f"no graph output '{t['output']}'", expected=outputs, found=t["output"])
@@ -127,6 +131,9 @@ class LossFn:
         total = None
         for t in self.terms:
             if "node" in t:
+                if t["node"] not in captured:
+                    raise _err("the loss node gave no value in this forward pass (a node in a "
+                               "branch or body that did not run)", node=t["node"])
                 v = captured[t["node"]]
             elif t.get("target") is None:
                 v = by_name[t["output"]]
