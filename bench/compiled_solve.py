@@ -173,6 +173,17 @@ def to_target(step, compile_s: float, limit: int = MAX_STEPS) -> tuple[float | N
     return None, limit
 
 
+
+def jax_stepper(jstep, params, state):
+    """One Adam step of the diffrax peer per call, carrying its parameters; returns the loss."""
+    box = {"p": params, "s": state}
+
+    def step():
+        box["p"], box["s"], loss = jstep(box["p"], box["s"])
+        return float(loss)
+
+    return step
+
 def main() -> None:
     import torch
 
@@ -189,13 +200,7 @@ def main() -> None:
     peer = diffrax_side(ref, data)
     jit_s = None
     if peer is not None:
-        jstep, jp, js = peer
-        box = {"p": jp, "s": js}
-
-        def jax_step():
-            box["p"], box["s"], loss = jstep(box["p"], box["s"])
-            return float(loss)
-
+        jax_step = jax_stepper(*peer)
         t0 = time.perf_counter()
         jax_step()
         jit_s = time.perf_counter() - t0
@@ -229,13 +234,7 @@ def main() -> None:
               f"the cache ({first:.1f} s of it compiling), {t - first + cold:.1f} s with a cold "
               "compile")
     if peer is not None:
-        jstep2, jp, js = diffrax_side(torch_side(False)[1], data)  # the same start
-        box = {"p": jp, "s": js}
-
-        def jax_step2():
-            box["p"], box["s"], loss = jstep2(box["p"], box["s"])
-            return float(loss)
-
+        jax_step2 = jax_stepper(*diffrax_side(torch_side(False)[1], data))  # the same start
         t0 = time.perf_counter()
         jax_step2()
         jit2 = time.perf_counter() - t0

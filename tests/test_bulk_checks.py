@@ -6,24 +6,13 @@ import gc
 
 import pytest
 import torch
+from test_large_documents import chain
 
 import diffwire as dw
 from diffwire.compile import BuildContext, CompiledGraph
 from diffwire.context import gc_paused
 from diffwire.document import check_params
 from diffwire.errors import ParamError
-
-
-def chain(n, width=8):
-    g = dw.Graph()
-    prev = g.add("Input", name="x", shape=[None, width])
-    for i in range(n):
-        node = (g.add("Linear", in_features=width, out_features=width) if i % 2 == 0
-                else g.add("Activation", fn="tanh"))
-        g.connect(prev, node)
-        prev = node
-    g.add_output(prev)
-    return g
 
 
 def test_params_checked_once_still_refuse_what_differs_only_in_type():
