@@ -19,6 +19,8 @@ from diffwire.train.ablation.batched_fit import fit_members
 from diffwire.train.ablation.terms import build, field_terms
 from diffwire.train.batched import BatchedMembers
 
+from train_util import short_lv_ablation
+
 DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 METRICS = ("train_loss", "interp_rmse", "extrap2x_rmse", "extrap10x_rmse", "bic")
 EXACT = ("variant", "kind", "terms", "seed", "fraction", "nfe", "params", "n_obs", "failure")
@@ -26,13 +28,7 @@ EXACT = ("variant", "kind", "terms", "seed", "fraction", "nfe", "params", "n_obs
 
 @pytest.fixture
 def lv_doc(tmp_path):
-    """The two-term LV ablation document on a short trajectory (tiny budgets stay quick)."""
-    g = dw.load(DEMOS / "lotka_volterra_ablation.diffwire")
-    for b in g.training["data"].values():
-        b["kwargs"] = {"n": 11, "t_end": 1.0}
-    path = tmp_path / "lv.diffwire"
-    g.save(path)
-    return path
+    return short_lv_ablation(tmp_path)
 
 
 def test_batched_rows_equal_the_per_variant_rows(lv_doc):

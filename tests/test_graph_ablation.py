@@ -17,20 +17,15 @@ import diffwire as dw
 from diffwire.train.ablation import resolve_terms, variants
 from diffwire.train.ablation.terms import build, flipped_expr, zero_expr
 
+from train_util import short_lv_ablation
+
 DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 TINY = {"adam": 3, "lr": 0.05}
 
 
 @pytest.fixture
 def lv_doc(tmp_path):
-    """The LV ablation document (two marked terms) copied where its runs may be written,
-    with a short trajectory so tiny budgets stay quick."""
-    g = dw.load(DEMOS / "lotka_volterra_ablation.diffwire")
-    for b in g.training["data"].values():
-        b["kwargs"] = {"n": 11, "t_end": 1.0}
-    path = tmp_path / "lv.diffwire"
-    g.save(path)
-    return path
+    return short_lv_ablation(tmp_path)
 
 
 def test_marked_terms_are_the_fields_expressions_with_the_flag():

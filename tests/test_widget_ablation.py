@@ -12,7 +12,7 @@ import diffwire as dw
 from diffwire.widget import ablation
 
 from helpers import EventRecorder
-from train_util import wait_for
+from train_util import short_lv_ablation, wait_for
 
 DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 
@@ -22,11 +22,7 @@ def cmd(ed, **content):
 
 
 def open_lv(tmp_path):
-    g = dw.load(DEMOS / "lotka_volterra_ablation.diffwire")
-    for b in g.training["data"].values():
-        b["kwargs"] = {"n": 11, "t_end": 1.0}
-    path = tmp_path / "lv.diffwire"
-    g.save(path)
+    path = short_lv_ablation(tmp_path)
     ed = dw.Editor(path)
     return path, ed, EventRecorder(ed)
 

@@ -1,9 +1,13 @@
 """Small graphs and data shared by the training tests."""
 
+import pathlib
+
 import numpy as np
 import torch
 
 import diffwire as dw
+
+DEMOS = pathlib.Path(__file__).resolve().parents[1] / "demos"
 
 
 def sine_data(n=32):
@@ -75,3 +79,14 @@ def failing_block(type_name: str, on_call: int, error: BaseException, scale: flo
             return fn
 
     return Failing
+
+
+def short_lv_ablation(folder: pathlib.Path) -> pathlib.Path:
+    """The LV ablation document (two marked terms) saved in `folder`, where its runs may be
+    written, with a short trajectory so that tiny budgets stay quick."""
+    g = dw.load(DEMOS / "lotka_volterra_ablation.diffwire")
+    for b in g.training["data"].values():
+        b["kwargs"] = {"n": 11, "t_end": 1.0}
+    path = folder / "lv.diffwire"
+    g.save(path)
+    return path

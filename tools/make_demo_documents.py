@@ -48,52 +48,44 @@ def lotka_volterra() -> dw.Graph:
     return g
 
 
-def lotka_volterra_ablation() -> dw.Graph:
-    """The UDE with its known terms as two ablatable blocks (prey growth alpha*x, predator
-    death -delta*y) beside the network U: the Ablation panel varies them."""
+def with_ablatable_terms(terms: list[tuple[str, str, dict]], top: float) -> dw.Graph:
+    """The LV UDE with its known part replaced by one ablatable Expression per term (id,
+    formula, constants), stacked from y = `top` beside the network U, all summed into dy."""
     g = lotka_volterra()
     field = g.node("solve").body["field"]
     for nid in ("known", "combine"):
         field.remove(nid)
-    terms = [("prey_growth", "alpha*y[0], 0*y[1]", {"alpha": 1.3}),
-             ("predator_death", "0*y[0], -delta*y[1]", {"delta": 1.8})]
-    total = field.add("Sum", id="combine", n=3, label="combine", position=[520.0, 0.0])
-    for i, (nid, text, consts) in enumerate(terms):
-        t = field.add("Expression", id=nid, label=nid.replace("_", " "), expr=text,
-                      inputs=["y"], constants=consts, ablatable=True,
-                      position=[260.0, -130.0 + 130.0 * i])
-        field.connect("y", t, target_port="y")
-        field.connect(t, total, target_port=f"x{i}")
-    field.node("U").position = [260.0, 130.0]
-    field.connect("U", total, target_port="x2")
-    field.connect(total, "dy")
-    return g
-
-
-def lotka_volterra_four_terms() -> dw.Graph:
-    """Every term of Lotka-Volterra as its own ablatable block beside the network U (prey
-    growth, predation, predator growth, predator death): the full structure ablation,
-    16 subsets of known terms plus the controls (demo 04)."""
-    g = lotka_volterra()
-    field = g.node("solve").body["field"]
-    for nid in ("known", "combine"):
-        field.remove(nid)
-    terms = [("prey_growth", "alpha*y[0], 0*y[1]", {"alpha": 1.3}),
-             ("predation", "-beta*y[0]*y[1], 0*y[1]", {"beta": 0.9}),
-             ("predator_growth", "0*y[0], gamma*y[0]*y[1]", {"gamma": 0.8}),
-             ("predator_death", "0*y[0], -delta*y[1]", {"delta": 1.8})]
     total = field.add("Sum", id="combine", n=len(terms) + 1, label="combine",
                       position=[520.0, 0.0])
     for i, (nid, text, consts) in enumerate(terms):
         t = field.add("Expression", id=nid, label=nid.replace("_", " "), expr=text,
                       inputs=["y"], constants=consts, ablatable=True,
-                      position=[260.0, -390.0 + 130.0 * i])
+                      position=[260.0, top + 130.0 * i])
         field.connect("y", t, target_port="y")
         field.connect(t, total, target_port=f"x{i}")
     field.node("U").position = [260.0, 130.0]
     field.connect("U", total, target_port=f"x{len(terms)}")
     field.connect(total, "dy")
     return g
+
+
+def lotka_volterra_ablation() -> dw.Graph:
+    """The UDE with its known terms as two ablatable blocks (prey growth alpha*x, predator
+    death -delta*y) beside the network U: the Ablation panel varies them."""
+    return with_ablatable_terms([("prey_growth", "alpha*y[0], 0*y[1]", {"alpha": 1.3}),
+                                 ("predator_death", "0*y[0], -delta*y[1]", {"delta": 1.8})],
+                                top=-130.0)
+
+
+def lotka_volterra_four_terms() -> dw.Graph:
+    """Every term of Lotka-Volterra as its own ablatable block beside the network U (prey
+    growth, predation, predator growth, predator death): the full structure ablation,
+    16 subsets of known terms plus the controls (demo 04)."""
+    return with_ablatable_terms([("prey_growth", "alpha*y[0], 0*y[1]", {"alpha": 1.3}),
+                                 ("predation", "-beta*y[0]*y[1], 0*y[1]", {"beta": 0.9}),
+                                 ("predator_growth", "0*y[0], gamma*y[0]*y[1]", {"gamma": 0.8}),
+                                 ("predator_death", "0*y[0], -delta*y[1]", {"delta": 1.8})],
+                                top=-390.0)
 
 
 def spiral() -> dw.Graph:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ..errors import ParamError
 from ..ode import compiled as ode_compiled
+from ..ode.solve import ODESolveModule
 
 #: "auto" compiles a run with at least this many steps: a cold compile costs tens of
 #: seconds on a small machine, which the ~6x faster steps repay only over a long run.
@@ -34,8 +35,6 @@ def check(value):
 
 def _solves(model):
     """(path, module) of every ODESolve module in `model`, bodies included."""
-    from ..ode.solve import ODESolveModule
-
     return [(name, m) for name, m in model.named_modules() if isinstance(m, ODESolveModule)]
 
 
