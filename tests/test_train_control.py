@@ -159,3 +159,19 @@ def test_dw_train_is_a_callable_package_with_the_functions_signature():
     for name in ("train", "resume", "Run", "Callback", "register_generator", "training_config",
                  "validate_training", "Optimizer"):
         assert getattr(dw, name).__doc__, name
+
+
+def test_train_names_every_section_key_and_resume_shares_its_run_keywords():
+    # dw.train and dw.resume spell their keywords out (help() and editors show them), so
+    # the lists are written twice on purpose; this holds them to the training section
+    import inspect
+
+    from diffwire.train.config import SECTION_KEYS
+
+    train = inspect.signature(dw.train).parameters
+    resume = inspect.signature(dw.resume).parameters
+    assert SECTION_KEYS <= set(train), sorted(SECTION_KEYS - set(train))
+    run_keywords = set(resume) - {"path", "graph", "data", "steps"}
+    assert run_keywords <= set(train), sorted(run_keywords - set(train))
+    for name in run_keywords:
+        assert resume[name].default == train[name].default, name
