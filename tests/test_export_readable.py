@@ -174,3 +174,21 @@ def test_the_readme_shows_the_quickstart_export_as_it_is():
     block = block[:block.index("  ```")]
     shown = "\n".join(line[2:] for line in block.splitlines()) + "\n"
     assert shown == dw.export(dw.load(ROOT / "demos" / "quickstart.diffwire"))
+
+
+def test_the_readme_shows_the_quickstart_training_as_it_is():
+    readme = (ROOT / "README.md").read_text()
+    files = dw.export.files(dw.load(ROOT / "demos" / "quickstart.diffwire"))
+    text = files["quickstart_train.py"]
+    # the line counts the READMEs give are the file's
+    start = readme.index("and its training in `quickstart_train.py` (")
+    assert re.match(r"and its training in `quickstart_train.py` \((\d+) lines",
+                    readme[start:]).group(1) == str(len(text.splitlines()))
+    note = (ROOT / "kernel_lib" / "diffwire" / "export" / "README.md").read_text()
+    assert f"the training: {len(text.splitlines())} lines of plain PyTorch" in note
+    # the excerpt: the document's own functions, verbatim and whole
+    block = readme[readme.index("```python\n", start) + len("```python\n"):]
+    block = block[:block.index("  ```")]
+    shown = "\n".join(line[2:] for line in block.splitlines()) + "\n"
+    assert shown.startswith("def load_data(") and shown in text
+    assert text.split(shown)[1].startswith("\n\ndef train(")

@@ -3,8 +3,9 @@
 A spec is the dict :func:`diffwire.train.optim.normalize` makes (the params of an
 ``Optimizer`` block); keys it leaves out take their :data:`DEFAULTS`. The library builds
 its optimizers here (:mod:`diffwire.train.optim`, which adds diffwire's own ``rda``) and an
-exported training file holds this source (:data:`SOURCES`), so a file and a kernel run
-step alike for the same spec.
+exported training file is written from the same :func:`optimizer_args` and
+:func:`scheduler_args` (``torch.optim.Adam(model.parameters(), lr=0.01)``), so a file and a
+kernel run step alike for the same spec.
 """
 
 import torch
