@@ -158,7 +158,8 @@ def load_data_function(bindings: dict, files: bool) -> str:
     if passed:
         out += [
             "    data = dict(data or {})",
-            f"    for name in {literal(passed)}:  # the notebook that exported this file held them",
+            "    # the notebook that exported this file held these: they are passed in",
+            f"    for name in {literal(passed)}:",
             "        if name not in data:",
             "            raise ValueError(",
             '                f"training data {name!r} comes from the notebook that exported this "',
