@@ -103,7 +103,7 @@ def test_hostile_file_runs_without_payload(tmp_path):
     script = ("import torch, model_train as model\n"
               "m = model.Model()\n"
               "out = m(torch.randn(4, 2))\n"
-              "assert sorted(out) == sorted(model.OUTPUTS)\n"
+              f"assert sorted(out) == sorted({[PAYLOAD, PAYLOAD2]!r})\n"
               "print('ok')\n")
     done = run_clean(["-c", script], cwd=tmp_path)
     assert done.returncode == 0 and "ok" in done.stdout, done.stderr[-2000:]

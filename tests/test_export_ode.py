@@ -57,7 +57,7 @@ def test_inlined_generator_reproduces_the_problem(tmp_path):
     g.training = {"data": {"y": {"source": "generator", "name": "lotka_volterra",
                                  "kwargs": {"n": 9, "seed": 3}}}}
     _, mod = load_training(g, tmp_path)
-    made = mod.GENERATORS["lotka_volterra"](n=9, seed=3)
+    made = mod.lotka_volterra(n=9, seed=3)
     ref = ode.lotka_volterra(n=9, seed=3)
     torch.testing.assert_close(made["y"], ref.y)
     torch.testing.assert_close(made["t"], ref.t)

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 import diffwire as dw
-from diffwire.runtime import optimizers
+from diffwire.runtime import batches, optimizers
+from diffwire.runtime import data as runtime_data
 from diffwire.train import optim
 
 from export_util import ROOT, load_source, load_training, run_clean
@@ -92,30 +93,78 @@ def test_from_python_checks_the_side_document(tmp_path):
         dw.from_python(path)
 
 
-def test_training_file_builds_optimizers_with_the_runtimes_code(tmp_path):
+def test_quickstart_training_file_is_the_documents_training_written_out(tmp_path):
+    g = dw.load(ROOT / "demos" / "quickstart.diffwire")
+    dw.export(g, tmp_path / "quickstart.py")
+    text = (tmp_path / "quickstart_train.py").read_text()
+    assert len(text.splitlines()) <= 125, len(text.splitlines())  # 438 as a generic interpreter
+    assert max(len(line) for line in text.splitlines()) <= 100
+    # no section kept as data for generic code to dispatch over at run time
+    tree = ast.parse(text)
+    constants = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name)}
+    assert sorted(constants) == ["BATCH_SIZE", "SEED", "STEPS"]
+    assert all(isinstance(v, ast.Constant) for v in constants.values())
+    for generic in ("TRAINING", "GENERATORS", "OPTIMIZERS", "LOSSES", "make_optimizer", "DEFAULTS"):
+        assert generic not in text, generic
+    # the document's training as literal PyTorch: data, loss, the optimizer and its steps
+    for line in ("STEPS = 1500", "BATCH_SIZE = 64", "made = sine(n=256, noise=0.05)",
+                 'tensors = {"x": made["x"], "y": made["y"], **(data or {})}',
+                 'return F.mse_loss(out, batch["y"])',
+                 "yield torch.optim.Adam(model.parameters(), lr=0.01), steps",
+                 "optimizer.step()", "torch.save(model.state_dict(), args.out)"):
+        assert line in text, line
+    # only the runtime code it uses, verbatim: the sine generator and the batch order
+    defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert defined == ["sine", "epoch_order", "load_data", "compute_loss", "phases", "train",
+                       "main"]
+    for fn in (runtime_data.sine, batches.epoch_order):
+        assert text.count(inspect.getsource(fn).strip("\n")) == 1, fn.__name__
+    for unused in ("lr_scheduler", "save_checkpoint", "closure", "split_rows", "np.load"):
+        assert unused not in text, unused
+    done = run_clean(["quickstart_train.py", "--steps", "3", "--out", "w.pt"], cwd=tmp_path)
+    assert done.returncode == 0 and "step 3/3" in done.stdout, done.stderr[-2000:]
+    g.compile().load_state_dict(torch.load(tmp_path / "w.pt", weights_only=True))
+
+
+def test_training_file_builds_optimizers_as_the_runtime_does(tmp_path):
     g = dw.load(ROOT / "demos" / "quickstart.diffwire")
     g.training["optimizer"] = {"kind": "rmsprop", "lr": 0.01, "momentum": 0.5,
                                "schedule": "step", "step_size": 3}
     src, mod = load_training(g, tmp_path)
-    for fn in optimizers.SOURCES:  # verbatim, once each
-        assert src.count(inspect.getsource(fn).strip("\n")) == 1, fn.__name__
-    spec = mod.TRAINING["phases"][0]["optimizer"]
+    # the torch calls the runtime's optimizer_args/scheduler_args give, written out
+    assert "optimizer = torch.optim.RMSprop(model.parameters(), lr=0.01, momentum=0.5)" in src
+    assert "schedule = torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.5)" in src
+    spec = optim.normalize(g.training["optimizer"])
     x = torch.linspace(-2, 2, 16)[:, None]
     weights = []
-    for build in (lambda m: mod.make_optimizer(spec, m),
-                  lambda m: optim.make_optimizer(optim.normalize(spec), list(m.parameters()))):
+    for build in (lambda m: next(mod.phases(m, 10))[:2],
+                  lambda m: (lambda o: (o, optimizers.make_scheduler(spec, o, 10)))(
+                      optim.make_optimizer(spec, list(m.parameters())))):
         torch.manual_seed(0)
         model = mod.Model()
-        opt = build(model)
-        sched = optimizers.make_scheduler(spec, opt, 10)
+        opt, sched = build(model)
         for _ in range(10):
             opt.zero_grad(set_to_none=True)
             torch.nn.functional.mse_loss(model(x), torch.sin(x)).backward()
             opt.step()
             sched.step()
-        assert type(opt) is torch.optim.RMSprop
+        assert type(opt) is torch.optim.RMSprop and type(sched).__name__ == "StepLR"
         weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
     assert torch.equal(weights[0], weights[1])
+
+
+def test_an_optimizer_of_some_nodes_selects_them_with_the_runtimes_code(tmp_path):
+    g = dw.load(ROOT / "demos" / "quickstart.diffwire")
+    g.training["optimizer"] = {"kind": "sgd", "lr": 0.1, "nodes": ["mlp"], "grad_clip": 1.0}
+    src, mod = load_training(g, tmp_path)
+    for fn in optimizers.SOURCES:  # verbatim, once each
+        assert src.count(inspect.getsource(fn).strip("\n")) == 1, fn.__name__
+    assert 'torch.optim.SGD(select_params(model, ["mlp"]), lr=0.1)' in src
+    assert "torch.nn.utils.clip_grad_norm_(params, clip)" in src
+    model = mod.Model()
+    opt, clip, _ = next(mod.phases(model, 5))
+    assert clip == 1.0 and opt.param_groups[0]["params"] == list(model.parameters())
 
 
 def test_the_readme_shows_the_quickstart_export_as_it_is():
@@ -125,3 +174,21 @@ def test_the_readme_shows_the_quickstart_export_as_it_is():
     block = block[:block.index("  ```")]
     shown = "\n".join(line[2:] for line in block.splitlines()) + "\n"
     assert shown == dw.export(dw.load(ROOT / "demos" / "quickstart.diffwire"))
+
+
+def test_the_readme_shows_the_quickstart_training_as_it_is():
+    readme = (ROOT / "README.md").read_text()
+    files = dw.export.files(dw.load(ROOT / "demos" / "quickstart.diffwire"))
+    text = files["quickstart_train.py"]
+    # the line counts the READMEs give are the file's
+    start = readme.index("and its training in `quickstart_train.py` (")
+    assert re.match(r"and its training in `quickstart_train.py` \((\d+) lines",
+                    readme[start:]).group(1) == str(len(text.splitlines()))
+    note = (ROOT / "kernel_lib" / "diffwire" / "export" / "README.md").read_text()
+    assert f"the training: {len(text.splitlines())} lines of plain PyTorch" in note
+    # the excerpt: the document's own functions, verbatim and whole
+    block = readme[readme.index("```python\n", start) + len("```python\n"):]
+    block = block[:block.index("  ```")]
+    shown = "\n".join(line[2:] for line in block.splitlines()) + "\n"
+    assert shown.startswith("def load_data(") and shown in text
+    assert text.split(shown)[1].startswith("\n\ndef train(")

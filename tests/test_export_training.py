@@ -123,3 +123,31 @@ def test_the_training_file_saves_checkpoints_the_compiled_graph_loads(tmp_path):
     g.compile().load_state_dict(last["model"])
     final = torch.load(tmp_path / "w.pt", weights_only=True)
     assert all(torch.equal(final[k], last["model"][k]) for k in final)
+
+
+@pytest.mark.parametrize("training", [
+    {"batch_size": 16, "val_split": 0.25, "steps": 40,
+     "optimizer": {"kind": "rmsprop", "lr": 0.01, "momentum": 0.5, "grad_clip": 0.5,
+                   "schedule": "step", "step_size": 7}},
+    {"batch_size": 24, "steps": 12,
+     "schedule": [{"optimizer": {"kind": "adam", "lr": 0.02, "schedule": "cosine"}, "steps": 8},
+                  {"optimizer": {"kind": "lbfgs", "lr": 0.3, "max_iter": 4, "grad_clip": 1.0}}]},
+], ids=["batches-validation-clipping-schedule", "adam-then-lbfgs"])
+def test_the_file_trains_as_dw_train_does_for_the_same_seed(tmp_path, training):
+    g = regression_graph(**training)
+    _write_data(tmp_path)
+    _, mod = load_training(g, tmp_path)
+    logs = []
+    model = mod.train(log=logs.append)
+    run = dw.train(g.save(tmp_path / "model.diffwire"), background=False, progress=False)
+    assert run.state == "finished", run.traceback
+    library = {r["step"]: r for r in run.history}
+    assert len(logs) >= 10
+    for line in logs:  # the file logs step s + 1 after the update of library step s
+        step, loss = re.search(r"step (\d+)/\d+  loss (\S+)", line).groups()
+        assert float(loss) == pytest.approx(library[int(step) - 1]["loss"], rel=1e-5), line
+        if "val_loss" in line and "val_loss" in library[int(step) - 1]:
+            val = float(re.search(r"val_loss (\S+)", line).group(1))
+            assert val == pytest.approx(library[int(step) - 1]["val_loss"], rel=1e-5), line
+    for (name, a), b in zip(run.model.state_dict().items(), model.state_dict().values()):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0, msg=name)

@@ -165,10 +165,10 @@ def test_the_exported_file_steps_a_chain_exactly_as_the_kernel_does(tmp_path):
     g.training = {"optimizer": "opt", "steps": 40, "data": {"x": "x", "y": "y"}}
     src, mod = load_training(g, tmp_path)
     assert "class ChainOptimizer" in src and "import diffwire" not in src
-    spec = mod.TRAINING["phases"][0]["optimizer"]
+    spec = dict(g.nodes["opt"].params)
     data = {k: torch.as_tensor(v, dtype=torch.float64) for k, v in sine_data().items()}
     weights = []
-    for build in (lambda m: mod.make_optimizer(spec, m),
+    for build in (lambda m: next(mod.phases(m, 40))[0],
                   lambda m: optim.make_optimizer(optim.normalize(spec), list(m.parameters()))):
         torch.manual_seed(0)
         model = mod.Model().double()

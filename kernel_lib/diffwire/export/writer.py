@@ -34,10 +34,10 @@ Graph: {document} (sha256 {digest}), as dw.from_python reads it back.{training}
 
 TRAIN_HEADER = '''"""Trains {model}'s Model as {source}'s training section says.
 
-Plain PyTorch: runs without diffwire. The section is the TRAINING constant below.
+Plain PyTorch: runs without diffwire.
 
-    python {file} --steps 1000 --out weights.pt
-    torchrun --nproc_per_node=2 {file}    # data-parallel, DistributedDataParallel
+    python {file} --out weights.pt
+    torchrun --nproc_per_node=2 {file}  # data-parallel (DDP)
 """
 '''
 
@@ -50,6 +50,7 @@ IMPORTS = (
     ("os", "import os"),
     ("pathlib", "import pathlib"),
     (None, ""),
+    ("np", "import numpy as np"),
     ("torch", "import torch"),
     ("dist", "import torch.distributed as dist"),
     ("F", "import torch.nn.functional as F"),
@@ -117,8 +118,8 @@ def model_source(graph: Graph, names: FileNames, document: str, *, training: boo
 
 def training_file(graph: Graph, names: FileNames, *, source: str | None = None,
                   format: bool = True) -> str:
-    """The training harness: imports ``Model`` from the model file, holds the training
-    section as data and the code that trains from it (a ``__main__``, DDP under torchrun)."""
+    """The training harness: imports ``Model`` from the model file and trains it as the
+    document's training section says, written out (a ``__main__``, DDP under torchrun)."""
     from .training import training_source
 
     module = names.module
@@ -135,8 +136,8 @@ def training_file(graph: Graph, names: FileNames, *, source: str | None = None,
         imports, load = imports + "\n" + load, ""
     else:
         load = load + "\n"
-    # isort's spacing: two blank lines before a definition, one before a comment
-    gap = "\n" if body.startswith("#") else "\n\n"
+    # isort's spacing: two blank lines before a definition, one before anything else
+    gap = "\n\n" if body.startswith(("def ", "class ", "@")) else "\n"
     text += "\n" + imports + "\n" + ("\n" + load if load else "") + gap + body
     return ruff_format(text) if format else text
 

@@ -2,9 +2,9 @@
 (a run's step, an ensemble member's LBFGS step, the ODE fit's Adam and LBFGS).
 
 LBFGS evaluates the loss several times in one update, so every optimizer is given the same
-closure and the others call it once. Torch only, like the rest of the runtime, so an
-exported file could embed it; today's exported harness still writes its own closure
-(``export/training_template.py``).
+closure and the others call it once. An exported file writes the plain form instead: the
+``zero_grad``/``backward``/``step`` lines, or a closure only when a phase is LBFGS
+(``export/training_template.py``), without this function's hooks.
 """
 
 import torch

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from ..errors import GraphError
+from ..runtime import batches
 from . import datafiles
 from .generators import generate
 from .windows import WindowSampler, window_name
@@ -124,10 +125,8 @@ class Dataset:
         self.n = next(iter(sizes.values()), 0)
         self.seed = seed
         self.batch_size = batch_size
-        gen = torch.Generator().manual_seed(seed)
-        n_val = int(round(self.n * val_split)) if self.n else 0
-        perm = torch.randperm(self.n, generator=gen) if n_val else torch.arange(self.n)
-        val_idx, train_idx = perm[:n_val].sort().values, perm[n_val:].sort().values
+        train_idx, val_idx = batches.split_rows(self.n, val_split, seed)
+        n_val = len(val_idx)
         self.train = {k: v[train_idx].to(device) for k, v in rows.items()}
         self.val = {k: v[val_idx].to(device) for k, v in rows.items()} if n_val else None
         self.n_train = self.n - n_val
@@ -141,8 +140,7 @@ class Dataset:
         per_epoch = -(-self.n_train // bs)
         epoch, i = divmod(step, per_epoch)
         if epoch != self._epoch:
-            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-            self._epoch, self._perm = epoch, torch.randperm(self.n_train, generator=gen)
+            self._epoch, self._perm = epoch, batches.epoch_order(self.n_train, self.seed, epoch)
         idx = self._perm[i * bs:(i + 1) * bs]
         dev = next(iter(self.train.values())).device
         idx = idx.to(dev)

@@ -9,8 +9,9 @@ import time
 
 import torch
 
+from ..runtime import optimizers
 from ..runtime.step import closure_step, grad_norm
-from . import checks, optim
+from . import checks
 
 
 class NonFinite(Exception):
@@ -37,7 +38,7 @@ def train_step(run, s: int) -> dict:
             for t in taps:
                 t(path, value)
     params = [p for g in opt.param_groups for p in g["params"]]
-    clip = spec["grad_clip"]
+    clip = optimizers.grad_clip(spec)
     norm: list[torch.Tensor] = []
     t0 = time.perf_counter()
 
@@ -55,7 +56,7 @@ def train_step(run, s: int) -> dict:
         gn = grad_norm(params)
         if not torch.isfinite(gn):
             raise NonFinite("gradient", gn.item(), checks.nonfinite_grad_node(model))
-        if clip > 0 and not optim.is_lbfgs(opt):
+        if clip > 0:
             torch.nn.utils.clip_grads_with_norm_(params, clip, gn)
         norm.append(gn)
 
