@@ -4,7 +4,7 @@
 // keys and menus that call them. This file only puts them together.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
-  Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type ReactFlowInstance, type Viewport,
+  Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type ReactFlowInstance, type Viewport,
 } from "@xyflow/react";
 import type { Transport } from "../transport";
 import type { GraphDoc } from "../types";
@@ -21,6 +21,7 @@ import { BlockSearch } from "./BlockSearch";
 import { BlockHelp } from "./BlockHelp";
 import { ContextMenu } from "./ContextMenu";
 import { ZoomProbe } from "./ZoomProbe";
+import { NearBackground } from "./NearBackground";
 import { Toolbar } from "./Toolbar";
 import { StatusBar } from "./StatusBar";
 import { SidePanel } from "./SidePanel";
@@ -165,7 +166,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
             minZoom={0.05}
             proOptions={PRO_OPTIONS}
           >
-            <Background gap={20} size={1} />
+            <NearBackground />
             <ZoomProbe target={canvasRef} />
             <Controls showInteractive={false} />
             {canvas.large ? null : <MiniMap pannable zoomable className="dw-minimap" />}
