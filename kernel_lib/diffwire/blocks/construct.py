@@ -8,6 +8,8 @@ newer torch adds come along), without calling the class's own ``__init__``. Call
 what that ``__init__`` would set. :func:`linear` builds an ``nn.Linear`` this way and then
 runs its own ``reset_parameters``, so weights draw the same numbers in the same order as
 ``nn.Linear(...)``: the same seed gives the same state_dict (``tests/test_construct.py``).
+Its hook tables are :class:`HookDict` s, smaller than torch's OrderedDicts and alike in
+use.
 """
 
 from __future__ import annotations
@@ -19,10 +21,32 @@ from torch import nn
 
 from .activations import ACTIVATIONS
 
+
+class HookDict(dict):
+    """One of a module's hook tables, as a dict rather than torch's OrderedDict: a module
+    keeps twelve, nearly always empty, and an empty OrderedDict takes 136 bytes to a dict's
+    80 (about 670 bytes a module, 130 MB of a 200,000-node chain). Dicts keep insertion
+    order too; this adds the one OrderedDict method torch calls on hook tables
+    (``move_to_end(id, last=False)`` for a hook registered with ``prepend=True``), and a
+    weak reference, which a hook's RemovableHandle keeps to its table."""
+
+    __slots__ = ("__weakref__",)
+
+    def move_to_end(self, key, last: bool = True) -> None:
+        value = self.pop(key)
+        if last:
+            self[key] = value
+            return
+        rest = list(self.items())
+        self.clear()
+        self[key] = value
+        self.update(rest)
+
+
 # attribute -> value, or the empty container type a fresh one gets
 _LAYOUT = [(k, type(v) if isinstance(v, (dict, set)) else None, v)
            for k, v in nn.Module().__dict__.items()]
-_FACTORIES = {dict: dict, OrderedDict: OrderedDict, set: set}
+_FACTORIES = {dict: dict, OrderedDict: HookDict, set: set}
 
 
 def new_module(cls: type[nn.Module]) -> nn.Module:
