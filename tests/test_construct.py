@@ -81,6 +81,18 @@ def test_hooks_of_every_kind_run_as_on_a_torch_built_module():
     assert _hook_calls(copy.deepcopy(linear(3, 2))) == want
 
 
+def test_a_linear_nodes_module_gets_its_hook_tables_on_first_use():
+    from diffwire.blocks.construct import wrap
+    from diffwire.blocks.linear import _Checked
+
+    a, b = (wrap(_Checked, inner=linear(3, 2)) for _ in range(2))
+    assert "_forward_hooks" not in a.__dict__ and "_state_dict_hooks" not in a.__dict__
+    assert a._forward_hooks is a._forward_hooks is not b._forward_hooks  # each its own
+    assert "_forward_hooks" in a.__dict__
+    want = _hook_calls(_Checked(nn.Linear(3, 2)))
+    assert _hook_calls(wrap(_Checked, inner=linear(3, 2))) == want
+
+
 def test_linear_follows_default_dtype():
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
