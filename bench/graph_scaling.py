@@ -85,7 +85,7 @@ def large(n: int) -> None:
               f"{c / n * 1e6:4.0f} cpu)  peak after {mb:.0f} MB")
     print(f"nodes {n}: total wall {wall:.2f} s, cpu {cpu:.2f} s ({wall / n * 1e6:.0f} us/node "
           f"wall); peak memory {peak():.0f} MB (after imports {before:.0f} MB; "
-          f"{len(model.blocks._modules)} node modules); load average "
+          f"{len(model.blocks.built())} node modules built, {len(model.blocks.keys())} nodes); load average "
           f"{os.getloadavg()[0]:.1f}")
 
 

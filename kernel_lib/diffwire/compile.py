@@ -53,7 +53,7 @@ class _Blocks(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self._deferred: dict[str, tuple[nn.Module, int]] = {}  # id -> (shared, step index)
+        self._deferred: dict[str, int] = {}  # id -> its step, which runs the shared module
         self._plan: list = []  # the owning graph's steps, where a built node goes
 
     def __getitem__(self, key: str) -> nn.Module:
@@ -72,8 +72,9 @@ class _Blocks(nn.Module):
     def set(self, key: str, module: nn.Module) -> None:
         self._modules[key] = module
 
-    def defer(self, key: str, shared: nn.Module, step: int) -> None:
-        self._deferred[key] = (shared, step)
+    def defer(self, key: str, step: int) -> None:
+        """Node `key` runs the shared module that step `step` of the plan calls."""
+        self._deferred[key] = step
 
     def keys(self) -> list[str]:
         """Every node with a module, deferred ones included."""
@@ -86,10 +87,10 @@ class _Blocks(nn.Module):
         return self._modules
 
     def _build(self, key: str) -> nn.Module:
-        shared, i = self._deferred.pop(key)  # KeyError: no such node, as a dict says
+        i = self._deferred.pop(key)  # KeyError: no such node, as a dict says
+        nid, shared, ins, outs, where = self._plan[i]
         module = copy.deepcopy(shared).train(self.training)
         self._modules[key] = module
-        nid, _, ins, outs, where = self._plan[i]
         self._plan[i] = (nid, module, ins, outs, where)
         return module
 
@@ -168,7 +169,7 @@ class CompiledGraph(nn.Module):
             if key is not None:
                 module = pool.setdefault(key, module)
             if key is not None and pool is stateless:
-                self.blocks.defer(nid, module, len(steps))
+                self.blocks.defer(nid, len(steps))
             else:
                 self.blocks.set(nid, module)
             outs = []
