@@ -3,6 +3,7 @@ libraries that only some features use unimported (issue 13: a 200,000-node docum
 600 MB, of which the imports were 357 MB): scipy (through torchdiffeq), networkx, and the
 widget stack. Each is imported where it is first used."""
 
+import json
 import os
 import subprocess
 import sys
@@ -11,10 +12,12 @@ HEAVY = ("scipy", "networkx", "torchdiffeq", "anywidget", "ipywidgets", "IPython
 
 
 def loaded_after(code: str) -> list[str]:
-    probe = f"import sys\n{code}\nprint(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))"
+    """The heavy libraries imported once `code` has run in a fresh interpreter."""
+    probe = (f"import json, sys\n{code}\n"
+             f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          env=os.environ, timeout=120, check=True)
-    return eval(out.stdout.strip().splitlines()[-1])  # our own print of a list of names
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_import_and_a_plain_graph_leave_heavy_libraries_unloaded():
