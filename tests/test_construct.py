@@ -2,13 +2,15 @@
 constructors build: same attributes, same parameters drawn from the same seed, and a
 compiled graph's state_dict is the one the plain constructors gave."""
 
+from collections import OrderedDict
+
 import pytest
 import torch
 from torch import nn
 
 import diffwire as dw
 from diffwire.blocks.activations import ACTIVATIONS
-from diffwire.blocks.construct import activation, linear
+from diffwire.blocks.construct import HookDict, activation, linear
 
 
 def _same_layout(a: nn.Module, b: nn.Module) -> None:
@@ -17,8 +19,38 @@ def _same_layout(a: nn.Module, b: nn.Module) -> None:
     for k, v in b.__dict__.items():
         if isinstance(v, torch.Tensor) or k in ("_parameters",):
             continue
-        assert type(a.__dict__[k]) is type(v), k
+        # hook tables: torch's OrderedDicts, ours the smaller HookDict
+        assert type(a.__dict__[k]) is (HookDict if type(v) is OrderedDict else type(v)), k
         assert a.__dict__[k] == v, k
+
+
+def _hook_calls(m: nn.Module) -> list:
+    """Every kind of hook registered on `m` (some prepended, one removed), and the order
+    they ran in through a forward, a backward, a state_dict and a load_state_dict."""
+    calls = []
+
+    def note(name):
+        def hook(*args, **kwargs):
+            calls.append(name)
+        return hook
+
+    m.register_forward_pre_hook(note("pre1"))
+    m.register_forward_pre_hook(note("pre0"), prepend=True)
+    m.register_forward_pre_hook(note("pre_kw"), with_kwargs=True)
+    m.register_forward_hook(note("fwd1"))
+    gone = m.register_forward_hook(note("removed"))
+    m.register_forward_hook(note("fwd0"), prepend=True)
+    m.register_forward_hook(note("fwd_always"), always_call=True)
+    m.register_full_backward_pre_hook(note("bpre1"))
+    m.register_full_backward_pre_hook(note("bpre0"), prepend=True)
+    m.register_full_backward_hook(note("bwd1"))
+    m.register_full_backward_hook(note("bwd0"), prepend=True)
+    m.register_state_dict_pre_hook(note("sd_pre"))
+    m.register_load_state_dict_post_hook(note("load_post"))
+    gone.remove()
+    m(torch.randn(2, 3, requires_grad=True)).sum().backward()
+    m.load_state_dict(m.state_dict())
+    return calls
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -38,6 +70,27 @@ def test_linear_matches_nn_linear(sizes, bias):
     assert isinstance(fast.weight, nn.Parameter) and fast.weight.requires_grad
     x = torch.randn(4, sizes[0])
     assert torch.equal(fast(x), ref(x))
+
+
+def test_hooks_of_every_kind_run_as_on_a_torch_built_module():
+    import copy
+
+    want = _hook_calls(nn.Linear(3, 2))
+    assert want[:3] == ["pre0", "pre1", "pre_kw"] and "removed" not in want
+    assert _hook_calls(linear(3, 2)) == want
+    assert _hook_calls(copy.deepcopy(linear(3, 2))) == want
+
+
+def test_a_linear_nodes_module_gets_its_hook_tables_on_first_use():
+    from diffwire.blocks.construct import wrap
+    from diffwire.blocks.linear import _Checked
+
+    a, b = (wrap(_Checked, inner=linear(3, 2)) for _ in range(2))
+    assert "_forward_hooks" not in a.__dict__ and "_state_dict_hooks" not in a.__dict__
+    assert a._forward_hooks is a._forward_hooks is not b._forward_hooks  # each its own
+    assert "_forward_hooks" in a.__dict__
+    want = _hook_calls(_Checked(nn.Linear(3, 2)))
+    assert _hook_calls(wrap(_Checked, inner=linear(3, 2))) == want
 
 
 def test_linear_follows_default_dtype():

@@ -1,5 +1,7 @@
-"""What keeps load and validate linear with a small constant on large documents (issue 13):
-meta builds share modules, activations answer shapes without meta kernels."""
+"""What keeps load, validate and compile linear with a small constant on large documents
+(issue 13): meta builds share modules, activations answer shapes without meta kernels,
+stateless nodes run a shared module until one is asked for, a loaded file's strings are
+shared."""
 
 import torch
 
@@ -59,3 +61,69 @@ def test_activation_shapes_keep_dtype_and_integer_inputs_take_the_real_path():
         assert out.dtype == torch.float64 and out.shape == (4, 3)
         out = meta.blocks[a.id](torch.empty(4, 3, dtype=torch.int64, device="meta"))
         assert out.dtype == torch.get_default_dtype()  # tanh of integers is a float
+
+
+def test_stateless_nodes_share_a_module_until_one_is_asked_for():
+    g = chain(6)  # Linear, tanh, Linear, tanh, Linear, tanh
+    model = g.compile(seed=0)
+    acts = [n for n in g.nodes if g.nodes[n].type == "Activation"]
+    lins = [n for n in g.nodes if g.nodes[n].type == "Linear"]
+    # two modules per Linear (the node and its nn.Linear), none per activation
+    assert sum(1 for _ in model.blocks.modules()) == 1 + 2 * len(lins)
+    assert list(model.blocks.built()) == lins
+    assert sorted(model.blocks.keys()) == sorted(lins + acts)
+    assert all(a in model.blocks for a in acts)
+    # the weights are keyed as before
+    assert list(model.state_dict()) == [f"blocks.{n}.inner.{w}" for n in lins
+                                        for w in ("weight", "bias")]
+    x = torch.randn(5, 8)
+    want = model(x)
+    # asking for a node builds its own module, which the plan then calls: a hook on it
+    # sees that node's calls only
+    own = model.blocks[acts[1]]
+    assert model.get_submodule(f"blocks.{acts[1]}") is own
+    seen = []
+    own.register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    assert torch.equal(model(x), want)
+    assert seen == [torch.Size([5, 8])]
+    assert model.blocks[acts[1]] is own and acts[1] in model.blocks.built()
+    assert sum(1 for _ in model.blocks.modules()) == 2 + 2 * len(lins)
+    assert list(model.state_dict()) == [f"blocks.{n}.inner.{w}" for n in lins
+                                        for w in ("weight", "bias")]
+    model.eval()
+    assert not model.blocks[acts[0]].training  # built after eval(): follows the model
+
+
+def test_a_copied_model_keeps_its_deferred_nodes_apart():
+    import copy
+
+    g = chain(4)
+    model = g.compile(seed=0)
+    act = next(n for n in g.nodes if g.nodes[n].type == "Activation")
+    twin = copy.deepcopy(model)
+    hits = []
+    twin.blocks[act].register_forward_hook(lambda *a: hits.append(1))
+    x = torch.randn(3, 8)
+    assert torch.equal(model(x), twin(x))
+    assert hits == [1] and act not in model.blocks.built()
+
+
+def test_loaded_strings_are_shared_and_params_are_the_nodes_own(tmp_path):
+    g = chain(6)
+    path = g.save(tmp_path / "chain.diffwire")
+    back = dw.load(path)
+    lins = [n for n in back.nodes.values() if n.type == "Linear"]
+    e = back.edges[1]  # linear -> activation
+    # one string per distinct text: an edge names its nodes with their ids' own objects
+    assert e.source is back.nodes[e.source].id and e.target is back.nodes[e.target].id
+    assert lins[0].type is lins[1].type
+    assert back.edges[0].source_port is back.edges[1].source_port
+    # equal params are still separate dicts: editing one node leaves the others alone
+    lins[0].params["out_features"] = 3
+    assert lins[1].params["out_features"] == 8
+    # a graph built from a caller's dict copies it (only a parsed file is taken over)
+    doc = g.to_dict()
+    built = dw.Graph.from_dict(doc)
+    built.nodes[lins[0].id].params["out_features"] = 5
+    built.nodes[lins[0].id].position[0] = -1.0
+    assert doc["nodes"][1]["params"]["out_features"] == 8 and doc["nodes"][1]["position"][0] != -1.0

@@ -61,13 +61,22 @@ from .train import (  # also binds dw.train, a callable package: dw.train(g, ...
 )
 from .train.ablation import ablate, ablations, load_ablation
 from .train.sparsify import Sparsify
-from .widget import Editor
 
 for _name, _gen in ode.PROBLEMS.items():  # ODE problems as training data generators
     register_generator(_name, ranges=ode.problems.RANGES[_name],
                        keys=["t", "y", "y0", "clean"])(ode.problems.as_arrays(_gen))
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # dw.Editor on first use: the widget stack (anywidget, ipywidgets, IPython) is memory a
+    # script that loads, trains or exports a graph never needs
+    if name == "Editor":
+        from .widget import Editor
+
+        return Editor
+    raise AttributeError(f"module 'diffwire' has no attribute {name!r}")
 
 __all__ = [
     "BLOCKS", "Block", "CompiledGraph", "Editor", "CycleError", "DanglingOutput", "DuplicateInput", "Edge",

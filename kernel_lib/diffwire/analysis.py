@@ -4,8 +4,7 @@ layer up, by running the compiled graph (:mod:`diffwire.shapes`)."""
 from __future__ import annotations
 
 import heapq
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .document import Graph, Node, check_params
 from .errors import (
@@ -19,9 +18,14 @@ from .errors import (
 )
 from .ports import kinds_compatible
 
+if TYPE_CHECKING:  # networkx is imported where a cycle is located: `import diffwire` spares it
+    import networkx as nx
+
 
 def nx_graph(graph: Graph) -> nx.MultiDiGraph:
     """The networkx view of one level of the graph (bodies are not expanded)."""
+    import networkx as nx
+
     G = nx.MultiDiGraph()
     G.add_nodes_from(graph.nodes)
     for e in graph.edges:
@@ -54,6 +58,8 @@ def topo_order(graph: Graph) -> list[str]:
             if indegree[t] == 0:
                 heapq.heappush(ready, pos[t])
     if len(order) < len(pos):
+        import networkx as nx
+
         cycle = nx.find_cycle(nx_graph(graph).subgraph(n for n in pos if indegree[n] > 0))
         nodes = [c[0] for c in cycle]
         raise CycleError("the graph has a cycle outside a Loop body", node=nodes[0],

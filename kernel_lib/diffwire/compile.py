@@ -8,6 +8,7 @@ precomputed plan of slots; loops and branches inside blocks are ordinary Python.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import threading
 from collections.abc import Callable
@@ -42,19 +43,56 @@ class BuildContext:
 
 class _Blocks(nn.Module):
     """A ModuleDict keyed by node id. Ids like ``train`` or ``type`` would clash with
-    nn.Module attributes under ModuleDict's checks, so entries go into ``_modules`` directly."""
+    nn.Module attributes under ModuleDict's checks, so entries go into ``_modules`` directly.
+
+    A node of a stateless block (:attr:`~diffwire.blocks.base.Block.stateless`) is deferred:
+    the plan runs a module shared by its equal nodes, and ``blocks[id]`` builds the node a
+    module of its own (a copy of the shared one), registers it and puts it into the plan,
+    so a hook on it sees that node's calls. Deferred nodes hold no state, so the
+    state_dict is the same either way; :meth:`built` lists only the modules built."""
+
+    def __init__(self):
+        super().__init__()
+        self._deferred: dict[str, int] = {}  # id -> its step, which runs the shared module
+        self._plan: list = []  # the owning graph's steps, where a built node goes
 
     def __getitem__(self, key: str) -> nn.Module:
-        return self._modules[key]
+        module = self._modules.get(key)
+        return module if module is not None else self._build(key)
 
     def __contains__(self, key: str) -> bool:
-        return key in self._modules
+        return key in self._modules or key in self._deferred
+
+    def __getattr__(self, name: str):  # get_submodule("blocks.<id>") reaches deferred nodes
+        deferred = self.__dict__.get("_deferred")
+        if deferred and name in deferred:
+            return self._build(name)
+        return super().__getattr__(name)
 
     def set(self, key: str, module: nn.Module) -> None:
         self._modules[key] = module
 
-    def keys(self):
-        return self._modules.keys()
+    def defer(self, key: str, step: int) -> None:
+        """Node `key` runs the shared module that step `step` of the plan calls."""
+        self._deferred[key] = step
+
+    def keys(self) -> list[str]:
+        """Every node with a module, deferred ones included."""
+        return [*self._modules, *self._deferred]
+
+    def built(self) -> dict[str, nn.Module]:
+        """The node modules built so far, by id (read only): where a caller looks for
+        something only a stateful block has (metrics, a pruning mask) without building
+        every deferred node."""
+        return self._modules
+
+    def _build(self, key: str) -> nn.Module:
+        i = self._deferred.pop(key)  # KeyError: no such node, as a dict says
+        nid, shared, ins, outs, where = self._plan[i]
+        module = copy.deepcopy(shared).train(self.training)
+        self._modules[key] = module
+        self._plan[i] = (nid, module, ins, outs, where)
+        return module
 
 
 class CompiledGraph(nn.Module):
@@ -74,13 +112,18 @@ class CompiledGraph(nn.Module):
         self.output_names: list[str] = []
         self._input_slots: list[int] = []
         self._output_slots: list[int] = []
-        steps: list[tuple[str, Callable, tuple[int, ...], tuple[int, ...]]] = []
+        steps: list[tuple[str, Callable, tuple[int, ...], tuple[int, ...], str]] = []
+        self.blocks._plan = steps
         static = True  # a local: nn.Module.__setattr__ per node would cost more than the node
         # Shape inference builds on meta tensors and throws the modules away, so nodes of a
         # built-in block with the same params share one: a 200,000-node document has a
         # handful of distinct blocks, and building each node's module was most of validate.
         shared: dict | None = {} if ctx.meta else None
         memos: dict = {}
+        # A real build of the top graph shares the modules of stateless blocks (see
+        # _Blocks). Bodies are left alone: an ODE field writes its plan into generated
+        # code, where a node built later would not be called.
+        stateless: dict | None = {} if not ctx.meta and not ctx.path else None
         for nid in order:
             node = graph.nodes[nid]
             cls = node.block
@@ -101,13 +144,15 @@ class CompiledGraph(nn.Module):
                 self.output_names.append(node.params["name"])
                 self._output_slots.append(args[0])
                 continue
-            key = _share_key(node, cls) if shared is not None else None
-            module = shared.get(key) if key is not None else None
+            # meta: one module per block and params for every built-in block; real, top
+            # graph: one per block and params for stateless blocks, each node deferred
+            pool = shared if shared is not None else stateless if cls.stateless else None
+            key = _share_key(node, cls) if pool is not None else None
+            module = pool.get(key) if key is not None else None
             try:
                 if module is None:
                     module = cls.build(node, ctx)
-                    if key is not None:
-                        shared[key] = module
+                    if key is not None and pool is shared:
                         memos[key] = _Memo(module)
             except GraphError as exc:
                 if exc.node is None:
@@ -121,12 +166,17 @@ class CompiledGraph(nn.Module):
                 from .blocks.base import Fn
 
                 module = Fn(module, node.type)
-            self.blocks.set(nid, module)
+            if key is not None:
+                module = pool.setdefault(key, module)
+            if key is not None and pool is stateless:
+                self.blocks.defer(nid, len(steps))
+            else:
+                self.blocks.set(nid, module)
             outs = []
             for p in node.output_ports():
                 outs.append(len(slot))
                 slot[(nid, p.name)] = outs[-1]
-            fn = memos[key] if key is not None else module
+            fn = memos[key] if key is not None and pool is shared else module
             steps.append((nid, fn, tuple(args), tuple(outs), ctx.path + nid))
             static = static and cls.static and getattr(module, "static", True)
         self.static = static
@@ -285,9 +335,10 @@ def learned_params(graph: Graph, model: nn.Module) -> dict[str, dict]:
     blocks = getattr(model, "blocks", None)
     out = {}
     for nid, node in graph.nodes.items():
-        if blocks is None or nid not in blocks:
+        module = blocks.built().get(nid) if blocks is not None else None
+        if module is None:  # not compiled, or stateless: nothing learned
             continue
-        params = node.block.learned_params(node, blocks[nid])
+        params = node.block.learned_params(node, module)
         if params and any(node.params.get(k) != v for k, v in params.items()):
             out[nid] = params
     return out

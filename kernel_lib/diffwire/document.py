@@ -54,7 +54,7 @@ def use_registry(blocks: dict, get_block) -> None:
     _BLOCKS, _get_block = blocks, get_block
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)  # slots: a large document holds 200,000 of them
 class Node:
     """One block instance: a stable `id`, a block `type`, its `params`, a canvas `position`,
     an optional `label`, and `body` graphs for blocks that own subgraphs."""
@@ -95,7 +95,7 @@ class Node:
         return f"<Node {self.id}: {self.type}{label}>"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Edge:
     """A wire from `(source, source_port)` to `(target, target_port)`."""
 
@@ -392,22 +392,40 @@ class Graph:
         Unknown block types are kept as they are, so a document that names a block
         defined elsewhere loads and :meth:`validate` names it.
         """
+        return cls._build(doc, top, owned=False)
+
+    @classmethod
+    def _build(cls, doc: dict, top: bool, owned: bool) -> Graph:
+        """:meth:`from_dict`; `owned`: `doc` was parsed for this graph alone, so its params,
+        positions and strings become the graph's (no copies), and each node's and edge's
+        entry is dropped from `doc` once built, so the parsed document and the graph are
+        not both held whole (on a 200,000-node file each is a few hundred MB)."""
         if top:
             doc = migrate(doc)
             check_schema(doc)
         g = cls()
-        for nd in doc.get("nodes", []):
+        nodes = doc.get("nodes") or []
+        for i, nd in enumerate(nodes):
             nid = nd["id"]
             if nid in g.nodes:
                 raise DuplicateId(f"two nodes share the id '{nid}'", node=nid)
+            params = nd.get("params", {})
+            position = nd.get("position", [0.0, 0.0])
             node = Node(
-                id=nid, type=nd["type"], params=_copy_plain(nd.get("params", {})),
-                position=list(nd.get("position", [0.0, 0.0])), label=nd.get("label"),
-                body={k: cls.from_dict(v, top=False) for k, v in (nd.get("body") or {}).items()},
+                id=nid, type=nd["type"], params=params if owned else _copy_plain(params),
+                position=position if owned and type(position) is list else list(position),
+                label=nd.get("label"),
+                body={k: cls._build(v, False, owned) for k, v in (nd.get("body") or {}).items()},
             )
             g.nodes[nid] = node
-        g.edges = [Edge(e["source"], e["source_port"], e["target"], e["target_port"])
-                   for e in doc.get("edges", [])]
+            if owned:
+                nodes[i] = None
+        edges = doc.get("edges") or []
+        g.edges = [None] * len(edges)
+        for i, e in enumerate(edges):
+            g.edges[i] = Edge(e["source"], e["source_port"], e["target"], e["target_port"])
+            if owned:
+                edges[i] = None
         if top:
             g.training = copy.deepcopy(doc.get("training") or {})
             g.meta = copy.deepcopy(doc.get("meta") or {})
@@ -416,14 +434,7 @@ class Graph:
     @classmethod
     def from_json(cls, text: str) -> Graph:
         with gc_paused():  # a large document's objects all stay alive: see gc_paused
-            try:
-                doc = jsontext.loads(text)  # duplicate keys: a FormatError naming key and line
-            except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as exc:
-                raise FormatError(f"not a JSON document: {exc}") from None
-            if not isinstance(doc, dict):
-                raise FormatError("a diffwire document is a JSON object", expected="object",
-                                  found=type(doc).__name__)
-            return cls.from_dict(doc)
+            return cls._build(_parse(text), True, owned=True)
 
     def save(self, path: str | os.PathLike) -> pathlib.Path:
         """Write the document atomically: a temporary file beside it, then a rename."""
@@ -684,9 +695,24 @@ def load(path: str | os.PathLike) -> Graph:
     except OSError as exc:
         raise FormatError(f"cannot read {path}: {exc.strerror or exc}", expected="a readable file",
                           found=str(path)) from None
-    graph = Graph.from_json(text)
+    with gc_paused():  # see Graph.from_json
+        doc = _parse(text)
+        del text  # as large as the document: not kept while the graph is built
+        graph = Graph._build(doc, True, owned=True)
     graph.file = path
     return graph
+
+
+def _parse(text: str) -> dict:
+    """The parsed document (a dict), or a FormatError."""
+    try:
+        doc = jsontext.loads(text)  # duplicate keys: a FormatError naming key and line
+    except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as exc:
+        raise FormatError(f"not a JSON document: {exc}") from None
+    if not isinstance(doc, dict):
+        raise FormatError("a diffwire document is a JSON object", expected="object",
+                          found=type(doc).__name__)
+    return doc
 
 
 def loads(text: str) -> Graph:

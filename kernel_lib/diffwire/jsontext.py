@@ -19,15 +19,25 @@ class _Duplicate(Exception):
         self.key = key
 
 
-def _pairs(pairs: list) -> dict:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise _Duplicate(k)
-            seen.add(k)
-    return out
+def _object_hook():
+    """The hook that makes each JSON object a dict, refusing a duplicate key. String values
+    come out as one object per distinct text: a 200,000-node document repeats a few block
+    types, port names and every node id (once in its node, twice in edges), and a separate
+    string for each occurrence was a third of the parsed document (json shares keys only)."""
+    memo: dict[str, str] = {}
+    same = memo.setdefault
+
+    def pairs_to_dict(pairs: list) -> dict:
+        out = {k: same(v, v) if v.__class__ is str else v for k, v in pairs}
+        if len(out) != len(pairs):
+            seen: set = set()
+            for k, _ in pairs:
+                if k in seen:
+                    raise _Duplicate(k)
+                seen.add(k)
+        return out
+
+    return pairs_to_dict
 
 
 def loads(text: str):
@@ -35,7 +45,7 @@ def loads(text: str):
 
     Other JSON errors propagate as ``json.JSONDecodeError`` (the caller words them)."""
     try:
-        return json.loads(text, object_pairs_hook=_pairs)
+        return json.loads(text, object_pairs_hook=_object_hook())
     except _Duplicate as dup:
         line = duplicate_line(text, dup.key)
         where = f" on line {line}" if line else ""

@@ -15,6 +15,7 @@ class Activation(Block):
 
     type = "Activation"
     category = "layers"
+    stateless = True
     inputs = (Port("x"),)
     outputs = (Port("out"),)
     params = (Param("fn", "choice", "tanh", choices=ACTIVATION_NAMES),)

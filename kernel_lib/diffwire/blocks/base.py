@@ -47,6 +47,12 @@ class Block:
     example_inputs: ClassVar[dict[str, tuple]] = {}
     #: False for blocks with data-dependent Python control flow (torch.compile would break).
     static: ClassVar[bool] = True
+    #: True for blocks whose module holds no state (no parameters, buffers or settings
+    #: beyond the params): a compiled graph runs one shared module for all its nodes of
+    #: this block with equal params and builds a node its own only when asked for it
+    #: (``model.blocks[id]``, to hook it). A 200,000-node chain's 100,000 activations
+    #: were a third of its modules.
+    stateless: ClassVar[bool] = False
     #: False for blocks that configure something other than the forward pass (optimizers):
     #: the compiler skips them and they never count as dangling.
     compiled: ClassVar[bool] = True
@@ -320,6 +326,7 @@ class BinaryOp(Block):
     """Shared shape of the elementwise two-input blocks (Add, Sub, Mul, Div)."""
 
     category = "math"
+    stateless = True
     inputs = (Port("a", doc="left operand"), Port("b", doc="right operand (broadcasts)"))
     outputs = (Port("out"),)
     example_inputs = {"a": (3, 4), "b": (3, 4)}

@@ -5,7 +5,7 @@ from ..errors import ShapeMismatch
 from ..ports import AUTO, Param, Port
 from .base import Block, ExportedNode, FollowsWire, unresolved_auto, wire_size
 from .construct import linear as new_linear
-from .construct import wrap
+from .construct import tables_on_first_use, wrap
 from .fastpath import hooked, linear
 from .fx_rules import Imported, module_rule
 
@@ -51,6 +51,7 @@ class Linear(Block):
                             forward=[ctx.assign(f"{ctx.slot}.inner({ctx.args[0]})")])
 
 
+@tables_on_first_use
 class _Checked(nn.Module):
     """nn.Linear with a readable shape error while shapes are inferred."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 
 import torch
-import torchdiffeq
 
 from .. import threads
 from ..document import Graph
@@ -59,6 +58,8 @@ def rollout(model, y0: torch.Tensor, t: torch.Tensor, rtol: float = 1e-9,
     rtol 1e-12; a 1e-9 tolerance in float32 would step below its precision); returns
     [T, N, 2] in `y0`'s dtype. Torch threads as the training thread would pick them: on
     a busy machine, a second thread made these small evaluations 20-40x slower."""
+    import torchdiffeq  # on first use: it imports scipy, which `import diffwire` spares
+
     field = copy.deepcopy(model).double().train(False)
 
     def f(_, y):

@@ -7,9 +7,7 @@ import inspect
 import math
 
 import torch
-import torchdiffeq
 from torch import nn
-from torchdiffeq._impl.odeint import SOLVERS
 
 from ..blocks.base import Block, ExportedNode
 from ..blocks.body import check_same_shape
@@ -21,9 +19,11 @@ from ..runtime import solvers
 from . import compiled, fixed_step
 from .field import FixedStepCounting, StepCounting, VectorField
 
-#: torchdiffeq methods offered (tsit5 only where the installed torchdiffeq has it).
-TORCHDIFFEQ_METHODS = tuple(m for m in ("dopri5", "tsit5", "dopri8", "bosh3", "rk4", "euler",
-                                        "midpoint") if m in SOLVERS)
+#: torchdiffeq methods offered, named here rather than read off torchdiffeq's SOLVERS, whose
+#: import pulls in scipy (40 MB that loading, checking and compiling a graph without a
+#: torchdiffeq solve never use); tests/test_import_cost.py checks them against SOLVERS.
+#: (torchdiffeq 0.2.x has no tsit5.)
+TORCHDIFFEQ_METHODS = ("dopri5", "dopri8", "bosh3", "rk4", "euler", "midpoint")
 FIXED_METHODS = ("rk4", "euler", "midpoint")
 BUILTIN_METHODS = tuple(fixed_step.STEPS)
 METHODS = TORCHDIFFEQ_METHODS + BUILTIN_METHODS
@@ -318,6 +318,8 @@ class ODESolveModule(nn.Module):
         else:
             options["max_num_steps"] = self.max_steps
         kw = dict(rtol=self.rtol, atol=self.atol, method=self.method, options=options)
+        import torchdiffeq  # on first use: it imports scipy (see TORCHDIFFEQ_METHODS)
+
         try:
             if self.adjoint:
                 params = tuple(p for p in self.field.parameters() if p.requires_grad)

@@ -8,7 +8,6 @@ their source (:data:`SOURCES`).
 """
 
 import torch
-import torchdiffeq
 
 
 def sine(n=128, noise=0.0, seed=0, low=-3.0, high=3.0):
@@ -20,6 +19,8 @@ def sine(n=128, noise=0.0, seed=0, low=-3.0, high=3.0):
 
 def tight_solve(rhs, y0, t):
     """dy/dt = rhs(t, y) from y0 over the times t, float64, dopri5 at 1e-10 tolerance."""
+    import torchdiffeq  # imported when a problem is solved: it imports scipy
+
     with torch.no_grad():
         return torchdiffeq.odeint(rhs, y0.double(), t.double(), rtol=1e-10, atol=1e-10,
                                   method="dopri5")

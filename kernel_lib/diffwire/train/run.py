@@ -371,7 +371,7 @@ class Run:
         # a `metrics() -> dict` method on their module; they join each step's record.
         blocks = getattr(self.model, "blocks", None)  # an ensemble's members report nothing
         self._reporters = [] if blocks is None else [
-            (nid, m) for nid in blocks.keys() if callable(getattr(m := blocks[nid], "metrics", None))]
+            (nid, m) for nid, m in blocks.built().items() if callable(getattr(m, "metrics", None))]
         # ... and name those worth plotting beside the loss (a DataflowMatrix's links)
         self.plotted = [f"{nid}/{k}" for nid, m in self._reporters for k in getattr(m, "plotted", ())]
         self.compiled = self._compile_model()

@@ -39,8 +39,8 @@ class Sparsify(Callback):
             self._model = run.model
             blocks = getattr(run.model, "blocks", None)  # an ensemble's members: not pruned
             self._pruners = [] if blocks is None else [
-                (nid, blocks[nid]) for nid in list(blocks.keys())
-                if callable(getattr(blocks[nid], "prune", None))]
+                (nid, m) for nid, m in list(blocks.built().items())
+                if callable(getattr(m, "prune", None))]
         step = int(record.get("step", 0)) + 1
         for nid, module in self._pruners:
             threshold = module.prune_below if self.threshold is None else self.threshold

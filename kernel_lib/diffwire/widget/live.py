@@ -216,8 +216,8 @@ def link_matrix_event(run: Any, step: int) -> dict | None:
     if blocks is None:
         return None
     nodes = {}
-    for nid in list(blocks.keys()):
-        heat = getattr(blocks[nid], "heat", None)
+    for nid, module in list(blocks.built().items()):  # a stateless node draws nothing
+        heat = getattr(module, "heat", None)
         if callable(heat):
             nodes[nid] = heat()
     return {"event": "link_matrix", "step": step, "nodes": nodes} if nodes else None

@@ -132,7 +132,7 @@ class ProbeSet:
         def step() -> int:
             return int(getattr(run, "step", 0))
 
-        if e["target"] in blocks.keys():  # the value as it enters the target
+        if e["target"] in blocks:  # the value as it enters the target
             i, _ = index(e["target"], e["target_port"], "in")
 
             def pre(_m, args, i=i):
@@ -140,7 +140,7 @@ class ProbeSet:
                     probe.take(step(), args[i])
 
             probe.handle = blocks[e["target"]].register_forward_pre_hook(pre)
-        elif e["source"] in blocks.keys():  # an Output computes nothing: as it leaves
+        elif e["source"] in blocks:  # an Output computes nothing: as it leaves
             i, n = index(e["source"], e["source_port"], "out")
 
             def post(_m, _args, out, i=i, many=n > 1):
