@@ -37,3 +37,14 @@ export const FIT_BODY = { padding: 0.15, maxZoom: 1.2, minZoom: BODY_MIN_ZOOM };
 /** After auto-layout: the whole graph when its labels stay readable, else its middle at a
  * zoom where the simplified nodes can be read (pan or press F to see all). */
 export const FIT_LAYOUT = { padding: 0.1, maxZoom: 1.2, minZoom: FAR_READABLE_ZOOM * 1.6 };
+
+/** The half-octave step of zoom below 1 that `zoom` lies in: 0 at zoom 1 and above, k where
+ * zoom is in [2^(-k/2), 2^(-(k-1)/2)). One integer, so a component that reads it re-renders
+ * only when the zoom crosses a step (WireScale.tsx). */
+export function wireStep(zoom: number): number {
+  return zoom >= 1 ? 0 : Math.ceil(-2 * Math.log2(Math.max(zoom, 1e-3)) - 1e-9);
+}
+
+/** The factor wires and selection rings are widened by at a step: the inverse of the step's
+ * smallest zoom, so on screen they are never thinner than at zoom 1. */
+export const wireScale = (step: number) => 2 ** (step / 2);

@@ -135,6 +135,73 @@ def test_full_detail_down_to_the_legible_zoom_then_type_and_label(nb):
     nb.screenshot("c01_full_detail")
 
 
+# On-screen widths (CSS px) of what marks the graph's structure and the selection: each wire's
+# stroke and the selected node's accent ring (its box-shadow spread less the gap drawn in the
+# canvas colour under it), times the viewport's scale as the browser applies it.
+MARKS_JS = """(root) => {
+  const scale = new DOMMatrixReadOnly(getComputedStyle(root.querySelector('.react-flow__viewport')).transform).a;
+  const wires = {};
+  for (const e of root.querySelectorAll('.react-flow__edge')) {
+    const p = e.querySelector('.react-flow__edge-path');
+    wires[e.dataset.id] = {px: parseFloat(getComputedStyle(p).strokeWidth) * scale,
+                           selected: e.classList.contains('selected'), stroke: getComputedStyle(p).stroke};
+  }
+  const node = root.querySelector('.react-flow__node.selected .dw-node');
+  let ring = 0;
+  if (node) {
+    const cs = getComputedStyle(node);
+    const shadows = cs.boxShadow.split(/,(?![^(]*\\))/).map((s) => ({
+      colour: s.trim().match(/^rgba?\\([^)]*\\)/)[0], spread: parseFloat(s.trim().split(/\\)\\s+/)[1].split(/\\s+/)[3])}));
+    const accent = Math.max(...shadows.filter((s) => s.colour === cs.borderTopColor || s.colour === cs.borderLeftColor).map((s) => s.spread));
+    const under = Math.max(0, ...shadows.filter((s) => s.spread < accent).map((s) => s.spread));
+    ring = (accent - under) * scale;
+  }
+  return {scale, wires, ring};
+}"""
+
+
+def test_wires_and_selection_visible_at_the_far_zoom(nb):
+    page = nb.page
+    near = nb.editor.evaluate(MARKS_JS)
+    # a wire and a node selected together (Control adds to the selection)
+    nb.editor.locator('.react-flow__edge[data-id="x.out->mlp.x"] .react-flow__edge-interaction').click(force=True)
+    page.keyboard.down("Control")
+    nb.node("mlp").click()
+    page.keyboard.up("Control")
+    nb.editor.locator('.react-flow__edge.selected[data-id="x.out->mlp.x"]').wait_for()
+    nb.editor.locator('.react-flow__node.selected[data-id="mlp"]').wait_for()
+    x, y = _empty_spot(nb, 0.5, 0.5)
+    page.mouse.move(x, y)
+    for _ in range(60):  # out to where nodes are coloured boxes (FAR_READABLE_ZOOM 0.14)
+        if _zoom(nb) < 0.125:
+            break
+        page.mouse.wheel(0, 100)
+        page.wait_for_timeout(60)
+    page.wait_for_timeout(300)
+    assert _zoom(nb) < 0.14
+    assert nb.node("mlp").locator(".dw-node.dw-tiny").count() == 1
+    far = nb.editor.evaluate(MARKS_JS)
+    assert abs(far["scale"] - _zoom(nb)) < 1e-3, far
+    assert far["wires"] and all(w["px"] >= 1 for w in far["wires"].values()), far
+    # the selected wire keeps its kind's colour and is wider than the others
+    sel = far["wires"]["x.out->mlp.x"]
+    assert sel["selected"] and sel["stroke"] == near["wires"]["x.out->mlp.x"]["stroke"]
+    assert sel["px"] >= 1.5 * max(w["px"] for w in far["wires"].values() if not w["selected"]), far
+    assert far["ring"] >= 2.9, far  # the selected node's accent ring, in screen px
+    nb.screenshot("c11_far_selected")
+    # near (the fit), wires and ring are as wide on screen as at zoom 1 (2 px with a kind
+    # colour, the ring 2 px) to 1.42 times that, or scale with a zoom above 1
+    page.keyboard.press("f")
+    page.wait_for_timeout(500)
+    back = nb.editor.evaluate(MARKS_JS)
+    z = back["scale"]
+    assert nb.editor.locator(".dw-node.dw-far").count() == 0
+    kinded = [w["px"] for i, w in back["wires"].items() if not w["selected"]]
+    top = 2 * max(z, 1.4143)
+    assert kinded and min(kinded) >= 2 - 1e-6 and max(kinded) <= top, (z, back)
+    assert 2 - 1e-6 <= back["ring"] <= top, (z, back)
+
+
 def test_ode_field_as_equations_and_body_opens_legible(nb):
     nb.kernel("ed.graph = dw.ode.lotka_volterra_ude(method='builtin_rk4', step_size=0.1)\n"
               "result = 1")

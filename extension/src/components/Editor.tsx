@@ -22,6 +22,7 @@ import { BlockHelp } from "./BlockHelp";
 import { ContextMenu } from "./ContextMenu";
 import { ZoomProbe } from "./ZoomProbe";
 import { NearBackground } from "./NearBackground";
+import { WireScale } from "./WireScale";
 import { Toolbar } from "./Toolbar";
 import { StatusBar } from "./StatusBar";
 import { SidePanel } from "./SidePanel";
@@ -168,6 +169,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
           >
             <NearBackground />
             <ZoomProbe target={canvasRef} />
+            <WireScale target={canvasRef} />
             <Controls showInteractive={false} />
             {canvas.large ? null : <MiniMap pannable zoomable className="dw-minimap" />}
           </ReactFlow>

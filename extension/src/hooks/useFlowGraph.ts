@@ -149,10 +149,13 @@ export function useFlowGraph(inp: FlowInputs) {
       // same object when unchanged: edge labels are measured (getBBox) on every render
       const edge: Edge = old && old.label === label && old.style?.stroke === stroke && od?.detached === detached && od?.probe === probe ? old : {
         id, source: e.source, target: e.target, sourceHandle: e.source_port, targetHandle: e.target_port, label,
-        // a detached wire is dashed (and thicker, so the dashes read at any zoom)
-        style: detached ? { stroke: stroke ?? "#888", strokeWidth: 3, strokeDasharray: "8 5" } : stroke ? { stroke, strokeWidth: 2 } : undefined,
+        // the colour only: widths come from styles.css (.dw-kind, .dw-edge-detached), scaled
+        // there so that a wire stays visible at every zoom (WireScale.tsx); a detached wire
+        // is dashed (and thicker, so the dashes read at any zoom)
+        style: detached ? { stroke: stroke ?? "#888", strokeDasharray: "8 5" } : stroke ? { stroke } : undefined,
         data: { kind, detached, probe } satisfies EdgeData,
-        ...(detached || probe ? { type: "marked", className: detached ? "dw-edge-detached" : "dw-edge-probed" } : {}),
+        className: [stroke ? "dw-kind" : "", detached ? "dw-edge-detached" : probe ? "dw-edge-probed" : ""].filter(Boolean).join(" ") || undefined,
+        ...(detached || probe ? { type: "marked" } : {}),
       };
       next.set(id, edge);
       return edge;
