@@ -138,6 +138,8 @@ def train(
     return run
 
 
+# resume repeats train's run keywords rather than taking **kwargs, so help() and editors
+# list them; tests/test_train_control.py holds the two lists (and the defaults) together
 def resume(
     path: str | os.PathLike,
     *,
