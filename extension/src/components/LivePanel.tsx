@@ -1,15 +1,21 @@
 // Training controls and live plots (src/plot/, uPlot): the loss over the whole run with a
 // log toggle and zoom, predictions against the data, statistics of the selected node. The
 // plots can be enlarged over the whole editor.
-import { useEffect, useState } from "react";
-import type { Command, KernelEvent, RunStatus } from "../types";
+import { memo, useEffect, useState } from "react";
+import type { Command, KernelEvent } from "../types";
+import { useStatus } from "../hooks/useStatus";
 import type { PredictionsEvent } from "../predictions";
-import { LossPlot } from "../plot/LossPlot";
+import { LossPlot as LossPlotView } from "../plot/LossPlot";
 import { rebuildText } from "../rebuild";
-import { PredictionsPlot } from "../plot/PredictionsPlot";
+import { PredictionsPlot as PredictionsPlotView } from "../plot/PredictionsPlot";
 import type { Transport } from "../transport";
 
-export function LivePanel({ transport, status, selected }: { transport: Transport; status: RunStatus; selected: string | null }) {
+// the plots draw from their own events: a status change (a few a second) leaves them be
+const LossPlot = memo(LossPlotView);
+const PredictionsPlot = memo(PredictionsPlotView);
+
+export function LivePanel({ transport, selected }: { transport: Transport; selected: string | null }) {
+  const status = useStatus(transport);
   const [log, setLog] = useState(true);
   const [smoothing, setSmoothing] = useState(0);
   const [xBy, setXBy] = useState<"step" | "time">("step");
