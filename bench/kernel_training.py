@@ -240,6 +240,9 @@ def editor_once(page, out: pathlib.Path, timeout: float) -> dict:
     before, t0, busy0 = cpu_seconds(), time.monotonic(), page_busy(cdp)
     root = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .dw-root").first
     root.locator("button.dw-train:not([disabled])").click()
+    # the live plots on screen, as a person watching the run has them (the click scrolled
+    # to the Train button; the plots sit below it in the side panel)
+    root.locator(".dw-plots").evaluate("e => e.scrollIntoView({block: 'start'})")
     state = root.locator(".dw-live[data-run-state]")
     end = time.monotonic() + 20
     while state.get_attribute("data-run-state") in ("none", "idle"):
