@@ -4,6 +4,7 @@
 import { memo, useEffect, useState } from "react";
 import type { Command, KernelEvent } from "../types";
 import { useStatus } from "../hooks/useStatus";
+import { atFrame, dropFrame } from "../frame";
 import type { PredictionsEvent } from "../predictions";
 import { LossPlot as LossPlotView } from "../plot/LossPlot";
 import { rebuildText } from "../rebuild";
@@ -26,16 +27,18 @@ export function LivePanel({ transport, selected }: { transport: Transport; selec
   const [exported, setExported] = useState<string | null>(null);
   const [rebuilt, setRebuilt] = useState<string | null>(null);
   const send = (c: Command) => transport.send(c);
+  const [predKey] = useState(() => ({}));
+  useEffect(() => () => dropFrame(predKey), [predKey]);
 
   useEffect(() => { if (status.lr !== null) setLr(String(status.lr)); }, [status.lr]);
 
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
-    if (ev.event === "predictions") setPred(ev);
-    else if (ev.event === "reset_metrics") { setPred(null); setRebuilt(null); }
+    if (ev.event === "predictions") atFrame(predKey, () => setPred(ev)); // drawn with the metrics' frame
+    else if (ev.event === "reset_metrics") { dropFrame(predKey); setPred(null); setRebuilt(null); }
     else if (ev.event === "rebuild") setRebuilt(rebuildText(ev));
     else if (ev.event === "node_stats") setStats({ node: ev.node, stats: ev.stats });
     else if (ev.event === "export") setExported(ev.path ?? "(source)");
-  }), [transport]);
+  }), [transport, predKey]);
 
   useEffect(() => {
     if (!big) return;

@@ -2,21 +2,18 @@
 // a few times a second (step, steps/s): held by the whole editor, every change re-rendered
 // the palette, canvas and side panel (measured in bench/kernel_training.py). The live
 // panel holds all of it; others select the fields they show and re-render only when
-// those change. A status is applied at the next animation frame, the one in which the loss
-// plot draws the metrics that came with it (metrics.ts): one frame drawn per update, not two.
+// those change. A status is applied at the next animation frame, with the metrics that
+// came with it (frame.ts): one frame drawn per update.
 import { useEffect, useState } from "react";
 import type { Transport } from "../transport";
 import type { RunStatus } from "../types";
+import { atFrame, dropFrame } from "../frame";
 
 /** `cb` with the newest status, at most once per animation frame. */
 function onStatusFrame(transport: Transport, cb: (s: RunStatus) => void): () => void {
-  let frame = 0;
-  let latest: RunStatus | null = null;
-  const off = transport.onStatus((s) => {
-    latest = s;
-    if (!frame) frame = requestAnimationFrame(() => { frame = 0; if (latest) cb(latest); latest = null; });
-  });
-  return () => { off(); if (frame) cancelAnimationFrame(frame); };
+  const key = {};
+  const off = transport.onStatus((s) => atFrame(key, () => cb(s)));
+  return () => { off(); dropFrame(key); };
 }
 
 /** The whole status (the live panel). */
