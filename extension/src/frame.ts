@@ -4,16 +4,25 @@
 // every message rendered and drew a frame of its own, and with React's own scheduling a
 // state set in one frame was drawn in the next: 3-4 frames per burst (measured in
 // bench/kernel_training.py), each taking the cores the training runs on.
+// The messages of one burst come as separate WebSocket messages, a few milliseconds apart
+// (more on a loaded machine), and the snapshot a training step after the rest: the first of
+// them waits `GATHER_MS` for the others before the frame is asked for. A person does not see
+// 50 ms on a live plot; the browser draws a third of the frames (bench/kernel_training.py).
 import { flushSync } from "react-dom";
 
-const pending = new Map<object, () => void>();
-let frame = 0;
+/** how long the first update of a burst waits for the rest before a frame is asked for */
+export const GATHER_MS = 50;
 
-/** Run `fn` at the next animation frame; a later call with the same `key` before then
- * replaces it (only the newest status or snapshot is drawn). */
+const pending = new Map<object, () => void>();
+let waiting = false;
+
+/** Run `fn` at the animation frame after the current burst of updates; a later call with the
+ * same `key` before then replaces it (only the newest status or snapshot is drawn). */
 export function atFrame(key: object, fn: () => void): void {
   pending.set(key, fn);
-  if (!frame) frame = requestAnimationFrame(runFrame);
+  if (waiting) return;
+  waiting = true;
+  window.setTimeout(() => requestAnimationFrame(runFrame), GATHER_MS);
 }
 
 /** Forget what `key` asked for (its component is gone). */
@@ -22,7 +31,7 @@ export function dropFrame(key: object): void {
 }
 
 function runFrame() {
-  frame = 0;
+  waiting = false;
   const fns = [...pending.values()];
   pending.clear();
   flushSync(() => {
