@@ -227,6 +227,17 @@ def test_enter_and_leave_a_body(nb):
     nb.node("mlp").wait_for()
 
 
+WATCH_RENDERS = """() => new Promise((done) => {
+  const root = document.querySelector('.dw-root');
+  const step = root.querySelector('.dw-step');
+  const r0 = Number(root.dataset.renders);
+  const steps = new Set([step.dataset.step]);
+  const obs = new MutationObserver(() => steps.add(step.dataset.step));
+  obs.observe(step, {attributes: true});
+  setTimeout(() => { obs.disconnect(); done({steps: steps.size, renders: Number(root.dataset.renders) - r0}); }, 2500);
+})"""
+
+
 def test_train_pause(nb):
     available = nb.kernel("result = ed.control.available")
     assert available, "the editor cannot reach the training engine"
@@ -237,6 +248,12 @@ def test_train_pause(nb):
     first = int(plot.get_attribute("data-points"))
     nb.page.wait_for_function(
         f"() => Number(document.querySelector('.dw-root .dw-loss-plot').dataset.points) > {first}", timeout=30_000)
+    # while it runs, its status (step, steps/s) reaches the live panel a few times a second
+    # without re-rendering the whole editor (palette, canvas, side panel): that cost the
+    # browser's share of the cores the training needs (bench/kernel_training.py)
+    seen = nb.page.evaluate(WATCH_RENDERS)
+    assert seen["steps"] >= 4, seen
+    assert seen["renders"] <= 1, seen
     nb.editor.locator("button.dw-pause").click()
     nb.editor.locator('.dw-live[data-run-state="paused"]').wait_for(timeout=30_000)
     nb.page.wait_for_timeout(800)

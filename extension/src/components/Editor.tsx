@@ -87,8 +87,13 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   const rootRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLDivElement>(null);
   const [initialViewport] = useState(() => guessViewport(transport.readGraph()));
+  // how often the whole editor has rendered, on its root for tests: a running run's
+  // updates (status, metrics, statistics) must re-render only the parts that show them
+  const renders = useRef(0);
+  renders.current += 1;
+  useEffect(() => { if (rootRef.current) rootRef.current.dataset.renders = String(renders.current); });
 
-  const { catalog, specs, status, analysis } = useKernel(transport);
+  const { catalog, specs, analysis } = useKernel(transport);
   const { path, enter, leaveTo, leave } = usePath();
   const focus = useFocus(rootRef);
   const { hist, doc, commit, travel } = useDocument(transport, path, focus.noteEdit);
@@ -102,7 +107,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
   }, [catalog, analysis.ports, path]);
 
   const training = useTrainingView(transport, doc);
-  const canvas = useCanvas({ doc, graph, path, catalog, specs, ports, analysis, status, training, commit, onEnter: enter });
+  const canvas = useCanvas({ doc, graph, path, catalog, specs, ports, analysis, transport, training, commit, onEnter: enter });
   const { selectedIds, selectOnly } = canvas;
   // after each edit is drawn: focus back in the editor if it fell to the page
   useEffect(focus.recoverAfterEdit, [canvas.nodes, canvas.edges, focus.recoverAfterEdit]);
@@ -182,7 +187,7 @@ function EditorInner({ transport, height = "600px", live = true, onInit }: Edito
         <StatusBar graph={graph} analysis={analysis} />
       </div>
       <SidePanel transport={transport} doc={doc} graph={graph} path={path} specs={specs} selected={selectedIds}
-        errorsAt={canvas.errorsAt} status={status} commit={commit} live={live} />
+        errorsAt={canvas.errorsAt} commit={commit} live={live} />
     </div>
   );
 }

@@ -1,15 +1,22 @@
 // Training controls and live plots (src/plot/, uPlot): the loss over the whole run with a
 // log toggle and zoom, predictions against the data, statistics of the selected node. The
 // plots can be enlarged over the whole editor.
-import { useEffect, useState } from "react";
-import type { Command, KernelEvent, RunStatus } from "../types";
+import { memo, useEffect, useState } from "react";
+import type { Command, KernelEvent } from "../types";
+import { useStatus } from "../hooks/useStatus";
+import { atFrame, dropFrame } from "../frame";
 import type { PredictionsEvent } from "../predictions";
-import { LossPlot } from "../plot/LossPlot";
+import { LossPlot as LossPlotView } from "../plot/LossPlot";
 import { rebuildText } from "../rebuild";
-import { PredictionsPlot } from "../plot/PredictionsPlot";
+import { PredictionsPlot as PredictionsPlotView } from "../plot/PredictionsPlot";
 import type { Transport } from "../transport";
 
-export function LivePanel({ transport, status, selected }: { transport: Transport; status: RunStatus; selected: string | null }) {
+// the plots draw from their own events: a status change (a few a second) leaves them be
+const LossPlot = memo(LossPlotView);
+const PredictionsPlot = memo(PredictionsPlotView);
+
+export function LivePanel({ transport, selected }: { transport: Transport; selected: string | null }) {
+  const status = useStatus(transport);
   const [log, setLog] = useState(true);
   const [smoothing, setSmoothing] = useState(0);
   const [xBy, setXBy] = useState<"step" | "time">("step");
@@ -20,16 +27,18 @@ export function LivePanel({ transport, status, selected }: { transport: Transpor
   const [exported, setExported] = useState<string | null>(null);
   const [rebuilt, setRebuilt] = useState<string | null>(null);
   const send = (c: Command) => transport.send(c);
+  const [predKey] = useState(() => ({}));
+  useEffect(() => () => dropFrame(predKey), [predKey]);
 
   useEffect(() => { if (status.lr !== null) setLr(String(status.lr)); }, [status.lr]);
 
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
-    if (ev.event === "predictions") setPred(ev);
-    else if (ev.event === "reset_metrics") { setPred(null); setRebuilt(null); }
+    if (ev.event === "predictions") atFrame(predKey, () => setPred(ev)); // drawn with the metrics' frame
+    else if (ev.event === "reset_metrics") { dropFrame(predKey); setPred(null); setRebuilt(null); }
     else if (ev.event === "rebuild") setRebuilt(rebuildText(ev));
     else if (ev.event === "node_stats") setStats({ node: ev.node, stats: ev.stats });
     else if (ev.event === "export") setExported(ev.path ?? "(source)");
-  }), [transport]);
+  }), [transport, predKey]);
 
   useEffect(() => {
     if (!big) return;

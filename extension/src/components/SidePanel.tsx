@@ -2,7 +2,7 @@
 // workbench when nothing is selected on the top graph, and the live plots.
 import { Suspense, lazy } from "react";
 import type { Transport } from "../transport";
-import type { BlockSpec, GraphDoc, GraphErrorInfo, RunStatus } from "../types";
+import type { BlockSpec, GraphDoc, GraphErrorInfo } from "../types";
 import * as G from "../graph";
 import type { Commit } from "../hooks/useDocument";
 import { Inspector } from "./Inspector";
@@ -19,13 +19,12 @@ interface Props {
   specs: Map<string, BlockSpec>;
   selected: string[];
   errorsAt: Map<string, GraphErrorInfo[]>;
-  status: RunStatus;
   commit: Commit;
   /** draw the live panel (not in benchmarks and read-only views) */
   live: boolean;
 }
 
-export function SidePanel({ transport, doc, graph, path, specs, selected, errorsAt, status, commit, live }: Props) {
+export function SidePanel({ transport, doc, graph, path, specs, selected, errorsAt, commit, live }: Props) {
   const single = selected.length === 1 ? graph.nodes.find((n) => n.id === selected[0]) : undefined;
   return (
     <div className="dw-side">
@@ -45,7 +44,7 @@ export function SidePanel({ transport, doc, graph, path, specs, selected, errors
         onMark={(p, v) => { if (!path.length) commit((g) => G.setParamAt(g, p, "ablatable", v)); }} />
       {live ? (
         <Suspense fallback={<div className="dw-live">loading plots</div>}>
-          <LivePanel transport={transport} status={status} selected={single ? G.nodePath(path, single.id) : null} />
+          <LivePanel transport={transport} selected={single ? G.nodePath(path, single.id) : null} />
         </Suspense>
       ) : null}
     </div>

@@ -1,6 +1,7 @@
 // The Training panel: the document's training section as a form. Every field writes the
 // section (one undo step each), the kernel checks it, and its errors show on the field
 // they name. The generators, losses and settings come from the kernel's catalogs.
+import { memo } from "react";
 import type { GraphErrorInfo, ParamSpec } from "../types";
 import type { Workbench } from "../hooks/useWorkbench";
 import * as S from "../workbench/section";
@@ -108,3 +109,12 @@ export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
     </div>
   );
 }
+
+/** The fields of the workbench the form shows: the running run's step and losses (which
+ * change a few times a second) are not among them, so the form does not re-render for them. */
+function sameForm(a: Props, b: Props): boolean {
+  return a.section === b.section && a.onSection === b.onSection && a.onTrain === b.onTrain
+    && (["catalog", "files", "vars", "errors", "inputs", "outputs", "optimizers", "send"] as const).every((k) => a.wb[k] === b.wb[k]);
+}
+
+export const TrainingForm = memo(TrainingPanel, sameForm);

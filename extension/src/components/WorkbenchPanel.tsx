@@ -1,7 +1,7 @@
 // The side panel's workbench when no block is selected: the Training panel, the runs
 // table and the Ablation panel as tabs. It stays mounted (hidden) while a block is selected, so it keeps
 // listening; Train on a document without a training section brings it forward.
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Transport } from "../transport";
 import type { GraphDoc } from "../types";
 import { useAblation } from "../hooks/useAblation";
@@ -9,7 +9,7 @@ import { useWorkbench } from "../hooks/useWorkbench";
 import type { Section } from "../workbench/section";
 import { AblationPanel } from "./AblationPanel";
 import { RunsTable } from "./RunsTable";
-import { TrainingPanel } from "./TrainingPanel";
+import { TrainingForm } from "./TrainingPanel";
 
 interface Props {
   transport: Transport;
@@ -27,6 +27,13 @@ export function WorkbenchPanel({ transport, doc, hidden, onTraining, onMark }: P
   const [tab, setTab] = useState<"training" | "runs" | "ablation">("training");
   const [forced, setForced] = useState(false);
   const section = doc.training as Section | undefined;
+  // the form's handlers stay the same functions (calling the latest props), so a running
+  // run's updates of the workbench leave the form unrendered (TrainingForm is memoized)
+  const onTrainingRef = useRef(onTraining);
+  onTrainingRef.current = onTraining;
+  const { dismissNeeded } = wb;
+  const onSection = useCallback((s: Section) => { dismissNeeded(); onTrainingRef.current?.(s); }, [dismissNeeded]);
+  const onTrain = useCallback(() => transport.send({ cmd: "train" }), [transport]);
 
   // every change of the section (or the graph's inputs and outputs) is checked by the kernel
   const sectionText = JSON.stringify(section ?? null);
@@ -50,8 +57,7 @@ export function WorkbenchPanel({ transport, doc, hidden, onTraining, onMark }: P
       </div>
       {wb.needed && tab === "training" ? <div className="dw-wb-needed" role="alert">{wb.needed}</div> : null}
       {tab === "training" ? (
-        <TrainingPanel wb={wb} section={section} onSection={(s) => { wb.dismissNeeded(); onTraining?.(s); }}
-          onTrain={() => transport.send({ cmd: "train" })} />
+        <TrainingForm wb={wb} section={section} onSection={onSection} onTrain={onTrain} />
       ) : tab === "runs" ? (
         <RunsTable wb={wb} onExport={(id) => transport.send({ cmd: "export", run: id })} />
       ) : (

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { applyEdgeChanges, applyNodeChanges, useReactFlow, type Edge, type EdgeChange, type NodeChange, type Viewport } from "@xyflow/react";
 import type { BlockSpec, Catalog, GraphDoc, GraphErrorInfo, RunStatus } from "../types";
+import { useStatusPick } from "./useStatus";
 import * as G from "../graph";
 import { exact } from "../plot/format";
 import type { TrainingView } from "../trainingView";
@@ -12,6 +13,12 @@ import { useFlowGraph } from "./useFlowGraph";
 import { isFrameId, useFrames, type FlowNode } from "./useFrames";
 import type { Analysis } from "./useKernel";
 import type { Commit } from "./useDocument";
+import type { Transport } from "../transport";
+
+/** What the canvas shows of the run's status: the running Optimizer node's lr. */
+type RunLr = Pick<RunStatus, "optimizer" | "state" | "lr">;
+const pickLr = (s: RunStatus): RunLr => ({ optimizer: s.optimizer, state: s.state, lr: s.lr });
+const sameLr = (a: RunLr, b: RunLr) => a.optimizer === b.optimizer && a.state === b.state && a.lr === b.lr;
 
 const LARGE = 300; // above this many nodes: no minimap, no edge labels
 const VISIBLE_ONLY_ZOOM = 0.6; // render only visible elements when zoomed in this far
@@ -27,14 +34,16 @@ export interface CanvasInputs {
   specs: Map<string, BlockSpec>;
   ports: G.PortLookup;
   analysis: Analysis;
-  status: RunStatus;
+  /** the run's status: the canvas shows its learning rate on the running Optimizer node */
+  transport: Transport;
   training: { view: TrainingView; showStats: boolean };
   commit: Commit;
   onEnter: (id: string, body: string) => void;
 }
 
 export function useCanvas(inp: CanvasInputs) {
-  const { doc, graph, path, catalog, specs, ports, analysis, status, training, commit, onEnter } = inp;
+  const { doc, graph, path, catalog, specs, ports, analysis, transport, training, commit, onEnter } = inp;
+  const status = useStatusPick(transport, pickLr, sameLr);
   const rf = useReactFlow();
 
   const errorsAt = useMemo(() => {

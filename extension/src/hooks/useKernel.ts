@@ -1,9 +1,10 @@
 // What the kernel says about the document, as React state: the catalog (palette, ports,
-// param forms), the training run's status and the latest analysis (problems, inferred
-// shapes, dynamic ports, formulas). The editor asks for a first analysis once it listens.
+// param forms) and the latest analysis (problems, inferred shapes, dynamic ports,
+// formulas). The editor asks for a first analysis once it listens. The run's status is
+// read where it is shown (useStatus.ts), not here: it changes a few times a second.
 import { useEffect, useMemo, useState } from "react";
 import type { Transport } from "../transport";
-import type { BlockSpec, Catalog, GraphErrorInfo, KernelEvent, PortsByNode, RunStatus, Shapes } from "../types";
+import type { BlockSpec, Catalog, GraphErrorInfo, KernelEvent, PortsByNode, Shapes } from "../types";
 import { mark } from "../perfmarks";
 
 export interface Analysis { errors: GraphErrorInfo[]; shapes: Shapes; ports: PortsByNode; formulas: Record<string, string[]>; ms: number }
@@ -11,12 +12,10 @@ const NO_ANALYSIS: Analysis = { errors: [], shapes: {}, ports: {}, formulas: {},
 
 export function useKernel(transport: Transport) {
   const [catalog, setCatalog] = useState<Catalog>(() => transport.readCatalog());
-  const [status, setStatus] = useState<RunStatus>(() => transport.readStatus());
   const [analysis, setAnalysis] = useState<Analysis>(NO_ANALYSIS);
   const specs = useMemo(() => new Map<string, BlockSpec>(catalog.blocks.map((b) => [b.type, b])), [catalog]);
 
   useEffect(() => transport.onCatalog(setCatalog), [transport]);
-  useEffect(() => transport.onStatus(setStatus), [transport]);
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
     if (ev.event !== "analysis") return;
     mark("dw-analysis");
@@ -32,5 +31,5 @@ export function useKernel(transport: Transport) {
   // the model was created, and an answer to a request sent before this effect ran is lost.
   useEffect(() => transport.send({ cmd: "validate" }), [transport]);
 
-  return { catalog, specs, status, analysis };
+  return { catalog, specs, analysis };
 }

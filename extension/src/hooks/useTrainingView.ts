@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Transport } from "../transport";
 import type { EdgeDoc, GraphDoc } from "../types";
 import * as G from "../graph";
-import { EMPTY_VIEW, applyEvent, isViewEvent, type TrainingView } from "../trainingView";
+import { EMPTY_VIEW, applyEvent, isViewEvent, type TrainingView, type ViewEvent } from "../trainingView";
 
 export function useTrainingView(transport: Transport, top: GraphDoc) {
   const [view, setView] = useState<TrainingView>(EMPTY_VIEW);
@@ -25,9 +25,24 @@ export function useTrainingView(transport: Transport, top: GraphDoc) {
   const wiringRef = useRef(wiring);
   wiringRef.current = wiring;
 
+  // Per-node statistics arrive with most metric batches but show only as badges when the
+  // person turns them on: while off, the newest waits here, and the canvas is not
+  // re-rendered for numbers it does not draw.
+  const showStatsRef = useRef(showStats);
+  showStatsRef.current = showStats;
+  const unshown = useRef<ViewEvent | null>(null);
+  useEffect(() => {
+    if (!showStats || !unshown.current) return;
+    const ev = unshown.current;
+    unshown.current = null;
+    setView((v) => applyEvent(v, ev, probed.current));
+  }, [showStats]);
+
   useEffect(() => transport.onEvent((ev) => {
     if (!isViewEvent(ev)) return;
     if (ev.event === "grad_check") checkedOn.current = wiringRef.current;
+    if (ev.event === "reset_metrics") unshown.current = null;
+    if (ev.event === "graph_stats" && !showStatsRef.current) { unshown.current = ev; return; }
     setView((v) => applyEvent(v, ev, probed.current));
   }), [transport]);
 

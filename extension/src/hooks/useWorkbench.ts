@@ -147,9 +147,10 @@ export function useWorkbench(transport: Transport): Workbench {
   }, [send]);
   const selectRef = useRef(select);
   selectRef.current = select;
+  const dismissNeeded = useCallback(() => setNeeded(null), []);
 
   return {
     catalog, files, vars, errors, ...form, runs: withLive(runs, live), folder, selected, colors, diff, deleted, needed,
-    send, select, dismissNeeded: () => setNeeded(null),
+    send, select, dismissNeeded,
   };
 }

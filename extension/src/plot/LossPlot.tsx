@@ -10,6 +10,7 @@ import type uPlot from "uplot";
 import type { KernelEvent } from "../types";
 import type { Transport } from "../transport";
 import { MetricQueue } from "../metrics";
+import { atFrame, dropFrame } from "../frame";
 import { Chart, axis, type Data } from "./chart";
 import { exact } from "./format";
 import { DownsampledSeries, type Envelope } from "./series";
@@ -182,11 +183,12 @@ export function LossPlot({ transport, log, smoothing = 0, run = null, xBy = "ste
       if (!s) { s = new DownsampledSeries(); stores.current.set(n, s); }
       return s;
     };
+    const frameKey = {};
     const queue = new MetricQueue((ns, xs, ys) => {
       ns.forEach((n, i) => { const s = store(n); xs[i].forEach((x, j) => { const y = ys[i][j]; if (y !== null) s.add(x, y); }); });
       onPoints(queue.total);
       if (!detail.current) redraw();
-    });
+    }, (cb) => { atFrame(frameKey, cb); return 1; });
     const off = transport.onEvent((ev: KernelEvent) => {
       if (ev.event === "metrics") queue.add(ev);
       else if (ev.event === "markers") {
@@ -228,7 +230,7 @@ export function LossPlot({ transport, log, smoothing = 0, run = null, xBy = "ste
     });
     redraw();
     transport.send({ cmd: "history", req: 0, points: 1000 });
-    return () => { off(); chart.current?.destroy(); chart.current = null; };
+    return () => { off(); dropFrame(frameKey); chart.current?.destroy(); chart.current = null; };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [transport]);
 

@@ -1,7 +1,7 @@
 // Predictions against the data (predictions.ts makes the series): one plot against the
 // input, or for an ODE graph the trajectories over time beside a phase portrait. Each
 // snapshot replaces the data; the chart is rebuilt only when the series change.
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef } from "react";
 import uPlot from "uplot";
 import { predictionPlots, type PlotSpec, type PredictionsEvent } from "../predictions";
 import { Chart, axis, type Data } from "./chart";
@@ -58,7 +58,9 @@ export function PredictionsPlot({ ev }: { ev: PredictionsEvent | null }) {
   const box = useRef<HTMLDivElement>(null);
   const charts = useRef(new Map<string, { chart: Chart; key: string }>());
 
-  useEffect(() => {
+  // drawn in the commit (a layout effect), so a snapshot is drawn in the frame that
+  // applied it (frame.ts), not in one more after it
+  useLayoutEffect(() => {
     const root = box.current;
     if (!root || !ev) return;
     const plots = predictionPlots(ev);
