@@ -264,5 +264,18 @@ def test_train_pause(nb):
     assert nb.kernel("result = ed.status['step']") == step
     assert nb.kernel("result = ed.status['state']") == "paused"
     nb.screenshot("09_training_paused")
+    # a status with another lr (here the kernel's own `set`; a run starting or a schedule
+    # does the same) must not replace what the person is typing in the lr field
+    lr = nb.editor.locator(".dw-live .dw-lr input")
+    lr.fill("0.0005")
+    nb.kernel("ed.control.set('lr', 0.002)")
+    nb.page.wait_for_timeout(1500)  # the status it sends reaches the page in well under this
+    assert lr.input_value() == "0.0005"
+    lr.press("Enter")
+    for _ in range(60):
+        if nb.kernel("result = ed.status['lr']") == 0.0005:
+            break
+        nb.page.wait_for_timeout(250)
+    assert nb.kernel("result = ed.status['lr']") == 0.0005
     nb.editor.locator("button.dw-stop").click()
     nb.editor.locator('.dw-live[data-run-state="stopped"]').wait_for(timeout=30_000)

@@ -1,7 +1,7 @@
 // Training controls and live plots (src/plot/, uPlot): the loss over the whole run with a
 // log toggle and zoom, predictions against the data, statistics of the selected node. The
 // plots can be enlarged over the whole editor.
-import { memo, useEffect, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import type { Command, KernelEvent } from "../types";
 import { useStatus } from "../hooks/useStatus";
 import { atFrame, dropFrame } from "../frame";
@@ -30,7 +30,10 @@ export function LivePanel({ transport, selected }: { transport: Transport; selec
   const [predKey] = useState(() => ({}));
   useEffect(() => () => dropFrame(predKey), [predKey]);
 
-  useEffect(() => { if (status.lr !== null) setLr(String(status.lr)); }, [status.lr]);
+  // the field follows the run's lr, except while the person is typing in it: a status that
+  // arrives then (a run starting, a schedule moving the lr) must not replace what they typed
+  const typingLr = useRef(false);
+  useEffect(() => { if (status.lr !== null && !typingLr.current) setLr(String(status.lr)); }, [status.lr]);
 
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
     if (ev.event === "predictions") atFrame(predKey, () => setPred(ev)); // drawn with the metrics' frame
@@ -66,9 +69,9 @@ export function LivePanel({ transport, selected }: { transport: Transport; selec
         <button className="dw-stop" disabled={!(running || s === "paused")} onClick={() => send({ cmd: "stop" })}>Stop</button>
         <button className={`dw-rebuild${status.stale ? " dw-stale" : ""}`} disabled={!status.stale} title="apply the edits made during the run (unchanged nodes keep their weights)"
           onClick={() => send({ cmd: "rebuild" })}>Rebuild</button>
-        <label className="dw-lr">lr <input className={lrOk || lr.trim() === "" ? "" : "dw-invalid"} placeholder="default" value={lr} onChange={(e) => setLr(e.target.value)}
-          onKeyDown={(e) => { if (e.key === "Enter" && lrOk) send({ cmd: "set", name: "lr", value: lrNum }); }}
-          onBlur={() => { if (lrOk && lrNum !== status.lr) send({ cmd: "set", name: "lr", value: lrNum }); }} /></label>
+        <label className="dw-lr">lr <input className={lrOk || lr.trim() === "" ? "" : "dw-invalid"} placeholder="default" value={lr} onChange={(e) => { typingLr.current = true; setLr(e.target.value); }}
+          onKeyDown={(e) => { if (e.key === "Enter" && lrOk) { typingLr.current = false; send({ cmd: "set", name: "lr", value: lrNum }); } }}
+          onBlur={() => { typingLr.current = false; if (lrOk && lrNum !== status.lr) send({ cmd: "set", name: "lr", value: lrNum }); }} /></label>
         <button onClick={() => send({ cmd: "export" })} title="export to plain PyTorch source">Export</button>
       </div>
       <div className="dw-run-line">
