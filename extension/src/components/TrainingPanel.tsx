@@ -8,8 +8,12 @@ import * as S from "../workbench/section";
 import { DataSourceField } from "./DataSourceField";
 import { ParamInput } from "./ParamInput";
 
+// The workbench fields the form reads: its props type allows no other, so the memo below
+// (which compares these alone) cannot miss a change the form would show.
+const FORM_FIELDS = ["catalog", "files", "vars", "errors", "inputs", "outputs", "optimizers", "send"] as const;
+
 interface Props {
-  wb: Workbench;
+  wb: Pick<Workbench, (typeof FORM_FIELDS)[number]>;
   section: S.Section | undefined;
   onSection: (s: S.Section) => void;
   onTrain: () => void;
@@ -114,7 +118,7 @@ export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
  * change a few times a second) are not among them, so the form does not re-render for them. */
 function sameForm(a: Props, b: Props): boolean {
   return a.section === b.section && a.onSection === b.onSection && a.onTrain === b.onTrain
-    && (["catalog", "files", "vars", "errors", "inputs", "outputs", "optimizers", "send"] as const).every((k) => a.wb[k] === b.wb[k]);
+    && FORM_FIELDS.every((k) => a.wb[k] === b.wb[k]);
 }
 
 export const TrainingForm = memo(TrainingPanel, sameForm);
