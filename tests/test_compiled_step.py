@@ -52,10 +52,9 @@ def _matches(model, g, data, steps=4):
 
 @pytest.mark.parametrize("step_size", [0.1, 0.04])  # 0.04: 3 substeps per interval
 def test_compiled_solve_matches_eager_with_the_traced_graph(monkeypatch, step_size):
-    # aot_eager: dynamo's trace and AOTAutograd's forward/backward graphs, run without
-    # code generation (seconds); the inductor test below is the slow one
-    monkeypatch.setattr(compiled, "BACKEND", "aot_eager")
-    torch._dynamo.reset()
+    # eager: the traced step and vjp graphs in their forward and adjoint scans, run by
+    # torch without code generation (seconds); the AOTInductor test below is the slow one
+    monkeypatch.setattr(compiled, "BACKEND", "eager")
     g, data = _lv()
     g.node("solve").params["step_size"] = step_size
     model = g.compile(seed=0).double()
@@ -69,7 +68,6 @@ def test_compiled_solve_matches_eager_with_the_traced_graph(monkeypatch, step_si
 
 @pytest.mark.slow
 def test_compiled_solve_matches_eager_under_inductor():
-    torch._dynamo.reset()
     g, data = _lv()
     model = g.compile(seed=0).double()
     assert model.blocks["solve"].compile_solve() is None
@@ -78,8 +76,7 @@ def test_compiled_solve_matches_eager_under_inductor():
 
 
 def test_dw_train_compile_runs_the_compiled_solve_and_matches(monkeypatch):
-    monkeypatch.setattr(compiled, "BACKEND", "aot_eager")
-    torch._dynamo.reset()
+    monkeypatch.setattr(compiled, "BACKEND", "eager")
     g, data = _lv()
     kw = dict(data=DATA, loss="mse", optimizer=("adam", {"lr": 0.05}), steps=4, out=False, background=False)
     plain = dw.train(g, compile=False, **kw)  # float32 weights: the float64 check is above
@@ -146,7 +143,6 @@ def test_compile_failure_falls_back_at_the_first_step(monkeypatch, caplog):
         raise RuntimeError("this backend cannot compile anything")
 
     monkeypatch.setattr(compiled, "BACKEND", broken)
-    torch._dynamo.reset()
     g, data = _lv()
     with caplog.at_level(logging.WARNING, logger="diffwire.compile"):
         run = dw.train(g, data=DATA, loss="mse", steps=2, compile=True, out=False, background=False)

@@ -1,32 +1,53 @@
-"""A compiled fixed-step solve: the grid's RK4 (or Euler) steps as one scan of the step,
-compiled by ``torch.compile`` (inductor) once per structure, forward and backward.
+"""A compiled fixed-step solve: the grid's RK4 (or Euler) steps as two programs of native
+code, built once per structure with AOTInductor and kept on disk.
 
-Why a scan and not the unrolled solve or a compiled step in a Python loop: the LV UDE's
-eager step costs ~40 ms in dispatch over 30 steps x 4 stages of a 2-5-5-5-2 network,
-which a compile removes; but tracing and lowering the unrolled solve (some 5,000 nodes
-forward and backward) did not finish in 11 minutes on the 2-core machine, and a compiled
-step called 30 times per solve spent ~1.3 ms a call in guards and wrappers (a training
-step 2.9x faster than eager). The scan compiles one step's body (as fast as the single
-step) and runs the loop inside compiled code: 6.3x faster than eager (bench/compiled_solve.py).
+- **forward**: one ``scan`` of the step over the grid, returning every state;
+- **backward**: the discrete adjoint, one reverse ``scan`` over the saved states whose
+  body is the step's vector-Jacobian product (``torch.func.vjp``), returning the gradient
+  of the initial state and of the field's parameters (flattened into one vector).
 
-Compiled artifacts go to the on-disk inductor cache (:func:`cache_dir`), so a structure
-compiles once per machine: a restarted kernel traces the solve again and loads the
-compiled code from the cache. The step sizes are a tensor argument, so another grid of
-the same length does not recompile.
+An ``autograd.Function`` (:class:`_Solve`) joins them, so the rest of the training step
+(loss, optimizer, checks, LBFGS) is unchanged. The gradient is the exact gradient of the
+discretised solve, the same numbers as backpropagating through the eager steps.
+
+Why this shape: the LV UDE's eager step costs ~40 ms of dispatch over 30 steps x 4 stages
+of a 2-5-5-5-2 network. ``torch.compile`` of the scan (forward and AOTAutograd's backward
+of it) ran a training step in 6-8 ms: the backward scan sliced its saved activations one
+by one (480 copies a step) and every kernel was launched from Python. Here the two step
+functions are traced to plain aten graphs with ``make_fx`` (the vjp included), each scan
+is exported and compiled by AOTInductor into C++ whose loop and kernel calls never return
+to Python: forward 0.35 ms and backward 0.75 ms for the LV UDE (bench/compiled_solve.py).
+
+Programs are keyed by a hash of the traced graphs (code and constants), the shapes and
+dtypes, the number of steps and torch's version, and stored under :func:`cache_dir`: a
+restarted kernel traces the step (well under a second) and loads the package in
+milliseconds instead of compiling. The step sizes are an argument, so another grid of the
+same length does not recompile.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pathlib
+import platform
+import tempfile
+import threading
+import time
 
 import torch
+from torch import nn
 
 log = logging.getLogger("diffwire.compile")
 
-#: the torch.compile backend; tests may use "aot_eager" (the same traced graph, no codegen)
-BACKEND = "inductor"
+#: how the traced solve programs run: "aoti" (AOTInductor: native code, cached on disk) or
+#: "eager" (the same traced graphs and scans run by torch, no code generation: tests); or a
+#: callable ``(module, example_args) -> callable`` (tests give one that fails)
+BACKEND = "aoti"
+
+#: bumped when the programs' shape changes, so old packages in the cache are not loaded
+_FORMAT = "diffwire-solve-2"
 
 
 # read at import: torch writes its own default (/tmp/torchinductor_<user>) into the variable
@@ -73,27 +94,239 @@ def step_function(run, dy: int, method: str):
     return step
 
 
-def scan_solve(step):
-    """``solve(y0, dts, idx)``: `step` taken once per entry of `dts` as one
-    ``torch._higher_order_ops.scan``, returning ``[y0, y1, ...]`` (rows `idx` of it when
-    substeps leave points off the grid). A scan is compiled as one loop body: one call of
-    compiled code per solve forward and one backward, where a Python loop over a compiled
-    step made 30 calls of each and kept a third of eager's time."""
-    from torch._higher_order_ops.scan import scan
+class _Stepper(nn.Module):
+    """The body as a submodule and the step as forward, so ``functional_call`` can run the
+    step with the parameters as tensors (a slice of one flat vector each)."""
 
-    def body(y, dt):
-        y = step(y, dt)
-        return y, y.clone()  # a scan may not return its carry as its output too
+    def __init__(self, body: nn.Module, step):
+        super().__init__()
+        self.body = body
+        self.step = step
 
-    def solve(y0, dts, idx):
-        _, ys = scan(body, y0, dts)
-        out = torch.cat([y0.unsqueeze(0), ys])
+    def forward(self, y, dt):
+        return self.step(y, dt)
+
+
+class _Forward(nn.Module):
+    """All states after the first: ``ys[i] = step(ys[i-1], theta, dts[i])``."""
+
+    def __init__(self, step_graph):
+        super().__init__()
+        self.step_graph = step_graph
+
+    def forward(self, y0, theta, dts):
+        from torch._higher_order_ops.scan import scan
+
+        def body(y, dt):
+            y = self.step_graph(y, theta, dt)
+            return y, y.clone()  # a scan may not return its carry as its output too
+
+        return scan(body, y0, dts)[1]
+
+
+class _Adjoint(nn.Module):
+    """The discrete adjoint: from the states before each step (`ys_prev`) and the loss's
+    gradient at the states after it (`g_after`), the gradients of y0 and of theta."""
+
+    def __init__(self, vjp_graph):
+        super().__init__()
+        self.vjp_graph = vjp_graph
+
+    def forward(self, ys_prev, g_after, theta, dts):
+        from torch._higher_order_ops.scan import scan
+
+        def body(carry, xs):
+            lam, g_theta = carry
+            y, g, dt = xs
+            g_y, g_t = self.vjp_graph(y, lam + g, theta, dt)
+            return (g_y, g_theta + g_t), g_y.clone()
+
+        start = (torch.zeros_like(g_after[0]), torch.zeros_like(theta))
+        (g_y0, g_theta), _ = scan(body, start, (ys_prev, g_after, dts), reverse=True)
+        return g_y0, g_theta
+
+
+class _Solve(torch.autograd.Function):
+    """``[y0, y1, ..., yN]`` by the forward program; the adjoint program in backward."""
+
+    @staticmethod
+    def forward(ctx, programs, y0, dts, theta):
+        ys = programs.forward(y0, theta, dts)
+        ctx.programs = programs
+        ctx.save_for_backward(y0, ys, dts, theta)
+        return torch.cat([y0.unsqueeze(0), ys])
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g):
+        y0, ys, dts, theta = ctx.saved_tensors
+        prev = torch.cat([y0.unsqueeze(0), ys[:-1]])
+        g_y0, g_theta = ctx.programs.adjoint(prev, g[1:].contiguous(), theta, dts)
+        return None, g_y0 + g[0], None, g_theta
+
+
+class _Programs:
+    __slots__ = ("forward", "adjoint", "key", "source")
+
+    def __init__(self, forward, adjoint, key, source):
+        self.forward, self.adjoint, self.key, self.source = forward, adjoint, key, source
+
+
+# programs already loaded in this process, by key: a second model of the same structure
+# (a copy, an ensemble member, a restarted run) shares them
+_LOADED: dict[tuple, _Programs] = {}
+_LOCK = threading.Lock()
+
+
+def _graph_key(*graphs) -> hashlib.sha256:
+    """The traced graphs' code and the values of the constants they hold."""
+    h = hashlib.sha256()
+    for gm in graphs:
+        h.update(gm.code.encode())
+        for name, value in sorted(gm.state_dict().items()):
+            h.update(name.encode())
+            h.update(str((value.dtype, tuple(value.shape))).encode())
+            h.update(value.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy())
+    return h
+
+
+def _aoti(name: str, module: nn.Module, args: tuple, key: str):
+    """The AOTInductor program of `module` for `args`, from the cache or compiled there.
+    Returns (callable, "cache" or "compiled")."""
+    folder = cache_dir() / "solves"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{key}-{name}.pt2"
+    source = "cache"
+    if not path.exists():
+        source = "compiled"
+        exported = torch.export.export(module, args, strict=False)
+        # written beside its final name and moved there: a kernel killed mid-compile or a
+        # second kernel compiling the same structure never leaves a half-written package
+        fd, tmp = tempfile.mkstemp(suffix=".pt2", dir=folder)
+        os.close(fd)
+        try:
+            torch._inductor.aoti_compile_and_package(exported, package_path=tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return _load(path), source
+
+
+def _load(path: pathlib.Path):
+    """The package at `path`, loaded. ``aoti_load_package`` first probes the CPU's vector
+    instructions by compiling and loading a test library per instruction set (1.5 s a
+    process here) only to warn when they differ from the package's; the key already holds
+    this machine's instruction sets (:func:`_machine`), so the loader is called directly."""
+    try:
+        from torch._inductor.package.package import AOTICompiledModel
+
+        return AOTICompiledModel(torch._C._aoti.AOTIModelPackageLoader(str(path), "model",
+                                                                       False, 1, -1))
+    except (ImportError, AttributeError, TypeError):  # another torch: its public loader
+        return torch._inductor.aoti_load_package(str(path))
+
+
+def _machine() -> str:
+    """What native code compiled here assumes of the CPU: a cache shared between machines
+    (a home folder on a network disk) must not hand one machine's AVX-512 code to another."""
+    from torch._inductor.cpu_vec_isa import x86_isa_checker
+
+    return repr((platform.machine(), torch.backends.cpu.get_cpu_capability(),
+                 x86_isa_checker()))
+
+
+class CompiledStep:
+    """What an ODESolve keeps when its solve is compiled: the eager step, and per input
+    signature (shape, dtype, number of steps) the forward and adjoint programs."""
+
+    def __init__(self, body: nn.Module, run, dy: int, method: str):
+        cache_dir()
+        self.method = method
+        self.eager = step_function(run, dy, method)
+        self.stepper = _Stepper(body, self.eager)
+        self.programs: dict[tuple, _Programs] = {}
+        self.warm = False
+        self.ready = False  # set after the first compiled call succeeded
+
+    def parameters(self) -> tuple[list[str], list[torch.Tensor]]:
+        named = [(f"body.{n}", p) for n, p in self.stepper.body.named_parameters()]
+        return [n for n, _ in named], [p for _, p in named]
+
+    def _trace(self, y0, theta, dt, names, shapes):
+        """(step graph, vjp graph): plain aten graphs of the step and of its vjp, with the
+        parameters cut from `theta`."""
+        from torch.fx.experimental.proxy_tensor import make_fx
+
+        sizes = [s.numel() for s in shapes]
+
+        def step(y, theta, dt):
+            parts = theta.split(sizes) if sizes else []
+            params = {n: t.view(s) for n, t, s in zip(names, parts, shapes)}
+            return torch.func.functional_call(self.stepper, params, (y, dt))
+
+        def vjp(y, lam, theta, dt):
+            _, pull = torch.func.vjp(lambda yy, tt: step(yy, tt, dt), y, theta)
+            return pull(lam)
+
+        # distinct example tensors: make_fx maps each input by identity
+        step_graph = make_fx(step)(y0, theta, dt)
+        vjp_graph = make_fx(vjp)(y0.clone(), y0.clone(), theta, dt)
+        return step_graph, vjp_graph
+
+    def _build(self, y0, theta, dts, names, shapes) -> _Programs:
+        step_graph, vjp_graph = self._trace(y0, theta, dts[0], names, shapes)
+        h = _graph_key(step_graph, vjp_graph)
+        h.update(repr((_FORMAT, torch.__version__, _machine(), self.method, str(y0.device), y0.dtype,
+                       tuple(y0.shape), theta.dtype, theta.numel(), dts.shape[0])).encode())
+        key = h.hexdigest()[:32]
+        memo = (key, BACKEND if isinstance(BACKEND, str) else id(BACKEND))
+        with _LOCK:
+            if memo in _LOADED:
+                return _LOADED[memo]
+            fwd_mod, adj_mod = _Forward(step_graph), _Adjoint(vjp_graph)
+            n = dts.shape[0]
+            fwd_args = (y0, theta, dts)
+            adj_args = (y0.unsqueeze(0).expand(n, *y0.shape).contiguous(),
+                        torch.zeros(n, *y0.shape, dtype=y0.dtype, device=y0.device),
+                        theta, dts)
+            if BACKEND == "eager":
+                progs = _Programs(fwd_mod, adj_mod, key, "eager")
+            elif callable(BACKEND):
+                progs = _Programs(BACKEND(fwd_mod, fwd_args), BACKEND(adj_mod, adj_args),
+                                  key, "custom")
+            else:
+                t0 = time.perf_counter()
+                fwd, s1 = _aoti("forward", fwd_mod, fwd_args, key)
+                adj, s2 = _aoti("adjoint", adj_mod, adj_args, key)
+                progs = _Programs(fwd, adj, key, "cache" if s1 == s2 == "cache" else "compiled")
+                log.info("compiled solve %s: %s in %.1f s", key, progs.source,
+                         time.perf_counter() - t0)
+            _LOADED[memo] = progs
+            return progs
+
+    def __call__(self, y0, dts, idx):
+        names, params = self.parameters()
+        dtypes = {p.dtype for p in params}
+        if dtypes - {y0.dtype}:
+            raise TypeError(f"the field's parameters are {sorted(map(str, dtypes))} and the "
+                            f"state {y0.dtype}: the compiled solve needs one dtype")
+        theta = (torch.cat([p.reshape(-1) for p in params]) if params
+                 else y0.new_zeros(0))
+        sig = (tuple(y0.shape), y0.dtype, str(y0.device), dts.shape[0],
+               tuple(tuple(p.shape) for p in params))
+        progs = self.programs.get(sig)
+        if progs is None:
+            with torch.no_grad():
+                progs = self._build(y0.detach(), theta.detach(), dts, names,
+                                    [p.shape for p in params])
+            self.programs[sig] = progs
+        out = _Solve.apply(progs, y0, dts, theta)
         return out if idx is None else out.index_select(0, idx)
 
-    return solve
 
-
-def solve(step, y0: torch.Tensor, times: list[float], n_sub: list[int] | None) -> torch.Tensor:
+def solve(step: CompiledStep, y0: torch.Tensor, times: list[float],
+          n_sub: list[int] | None) -> torch.Tensor:
     """Integrate with the :class:`CompiledStep` `step` over the float grid `times` (n_sub:
     substeps per interval); returns ``[len(times), *y0.shape]``."""
     dts: list[float] = []
@@ -105,25 +338,12 @@ def solve(step, y0: torch.Tensor, times: list[float], n_sub: list[int] | None) -
     dt = torch.tensor(dts, dtype=y0.dtype, device=y0.device)
     if not step.warm:
         # blocks that prepare something on their first call (an Expression's closures)
-        # must do it outside the traced loop, which may not change outside state
+        # must do it outside the traced step, which may not change outside state
         with torch.no_grad():
             step.eager(y0, dt[0])
         step.warm = True
     idx = None if len(keep) == len(dts) + 1 else torch.tensor(keep, device=y0.device)
-    return step.compiled(y0, dt, idx)
-
-
-class CompiledStep:
-    """What an ODESolve keeps when its solve is compiled: the compiled solve (a scan of the
-    step, :func:`scan_solve`) and the eager step."""
-
-    def __init__(self, run, dy: int, method: str):
-        cache_dir()
-        self.eager = step_function(run, dy, method)
-        self.compiled = torch.compile(scan_solve(self.eager), backend=BACKEND, fullgraph=True,
-                                      dynamic=False)
-        self.warm = False
-        self.ready = False  # set after the first compiled call succeeded
+    return step(y0, dt, idx)
 
 
 def compilable(module) -> str | None:

@@ -281,7 +281,7 @@ class ODESolveModule(nn.Module):
         if why is None:
             dy = self.field.body.output_names.index("dy")
             try:
-                step = compiled.CompiledStep(self.field._run, dy, self.method)
+                step = compiled.CompiledStep(self.field.body, self.field._run, dy, self.method)
             except Exception as exc:  # noqa: BLE001 - no compiler here: the solve stays eager
                 return f"torch.compile is not available: {type(exc).__name__}: {exc}"
             # a plain attribute, not a submodule: state_dict and copies stay as they were
