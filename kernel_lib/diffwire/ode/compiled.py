@@ -16,7 +16,8 @@ of it) ran a training step in 6-8 ms: the backward scan sliced its saved activat
 by one (480 copies a step) and every kernel was launched from Python. Here the two step
 functions are traced to plain aten graphs with ``make_fx`` (the vjp included), each scan
 is exported and compiled by AOTInductor into C++ whose loop and kernel calls never return
-to Python: forward 0.35 ms and backward 0.75 ms for the LV UDE (bench/compiled_solve.py).
+to Python, its temporaries on the stack (:func:`_compile`): forward 0.17 ms and backward
+0.26 ms for the LV UDE (bench/compiled_solve.py).
 
 Programs are keyed by a hash of the traced graphs (code and constants), the shapes and
 dtypes, the number of steps and torch's version, and stored under :func:`cache_dir`: a
@@ -27,6 +28,7 @@ same length does not recompile.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -35,6 +37,7 @@ import platform
 import tempfile
 import threading
 import time
+import warnings
 
 import torch
 from torch import nn
@@ -47,7 +50,7 @@ log = logging.getLogger("diffwire.compile")
 BACKEND = "aoti"
 
 #: bumped when the programs' shape changes, so old packages in the cache are not loaded
-_FORMAT = "diffwire-solve-2"
+_FORMAT = "diffwire-solve-3"
 
 
 # read at import: torch writes its own default (/tmp/torchinductor_<user>) into the variable
@@ -176,6 +179,7 @@ class _Programs:
 # (a copy, an ensemble member, a restarted run) shares them
 _LOADED: dict[tuple, _Programs] = {}
 _LOCK = threading.Lock()
+_LOCK_PATCH = threading.Lock()
 
 
 def _graph_key(*graphs) -> hashlib.sha256:
@@ -199,18 +203,77 @@ def _aoti(name: str, module: nn.Module, args: tuple, key: str):
     source = "cache"
     if not path.exists():
         source = "compiled"
-        exported = torch.export.export(module, args, strict=False)
         # written beside its final name and moved there: a kernel killed mid-compile or a
         # second kernel compiling the same structure never leaves a half-written package
         fd, tmp = tempfile.mkstemp(suffix=".pt2", dir=folder)
         os.close(fd)
         try:
-            torch._inductor.aoti_compile_and_package(exported, package_path=tmp)
+            with warnings.catch_warnings():  # torch's own deprecations: nothing to act on
+                warnings.simplefilter("ignore", FutureWarning)
+                _compile(torch.export.export(module, args, strict=False), tmp)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return _load(path), source
+
+
+def _compile(exported, package_path: str) -> None:
+    """AOTInductor with the loop's temporaries on the stack, else as torch builds it.
+
+    Why: the step's intermediates are a few doubles each, and allocating them on the heap
+    every iteration was most of the programs' time (malloc and free, under perf): the LV
+    UDE's forward went from 0.35 to 0.17 ms and its adjoint from 0.75 to 0.26 ms a solve.
+    torch 2.13's C++ wrapper cannot hand a stack buffer out of a loop body (its
+    ``codegen_subgraph_suffix`` moves it into a heap handle, which does not compile), so
+    :func:`_stack_outputs_to_heap` makes that hand-off a copy, for this compile only. Where
+    that does not apply (another torch, a graph the stack path rejects) the package is
+    compiled the default way and the reason logged."""
+    import torch._inductor
+
+    try:
+        with _stack_outputs_to_heap():
+            torch._inductor.aoti_compile_and_package(
+                exported, package_path=package_path,
+                inductor_configs={"aot_inductor.allow_stack_allocation": True})
+        return
+    except Exception as exc:  # noqa: BLE001 - the default build below is the answer
+        log.info("compiled solve: temporaries on the heap (%s: %s)", type(exc).__name__,
+                 str(exc)[:200])
+    torch._inductor.aoti_compile_and_package(exported, package_path=package_path)
+
+
+@contextlib.contextmanager
+def _stack_outputs_to_heap():
+    """Make the C++ wrapper copy a loop body's stack-allocated outputs to the heap (the
+    body's scope ends with each iteration, so a stack buffer cannot be handed out)."""
+    from torch._inductor import ir
+    from torch._inductor.codegen.cpp_wrapper_cpu_array_ref import CppWrapperCpuArrayRef
+
+    def suffix(self, subgraph, outer_inputs, outer_outputs):
+        for inner, outer in zip(subgraph.graph.graph_outputs, outer_outputs):
+            src = inner.codegen_reference()
+            if isinstance(inner, ir.ShapeAsConstantBuffer):
+                self.writeline(f"{outer} = {src};")
+                continue
+            self.writeline(
+                "[&](auto&& _t) { if constexpr (::torch::aot_inductor::"
+                "is_arrayref_tensor_type_v<std::decay_t<decltype(_t)>>) { "
+                "AtenTensorHandle _h; AOTI_TORCH_ERROR_CODE_CHECK(aoti_torch_clone("
+                f"borrow_arrayref_tensor_as_tensor(_t), &_h)); {outer}.reset(); "
+                f"{outer} = RAIIAtenTensorHandle(_h); }} else {{ {outer}.reset(); "
+                f"{outer} = std::move(_t); }} }}({src});")
+
+    original = CppWrapperCpuArrayRef.__dict__.get("codegen_subgraph_suffix")
+    with _LOCK_PATCH:
+        CppWrapperCpuArrayRef.codegen_subgraph_suffix = suffix
+        try:
+            yield
+        finally:
+            if original is None:
+                del CppWrapperCpuArrayRef.codegen_subgraph_suffix
+            else:
+                CppWrapperCpuArrayRef.codegen_subgraph_suffix = original
 
 
 def _load(path: pathlib.Path):
