@@ -127,3 +127,27 @@ def test_loaded_strings_are_shared_and_params_are_the_nodes_own(tmp_path):
     built.nodes[lins[0].id].params["out_features"] = 5
     built.nodes[lins[0].id].position[0] = -1.0
     assert doc["nodes"][1]["params"]["out_features"] == 8 and doc["nodes"][1]["position"][0] != -1.0
+
+
+def test_a_wire_is_one_slot_tuple_in_the_plan():
+    """A node fed by one wire reads its input from the tuple its source writes to (one
+    tuple per wire in the plan, not two); a node of several outputs still gets its own."""
+    g = chain(5)
+    model = g.compile(seed=0)
+    steps = model._steps
+    assert len(steps) == 5
+    for before, after in zip(steps, steps[1:]):
+        assert after[2] is before[3] and len(after[2]) == 1
+    x = torch.randn(3, 8)
+    assert model(x).shape == (3, 8)
+    s = dw.Graph()  # Split: two outputs, each its own slot, both read by one Add
+    inp = s.add("Input", name="x", shape=[None, 4])
+    split = s.add("Split", sizes=[2, 2])
+    add = s.add("Add")
+    s.connect(inp, split)
+    s.connect((split, "y0"), (add, "a"))
+    s.connect((split, "y1"), (add, "b"))
+    s.add_output(add)
+    m = s.compile(seed=0)
+    xs = torch.randn(3, 4)
+    assert torch.equal(m(xs), xs[:, :2] + xs[:, 2:])
