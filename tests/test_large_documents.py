@@ -3,6 +3,7 @@
 stateless nodes run a shared module until one is asked for, a loaded file's strings are
 shared."""
 
+import pytest
 import torch
 
 import diffwire as dw
@@ -151,3 +152,36 @@ def test_a_wire_is_one_slot_tuple_in_the_plan():
     m = s.compile(seed=0)
     xs = torch.randn(3, 4)
     assert torch.equal(m(xs), xs[:, :2] + xs[:, 2:])
+
+
+def test_the_wire_index_holds_a_one_input_nodes_edge_itself():
+    """Most nodes have one wire in: the index keeps that Edge itself (a dict per node was
+    184 bytes), a {port: Edge} dict for a node with more; edges_into reads both alike."""
+    from diffwire.document import Edge
+
+    g = dw.Graph()
+    x = g.add("Input", name="x", shape=[None, 4])
+    t = g.add("Activation", fn="tanh")
+    add = g.add("Add")
+    g.connect(x, t)
+    g.connect(t, (add, "b"))
+    g.connect(x, (add, "a"))
+    g.add_output(add)
+    index = g._incoming()
+    assert type(index[t.id]) is Edge and type(index[add.id]) is dict
+    assert g.edges_into(t.id) == {"x": Edge("x", "out", t.id, "x")}
+    assert g.edges_into(add.id) == {"a": Edge("x", "out", add.id, "a"),
+                                    "b": Edge(t.id, "out", add.id, "b")}
+    assert g.edges_into("x") == {}
+    with pytest.raises(dw.GraphError, match="already has an edge"):
+        g.connect(x, (add, "b"))
+    xs = torch.randn(2, 4)
+    assert torch.allclose(g.compile(seed=0)(xs), xs + torch.tanh(xs))
+    # a file wiring one port twice: the first wire is the one read, validate names both
+    g.add("Input", name="z", shape=[None, 4])
+    doc = g.to_dict()
+    doc["edges"].insert(0, {"source": "z", "source_port": "out", "target": t.id,
+                            "target_port": "x"})
+    twice = dw.Graph.from_dict(doc)
+    assert twice.edges_into(t.id)["x"].source == "z"
+    assert [type(e).__name__ for e in twice.validate() if e.node == t.id] == ["DuplicateInput"]

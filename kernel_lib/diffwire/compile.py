@@ -19,7 +19,7 @@ from torch import nn
 
 from .analysis import topo_order
 from .context import gc_paused, recorder
-from .document import Graph, params_key
+from .document import Graph, edge_at, params_key
 from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
 
 # The node path each thread is running, so a watchdog in another thread can name the node a
@@ -141,10 +141,10 @@ class CompiledGraph(nn.Module):
                 self._input_slots.append(nslots)
                 nslots += 1
                 continue
-            incoming = graph._incoming().get(nid, {})  # read only: no copy per node
+            incoming = graph._incoming().get(nid)  # read only: no copy per node
             args = []
             for p in node.input_ports():
-                e = incoming.get(p.name)
+                e = edge_at(incoming, p.name)
                 args.append(_NONE if e is None else _slot_of(slot, e))
             if node.type == "Output":
                 self.output_names.append(node.params["name"])
