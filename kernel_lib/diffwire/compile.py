@@ -107,9 +107,9 @@ class CompiledGraph(nn.Module):
         self.blocks = _Blocks()
         order = topo_order(graph)
         # Where each output's value goes in run()'s list, as a 1-tuple: a node with one
-        # output is filed under its id with its port's name (no (id, port) key per node),
-        # and a node whose one input comes from it uses the same tuple for its inputs (one
-        # tuple per wire, not two: 20 MB of a 200,000-node chain's model).
+        # output is filed under its id (no (id, port) key per node: this map is alive at
+        # the build's peak), and a node whose one input comes from it uses the same tuple
+        # for its inputs (one tuple per wire, not two: 20 MB of a 200,000-node chain).
         slot: dict = {}
         nslots = 0
         self.input_names: list[str] = []
@@ -135,7 +135,7 @@ class CompiledGraph(nn.Module):
             if not cls.compiled:
                 continue
             if node.type == "Input":
-                slot[nid] = ("out", (nslots,))
+                slot[nid] = (nslots,)
                 self.input_names.append(node.params["name"])
                 self._input_ids.append(nid)
                 self._input_slots.append(nslots)
@@ -145,7 +145,7 @@ class CompiledGraph(nn.Module):
             args = []
             for p in node.input_ports():
                 e = edge_at(incoming, p.name)
-                args.append(_NONE if e is None else _slot_of(slot, e))
+                args.append(_NONE if e is None else _slot_of(slot, e, graph))
             if node.type == "Output":
                 self.output_names.append(node.params["name"])
                 self._output_slots.append(args[0][0])
@@ -182,7 +182,7 @@ class CompiledGraph(nn.Module):
             outs = tuple(range(nslots, nslots + len(ports)))
             nslots += len(ports)
             if len(ports) == 1:
-                slot[nid] = (ports[0].name, outs)
+                slot[nid] = outs
             else:
                 for p, i in zip(ports, outs):
                     slot[(nid, p.name)] = (i,)
@@ -277,12 +277,12 @@ class CompiledGraph(nn.Module):
 _NONE = (-1,)  # the slot of an unconnected optional input: run() keeps it None
 
 
-def _slot_of(slot: dict, e) -> tuple:
+def _slot_of(slot: dict, e, graph: Graph) -> tuple:
     """The 1-tuple slot of the value on edge `e`'s source port (see CompiledGraph)."""
     one = slot.get(e.source)
-    if one is not None and one[0] == e.source_port:
-        return one[1]
-    return slot[(e.source, e.source_port)]
+    if one is not None and graph.nodes[e.source].output_ports()[0].name == e.source_port:
+        return one
+    return slot[(e.source, e.source_port)]  # several outputs (a KeyError: no such port)
 
 
 def _share_key(node, cls) -> tuple | None:
