@@ -19,7 +19,7 @@ from torch import nn
 
 from .analysis import topo_order
 from .context import gc_paused, recorder
-from .document import Graph, params_key
+from .document import Graph, edge_at, params_key
 from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
 
 # The node path each thread is running, so a watchdog in another thread can name the node a
@@ -106,7 +106,12 @@ class CompiledGraph(nn.Module):
         self.path = ctx.path
         self.blocks = _Blocks()
         order = topo_order(graph)
-        slot: dict[tuple[str, str], int] = {}
+        # Where each output's value goes in run()'s list, as a 1-tuple: a node with one
+        # output is filed under its id (no (id, port) key per node: this map is alive at
+        # the build's peak), and a node whose one input comes from it uses the same tuple
+        # for its inputs (one tuple per wire, not two: 20 MB of a 200,000-node chain).
+        slot: dict = {}
+        nslots = 0
         self.input_names: list[str] = []
         self._input_ids: list[str] = []
         self.output_names: list[str] = []
@@ -130,19 +135,20 @@ class CompiledGraph(nn.Module):
             if not cls.compiled:
                 continue
             if node.type == "Input":
-                idx = slot[(nid, "out")] = len(slot)
+                slot[nid] = (nslots,)
                 self.input_names.append(node.params["name"])
                 self._input_ids.append(nid)
-                self._input_slots.append(idx)
+                self._input_slots.append(nslots)
+                nslots += 1
                 continue
-            incoming = graph._incoming().get(nid, {})  # read only: no copy per node
+            incoming = graph._incoming().get(nid)  # read only: no copy per node
             args = []
             for p in node.input_ports():
-                e = incoming.get(p.name)
-                args.append(-1 if e is None else slot[(e.source, e.source_port)])
+                e = edge_at(incoming, p.name)
+                args.append(_NONE if e is None else _slot_of(slot, e, graph))
             if node.type == "Output":
                 self.output_names.append(node.params["name"])
-                self._output_slots.append(args[0])
+                self._output_slots.append(args[0][0])
                 continue
             # meta: one module per block and params for every built-in block; real, top
             # graph: one per block and params for stateless blocks, each node deferred
@@ -172,15 +178,20 @@ class CompiledGraph(nn.Module):
                 self.blocks.defer(nid, len(steps))
             else:
                 self.blocks.set(nid, module)
-            outs = []
-            for p in node.output_ports():
-                outs.append(len(slot))
-                slot[(nid, p.name)] = outs[-1]
+            ports = node.output_ports()
+            outs = tuple(range(nslots, nslots + len(ports)))
+            nslots += len(ports)
+            if len(ports) == 1:
+                slot[nid] = outs
+            else:
+                for p, i in zip(ports, outs):
+                    slot[(nid, p.name)] = (i,)
+            ins = args[0] if len(args) == 1 else tuple(a[0] for a in args)
             fn = memos[key] if key is not None and pool is shared else module
-            steps.append((nid, fn, tuple(args), tuple(outs), ctx.path + nid))
+            steps.append((nid, fn, ins, outs, ctx.path + nid))
             static = static and cls.static and getattr(module, "static", True)
         self.static = static
-        self._nslots = len(slot)
+        self._nslots = nslots
         self._steps = steps
 
     # -- running ----------------------------------------------------------------------
@@ -261,6 +272,17 @@ class CompiledGraph(nn.Module):
 
     def extra_repr(self) -> str:
         return f"inputs={self.input_names}, outputs={self.output_names}"
+
+
+_NONE = (-1,)  # the slot of an unconnected optional input: run() keeps it None
+
+
+def _slot_of(slot: dict, e, graph: Graph) -> tuple:
+    """The 1-tuple slot of the value on edge `e`'s source port (see CompiledGraph)."""
+    one = slot.get(e.source)
+    if one is not None and graph.nodes[e.source].output_ports()[0].name == e.source_port:
+        return one
+    return slot[(e.source, e.source_port)]  # several outputs (a KeyError: no such port)
 
 
 def _share_key(node, cls) -> tuple | None:

@@ -5,11 +5,11 @@
 :func:`new_module` makes an instance in the state ``nn.Module.__init__`` leaves it in,
 copying the container layout of a module torch built itself at import (so attributes a
 newer torch adds come along), without calling the class's own ``__init__``. Callers set
-what that ``__init__`` would set. :func:`linear` builds an ``nn.Linear`` this way and then
-runs its own ``reset_parameters``, so weights draw the same numbers in the same order as
+what that ``__init__`` would set. :func:`linear` builds an ``nn.Linear`` this way (the
+:class:`Linear` subclass, whose hook tables come on first use) and then runs its own
+``reset_parameters``, so weights draw the same numbers in the same order as
 ``nn.Linear(...)``: the same seed gives the same state_dict (``tests/test_construct.py``).
-Its hook tables are :class:`HookDict` s, smaller than torch's OrderedDicts and alike in
-use.
+Hook tables are :class:`HookDict` s, smaller than torch's OrderedDicts and alike in use.
 """
 
 from __future__ import annotations
@@ -92,10 +92,19 @@ def tables_on_first_use(cls: type[nn.Module]) -> type[nn.Module]:
     return cls
 
 
-def linear(in_features: int, out_features: int, bias: bool = True) -> nn.Linear:
-    """``nn.Linear(in_features, out_features, bias)``, initialised by its own
-    ``reset_parameters`` (same draws from the generator, in the same order)."""
-    m = new_module(nn.Linear)
+@tables_on_first_use
+class Linear(nn.Linear):
+    """An nn.Linear whose hook tables come on first use (:func:`tables_on_first_use`): a
+    Linear node's layer, 100,000 of them in a 200,000-node chain, where the eleven empty
+    tables and the set took 1 KB each, a quarter of the node's model. Same name, weights,
+    forward and state_dict keys as nn.Linear; only ``type(m) is nn.Linear`` tells them
+    apart (``isinstance`` does not)."""
+
+
+def linear(in_features: int, out_features: int, bias: bool = True) -> Linear:
+    """``nn.Linear(in_features, out_features, bias)`` as a :class:`Linear`, initialised by
+    its own ``reset_parameters`` (same draws from the generator, in the same order)."""
+    m = new_module(Linear)
     d = m.__dict__
     d["in_features"] = in_features
     d["out_features"] = out_features

@@ -67,8 +67,14 @@ def hooked(*modules: nn.Module) -> bool:
     if (_module._global_forward_hooks or _module._global_forward_pre_hooks
             or _module._global_backward_hooks or _module._global_backward_pre_hooks):
         return True
-    return any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-               or m._backward_pre_hooks for m in modules)
+    # read from the instance: a module whose tables come on first use (construct.py) has
+    # none until a hook is registered, and reading the attribute would make them
+    for m in modules:
+        d = m.__dict__
+        if (d.get("_forward_hooks") or d.get("_forward_pre_hooks") or d.get("_backward_hooks")
+                or d.get("_backward_pre_hooks")):
+            return True
+    return False
 
 
 def run(seq: nn.Module, x: torch.Tensor) -> torch.Tensor:

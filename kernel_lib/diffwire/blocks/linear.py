@@ -4,6 +4,7 @@ from ..context import inferring
 from ..errors import ShapeMismatch
 from ..ports import AUTO, Param, Port
 from .base import Block, ExportedNode, FollowsWire, unresolved_auto, wire_size
+from .construct import Linear as Layer
 from .construct import linear as new_linear
 from .construct import tables_on_first_use, wrap
 from .fastpath import hooked, linear
@@ -71,7 +72,7 @@ class _Checked(nn.Module):
         return linear(x, inner.weight, inner.bias)
 
 
-@module_rule(nn.Linear)
+@module_rule(nn.Linear, Layer)  # Layer: a compiled graph's own layers, imported again
 def _from_layer(m, x):
     w = {"inner.weight": m.weight.detach().clone()}
     if m.bias is not None:

@@ -338,6 +338,12 @@ class _Tracer(fx.Tracer):
             return out
         return super().call_module(m, forward, args, kwargs)
 
+    def is_leaf_module(self, m, qualname):
+        # a layer with an import rule is recorded whole, for its rule: torch.fx records
+        # only torch.nn's own classes whole, and a compiled graph's Linear layers are
+        # construct's subclass of nn.Linear
+        return type(m) in fx_rules.MODULE_RULES or super().is_leaf_module(m, qualname)
+
 
 class _Whole(nn.Module):
     """Holds a one-input layer that has an expansion rule (a lone TransformerEncoderLayer),
