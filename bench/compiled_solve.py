@@ -4,8 +4,8 @@ backward, update) per side.
 
 Reports, in one run:
 
-- per-step time: diffwire eager, diffwire compiled (``compile_solve``, the path of
-  ``dw.train(compile=True)``) and diffrax (one ``eqx.filter_jit`` over the whole Adam
+- per-step time: diffwire eager, diffwire compiled (``compile_solve`` and fused Adam, the
+  path of ``dw.train(compile=True)``) and diffrax (one ``eqx.filter_jit`` over the whole Adam
   step, float64, Kutta's 3/8 RK4 as a ``diffrax.AbstractERK`` tableau); medians of
   interleaved rounds, and the medians of the per-round ratios;
 - compile time: the compiled side's first step in a fresh process with an empty inductor
@@ -47,7 +47,9 @@ def torch_side(compiled: bool):
     if compiled:
         why = model.blocks["solve"].compile_solve()
         assert why is None, why
-    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    # as dw.train builds it (train/run.py _make_phase): a run with compiled solves updates
+    # Adam in one kernel (fused), an eager run with torch's default per-tensor loop
+    opt = torch.optim.Adam(model.parameters(), lr=LR, fused=compiled)
 
     def step():
         opt.zero_grad(set_to_none=True)

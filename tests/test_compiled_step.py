@@ -67,12 +67,57 @@ def test_compiled_solve_matches_eager_with_the_traced_graph(monkeypatch, step_si
 
 
 @pytest.mark.slow
-def test_compiled_solve_matches_eager_under_inductor():
+def test_compiled_solve_matches_eager_under_inductor(caplog, monkeypatch, tmp_path):
+    # a cache of its own: the first model compiles, whatever ran on this machine before
+    monkeypatch.setattr(compiled, "_USER_CACHE", str(tmp_path))
+    monkeypatch.setattr(compiled, "_LOADED", {})
     g, data = _lv()
     model = g.compile(seed=0).double()
     assert model.blocks["solve"].compile_solve() is None
-    _matches(model, g, data)
-    assert model.blocks["solve"].compiled_step.ready
+    with caplog.at_level(logging.INFO, logger="diffwire.compile"):
+        _matches(model, g, data)
+    step = model.blocks["solve"].compiled_step
+    assert step.ready
+    (progs,) = step.programs.values()
+    assert progs.source == "compiled" and len(list(tmp_path.glob("solves/*.pt2"))) == 2
+    # the loop's temporaries went on the stack (the fast path), not back to the heap
+    assert not [r for r in caplog.records if "on the heap" in r.getMessage()]
+    # a restarted kernel (nothing loaded in the process) loads the packages from disk
+    monkeypatch.setattr(compiled, "_LOADED", {})
+    again = g.compile(seed=0).double()
+    assert again.blocks["solve"].compile_solve() is None
+    _matches(again, g, data, steps=2)
+    (progs,) = again.blocks["solve"].compiled_step.programs.values()
+    assert progs.source == "cache"
+
+
+def test_the_adjoint_gives_the_initial_states_gradient_for_a_batch(monkeypatch):
+    # y0 learned (an upstream node's output) and a batch of starts: the adjoint's
+    # gradient of y0, and the parameters', equal backpropagation through the eager steps
+    monkeypatch.setattr(compiled, "BACKEND", "eager")
+    g, data = _lv()
+    y0 = (data.y0 * torch.tensor([[1.0], [0.8], [1.3]], dtype=torch.float64))
+    grads = []
+    for compile_it in (False, True):
+        model = g.compile(seed=0).double()
+        if compile_it:
+            assert model.blocks["solve"].compile_solve() is None
+        start = y0.clone().requires_grad_(True)
+        out = model(y0=start, t=data.t)
+        assert out.shape == (31, 3, 2)
+        ((out - data.y.unsqueeze(1)) ** 2).mean().backward()
+        grads.append([start.grad] + [p.grad for p in model.parameters()])
+    for a, b in zip(*grads):
+        torch.testing.assert_close(b, a, rtol=1e-9, atol=1e-12)
+
+
+def test_a_compiled_run_updates_adam_in_one_kernel(monkeypatch):
+    monkeypatch.setattr(compiled, "BACKEND", "eager")
+    g, _ = _lv()
+    kw = dict(data=DATA, loss="mse", optimizer=("adam", {"lr": 0.05}), steps=1, out=False,
+              start=False)
+    assert dw.train(g, compile=True, **kw).optimizer.defaults["fused"]
+    assert not dw.train(g, compile=False, **kw).optimizer.defaults["fused"]
 
 
 def test_dw_train_compile_runs_the_compiled_solve_and_matches(monkeypatch):

@@ -86,14 +86,28 @@ def optimizer_args(spec):
 FOREACH = (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW, torch.optim.RMSprop)
 
 
-def make_optimizer(spec, params, foreach=None):
+#: Optimizers with torch's single-kernel update (``fused``) on the CPU and GPUs.
+FUSED = (torch.optim.Adam, torch.optim.AdamW)
+
+
+def make_optimizer(spec, params, foreach=None, fused=False):
     """A torch optimizer for a normalized spec. `params`: a list of parameters (or param
     groups), or a module whose parameters :func:`select_params` picks by ``spec["nodes"]``.
     `foreach`: torch's multi-tensor update (None: torch's default, the per-tensor loop on
-    the CPU); an ensemble asks for it, since it updates every member's tensors at once."""
+    the CPU); an ensemble asks for it, since it updates every member's tensors at once.
+    `fused`: one kernel per update where the optimizer has one (Adam, AdamW); a run with
+    compiled solves asks for it, whose steps are short enough that the per-tensor update
+    was a fifth of them. Where torch refuses it (a device without the kernel), the
+    optimizer is built as without it."""
     cls, kwargs = optimizer_args(spec)
     if isinstance(params, torch.nn.Module):
         params = select_params(params, {**DEFAULTS, **spec}["nodes"])
+    if fused and cls in FUSED:
+        params = list(params)
+        try:
+            return cls(params, **kwargs, fused=True)
+        except (RuntimeError, ValueError):
+            pass
     if cls in FOREACH:
         kwargs["foreach"] = foreach
     return cls(params, **kwargs)

@@ -122,7 +122,8 @@ select_params = optimizers.select_params
 make_scheduler = optimizers.make_scheduler
 
 
-def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> torch.optim.Optimizer:
+def make_optimizer(spec: dict, params: list, foreach: bool | None = None,
+                   fused: bool = False) -> torch.optim.Optimizer:
     """A torch optimizer built from a normalized spec: the runtime's (which an exported file
     embeds, :func:`diffwire.runtime.optimizers.make_optimizer`), plus diffwire's own rda."""
     if spec["kind"] == "rda":
@@ -134,7 +135,7 @@ def make_optimizer(spec: dict, params: list, foreach: bool | None = None) -> tor
                              hint="list the LUT nodes in the optimizer's `nodes`, or train "
                                   "the other weights with another optimizer phase")
         return RDA(params, lr=spec["lr"])  # a strict majority of a batch flips a bit (rda.py)
-    return optimizers.make_optimizer(spec, params, foreach=foreach)
+    return optimizers.make_optimizer(spec, params, foreach=foreach, fused=fused)
 
 
 def apply_live(opt: torch.optim.Optimizer, sched, key: str, value) -> None:
