@@ -237,3 +237,20 @@ def test_training_a_flat_build_checkpoints_and_resumes_exactly(tmp_path):
     assert [r["loss"] for r in resumed.history] == [r["loss"] for r in full.history]
     for k, v in full.model.state_dict().items():
         assert torch.equal(resumed.model.state_dict()[k], v), k
+
+
+def test_a_change_of_default_dtype_starts_a_new_slab():
+    store = WeightStore()
+    a = store.parameter((4,))
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        b = store.parameter((4,))
+    finally:
+        torch.set_default_dtype(old)
+    store.close()
+    assert a.dtype == torch.float32 and b.dtype == torch.float64
+    assert a.untyped_storage().data_ptr() != b.untyped_storage().data_ptr()
+    with torch.no_grad():
+        b.fill_(1.5)
+    assert b.tolist() == [1.5] * 4

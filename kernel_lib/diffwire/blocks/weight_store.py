@@ -40,7 +40,7 @@ class WeightStore:
     def __init__(self):
         self._slab: torch.UntypedStorage | None = None
         self._used = 0  # elements of the current slab handed out
-        self._kind: tuple | None = None  # (dtype, device) of the current slab
+        self._dtype: torch.dtype | None = None  # the current slab's
 
     def parameter(self, shape: tuple[int, ...]) -> nn.Parameter:
         """An uninitialised contiguous parameter of `shape` (as ``nn.Parameter(torch.empty(
@@ -49,13 +49,13 @@ class WeightStore:
         n = 1
         for s in shape:
             n *= s
-        if n > self.LARGEST or t.device.type != "cpu":  # meta, cuda: as torch does
+        if n > self.LARGEST or not t.is_cpu:  # meta, cuda: as torch does
             return nn.Parameter(torch.empty(shape))
-        kind = (t.dtype, t.device)
-        if self._slab is None or self._used + n > self.SLAB or kind != self._kind:
+        # the dtype compared on every call: set_ would read the slab's bytes as any dtype
+        if self._slab is None or self._used + n > self.SLAB or t.dtype is not self._dtype:
             self.close()
             self._slab = torch.empty(self.SLAB).untyped_storage()
-            self._used, self._kind = 0, kind
+            self._used, self._dtype = 0, t.dtype
         t.set_(self._slab, self._used, shape)
         self._used += n
         return nn.Parameter(t)
@@ -64,5 +64,5 @@ class WeightStore:
         """Shrink the current slab to what was handed out (its pieces follow: they refer
         to the storage, which moves its data), so no file or copy carries the unused end."""
         if self._slab is not None:
-            self._slab.resize_(self._used * self._kind[0].itemsize)
+            self._slab.resize_(self._used * self._dtype.itemsize)
             self._slab = None
