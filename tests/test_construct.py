@@ -173,7 +173,7 @@ def test_compiled_weights_equal_plain_constructors(monkeypatch):
     from diffwire.blocks import activation as act_mod
     from diffwire.blocks import linear as lin_mod
 
-    monkeypatch.setattr(lin_mod, "new_linear", lambda i, o, b: nn.Linear(i, o, bias=b))
+    monkeypatch.setattr(lin_mod, "new_linear", lambda i, o, b, store: nn.Linear(i, o, bias=b))
     monkeypatch.setattr(lin_mod, "wrap", lambda cls, inner: cls(inner))
     monkeypatch.setattr(act_mod, "activation", lambda name: ACTIVATIONS[name]())
     plain = g.compile(seed=3)

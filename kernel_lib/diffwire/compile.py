@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .analysis import topo_order
+from .blocks.weight_store import WeightStore
 from .context import gc_paused, recorder
 from .document import Graph, edge_at, params_key
 from .errors import GraphError, ParamError, RuntimeGraphError, raise_errors
@@ -34,11 +35,21 @@ class BuildContext:
     def __init__(self, path: str = "", meta: bool = False):
         self.path = path
         self.meta = meta
+        self.weights: WeightStore | None = None  # set for a large top graph: FLAT_FROM
 
     def compile_body(self, node, body: str) -> CompiledGraph:
         """Compile the named body graph of `node` into a module (its weights nest under it)."""
         graph = node.body[body]
         return CompiledGraph(graph, BuildContext(f"{self.path}{node.id}/{body}/", self.meta))
+
+
+# A real build of a top graph with at least this many nodes takes its small parameters
+# from one flat weight store (blocks/weight_store.py): 171 bytes less per parameter, 34 MB
+# of a 200,000-node chain. Below it the saving is under 0.4 MB, and small models are the
+# ones traced and compiled (torch.compile, AOTInductor), stacked into ensembles and saved
+# node by node, where parameters with storages of their own are what those paths have
+# always been checked with.
+FLAT_FROM = 2000
 
 
 class _Blocks(nn.Module):
@@ -129,6 +140,9 @@ class CompiledGraph(nn.Module):
         # _Blocks). Bodies are left alone: an ODE field writes its plan into generated
         # code, where a node built later would not be called.
         stateless: dict | None = {} if not ctx.meta and not ctx.path else None
+        store = None
+        if not ctx.meta and not ctx.path and len(graph.nodes) >= FLAT_FROM:
+            ctx.weights = store = WeightStore()
         for nid in order:
             node = graph.nodes[nid]
             cls = node.block
@@ -190,6 +204,9 @@ class CompiledGraph(nn.Module):
             fn = memos[key] if key is not None and pool is shared else module
             steps.append((nid, fn, ins, outs, ctx.path + nid))
             static = static and cls.static and getattr(module, "static", True)
+        if store is not None:
+            store.close()
+            ctx.weights = None  # the store's slabs belong to this build alone
         self.static = static
         self._nslots = nslots
         self._steps = steps

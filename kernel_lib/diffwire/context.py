@@ -10,7 +10,7 @@ import contextlib
 import contextvars
 import gc
 import threading
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from torch.compiler import is_compiling
 
@@ -82,6 +82,9 @@ class BuildContext(Protocol):
 
     path: str
     meta: bool
+    #: a :class:`diffwire.blocks.weight_store.WeightStore` to take small parameters from
+    #: (``store.parameter(shape)``), or None: the top graph of a large document has one
+    weights: Any
 
     def compile_body(self, node, body: str) -> nn.Module:
         """Compile the named body graph of `node` into a module (its weights nest under it)."""

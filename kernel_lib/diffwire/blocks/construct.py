@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from .activations import ACTIVATIONS
+from .weight_store import WeightStore
 
 
 class HookDict(dict):
@@ -101,16 +102,22 @@ class Linear(nn.Linear):
     apart (``isinstance`` does not)."""
 
 
-def linear(in_features: int, out_features: int, bias: bool = True) -> Linear:
+def linear(in_features: int, out_features: int, bias: bool = True,
+           store: WeightStore | None = None) -> Linear:
     """``nn.Linear(in_features, out_features, bias)`` as a :class:`Linear`, initialised by
-    its own ``reset_parameters`` (same draws from the generator, in the same order)."""
+    its own ``reset_parameters`` (same draws from the generator, in the same order), its
+    parameters pieces of `store`'s slabs when given (:mod:`.weight_store`)."""
     m = new_module(Linear)
     d = m.__dict__
     d["in_features"] = in_features
     d["out_features"] = out_features
     params = d["_parameters"]
-    params["weight"] = nn.Parameter(torch.empty((out_features, in_features)))
-    params["bias"] = nn.Parameter(torch.empty(out_features)) if bias else None
+    if store is not None:
+        params["weight"] = store.parameter((out_features, in_features))
+        params["bias"] = store.parameter((out_features,)) if bias else None
+    else:
+        params["weight"] = nn.Parameter(torch.empty((out_features, in_features)))
+        params["bias"] = nn.Parameter(torch.empty(out_features)) if bias else None
     m.reset_parameters()
     return m
 

@@ -40,8 +40,11 @@ class Linear(Block):
             if not ctx.meta:
                 raise unresolved_auto(node, "in_features")
             return FollowsWire(p["out_features"])
-        # nn.Linear and the wrapper without nn.Module.__init__ (most of a large compile)
-        return wrap(_Checked, inner=new_linear(p["in_features"], p["out_features"], p["bias"]))
+        # nn.Linear and the wrapper without nn.Module.__init__ (most of a large compile),
+        # its parameters in the compile's flat weight store when it has one
+        layer = new_linear(p["in_features"], p["out_features"], p["bias"],
+                           getattr(ctx, "weights", None))
+        return wrap(_Checked, inner=layer)
 
     @classmethod
     def export(cls, node, ctx):
