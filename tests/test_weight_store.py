@@ -11,6 +11,7 @@ import pickle
 
 import pytest
 import torch
+from test_large_documents import chain as inner_chain
 
 import diffwire as dw
 import diffwire.compile as dwc
@@ -20,15 +21,8 @@ N = 3000  # nodes: above FLAT_FROM
 
 
 def chain(n, width=8):
-    g = dw.Graph()
-    prev = g.add("Input", name="x", shape=[None, width])
-    for i in range(n - 2):
-        node = (g.add("Linear", in_features=width, out_features=width) if i % 2 == 0
-                else g.add("Activation", fn="tanh"))
-        g.connect(prev, node)
-        prev = node
-    g.add_output(prev)
-    return g
+    """An n-node chain (input, alternating Linear and tanh, output)."""
+    return inner_chain(n - 2, width)
 
 
 @pytest.fixture(scope="module")
