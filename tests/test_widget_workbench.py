@@ -86,6 +86,11 @@ def test_loss_catalog_and_setting_fields_follow_the_library_and_schema():
     assert (keep["kind"], keep["min"], keep["default"]) == ("int", 0, 5)
     assert (fields["keep_best"]["kind"], fields["keep_best"]["default"]) == ("bool", True)
     assert "default" not in fields["steps"]  # no default: the field stays empty
+    # compiled ODE solves (issue 13): a menu of the section's three values, off by default
+    comp = fields["compile"]
+    assert (comp["kind"], comp["choices"], comp["default"]) == ("choice", [False, True, "auto"],
+                                                                False)
+    assert "native code" in comp["doc"]
 
 
 def test_retention_settings_are_checked_on_their_fields(doc):

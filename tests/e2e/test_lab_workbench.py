@@ -309,6 +309,11 @@ def test_the_whole_story_overlay_smooth_reload_fork_theme_and_shut_down(page, la
     bad.fill("3")
     bad.press("Enter")
     page.wait_for_function(f"() => ({graph})().training.keep_checkpoints === 3 && ({graph})().training.steps === 150")
+    # compiled ODE solves: a menu, off by default; "auto" goes into the section as a string
+    compile_menu = panel.locator('[data-field="compile"] select')
+    assert compile_menu.input_value() == "false"
+    compile_menu.select_option("auto")
+    page.wait_for_function(f"() => ({graph})().training.compile === 'auto'")
     section = page.evaluate(f"() => ({graph})().training")
     assert section["data"]["x"] == {"source": "file", "path": "sine.csv", "columns": ["x_in"]}
     assert "keep_best" not in section  # left as shown: nothing written

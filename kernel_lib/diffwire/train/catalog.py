@@ -16,7 +16,7 @@ from .section_schema import training_schema
 #: The training section's plain settings the panel shows, in order (their kinds, ranges
 #: and docs come from the section's JSON Schema, so the form and the checks agree).
 FORM_FIELDS = ("steps", "batch_size", "val_split", "seed", "eval_every", "checkpoint_every",
-               "keep_checkpoints", "keep_best")
+               "keep_checkpoints", "keep_best", "compile")
 
 #: One line per built-in loss function, shown beside its name.
 LOSS_DOCS = {
@@ -61,6 +61,17 @@ def section_fields() -> list[dict]:
     out = []
     for name in FORM_FIELDS:
         s = props[name]
+        if "anyOf" in s:  # a menu: compile is false, true or "auto"
+            choices = [c for alt in s["anyOf"]
+                       for c in ([alt["const"]] if "const" in alt
+                                 else [False, True] if alt.get("type") == "boolean" else [])]
+            field = {"name": name, "kind": "choice", "doc": s.get("description", ""),
+                     "required": False, "nullable": False,
+                     "choices": sorted(choices, key=lambda c: not isinstance(c, bool))}
+            if SCALARS.get(name) is not None:
+                field["default"] = SCALARS[name]
+            out.append(field)
+            continue
         types = s["type"] if isinstance(s["type"], list) else [s["type"]]
         kind = "int" if "integer" in types else "bool" if "boolean" in types else "float"
         field = {"name": name, "kind": kind, "doc": s.get("description", ""),
