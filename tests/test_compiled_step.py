@@ -89,6 +89,18 @@ def test_compiled_solve_matches_eager_under_inductor(caplog, monkeypatch, tmp_pa
     _matches(again, g, data, steps=2)
     (progs,) = again.blocks["solve"].compiled_step.programs.values()
     assert progs.source == "cache"
+    # a damaged package (a disk that filled up, a copy cut short) is compiled again, not
+    # left to send every later run eager
+    forward = next(tmp_path.glob("solves/*-forward.pt2"))
+    forward.write_bytes(forward.read_bytes()[:3000])
+    monkeypatch.setattr(compiled, "_LOADED", {})
+    third = g.compile(seed=0).double()
+    assert third.blocks["solve"].compile_solve() is None
+    with caplog.at_level(logging.WARNING, logger="diffwire.compile"):
+        _matches(third, g, data, steps=2)
+    (progs,) = third.blocks["solve"].compiled_step.programs.values()
+    assert progs.source == "compiled" and "compile_failure" not in third.blocks["solve"].__dict__
+    assert any("does not load" in r.getMessage() for r in caplog.records)
 
 
 def test_the_adjoint_gives_the_initial_states_gradient_for_a_batch(monkeypatch):

@@ -200,22 +200,26 @@ def _aoti(name: str, module: nn.Module, args: tuple, key: str):
     folder = cache_dir() / "solves"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}-{name}.pt2"
-    source = "cache"
-    if not path.exists():
-        source = "compiled"
-        # written beside its final name and moved there: a kernel killed mid-compile or a
-        # second kernel compiling the same structure never leaves a half-written package
-        fd, tmp = tempfile.mkstemp(suffix=".pt2", dir=folder)
-        os.close(fd)
+    if path.exists():
         try:
-            with warnings.catch_warnings():  # torch's own deprecations: nothing to act on
-                warnings.simplefilter("ignore", FutureWarning)
-                _compile(torch.export.export(module, args, strict=False), tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    return _load(path), source
+            return _load(path), "cache"
+        except Exception as exc:  # noqa: BLE001 - a damaged package is compiled again
+            log.warning("compiled solve: the cached %s does not load (%s: %s); compiling "
+                        "it again", path.name, type(exc).__name__, str(exc)[:200])
+            path.unlink(missing_ok=True)
+    # written beside its final name and moved there: a kernel killed mid-compile or a
+    # second kernel compiling the same structure never leaves a half-written package
+    fd, tmp = tempfile.mkstemp(suffix=".pt2", dir=folder)
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():  # torch's own deprecations: nothing to act on
+            warnings.simplefilter("ignore", FutureWarning)
+            _compile(torch.export.export(module, args, strict=False), tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return _load(path), "compiled"
 
 
 def _compile(exported, package_path: str) -> None:
