@@ -194,32 +194,116 @@ def _graph_key(*graphs) -> hashlib.sha256:
     return h
 
 
-def _aoti(name: str, module: nn.Module, args: tuple, key: str):
-    """The AOTInductor program of `module` for `args`, from the cache or compiled there.
-    Returns (callable, "cache" or "compiled")."""
+def _aoti_programs(key: str, jobs: list[tuple[str, nn.Module, tuple]]):
+    """``({name: callable}, "cache" or "compiled")``: the AOTInductor program of each
+    (name, module, example args) job, loaded from the cache or compiled into it.
+
+    Two to compile (a new structure): the second, the adjoint, compiles in a process of its
+    own (:mod:`diffwire.ode.aoti_child`) while this one compiles the forward, so a cold
+    compile takes the longer of the two instead of their sum on a machine with two cores.
+    Where that process cannot run or fails, the program is compiled here (logged)."""
     folder = cache_dir() / "solves"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{key}-{name}.pt2"
-    if path.exists():
-        try:
-            return _load(path), "cache"
-        except Exception as exc:  # noqa: BLE001 - a damaged package is compiled again
-            log.warning("compiled solve: the cached %s does not load (%s: %s); compiling "
-                        "it again", path.name, type(exc).__name__, str(exc)[:200])
-            path.unlink(missing_ok=True)
-    # written beside its final name and moved there: a kernel killed mid-compile or a
-    # second kernel compiling the same structure never leaves a half-written package
-    fd, tmp = tempfile.mkstemp(suffix=".pt2", dir=folder)
+    runs, todo = {}, []
+    for name, module, args in jobs:
+        path = folder / f"{key}-{name}.pt2"
+        run = _cached(path)
+        if run is None:
+            todo.append((name, module, args, path))
+        else:
+            runs[name] = run
+    if not todo:
+        return runs, "cache"
+    child = _start_child(*todo.pop()) if len(todo) > 1 else None
+    for name, module, args, path in todo:
+        _compile_to(path, _export(module, args))
+        runs[name] = _load(path)
+    if child is not None:
+        name, module, args, path = child["job"]
+        if not _finish_child(child):
+            _compile_to(path, _export(module, args))
+        runs[name] = _load(path)
+    return runs, "compiled"
+
+
+def _cached(path: pathlib.Path):
+    """The package at `path` loaded, or None: absent, or damaged (then removed, logged)."""
+    if not path.exists():
+        return None
+    try:
+        return _load(path)
+    except Exception as exc:  # noqa: BLE001 - a damaged package is compiled again
+        log.warning("compiled solve: the cached %s does not load (%s: %s); compiling it "
+                    "again", path.name, type(exc).__name__, str(exc)[:200])
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _export(module: nn.Module, args: tuple):
+    with warnings.catch_warnings():  # torch's own deprecations: nothing a user can act on
+        warnings.simplefilter("ignore", FutureWarning)
+        return torch.export.export(module, args, strict=False)
+
+
+def _compile_to(path: pathlib.Path, exported) -> None:
+    """Compile the exported program into the package `path`. Written beside its final name
+    and moved there: a kernel killed mid-compile, or a second kernel compiling the same
+    structure, never leaves a half-written package."""
+    fd, tmp = tempfile.mkstemp(suffix=".pt2", dir=path.parent)
     os.close(fd)
     try:
-        with warnings.catch_warnings():  # torch's own deprecations: nothing to act on
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            _compile(torch.export.export(module, args, strict=False), tmp)
+            _compile(exported, tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return _load(path), "compiled"
+
+
+def _start_child(name: str, module: nn.Module, args: tuple, path: pathlib.Path):
+    """Start compiling a job in another process: its exported program goes through a file
+    (``torch.export.save``: graph and weights, no pickle). None when that cannot start."""
+    import subprocess
+    import sys
+
+    try:
+        fd, program = tempfile.mkstemp(suffix=".exported.pt2", dir=path.parent)
+        os.close(fd)
+        torch.export.save(_export(module, args), program)
+        env = dict(os.environ)
+        root = str(pathlib.Path(__file__).resolve().parents[2])  # the folder holding diffwire
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        proc = subprocess.Popen([sys.executable, "-m", "diffwire.ode.aoti_child", program,
+                                 str(path)], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+    except Exception as exc:  # noqa: BLE001 - compiled in this process instead
+        log.info("compiled solve: %s compiles in this process (%s: %s)", name,
+                 type(exc).__name__, str(exc)[:200])
+        if "program" in locals() and os.path.exists(program):
+            os.unlink(program)
+        return None
+    return {"job": (name, module, args, path), "proc": proc, "program": program}
+
+
+def _finish_child(child) -> bool:
+    """Wait for a compile started by :func:`_start_child`; True when its package is there."""
+    import subprocess
+
+    proc = child["proc"]
+    try:
+        _, err = proc.communicate(timeout=3600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    finally:
+        os.unlink(child["program"])
+    ok = proc.returncode == 0 and child["job"][3].exists()
+    if not ok:
+        log.info("compiled solve: the %s's compile in another process failed (exit %s: "
+                 "%s); compiling it here", child["job"][0], proc.returncode,
+                 (err or "").strip()[-300:])
+    return ok
 
 
 def _compile(exported, package_path: str) -> None:
@@ -405,10 +489,11 @@ class CompiledStep:
                                   key, "custom")
             else:
                 t0 = time.perf_counter()
-                fwd, s1 = _aoti("forward", fwd_mod, fwd_args, key)
-                adj, s2 = _aoti("adjoint", adj_mod, adj_args, key)
+                runs, source = _aoti_programs(key, [("forward", fwd_mod, fwd_args),
+                                                    ("adjoint", adj_mod, adj_args)])
+                fwd, adj = runs["forward"], runs["adjoint"]
                 progs = _Programs(lambda *a: fwd(*a)[0], lambda *a: tuple(adj(*a)), key,
-                                  "cache" if s1 == s2 == "cache" else "compiled")
+                                  source)
                 log.info("compiled solve %s: %s in %.1f s", key, progs.source,
                          time.perf_counter() - t0)
             _LOADED[memo] = progs
