@@ -1,5 +1,5 @@
 """Compile one exported solve program into an AOTInductor package, in a process of its own:
-:func:`diffwire.ode.compiled._aoti_programs` compiles the forward while this compiles the
+:func:`diffwire.ode.aoti.programs` compiles the forward while this compiles the
 adjoint. ``python -m diffwire.ode.aoti_child PROGRAM PACKAGE``: PROGRAM is a
 ``torch.export.save`` file (graph and weights, no pickle), PACKAGE the package to write."""
 
@@ -12,10 +12,10 @@ import sys
 def main(argv: list[str]) -> int:
     import torch
 
-    from diffwire.ode import compiled
+    from diffwire.ode import aoti
 
     program, package = argv
-    compiled._compile_to(pathlib.Path(package), torch.export.load(program))
+    aoti.compile_to(pathlib.Path(package), torch.export.load(program))
     return 0
 
 
