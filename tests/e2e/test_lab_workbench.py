@@ -314,6 +314,8 @@ def test_the_whole_story_overlay_smooth_reload_fork_theme_and_shut_down(page, la
     assert compile_menu.input_value() == "false"
     compile_menu.select_option("auto")
     page.wait_for_function(f"() => ({graph})().training.compile === 'auto'")
+    compile_menu.scroll_into_view_if_needed()
+    shot(page, "10b_story_compile_menu")
     section = page.evaluate(f"() => ({graph})().training")
     assert section["data"]["x"] == {"source": "file", "path": "sine.csv", "columns": ["x_in"]}
     assert "keep_best" not in section  # left as shown: nothing written

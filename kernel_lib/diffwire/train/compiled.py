@@ -16,8 +16,8 @@ from ..errors import ParamError
 from ..ode import compiled as ode_compiled
 from ..ode.solve import ODESolveModule
 
-#: "auto" compiles a run with at least this many steps: a cold compile costs about 40 s on
-#: a 2-core machine, which the ~30x faster LV steps (30 ms -> 1 ms) repay after ~1,400.
+#: "auto" compiles a run with at least this many steps: a cold compile costs about 35 s on
+#: a 2-core machine, which the ~30x faster LV steps (30 ms -> 1 ms) repay after ~1,200.
 AUTO_MIN_STEPS = 2000
 
 log = ode_compiled.log
