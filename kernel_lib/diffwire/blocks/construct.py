@@ -102,6 +102,10 @@ class Linear(nn.Linear):
     apart (``isinstance`` does not)."""
 
 
+def _parameter(shape: tuple[int, ...]) -> nn.Parameter:
+    return nn.Parameter(torch.empty(shape))
+
+
 def linear(in_features: int, out_features: int, bias: bool = True,
            store: WeightStore | None = None) -> Linear:
     """``nn.Linear(in_features, out_features, bias)`` as a :class:`Linear`, initialised by
@@ -112,12 +116,9 @@ def linear(in_features: int, out_features: int, bias: bool = True,
     d["in_features"] = in_features
     d["out_features"] = out_features
     params = d["_parameters"]
-    if store is not None:
-        params["weight"] = store.parameter((out_features, in_features))
-        params["bias"] = store.parameter((out_features,)) if bias else None
-    else:
-        params["weight"] = nn.Parameter(torch.empty((out_features, in_features)))
-        params["bias"] = nn.Parameter(torch.empty(out_features)) if bias else None
+    new = store.parameter if store is not None else _parameter
+    params["weight"] = new((out_features, in_features))
+    params["bias"] = new((out_features,)) if bias else None
     m.reset_parameters()
     return m
 

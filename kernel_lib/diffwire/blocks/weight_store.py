@@ -21,6 +21,8 @@ store only for large documents (see ``FLAT_FROM`` there).
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -46,9 +48,7 @@ class WeightStore:
         """An uninitialised contiguous parameter of `shape` (as ``nn.Parameter(torch.empty(
         shape))``, which it is when large, or under a default device other than CPU)."""
         t = torch.empty(0)
-        n = 1
-        for s in shape:
-            n *= s
+        n = math.prod(shape)
         if n > self.LARGEST or not t.is_cpu:  # meta, cuda: as torch does
             return nn.Parameter(torch.empty(shape))
         # the dtype compared on every call: set_ would read the slab's bytes as any dtype

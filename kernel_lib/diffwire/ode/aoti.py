@@ -51,9 +51,9 @@ def programs(key: str, jobs: list[tuple[str, nn.Module, tuple]], folder: pathlib
         compile_to(path, _export(module, args))
         runs[name] = _load(path)
     if child is not None:
-        name, module, args, path = child["job"]
+        name, path = child["name"], child["path"]
         if not _finish_child(child):
-            compile_to(path, _export(module, args))
+            compile_to(path, child["exported"])
         runs[name] = _load(path)
     return runs, "compiled"
 
@@ -99,10 +99,12 @@ def _start_child(name: str, module: nn.Module, args: tuple, path: pathlib.Path):
     import subprocess
     import sys
 
+    program = None
     try:
+        exported = _export(module, args)
         fd, program = tempfile.mkstemp(suffix=".exported.pt2", dir=path.parent)
         os.close(fd)
-        torch.export.save(_export(module, args), program)
+        torch.export.save(exported, program)
         env = dict(os.environ)
         root = str(pathlib.Path(__file__).resolve().parents[2])  # the folder holding diffwire
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -112,10 +114,12 @@ def _start_child(name: str, module: nn.Module, args: tuple, path: pathlib.Path):
     except Exception as exc:  # noqa: BLE001 - compiled in this process instead
         log.info("compiled solve: %s compiles in this process (%s: %s)", name,
                  type(exc).__name__, str(exc)[:200])
-        if "program" in locals() and os.path.exists(program):
+        if program is not None and os.path.exists(program):
             os.unlink(program)
         return None
-    return {"job": (name, module, args, path), "proc": proc, "program": program}
+    # the exported program is kept: compiled here if the other process fails
+    return {"name": name, "path": path, "exported": exported, "proc": proc,
+            "program": program}
 
 
 def _finish_child(child) -> bool:
@@ -130,10 +134,10 @@ def _finish_child(child) -> bool:
         _, err = proc.communicate()
     finally:
         os.unlink(child["program"])
-    ok = proc.returncode == 0 and child["job"][3].exists()
+    ok = proc.returncode == 0 and child["path"].exists()
     if not ok:
         log.info("compiled solve: the %s's compile in another process failed (exit %s: "
-                 "%s); compiling it here", child["job"][0], proc.returncode,
+                 "%s); compiling it here", child["name"], proc.returncode,
                  (err or "").strip()[-300:])
     return ok
 
@@ -201,7 +205,7 @@ def _load(path: pathlib.Path):
     ``aoti_load_package``'s wrapper. That wrapper first probes the CPU's vector instructions
     by compiling and loading a test library per instruction set (1.5 s a process here),
     only to warn when they differ from the package's (the key already holds this machine's
-    instruction sets: :func:`_machine`); and on every call it parses the package's input
+    instruction sets: :func:`machine`); and on every call it parses the package's input
     and output specs and flattens the arguments (0.1 ms a step of the LV UDE)."""
     try:
         runner = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, 1, -1)

@@ -61,21 +61,17 @@ def section_fields() -> list[dict]:
     out = []
     for name in FORM_FIELDS:
         s = props[name]
+        field = {"name": name, "doc": s.get("description", ""), "required": False}
         if "anyOf" in s:  # a menu: compile is false, true or "auto"
             choices = [c for alt in s["anyOf"]
                        for c in ([alt["const"]] if "const" in alt
                                  else [False, True] if alt.get("type") == "boolean" else [])]
-            field = {"name": name, "kind": "choice", "doc": s.get("description", ""),
-                     "required": False, "nullable": False,
-                     "choices": sorted(choices, key=lambda c: not isinstance(c, bool))}
-            if SCALARS.get(name) is not None:
-                field["default"] = SCALARS[name]
-            out.append(field)
-            continue
-        types = s["type"] if isinstance(s["type"], list) else [s["type"]]
-        kind = "int" if "integer" in types else "bool" if "boolean" in types else "float"
-        field = {"name": name, "kind": kind, "doc": s.get("description", ""),
-                 "required": False, "nullable": "null" in types}
+            field.update(kind="choice", nullable=False,
+                         choices=sorted(choices, key=lambda c: not isinstance(c, bool)))
+        else:
+            types = s["type"] if isinstance(s["type"], list) else [s["type"]]
+            kind = "int" if "integer" in types else "bool" if "boolean" in types else "float"
+            field.update(kind=kind, nullable="null" in types)
         if SCALARS.get(name) is not None:  # what an absent key means, shown in the form
             field["default"] = SCALARS[name]
         if "minimum" in s:
