@@ -43,9 +43,11 @@ labext: deps
 starter: deps
 	$(PY) -m diffwire.widget.starter extension/src/lab/starter.json
 
-# Debian's chromium drives the browser tests; never a downloaded browser.
+# Debian's chromium drives the browser tests; never a downloaded browser. A C compiler
+# builds the compiled ODE solves (diffwire/ode/native.py) and torch's inductor.
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@command -v cc >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null)
 
 bench: setup
 	for f in bench/*.py; do $(PY) $$f; done

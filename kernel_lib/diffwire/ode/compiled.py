@@ -38,14 +38,15 @@ import time
 import torch
 from torch import nn
 
-from . import aoti
+from . import aoti, cgen, native
 
 log = logging.getLogger("diffwire.compile")
 
-#: how the traced solve programs run: "aoti" (AOTInductor: native code, cached on disk) or
-#: "eager" (the same traced graphs and scans run by torch, no code generation: tests); or a
+#: how the traced solve programs run: "native" (one C program from :mod:`diffwire.ode.cgen`,
+#: AOTInductor where that cannot write the graphs), "aoti" (AOTInductor: native code,
+#: cached on disk) or "eager" (the same traced graphs and scans run by torch, no code generation: tests); or a
 #: callable ``(module, example_args) -> callable`` (tests give one that fails)
-BACKEND = "aoti"
+BACKEND = "native"
 
 #: bumped when the programs' shape changes, so old packages in the cache are not loaded
 _FORMAT = "diffwire-solve-3"
@@ -195,9 +196,10 @@ class CompiledStep:
     """What an ODESolve keeps when its solve is compiled: the eager step, and per input
     signature (shape, dtype, number of steps) the forward and adjoint programs."""
 
-    def __init__(self, body: nn.Module, run, dy: int, method: str):
+    def __init__(self, body: nn.Module, run, dy: int, method: str, aoti: bool = True):
         cache_dir()
         self.method = method
+        self.aoti = aoti  # False: where the C writer does not apply, fail (run eager)
         self.eager = step_function(run, dy, method)
         self.stepper = _Stepper(body, self.eager)
         self.programs: dict[tuple, _Programs] = {}
@@ -286,6 +288,17 @@ class CompiledStep:
                                   key, "custom")
             else:
                 t0 = time.perf_counter()
+                progs = self._native(key, step_graph, vjp_graph, y0, theta) \
+                    if BACKEND == "native" else None
+                if progs is not None:
+                    log.info("compiled solve %s: %s (C) in %.1f s", key, progs.source,
+                             time.perf_counter() - t0)
+                    _LOADED[memo] = progs
+                    return progs
+                if not self.aoti:
+                    raise RuntimeError("the C writer does not cover this field, and an "
+                                       "AOTInductor compile (about 35 s) would not pay for "
+                                       "itself in this run (compile='auto'): see the log")
                 runs, source = aoti.programs(key, [("forward", fwd_mod, fwd_args),
                                                    ("adjoint", adj_mod, adj_args)],
                                              cache_dir() / "solves")
@@ -296,6 +309,28 @@ class CompiledStep:
                          time.perf_counter() - t0)
             _LOADED[memo] = progs
             return progs
+
+    def _native(self, key, step_graph, vjp_graph, y0, theta) -> _Programs | None:
+        """The solve as one C program (:mod:`diffwire.ode.cgen`), or None with the reason
+        logged when the graphs hold something it does not write or no C compiler works;
+        the caller then uses AOTInductor."""
+        if y0.device.type != "cpu":
+            log.info("compiled solve %s: the state is on %s; using AOTInductor", key,
+                     y0.device)
+            return None
+        try:
+            code = cgen.source(step_graph, vjp_graph, y0.dtype, y0.numel(), theta.numel())
+        except cgen.Unsupported as e:
+            log.info("compiled solve %s: the C writer does not cover %s; using AOTInductor",
+                     key, e)
+            return None
+        try:
+            lib, source = native.load(cache_dir() / "solves" / f"{key}-native{cgen.VERSION}.so", code,
+                                      tuple(y0.shape), theta.numel(), y0.dtype)
+        except RuntimeError as e:
+            log.warning("compiled solve %s: %s; using AOTInductor", key, e)
+            return None
+        return _Programs(lib.forward, lib.adjoint, key, source)
 
     def __call__(self, y0, dts, idx):
         names, params = self.parameters()

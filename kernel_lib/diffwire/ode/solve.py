@@ -274,14 +274,16 @@ class ODESolveModule(nn.Module):
         self.field.accepted = total
         return y
 
-    def compile_solve(self) -> str | None:
+    def compile_solve(self, aoti: bool = True) -> str | None:
         """Solve with a compiled step from now on (:mod:`diffwire.ode.compiled`); returns
-        why it cannot, leaving the solve as it is, or None."""
+        why it cannot, leaving the solve as it is, or None. `aoti`: where the C writer does
+        not cover the field, compile with AOTInductor (about 35 s) rather than run eager."""
         why = compiled.compilable(self)
         if why is None:
             dy = self.field.body.output_names.index("dy")
             try:
-                step = compiled.CompiledStep(self.field.body, self.field._run, dy, self.method)
+                step = compiled.CompiledStep(self.field.body, self.field._run, dy, self.method,
+                                             aoti=aoti)
             except Exception as exc:  # noqa: BLE001 - no compiler here: the solve stays eager
                 return f"torch.compile is not available: {type(exc).__name__}: {exc}"
             # a plain attribute, not a submodule: state_dict and copies stay as they were

@@ -76,11 +76,12 @@ def train(
       for small models and more only for large ops on free cores; see
       ``diffwire/threads.py``). Set in the training thread only: the notebook's own torch
       settings stay as they are. The choice and its reason are in ``run.threads``.
-    - `compile`: True compiles each built-in fixed-step ODE solve's step with
-      ``torch.compile`` (about 6x faster steps on the LV UDE; the first step pays the
-      compile, once per structure: it is kept in the on-disk cache, see
-      ``diffwire/ode/compiled.py``); ``"auto"`` does so for runs of 2000 steps or more;
-      False (default) runs eager. What cannot compile runs eager with the reason logged
+    - `compile`: True compiles each built-in fixed-step ODE solve, its forward and its
+      discrete adjoint, into native code: one C program (about 40x faster steps on the LV
+      UDE; the first step pays a compile of about 2 s, once per structure: it is kept in
+      the on-disk cache, see ``diffwire/ode/compiled.py``), AOTInductor (about 35 s) for a
+      field the C writer does not cover; ``"auto"`` does so for runs of 200 steps or more
+      (AOTInductor from 2000); False (default) runs eager. What cannot compile runs eager with the reason logged
       and kept in ``run.compiled``; it never fails the run.
     - `ensemble`: train N members at once as one batched model, differing in seed,
       hyperparameters or masks over nodes: ``dw.Ensemble(seeds=[0, 1, 2])``,

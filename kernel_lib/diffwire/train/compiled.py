@@ -16,9 +16,13 @@ from ..errors import ParamError
 from ..ode import compiled as ode_compiled
 from ..ode.solve import ODESolveModule
 
-#: "auto" compiles a run with at least this many steps: a cold compile costs about 35 s on
-#: a 2-core machine, which the ~30x faster LV steps (30 ms -> 1 ms) repay after ~1,200.
-AUTO_MIN_STEPS = 2000
+#: "auto" compiles a run with at least this many steps: the solve written as C compiles in
+#: about 2 s on a 2-core machine, which the ~40x faster LV steps (30 ms -> 0.7 ms) repay
+#: after ~70 steps.
+AUTO_MIN_STEPS = 200
+#: ... and lets a field the C writer does not cover go to AOTInductor only from this many:
+#: its cold compile costs about 35 s, repaid after ~1,200 steps.
+AUTO_AOTI_MIN_STEPS = 2000
 
 log = ode_compiled.log
 
@@ -64,7 +68,7 @@ def apply(model, option, steps: int) -> dict:
     if dynamic:
         reasons.append(f"data-dependent control flow at {', '.join(dynamic[:5])} runs eager")
     for name, m in solves:
-        why = m.compile_solve()
+        why = m.compile_solve(aoti=option is True or steps >= AUTO_AOTI_MIN_STEPS)
         node = name.replace("blocks.", "").replace(".field.body", "/field").replace(".", "/")
         if why is None:
             record["solves"].append(node)
