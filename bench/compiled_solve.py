@@ -5,7 +5,8 @@ backward, update) per side.
 Reports, in one run:
 
 - per-step time: diffwire eager, diffwire compiled (``compile_solve`` and fused Adam, the
-  path of ``dw.train(compile=True)``) and diffrax (one ``eqx.filter_jit`` over the whole Adam
+  path of ``dw.train(compile=True)``: the solve's forward and adjoint as one C program,
+  ``diffwire/ode/cgen.py``) and diffrax (one ``eqx.filter_jit`` over the whole Adam
   step, float64, Kutta's 3/8 RK4 as a ``diffrax.AbstractERK`` tableau); medians of
   interleaved rounds, and the medians of the per-round ratios;
 - compile time: the compiled side's first step in a fresh process with an empty inductor

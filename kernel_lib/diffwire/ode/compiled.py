@@ -1,29 +1,35 @@
 """A compiled fixed-step solve: the grid's RK4 (or Euler) steps as two programs of native
-code, built once per structure with AOTInductor and kept on disk.
+code, built once per structure and kept on disk.
 
-- **forward**: one ``scan`` of the step over the grid, returning every state;
-- **backward**: the discrete adjoint, one reverse ``scan`` over the saved states whose
-  body is the step's vector-Jacobian product (``torch.func.vjp``), returning the gradient
-  of the initial state and of the field's parameters (flattened into one vector).
+- **forward**: every state after the first, the step applied over the grid;
+- **backward**: the discrete adjoint, a reverse loop over the saved states whose body is
+  the step's vector-Jacobian product (``torch.func.vjp``), returning the gradient of the
+  initial state and of the field's parameters (flattened into one vector).
 
 An ``autograd.Function`` (:class:`_Solve`) joins them, so the rest of the training step
 (loss, optimizer, checks, LBFGS) is unchanged. The gradient is the exact gradient of the
 discretised solve, the same numbers as backpropagating through the eager steps.
 
+The two step functions are traced to plain aten graphs with ``make_fx`` (the vjp included).
+By default (:data:`BACKEND` ``"native"``) both graphs are written out as one C program
+(:mod:`diffwire.ode.cgen`: fixed shapes, views as strides, the two loops in C) and built
+with the system's C compiler (:mod:`diffwire.ode.native`): about 2 s cold for the LV UDE,
+whose Adam step then takes ~0.7 ms against ~30 ms eager. A field the C writer does not
+cover goes to AOTInductor (:mod:`diffwire.ode.aoti`): each loop exported as a ``scan`` and
+compiled with its temporaries on the stack, about 35 s cold on a 2-core machine, ~1.1 ms a
+step.
+
 Why this shape: the LV UDE's eager step costs ~40 ms of dispatch over 30 steps x 4 stages
 of a 2-5-5-5-2 network. ``torch.compile`` of the scan (forward and AOTAutograd's backward
 of it) ran a training step in 6-8 ms: the backward scan sliced its saved activations one
-by one (480 copies a step) and every kernel was launched from Python. Here the two step
-functions are traced to plain aten graphs with ``make_fx`` (the vjp included), each scan
-is exported and compiled by AOTInductor into C++ whose loop and kernel calls never return
-to Python, its temporaries on the stack (:mod:`diffwire.ode.aoti`): forward 0.17 ms and backward
-0.26 ms for the LV UDE (bench/compiled_solve.py).
+by one (480 copies a step) and every kernel was launched from Python. Here the loops and
+every op stay in native code.
 
 Programs are keyed by a hash of the traced graphs (code and constants), the shapes and
-dtypes, the number of steps and torch's version, and stored under :func:`cache_dir`: a
-restarted kernel traces the step (well under a second) and loads the package in
-milliseconds instead of compiling. The step sizes are an argument, so another grid of the
-same length does not recompile.
+dtypes, the number of steps, torch's version and the CPU's instruction sets, and stored
+under :func:`cache_dir`: a restarted kernel traces the step (well under a second) and
+loads the program in milliseconds instead of compiling. The step sizes are an argument, so
+another grid of the same length does not recompile.
 """
 
 from __future__ import annotations

@@ -12,10 +12,12 @@ releases the GIL for the call, so the training thread does not hold up the kerne
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import hashlib
 import logging
 import os
 import pathlib
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -26,7 +28,14 @@ log = logging.getLogger("diffwire.compile")
 
 #: flags of the build: IEEE arithmetic kept (no -ffast-math: NaN checks and inf must behave
 #: as in torch); -march=native is safe because the key holds the machine's instruction sets
-CFLAGS = ["-O2", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-std=c11"]
+CFLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-std=c11"]
+
+
+def _mvec() -> tuple[list[str], list[str]]:
+    """Flags for glibc's vector math library where this machine has it (x86-64 glibc)."""
+    if platform.machine() in ("x86_64", "AMD64") and ctypes.util.find_library("mvec"):
+        return ["-DDW_MVEC"], ["-lmvec"]
+    return [], []
 
 
 def compiler() -> str | None:
@@ -88,7 +97,8 @@ def build(path: pathlib.Path, code: str) -> None:
     try:
         with os.fdopen(fd, "w") as f:
             f.write(code)
-        done = subprocess.run([cc, *CFLAGS, "-o", tmp, tmp_c, "-lm"],
+        define, link = _mvec()
+        done = subprocess.run([cc, *CFLAGS, *define, "-o", tmp, tmp_c, *link, "-lm"],
                               capture_output=True, text=True, timeout=300)
         if done.returncode:
             raise RuntimeError(f"{cc} failed on the solve's C source: "
