@@ -31,11 +31,12 @@ aten = torch.ops.aten
 #: the most work an op of the step may do on average (elements written, multiply-adds of a
 #: matrix product) for the writer to take it. The C program wins by dropping torch's
 #: per-op dispatch (microseconds an op); past this the arithmetic dominates and torch's
-#: kernels and BLAS are as fast (measured per Adam step, neural ODE 2-H-H-2 tanh, RK4:
-#: B 16 x H 64, ~7,300 an op: C 6 ms vs eager 24; B 64 x H 64, ~29,000: 33 vs 33 ms;
-#: B 1 x H 256, ~8,400: 19 vs 16 ms). Mean work per op, not the largest tensor: a lone
-#: 64 x 64 weight gradient does not make a field large
-MAX_WORK_PER_OP = 6000
+#: kernels and BLAS are as fast. bench/compiled_sizes.py (neural ODE 2-H-H-2 tanh, RK4,
+#: per Adam step, C vs eager): B 1 x H 64, 564 an op: 7.5x; B 16 x H 64, 7,289: 2.5x;
+#: B 1 x H 256, 8,438: 1.3x; B 64 x H 64, 28,807: 0.89x; B 256 x H 32, 31,126: 0.77x.
+#: The mean, not the largest tensor: a lone 64 x 64 weight gradient does not make a
+#: field large
+MAX_WORK_PER_OP = 12000
 
 #: in the library's file name: a change to what is written here builds new libraries
 VERSION = 3
@@ -654,6 +655,8 @@ def source(step_graph: fx.GraphModule, vjp_graph: fx.GraphModule, dtype: torch.d
     ctype = "double" if dtype == torch.float64 else "float"
     ws = max(fw.ws, vj.ws, 1)
     return "\n".join([
+        f"// diffwire solve: {fw.ops + vj.ops} ops a step, {per_op:.0f} elements or "
+        "multiply-adds an op on average",
         "#define _GNU_SOURCE", "#include <math.h>", "#include <stdint.h>", "#include <stdlib.h>",
         "#include <string.h>",
         f"typedef {ctype} T;",

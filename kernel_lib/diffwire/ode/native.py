@@ -28,7 +28,7 @@ log = logging.getLogger("diffwire.compile")
 
 #: flags of the build: IEEE arithmetic kept (no -ffast-math: NaN checks and inf must behave
 #: as in torch); -march=native is safe because the key holds the machine's instruction sets
-CFLAGS = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-std=c11"]
+CFLAGS = ["-O2", "-ftree-vectorize", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-std=c11"]
 
 
 def _mvec() -> tuple[list[str], list[str]]:
