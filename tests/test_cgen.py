@@ -229,3 +229,19 @@ def test_a_field_of_big_ops_is_left_to_torchs_kernels(cache, caplog):
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "on average (more than 12000)" in said and "using AOTInductor" in said, said
     assert "fell back to AOTInductor" in model.blocks["solve"].compile_failure
+
+
+def test_the_library_refuses_inputs_of_another_size(cache):
+    # the C code indexes by the traced shapes: a wrong size must be an error, not a read
+    # past a buffer that takes the kernel down
+    data = dw.ode.lotka_volterra(dtype=torch.float64)
+    g = dw.ode.lotka_volterra_ude(method="builtin_rk4", step_size=0.1)
+    model = _grads(g, data.y0, data.t, data.y, torch.float64, True)[2]
+    (progs,) = model.blocks["solve"].compiled_step.programs.values()
+    theta = torch.cat([p.detach().reshape(-1) for p in model.blocks["solve"].parameters()])
+    dts = torch.full((30,), 0.1, dtype=torch.float64)
+    with pytest.raises(ValueError, match="a state of 2 elements"):
+        progs.forward(torch.ones(3, dtype=torch.float64), theta, dts)
+    with pytest.raises(ValueError, match="theta of"):
+        progs.adjoint(torch.ones(30, 2, dtype=torch.float64), torch.ones(30, 2, dtype=torch.float64),
+                      theta[:-1], dts)

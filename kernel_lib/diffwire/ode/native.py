@@ -15,6 +15,7 @@ import ctypes
 import ctypes.util
 import hashlib
 import logging
+import math
 import os
 import pathlib
 import platform
@@ -59,20 +60,30 @@ class Library:
         self._adj = self.lib.dw_adjoint
         self._adj.argtypes, self._adj.restype = [p, p, p, p, i64, p, p], ctypes.c_int
 
-    def _ptr(self, t: torch.Tensor) -> torch.Tensor:
+    def _ptr(self, t: torch.Tensor, numel: int, what: str) -> torch.Tensor:
+        # the C code reads exactly the shapes it was written for: a wrong size here would
+        # read past a buffer and take the kernel down, so it is an error instead
+        if t.numel() != numel or t.device.type != "cpu":
+            raise ValueError(f"the compiled solve was built for {what} of {numel} elements "
+                             f"on cpu, got {t.numel()} on {t.device}")
         return t.detach().to(self.dtype).contiguous()
 
     def forward(self, y0, theta, dts):
-        y0, theta, dts = self._ptr(y0), self._ptr(theta), self._ptr(dts)
         n = dts.shape[0]
+        state = math.prod(self.state_shape)
+        y0, theta = self._ptr(y0, state, "a state"), self._ptr(theta, self.n_theta, "theta")
+        dts = self._ptr(dts, n, "the step sizes")
         ys = torch.empty((n, *self.state_shape), dtype=self.dtype)
         if self._fwd(y0.data_ptr(), theta.data_ptr(), dts.data_ptr(), n, ys.data_ptr()):
             raise MemoryError("the compiled solve could not allocate its workspace")
         return ys
 
     def adjoint(self, ys_prev, g_after, theta, dts):
-        ys_prev, g_after = self._ptr(ys_prev), self._ptr(g_after)
-        theta, dts = self._ptr(theta), self._ptr(dts)
+        n = dts.shape[0]
+        states = n * math.prod(self.state_shape)
+        ys_prev = self._ptr(ys_prev, states, "the states")
+        g_after = self._ptr(g_after, states, "the states' gradients")
+        theta, dts = self._ptr(theta, self.n_theta, "theta"), self._ptr(dts, n, "the step sizes")
         g_y0 = torch.empty(self.state_shape, dtype=self.dtype)
         g_theta = torch.empty(self.n_theta, dtype=self.dtype)
         if self._adj(ys_prev.data_ptr(), g_after.data_ptr(), theta.data_ptr(),
