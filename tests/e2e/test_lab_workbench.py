@@ -196,9 +196,6 @@ def test_a_page_reload_finds_the_runs_and_reattaches_the_live_run(page, lab):
     path = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.path")
     stem = path.rsplit(".", 1)[0]
     panel = doc.locator('[data-testid="training-panel"]')
-    # the kernel's first answer about the document (its loss row) before typing: a field
-    # typed while the panel is still being filled in can be re-rendered away (one CI run)
-    panel.locator('[data-loss="y"]').wait_for(timeout=60_000)
     steps = panel.locator('[data-field="steps"] input')
     steps.fill("1000000")
     steps.press("Enter")
