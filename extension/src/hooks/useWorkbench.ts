@@ -2,7 +2,7 @@
 // events; and the commands the panel sends. Components only render this.
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Transport } from "../transport";
-import type { GraphErrorInfo } from "../types";
+import type { GraphErrorInfo, RunStatus } from "../types";
 import { assignColors, runLabel, runNumbers, withLive, type LiveRun } from "../workbench/runs";
 import {
   asWorkbenchEvent, type DataFile, type KernelVar, type RunDiff, type RunRow,
@@ -60,12 +60,17 @@ export function useWorkbench(transport: Transport): Workbench {
   }, [transport]);
 
   // the run going now: its step and state from status, its losses from the stream
-  useEffect(() => transport.onStatus((st) => setLive((l) => {
-    const run = st.run ?? null;
-    const fresh = run !== l.run;
-    if (!fresh && l.state === st.state && l.step === st.step) return l;
-    return { run, state: st.state, step: st.step, loss: fresh ? null : l.loss, best: fresh ? null : l.best };
-  })), [transport]);
+  useEffect(() => {
+    const take = (st: RunStatus) => setLive((l) => {
+      const run = st.run ?? null;
+      const fresh = run !== l.run;
+      if (!fresh && l.state === st.state && l.step === st.step) return l;
+      return { run, state: st.state, step: st.step, loss: fresh ? null : l.loss, best: fresh ? null : l.best };
+    });
+    const off = transport.onStatus(take);
+    take(transport.readStatus()); // a change between the first render and this effect
+    return off;
+  }, [transport]);
   useEffect(() => transport.onEvent((ev) => {
     if (ev.event === "reset_metrics") setLive((l) => ({ ...l, loss: null, best: null }));
     else if (ev.event === "metrics") {
