@@ -67,4 +67,4 @@ def test_the_front_end_names_no_block_type():
 
 def test_the_catalog_gives_the_roles_the_editor_treats_specially():
     roles = {b["type"]: b["role"] for b in dw.catalog()["blocks"] if b["role"]}
-    assert roles == {"Input": "input", "Output": "output", "Group": "group"}
+    assert roles == {"Input": "input", "Output": "output", "Group": "group", "Optimizer": "optimizer"}

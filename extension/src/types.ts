@@ -44,11 +44,12 @@ export interface BlockSpec {
   bodies: string[];
   dynamic_ports: boolean;
   /** what the editor treats specially (blocks/base.py `role`): "input" and "output" nodes
-   * are named by their `name` param, a "group" node can be ungrouped */
+   * are named by their `name` param, a "group" node can be ungrouped, "optimizer" nodes are
+   * what the Training panel's optimizer phases name */
   role?: BlockRole | null;
 }
 
-export type BlockRole = "input" | "output" | "group";
+export type BlockRole = "input" | "output" | "group" | "optimizer";
 
 /** How a palette category is drawn (blocks/appearance.py). */
 export interface CategoryStyle { title: string; colour: string; icon: string; order: number }

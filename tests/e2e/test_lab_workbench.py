@@ -196,9 +196,6 @@ def test_a_page_reload_finds_the_runs_and_reattaches_the_live_run(page, lab):
     path = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.path")
     stem = path.rsplit(".", 1)[0]
     panel = doc.locator('[data-testid="training-panel"]')
-    # the kernel's first answer about the document (its loss row) before typing: a field
-    # typed while the panel is still being filled in can be re-rendered away (one CI run)
-    panel.locator('[data-loss="y"]').wait_for(timeout=60_000)
     steps = panel.locator('[data-field="steps"] input')
     steps.fill("1000000")
     steps.press("Enter")
@@ -206,7 +203,8 @@ def test_a_page_reload_finds_the_runs_and_reattaches_the_live_run(page, lab):
     page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
     panel.locator(".dw-wb-train").click()
     status = "() => window.jupyterapp.shell.currentWidget.transport.readStatus()"
-    page.wait_for_function(f"() => ({status})().step > 0", timeout=60_000)
+    page.wait_for_function(f"() => ({status})().step > 200", timeout=60_000)
+    before = page.evaluate(f"() => ({status})().step")
 
     page.goto(f"{base}/lab?reset&token={token}", wait_until="domcontentloaded")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined", timeout=90_000)
@@ -218,6 +216,10 @@ def test_a_page_reload_finds_the_runs_and_reattaches_the_live_run(page, lab):
     # the run still going streams to the new page, and its controls act on it
     first = page.wait_for_function(f"() => ({status})().state === 'running' && ({status})().step", timeout=60_000).json_value()
     page.wait_for_function(f"(s) => ({status})().step > s", arg=first, timeout=60_000)
+    # its plot has the run from its start, not only what streamed since the reload (the
+    # plot's history request went out before the tab's comm was up, and was dropped)
+    _wait(lambda: any(ln["metric"] == "loss" and ln["points"] > 0 and ln["first"] is not None
+                      and ln["first"] < before / 2 for ln in _lines(doc)), 30, "the run's loss from its start")
     doc.locator('.dw-wb-tabs button:has-text("Runs")').click()
     row = doc.locator('[data-testid="runs-table"] tbody tr').first
     _wait(lambda: "running" in row.inner_text(), 30, "the live run in the table")

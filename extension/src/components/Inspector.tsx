@@ -14,8 +14,10 @@ interface Props {
 }
 
 function Field({ p, value, kernelError, onCommit }: { p: ParamSpec; value: unknown; kernelError?: string; onCommit: (v: unknown) => void }) {
-  const [text, setText] = useState(formatParam(p, value));
-  useEffect(() => setText(formatParam(p, value)), [p, value]);
+  const shown = formatParam(p, value);
+  const [text, setText] = useState(shown);
+  // reset what is typed only for a new value, not for new but equal objects (ParamInput.tsx)
+  useEffect(() => setText(shown), [shown]);
   const parsed = parseParam(p, text);
   const commit = () => {
     if (parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(value)) onCommit(parsed.value);

@@ -9,8 +9,12 @@ export function ParamInput({ p, value, errors = [], onCommit, testId }: {
   p: ParamSpec; value: unknown; errors?: GraphErrorInfo[]; onCommit: (v: unknown) => void; testId?: string;
 }) {
   const shown = value === undefined ? (p.nullable ? null : p.default) : value;
-  const [text, setText] = useState(shown === undefined ? "" : formatParam(p, shown));
-  useEffect(() => setText(shown === undefined ? "" : formatParam(p, shown)), [p, shown]);
+  const shownText = shown === undefined ? "" : formatParam(p, shown);
+  const [text, setText] = useState(shownText);
+  // What is being typed gives way only to a new value of the field (undo, another view), not
+  // to a re-render with equal props: a catalog or a section arriving again from the kernel
+  // brings new objects, and a reset on those lost a value typed but not yet committed.
+  useEffect(() => setText(shownText), [shownText]);
   const parsed = text.trim() === "" && value === undefined ? null : parseParam(p, text);
   const commit = () => {
     if (text.trim() === "" && !p.nullable) { if (value !== undefined) onCommit(undefined); return; }

@@ -39,7 +39,7 @@ export function SidePanel({ transport, doc, graph, path, specs, selected, errors
       ) : (
         <div className="dw-inspector dw-empty">{selected.length ? `${selected.length} nodes selected` : "Select a block to edit its parameters. Drag blocks in from the palette."}</div>
       )}
-      <WorkbenchPanel transport={transport} doc={doc} hidden={selected.length > 0 || path.length > 0}
+      <WorkbenchPanel transport={transport} doc={doc} specs={specs} hidden={selected.length > 0 || path.length > 0}
         onTraining={(t) => { if (!path.length) commit((g) => ({ ...g, training: t })); }}
         onMark={(p, v) => { if (!path.length) commit((g) => G.setParamAt(g, p, "ablatable", v)); }} />
       {live ? (

@@ -4,16 +4,19 @@
 import { memo } from "react";
 import type { GraphErrorInfo, ParamSpec } from "../types";
 import type { Workbench } from "../hooks/useWorkbench";
+import type { TrainingForm as TrainingFormRows } from "../workbench/form";
 import * as S from "../workbench/section";
 import { DataSourceField } from "./DataSourceField";
 import { ParamInput } from "./ParamInput";
 
 // The workbench fields the form reads: its props type allows no other, so the memo below
 // (which compares these alone) cannot miss a change the form would show.
-const FORM_FIELDS = ["catalog", "files", "vars", "errors", "inputs", "outputs", "optimizers", "send"] as const;
+const FORM_FIELDS = ["catalog", "files", "vars", "errors", "send"] as const;
 
 interface Props {
   wb: Pick<Workbench, (typeof FORM_FIELDS)[number]>;
+  /** the graph's inputs, outputs and Optimizer nodes, from the document shown */
+  form: TrainingFormRows;
   section: S.Section | undefined;
   onSection: (s: S.Section) => void;
   onTrain: () => void;
@@ -37,12 +40,12 @@ function Given({ given }: { given?: { data: string[]; settings: string[] } }) {
   );
 }
 
-export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
+export function TrainingPanel({ wb, form, section, onSection, onTrain }: Props) {
   const cat = wb.catalog;
   if (!cat) return <div className="dw-wb-empty">Waiting for the kernel…</div>;
   const binds = S.bindings(section);
-  const rows = S.dataNames(section, wb.inputs, wb.outputs);
-  const terms = S.lossTerms(section, wb.outputs);
+  const rows = S.dataNames(section, form.inputs, form.outputs);
+  const terms = S.lossTerms(section, form.outputs);
   const targets = rows.filter((r) => r.role === "target").map((r) => r.name);
   const ps = S.phases(section);
   const placed = [...rows.map((r) => `data.${r.name}`), "loss", "optimizer", "schedule", ...cat.fields.map((f) => f.name)];
@@ -60,17 +63,17 @@ export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
           onRefreshFiles={() => wb.send("data_files")} />
       ))}
       <h4>Loss</h4>
-      {wb.outputs.map((o) => {
+      {form.outputs.map((o) => {
         const t = terms.find((x) => x.output === o);
         return (
           <div key={o} className="dw-wb-loss" data-loss={o}>
             <span className="dw-wb-output">{o}</span> vs
-            <select data-field={`target:${o}`} value={t?.target ?? ""} onChange={(e) => onSection(S.setLossPair(section, wb.outputs, o, e.target.value || null, t?.fn ?? fn0))}>
+            <select data-field={`target:${o}`} value={t?.target ?? ""} onChange={(e) => onSection(S.setLossPair(section, form.outputs, o, e.target.value || null, t?.fn ?? fn0))}>
               <option value="">(not compared)</option>
               {targets.map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
             <select data-field={`lossfn:${o}`} value={t?.fn ?? fn0} disabled={!t} title={cat.losses.find((l) => l.name === (t?.fn ?? fn0))?.doc}
-              onChange={(e) => onSection(S.setLossPair(section, wb.outputs, o, t?.target ?? o, e.target.value))}>
+              onChange={(e) => onSection(S.setLossPair(section, form.outputs, o, t?.target ?? o, e.target.value))}>
               {cat.losses.map((l) => <option key={l.name} value={l.name} title={l.doc}>{l.name}</option>)}
             </select>
           </div>
@@ -85,13 +88,13 @@ export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
         ))}
       </div>
       <h4>Optimizer phases</h4>
-      {!wb.optimizers.length ? <div className="dw-doc">No Optimizer node on the canvas: Adam with its defaults. Drag an Optimizer block in for another optimizer or a schedule.</div> : null}
+      {!form.optimizers.length ? <div className="dw-doc">No Optimizer node on the canvas: Adam with its defaults. Drag an Optimizer block in for another optimizer or a schedule.</div> : null}
       {ps.map((p, i) => (
         <div key={i} className="dw-wb-phase" data-phase={i}>
           <span>{i + 1}.</span>
           <select value={typeof p.optimizer === "string" ? p.optimizer : ""} onChange={(e) => onSection(S.setPhases(section, ps.map((q, j) => (j === i ? { ...q, optimizer: e.target.value } : q))))}>
             {typeof p.optimizer === "string" ? null : <option value="">(inline spec)</option>}
-            {wb.optimizers.map((o) => <option key={o.id} value={o.id}>{o.label || o.id} ({o.kind})</option>)}
+            {form.optimizers.map((o) => <option key={o.id} value={o.id}>{o.label || o.id} ({o.kind})</option>)}
           </select>
           <input className="dw-wb-steps" placeholder={i === ps.length - 1 ? "to the end" : "steps"} defaultValue={p.steps ?? ""} key={`${i}:${p.steps ?? ""}`}
             onBlur={(e) => {
@@ -103,7 +106,7 @@ export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
           <button title="Remove this phase" onClick={() => onSection(S.setPhases(section, ps.filter((_, j) => j !== i)))}>×</button>
         </div>
       ))}
-      {wb.optimizers.length ? <button className="dw-wb-add-phase" onClick={() => onSection(S.setPhases(section, [...ps, { optimizer: wb.optimizers[ps.length % wb.optimizers.length].id }]))}>Add phase</button> : null}
+      {form.optimizers.length ? <button className="dw-wb-add-phase" onClick={() => onSection(S.setPhases(section, [...ps, { optimizer: form.optimizers[ps.length % form.optimizers.length].id }]))}>Add phase</button> : null}
       <Errors errors={[...S.errorsAt(wb.errors, "optimizer"), ...S.errorsAt(wb.errors, "schedule")]} />
       <Errors errors={other} />
       <div className="dw-wb-actions">
@@ -117,7 +120,7 @@ export function TrainingPanel({ wb, section, onSection, onTrain }: Props) {
 /** The fields of the workbench the form shows: the running run's step and losses (which
  * change a few times a second) are not among them, so the form does not re-render for them. */
 function sameForm(a: Props, b: Props): boolean {
-  return a.section === b.section && a.onSection === b.onSection && a.onTrain === b.onTrain
+  return a.section === b.section && a.form === b.form && a.onSection === b.onSection && a.onTrain === b.onTrain
     && FORM_FIELDS.every((k) => a.wb[k] === b.wb[k]);
 }
 

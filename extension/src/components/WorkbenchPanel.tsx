@@ -1,12 +1,13 @@
 // The side panel's workbench when no block is selected: the Training panel, the runs
 // table and the Ablation panel as tabs. It stays mounted (hidden) while a block is selected, so it keeps
 // listening; Train on a document without a training section brings it forward.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Transport } from "../transport";
-import type { GraphDoc } from "../types";
+import type { BlockSpec, GraphDoc } from "../types";
 import { useAblation } from "../hooks/useAblation";
 import { useWorkbench } from "../hooks/useWorkbench";
 import type { Section } from "../workbench/section";
+import { trainingForm } from "../workbench/form";
 import { AblationPanel } from "./AblationPanel";
 import { RunsTable } from "./RunsTable";
 import { TrainingForm } from "./TrainingPanel";
@@ -14,6 +15,8 @@ import { TrainingForm } from "./TrainingPanel";
 interface Props {
   transport: Transport;
   doc: GraphDoc;
+  /** the catalog's blocks by type (their roles say which nodes the form's rows are about) */
+  specs: Map<string, BlockSpec>;
   hidden: boolean;
   /** Write the document's training section (one undo step); absent: read-only. */
   onTraining?: (section: Section) => void;
@@ -21,7 +24,7 @@ interface Props {
   onMark?: (path: string, marked: boolean) => void;
 }
 
-export function WorkbenchPanel({ transport, doc, hidden, onTraining, onMark }: Props) {
+export function WorkbenchPanel({ transport, doc, specs, hidden, onTraining, onMark }: Props) {
   const wb = useWorkbench(transport);
   const ab = useAblation(transport, doc);
   const [tab, setTab] = useState<"training" | "runs" | "ablation">("training");
@@ -36,6 +39,10 @@ export function WorkbenchPanel({ transport, doc, hidden, onTraining, onMark }: P
   const onTrain = useCallback(() => transport.send({ cmd: "train" }), [transport]);
 
   // every change of the section (or the graph's inputs and outputs) is checked by the kernel
+  // the rows the form is about, the same objects until the graph's inputs, outputs or
+  // Optimizer nodes change (the form is memoized on them)
+  const formText = JSON.stringify(trainingForm(doc, specs));
+  const form = useMemo(() => trainingForm(doc, specs), [formText]); // eslint-disable-line react-hooks/exhaustive-deps
   const sectionText = JSON.stringify(section ?? null);
   const shapeText = JSON.stringify(doc.nodes.map((n) => [n.id, n.type, n.params.name]));
   useEffect(() => {
@@ -57,7 +64,7 @@ export function WorkbenchPanel({ transport, doc, hidden, onTraining, onMark }: P
       </div>
       {wb.needed && tab === "training" ? <div className="dw-wb-needed" role="alert">{wb.needed}</div> : null}
       {tab === "training" ? (
-        <TrainingForm wb={wb} section={section} onSection={onSection} onTrain={onTrain} />
+        <TrainingForm wb={wb} form={form} section={section} onSection={onSection} onTrain={onTrain} />
       ) : tab === "runs" ? (
         <RunsTable wb={wb} onExport={(id) => transport.send({ cmd: "export", run: id })} />
       ) : (

@@ -23,12 +23,19 @@ export function useDocument(transport: Transport, path: G.GraphPath, onEdit: () 
     setHist(nh);
   };
 
-  useEffect(() => transport.onGraph((incoming) => {
-    // our own writes come back as change events too: same object, nothing to do
-    if (incoming === histRef.current.present) return;
-    if (stableStringify(incoming) === stableStringify(histRef.current.present)) return;
-    set(H.replace(histRef.current, incoming));
-  }), [transport]);
+  useEffect(() => {
+    const take = (incoming: GraphDoc) => {
+      // our own writes come back as change events too: same object, nothing to do
+      if (incoming === histRef.current.present) return;
+      if (stableStringify(incoming) === stableStringify(histRef.current.present)) return;
+      set(H.replace(histRef.current, incoming));
+    };
+    const off = transport.onGraph(take);
+    // a document the host took between the first render and now (the file loading as the
+    // view opens) came before anyone listened
+    take(transport.readGraph());
+    return off;
+  }, [transport]);
 
   /** Commit an edit of the graph at the current path: one undo step, one write. */
   const commit: Commit = useCallback((fn) => {

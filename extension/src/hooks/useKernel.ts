@@ -15,7 +15,11 @@ export function useKernel(transport: Transport) {
   const [analysis, setAnalysis] = useState<Analysis>(NO_ANALYSIS);
   const specs = useMemo(() => new Map<string, BlockSpec>(catalog.blocks.map((b) => [b.type, b])), [catalog]);
 
-  useEffect(() => transport.onCatalog(setCatalog), [transport]);
+  useEffect(() => {
+    const off = transport.onCatalog(setCatalog);
+    setCatalog(transport.readCatalog()); // one that came between the first render and now
+    return off;
+  }, [transport]);
   useEffect(() => transport.onEvent((ev: KernelEvent) => {
     if (ev.event !== "analysis") return;
     mark("dw-analysis");

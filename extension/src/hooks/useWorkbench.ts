@@ -2,10 +2,10 @@
 // events; and the commands the panel sends. Components only render this.
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Transport } from "../transport";
-import type { GraphErrorInfo } from "../types";
+import type { GraphErrorInfo, RunStatus } from "../types";
 import { assignColors, runLabel, runNumbers, withLive, type LiveRun } from "../workbench/runs";
 import {
-  asWorkbenchEvent, type DataFile, type KernelVar, type OptimizerNode, type RunDiff, type RunRow,
+  asWorkbenchEvent, type DataFile, type KernelVar, type RunDiff, type RunRow,
   type TrainingCatalog, type WorkbenchCommandName,
 } from "../workbench/types";
 
@@ -14,9 +14,6 @@ export interface Workbench {
   files: DataFile[];
   vars: KernelVar[];
   errors: GraphErrorInfo[];
-  inputs: string[];
-  outputs: string[];
-  optimizers: OptimizerNode[];
   runs: RunRow[];
   /** The runs folder's name; null: this editor keeps no runs (no document, no `out`). */
   folder: string | null | undefined;
@@ -36,7 +33,6 @@ export function useWorkbench(transport: Transport): Workbench {
   const [files, setFiles] = useState<DataFile[]>([]);
   const [vars, setVars] = useState<KernelVar[]>([]);
   const [errors, setErrors] = useState<GraphErrorInfo[]>([]);
-  const [form, setForm] = useState<{ inputs: string[]; outputs: string[]; optimizers: OptimizerNode[] }>({ inputs: [], outputs: [], optimizers: [] });
   const [runs, setRuns] = useState<RunRow[]>([]);
   const [folder, setFolder] = useState<string | null | undefined>(undefined);
   const [selected, setSelected] = useState<string[]>([]);
@@ -64,12 +60,17 @@ export function useWorkbench(transport: Transport): Workbench {
   }, [transport]);
 
   // the run going now: its step and state from status, its losses from the stream
-  useEffect(() => transport.onStatus((st) => setLive((l) => {
-    const run = st.run ?? null;
-    const fresh = run !== l.run;
-    if (!fresh && l.state === st.state && l.step === st.step) return l;
-    return { run, state: st.state, step: st.step, loss: fresh ? null : l.loss, best: fresh ? null : l.best };
-  })), [transport]);
+  useEffect(() => {
+    const take = (st: RunStatus) => setLive((l) => {
+      const run = st.run ?? null;
+      const fresh = run !== l.run;
+      if (!fresh && l.state === st.state && l.step === st.step) return l;
+      return { run, state: st.state, step: st.step, loss: fresh ? null : l.loss, best: fresh ? null : l.best };
+    });
+    const off = transport.onStatus(take);
+    take(transport.readStatus()); // a change between the first render and this effect
+    return off;
+  }, [transport]);
   useEffect(() => transport.onEvent((ev) => {
     if (ev.event === "reset_metrics") setLive((l) => ({ ...l, loss: null, best: null }));
     else if (ev.event === "metrics") {
@@ -94,10 +95,8 @@ export function useWorkbench(transport: Transport): Workbench {
       case "training_catalog": setCatalog({ generators: ev.generators, losses: ev.losses, fields: ev.fields, given: ev.given }); break;
       case "data_files": setFiles(ev.files); break;
       case "kernel_vars": setVars(ev.vars); break;
-      case "training_errors":
-        setErrors(ev.errors);
-        if (ev.inputs) setForm({ inputs: ev.inputs, outputs: ev.outputs ?? [], optimizers: ev.optimizers ?? [] });
-        break;
+      // (the rows it is about come from the document shown: workbench/form.ts)
+      case "training_errors": setErrors(ev.errors); break;
       case "training_needed": setNeeded(ev.message); break;
       case "runs": {
         setRuns(ev.runs);
@@ -150,7 +149,7 @@ export function useWorkbench(transport: Transport): Workbench {
   const dismissNeeded = useCallback(() => setNeeded(null), []);
 
   return {
-    catalog, files, vars, errors, ...form, runs: withLive(runs, live), folder, selected, colors, diff, deleted, needed,
+    catalog, files, vars, errors, runs: withLive(runs, live), folder, selected, colors, diff, deleted, needed,
     send, select, dismissNeeded,
   };
 }

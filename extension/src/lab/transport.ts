@@ -47,6 +47,8 @@ export class LabTransport implements Transport {
   private catalog: Catalog = EMPTY_CATALOG;
   private status: RunStatus = { ...EMPTY_STATUS, message: "starting a kernel" };
   private comm: Kernel.IComm | null = null;
+  /** whether the comm's kernel side has said hello (state sent before it is not applied) */
+  private greeted = false;
   private kernel: Kernel.IKernelConnection | null = null;
   private connecting: Promise<void> | null = null;
   private needReconnect = false;
@@ -239,6 +241,12 @@ export class LabTransport implements Transport {
         comm.onMsg = (msg) => this.onCommMsg(comm, msg);
         comm.onClose = () => { if (this.comm === comm) { this.comm = null; this.setConnection("no-kernel", "the kernel closed the editor's connection"); } };
         this.comm = comm;
+        this.greeted = false;
+        // a new kernel-side document, made from the text sent below at revision 0: edits
+        // made before its hello are patches on that (not on a previous kernel's document,
+        // whose revision the new one would drop the write for)
+        this.kernelDoc = this.doc;
+        this.rev = 0;
         // Connected once the kernel side says hello (onCommMsg); after a restart the open's
         // own future may never settle, so it is not awaited.
         comm.open({ text: this.context.model.toString(), path: this.context.path, settings: this.settings as unknown as never });
@@ -273,10 +281,16 @@ export class LabTransport implements Transport {
     const data = msg.content.data as Record<string, unknown>;
     const method = data.method;
     if (method === "hello") {
+      this.greeted = true;
       this.kernelDoc = this.doc; // the kernel read the text the comm was opened with
       this.applyState({ ...(data.state ?? {}) as Record<string, unknown>, doc: undefined });
       this.setConnection("connected", "");
     } else if (method === "update") {
+      // The kernel's Editor announces each of its traits as it is built on this comm, before
+      // hello (which carries them again). Not applied: its `doc` is the text the comm was
+      // opened with, so taking it would undo an edit made since, and its catalog made the
+      // panels ask the kernel everything twice (a second answer reset a field being typed).
+      if (!this.greeted) return;
       this.applyState((data.state ?? {}) as Record<string, unknown>);
     } else if (method === "custom") {
       const ev = data.content as KernelEvent & { client?: string };

@@ -229,8 +229,13 @@ export function LossPlot({ transport, log, smoothing = 0, run = null, xBy = "ste
       }
     });
     redraw();
-    transport.send({ cmd: "history", req: 0, points: 1000 });
-    return () => { off(); dropFrame(frameKey); chart.current?.destroy(); chart.current = null; };
+    // the whole run so far (a view opened after it started), asked once the kernel answers:
+    // its catalog is the sign (a document tab's plot mounts before its comm is up, and a
+    // request sent then is dropped: a reloaded page drew a live run from the reload on)
+    const askHistory = () => transport.send({ cmd: "history", req: 0, points: 1000 });
+    if (transport.readCatalog().blocks.length) askHistory();
+    const offCatalog = transport.onCatalog(askHistory);
+    return () => { off(); offCatalog(); dropFrame(frameKey); chart.current?.destroy(); chart.current = null; };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [transport]);
 

@@ -58,7 +58,8 @@ class Block:
     compiled: ClassVar[bool] = True
     #: What the editor treats specially, so that its code names no block type: "input" and
     #: "output" nodes are named by their `name` param (a new or pasted one takes its id as
-    #: the name), a "group" node can be ungrouped (blocks/grouping.py).
+    #: the name), a "group" node can be ungrouped (blocks/grouping.py), an "optimizer" node
+    #: is what the Training panel's optimizer phases name.
     role: ClassVar[str | None] = None
 
     @classmethod

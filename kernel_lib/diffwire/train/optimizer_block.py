@@ -25,6 +25,7 @@ class Optimizer(Block):
     type = "Optimizer"
     category = "optim"
     compiled = False
+    role = "optimizer"  # the Training panel's phases name these nodes
     params = optim.PARAMS  # types and documented ranges: one list, in optim.py
     example_params = {"kind": "adam", "lr": 1e-2}
 

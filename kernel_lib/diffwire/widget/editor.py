@@ -23,7 +23,7 @@ from ..blocks import registry
 from ..document import Graph, load
 from ..errors import GraphError
 from ..train.store import runs_folder
-from . import bundle
+from . import bundle, testdelay
 from .ablation import COMMANDS as ABLATION
 from .analysis import ShapeCache, analyze
 from .grouping import COMMANDS as GROUPING
@@ -257,6 +257,7 @@ class Editor(anywidget.AnyWidget):
             if handler is None:
                 self.send({"event": "error", "message": f"unknown command {cmd!r}"})
             else:
+                testdelay.wait(cmd)  # nothing unless a browser test asks (testdelay.py)
                 handler(self, content)
         except GraphError as e:
             self.send({"event": "error", "message": str(e), "error": e.to_dict()})
