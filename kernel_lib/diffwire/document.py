@@ -13,7 +13,8 @@ import os
 import pathlib
 import re
 import tempfile
-from collections.abc import Iterator
+import types
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import jsontext
@@ -54,17 +55,55 @@ def use_registry(blocks: dict, get_block) -> None:
     _BLOCKS, _get_block = blocks, get_block
 
 
-@dataclasses.dataclass(slots=True)  # slots: a large document holds 200,000 of them
+_NO_BODY: Mapping = types.MappingProxyType({})  # what bodies() reads for a node without any
+
+
 class Node:
     """One block instance: a stable `id`, a block `type`, its `params`, a canvas `position`,
     an optional `label`, and `body` graphs for blocks that own subgraphs."""
 
-    id: str
-    type: str
-    params: dict = dataclasses.field(default_factory=dict)
-    position: list = dataclasses.field(default_factory=lambda: [0.0, 0.0])
-    label: str | None = None
-    body: dict[str, Graph] = dataclasses.field(default_factory=dict)
+    # slots: a large document holds 200,000 of them. `_body` is None until the node has a
+    # body or `body` is first read: an empty dict per node was 64 bytes, 13 MB of a
+    # 200,000-node chain, and nearly every node has no body.
+    __slots__ = ("id", "type", "params", "position", "label", "_body")
+
+    def __init__(self, id: str, type: str, params: dict | None = None,
+                 position: list | None = None, label: str | None = None,
+                 body: dict[str, Graph] | None = None):
+        self.id = id
+        self.type = type
+        self.params = {} if params is None else params
+        self.position = [0.0, 0.0] if position is None else position
+        self.label = label
+        self._body = body
+
+    @property
+    def body(self) -> dict[str, Graph]:
+        """The node's body graphs by name: a dict of the node's own, made on first read
+        (so writing into it works on any node)."""
+        b = self._body
+        if b is None:
+            b = self._body = {}
+        return b
+
+    @body.setter
+    def body(self, value: dict[str, Graph]) -> None:
+        self._body = value
+
+    def bodies(self) -> Mapping[str, Graph]:
+        """The body graphs, read only, without giving a node that has none a dict: what
+        the library's passes over every node read (walk, to_dict, compile)."""
+        b = self._body
+        return _NO_BODY if b is None else b
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Node:
+            return NotImplemented
+        return ((self.id, self.type, self.params, self.position, self.label)
+                == (other.id, other.type, other.params, other.position, other.label)
+                and dict(self.bodies()) == dict(other.bodies()))
+
+    __hash__ = None  # mutable, as the dataclass it was
 
     @property
     def block(self):
@@ -86,8 +125,8 @@ class Node:
         }
         if self.label is not None:
             out["label"] = self.label
-        if self.body:
-            out["body"] = {name: g.to_dict(top=False) for name, g in self.body.items()}
+        if self._body:
+            out["body"] = {name: g.to_dict(top=False) for name, g in self._body.items()}
         return out
 
     def __repr__(self) -> str:
@@ -309,7 +348,7 @@ class Graph:
             raise UnknownNode("expected a node or a node id", found=repr(ref))
         graph, parts = self, ref.split("/")
         for i in range(0, len(parts) - 1, 2):
-            graph = graph.node(parts[i]).body.get(parts[i + 1]) or _no_body(parts, i)
+            graph = graph.node(parts[i]).bodies().get(parts[i + 1]) or _no_body(parts, i)
         try:
             return graph.nodes[parts[-1]]
         except KeyError:
@@ -344,7 +383,7 @@ class Graph:
         for n in self.nodes.values():
             path = f"{prefix}{n.id}"
             yield path, n
-            for name, body in n.body.items():
+            for name, body in n.bodies().items():
                 yield from body.walk(f"{path}/{name}/")
 
     # -- analysis and compile ---------------------------------------------------------
@@ -413,11 +452,12 @@ class Graph:
                 raise DuplicateId(f"two nodes share the id '{nid}'", node=nid)
             params = nd.get("params", {})
             position = nd.get("position", [0.0, 0.0])
+            body = nd.get("body")
             node = Node(
                 id=nid, type=nd["type"], params=params if owned else _copy_plain(params),
                 position=position if owned and type(position) is list else list(position),
                 label=nd.get("label"),
-                body={k: cls._build(v, False, owned) for k, v in (nd.get("body") or {}).items()},
+                body={k: cls._build(v, False, owned) for k, v in body.items()} if body else None,
             )
             g.nodes[nid] = node
             if owned:

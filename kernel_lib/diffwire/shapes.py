@@ -212,5 +212,5 @@ def _resolve(graph: Graph, shapes: dict, prefix: str) -> None:
                 if e.node is None:
                     e.at(prefix + node.id)
                 raise
-        for name, body in node.body.items():
+        for name, body in node.bodies().items():
             _resolve(body, shapes, f"{prefix}{node.id}/{name}/")
