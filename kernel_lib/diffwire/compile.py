@@ -378,11 +378,11 @@ def _share_key(node, cls) -> tuple | None:
     its params (a user block may read more of the node, so it is always built)."""
     if node.bodies() or not cls.__module__.startswith("diffwire."):
         return None
-    key = params_key(cls, node.params)  # plain scalars: no JSON text per node
+    key = params_key(cls, node.read_params())  # plain scalars: no JSON text per node
     if key is not None:
         return key
     try:
-        return node.type, json.dumps(node.params, sort_keys=True)
+        return node.type, json.dumps(node.read_params(), sort_keys=True)
     except (TypeError, ValueError):
         return None
 

@@ -180,7 +180,7 @@ def _auto_params(node: Node) -> list[str]:
     for p in params:
         if not p.auto:
             continue
-        value = node.params.get(p.name)
+        value = node.read_params().get(p.name)
         if value == AUTO or (isinstance(value, list) and value and value[0] == AUTO):
             out.append(p.name)
     return out
