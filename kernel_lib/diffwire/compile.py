@@ -159,9 +159,16 @@ class CompiledGraph(nn.Module):
                 continue
             incoming = graph._incoming().get(nid)  # read only: no copy per node
             args = []
+            # an Output reads at the end of a run: what it reads is never freed
+            reads = reuse if node.type != "Output" else None
             for p in node.input_ports():
                 e = edge_at(incoming, p.name)
-                args.append(_NONE if e is None else _slot_of(slot, e, graph))
+                if e is None:
+                    args.append(_NONE)
+                    continue
+                args.append(_slot_of(slot, e, graph))
+                if reads is not None:  # this step reads before it writes: free for its outs
+                    reads.read(e.source)
             if node.type == "Output":
                 self.output_names.append(node.params["name"])
                 self._output_slots.append(args[0][0])
@@ -199,7 +206,6 @@ class CompiledGraph(nn.Module):
                 outs = tuple(range(nslots, nslots + len(ports)))
                 nslots += len(ports)
             else:
-                reuse.read(incoming, node.input_ports())  # after the reads: ins may be reused
                 outs, nslots = reuse.take(nid, len(ports), nslots)
             if len(ports) == 1:
                 slot[nid] = outs
@@ -337,31 +343,32 @@ class _Slots:
         outs = self.outs[nid] = self.same(outs)
         return outs
 
-    def read(self, incoming, ports) -> None:
-        """A step reads the edges into `ports`: free each source whose last edge this is."""
-        for p in ports:
-            e = edge_at(incoming, p.name)
-            if e is None:
-                continue
-            n = self.left[e.source] - 1
-            if n:
-                self.left[e.source] = n
-            else:
-                del self.left[e.source]
-                self._release(e.source)
+    def read(self, source: str) -> None:
+        """A step reads an edge from `source`: free its slots if that was the last edge."""
+        n = self.left[source] - 1
+        if n:
+            self.left[source] = n
+        else:
+            del self.left[source]
+            self._release(source)
 
     def take(self, nid: str, k: int, nslots: int) -> tuple[tuple, int]:
         """`k` slots for node `nid`'s outputs, freed ones first; and the new slot count."""
-        outs = []
-        for _ in range(k):
-            if self.free:
-                outs.append(self.free.pop())
-            else:
-                outs.append(nslots)
-                nslots += 1
-        outs = self.keep(nid, tuple(outs))
+        free = self.free
+        if k == 1 and free:  # a chain's every step
+            outs = (free.pop(),)
+        else:
+            got = []
+            for _ in range(k):
+                if free:
+                    got.append(free.pop())
+                else:
+                    got.append(nslots)
+                    nslots += 1
+            outs = tuple(got)
+        outs = self.outs[nid] = self.tuples.setdefault(outs, outs)
         if nid not in self.left:  # nothing reads it: free again for the next step
-            self.free.extend(self.outs.pop(nid))
+            free.extend(self.outs.pop(nid))
         return outs, nslots
 
 
