@@ -11,7 +11,7 @@ from test_large_documents import chain
 import diffwire as dw
 from diffwire.compile import BuildContext, CompiledGraph
 from diffwire.context import gc_paused
-from diffwire.document import check_params
+from diffwire.document import SharedParams, check_params
 from diffwire.errors import ParamError
 
 
@@ -29,7 +29,10 @@ def test_params_checked_once_still_refuse_what_differs_only_in_type():
     out = check_params(lin, seen)
     assert type(out["in_features"]) is int
     again = check_params(lin, seen)
-    assert again == out and again is not out  # every node gets its own dict
+    # equal nodes share one read-only dict; reading a node's params gives it its own
+    assert again is out and type(out) is SharedParams
+    lin.params = again
+    assert lin.params == again and lin.params is not again and type(lin.params) is dict
 
 
 def test_a_bad_node_among_many_equal_ones_is_named():

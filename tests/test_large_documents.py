@@ -215,10 +215,14 @@ def test_bytes_per_node_of_a_loaded_checked_and_compiled_chain():
     """Python's bytes per node (tracemalloc: the same count on every run, unlike a time),
     on a 6,000-node chain of Linear and tanh nodes, in a fresh process: after the ODE tests
     the same build took 20-25 B a node more, every time (cause not found: some state the
-    ODE tests leave in the process). With what each bound catches: the document 735 B a
-    node after load + validate (919 when the wire index held a dict per node), the model
-    772 (1372 with every layer's empty hook tables, 816 with two slot tuples per wire), and
-    44 more at the build's peak (81 with an (id, port) key per node in the slot map)."""
+    ODE tests leave in the process). With what each bound catches: the document 463 B a
+    node after load + validate (919 when the wire index held a dict per node, 735 with a
+    params dict per node and an empty body dict per node, 527 with the body dicts alone,
+    487 with a float object per y coordinate), the model 710 (1372 with every layer's
+    empty hook tables, 816 with two slot tuples per wire, 771 with a slot of its own per
+    node), and 12 more at the build's peak (81 with an (id, port) key per node in the
+    slot map, 44 with the slot map of every node kept to the end, 79 with a count of
+    readers per node kept to the end)."""
     import json
     import pathlib
     import subprocess
@@ -231,6 +235,86 @@ def test_bytes_per_node_of_a_loaded_checked_and_compiled_chain():
     out = subprocess.run([sys.executable, "-c", code, str(here), str(here.parent / "kernel_lib")],
                          capture_output=True, text=True, timeout=600, check=True)
     doc, model, peak = (b / n for b in json.loads(out.stdout.strip().splitlines()[-1]))
-    assert doc < 800, f"document: {doc:.0f} B a node"
-    assert model < 790, f"model: {model:.0f} B a node"
-    assert peak < 60, f"build's peak over the model: {peak:.0f} B"
+    assert doc < 480, f"document: {doc:.0f} B a node"
+    assert model < 730, f"model: {model:.0f} B a node"
+    assert peak < 25, f"build's peak over the model: {peak:.0f} B"
+
+
+def test_checked_params_and_empty_bodies_are_shared_until_a_node_writes(tmp_path):
+    """validate gives nodes of equal params one read-only dict and a node without bodies
+    none; reading `node.params` or `node.body` gives the node its own, so every edit of a
+    document works as before and changes that node alone."""
+    import copy
+    import pickle
+
+    from diffwire.document import SharedParams
+
+    back = dw.load(chain(6).save(tmp_path / "chain.diffwire"))
+    assert back.validate() == []
+    lins = [n for n in back.nodes.values() if n.type == "Linear"]
+    acts = [n for n in back.nodes.values() if n.type == "Activation"]
+    shared = lins[0].read_params()
+    assert type(shared) is SharedParams and all(n.read_params() is shared for n in lins)
+    assert acts[0].read_params() is acts[1].read_params()
+    assert all(n._body is None for n in back.nodes.values())
+    with pytest.raises(TypeError, match="read only"):
+        shared["out_features"] = 3
+    with pytest.raises(TypeError, match="read only"):
+        shared.update(bias=False)
+    # copies of shared params are plain dicts: a deep copy or a pickle of the graph
+    # holds nothing read only
+    for twin in (copy.deepcopy(back), pickle.loads(pickle.dumps(back))):
+        assert type(twin.nodes[lins[0].id].read_params()) is dict and twin == back
+    # a write through node.params changes that node alone
+    own = lins[0].params
+    assert type(own) is dict and own is lins[0].params and own == shared
+    own["out_features"] = 3
+    assert lins[0].read_params() is own and lins[1].params["out_features"] == 8
+    assert lins[2].read_params() is shared and shared["out_features"] == 8
+    assert [e.node for e in back.validate() if e.severity == "error"] == [lins[1].id]
+    lins[0].params = {**lins[0].params, "out_features": 8}
+    # a body written into a node that had none is that node's own
+    acts[0].body["extra"] = dw.Graph()
+    assert acts[0].body.keys() == {"extra"} and acts[1].bodies() == {} and acts[1]._body is None
+    del acts[0].body["extra"]
+    # positions, new nodes and wires, and what the file says
+    lins[2].position[1] = 50.0
+    relu = back.add("Activation", fn="relu", position=[0.0, 400.0])
+    back.connect(lins[2], relu)
+    back.add_output(relu, name="z")
+    assert [e for e in back.validate() if e.severity == "error"] == []
+    again = dw.load(back.save(tmp_path / "edited.diffwire"))
+    assert again == back and again.nodes[lins[2].id].position == [lins[2].position[0], 50.0]
+    assert again.nodes[relu.id].params == {"fn": "relu"} and back.nodes[acts[0].id].params == {
+        "fn": "tanh"}
+    model = again.compile(seed=0)
+    assert set(model(torch.randn(2, 8))) == {"y", "z"}
+
+
+def test_a_large_graph_reuses_plan_slots_and_computes_the_same(monkeypatch):
+    """A top graph of FLAT_FROM nodes or more frees a value's slot once its last reader has
+    run: a long chain needs a few slots; a value read late (a skip wire) or by an Output
+    keeps its slot; the outputs equal a plan of one slot per value."""
+    import diffwire.compile as compile_module
+
+    n = compile_module.FLAT_FROM
+    g = chain(n)
+    x = g.nodes["x"]
+    first = next(n for n in g.nodes.values() if n.type == "Linear")
+    add = g.add("Add")
+    g.connect(list(g.nodes)[-3], (add, "a"))  # the chain's last node before its Output
+    g.connect(first, (add, "b"))  # read again at the end: kept the whole run
+    split = g.add("Split", sizes=[4, 4])
+    g.connect(add, split)
+    g.add_output((split, "y1"), name="half")
+    g.add_output(x, name="same")
+    reused = g.compile(seed=0)
+    monkeypatch.setattr(compile_module, "FLAT_FROM", 10**9)
+    plain = g.compile(seed=0)
+    plain.load_state_dict(reused.state_dict())
+    assert reused._nslots < 8 and plain._nslots > n
+    assert len({id(step[3]) for step in reused._steps}) < 8  # one tuple per slot, shared
+    xs = torch.randn(3, 8)
+    want, got = plain(xs), reused(xs)
+    assert want.keys() == got.keys() == {"y", "half", "same"}
+    assert all(torch.equal(want[k], got[k]) for k in want) and torch.equal(got["same"], xs)

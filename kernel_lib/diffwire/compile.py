@@ -141,15 +141,17 @@ class CompiledGraph(nn.Module):
         # code, where a node built later would not be called.
         stateless: dict | None = {} if not ctx.meta and not ctx.path else None
         store = None
+        reuse = None
         if not ctx.meta and not ctx.path and len(graph.nodes) >= FLAT_FROM:
             ctx.weights = store = WeightStore()
+            reuse = _Slots(graph, slot)
         for nid in order:
             node = graph.nodes[nid]
             cls = node.block
             if not cls.compiled:
                 continue
-            if node.type == "Input":
-                slot[nid] = (nslots,)
+            if node.type == "Input":  # a slot never used before: run() fills it first
+                slot[nid] = (nslots,) if reuse is None else reuse.keep(nid, (nslots,))
                 self.input_names.append(node.params["name"])
                 self._input_ids.append(nid)
                 self._input_slots.append(nslots)
@@ -157,9 +159,16 @@ class CompiledGraph(nn.Module):
                 continue
             incoming = graph._incoming().get(nid)  # read only: no copy per node
             args = []
+            # an Output reads at the end of a run: what it reads is never freed
+            reads = reuse if node.type != "Output" else None
             for p in node.input_ports():
                 e = edge_at(incoming, p.name)
-                args.append(_NONE if e is None else _slot_of(slot, e, graph))
+                if e is None:
+                    args.append(_NONE)
+                    continue
+                args.append(_slot_of(slot, e, graph))
+                if reads is not None:  # this step reads before it writes: free for its outs
+                    reads.read(e.source)
             if node.type == "Output":
                 self.output_names.append(node.params["name"])
                 self._output_slots.append(args[0][0])
@@ -193,13 +202,16 @@ class CompiledGraph(nn.Module):
             else:
                 self.blocks.set(nid, module)
             ports = node.output_ports()
-            outs = tuple(range(nslots, nslots + len(ports)))
-            nslots += len(ports)
+            if reuse is None:
+                outs = tuple(range(nslots, nslots + len(ports)))
+                nslots += len(ports)
+            else:
+                outs, nslots = reuse.take(nid, len(ports), nslots)
             if len(ports) == 1:
                 slot[nid] = outs
             else:
                 for p, i in zip(ports, outs):
-                    slot[(nid, p.name)] = (i,)
+                    slot[(nid, p.name)] = (i,) if reuse is None else reuse.same((i,))
             ins = args[0] if len(args) == 1 else tuple(a[0] for a in args)
             fn = memos[key] if key is not None and pool is shared else module
             steps.append((nid, fn, ins, outs, ctx.path + nid))
@@ -294,6 +306,72 @@ class CompiledGraph(nn.Module):
 _NONE = (-1,)  # the slot of an unconnected optional input: run() keeps it None
 
 
+class _Slots:
+    """Slot numbers for the plan of a large top graph, reused once a value's last reader has
+    run: a 200,000-node chain then needs a handful of slots, each an int below 257 (one
+    object, not 32 bytes a node) in a 1-tuple shared by every step writing it (not 48
+    bytes a node), and run()'s list of values is as short. A node's slots are freed when
+    every edge out of it has been read by a step; an Output node reads at the end of the
+    run, so what it reads is never freed, and neither is what an edge into a node that is
+    not built would read (counted, never read: kept, which is always safe).
+
+    The maps shrink as nodes are freed (the end of a build is its peak: a dict of every
+    node there was 40 bytes a node)."""
+
+    def __init__(self, graph: Graph, slot: dict):
+        self.slot = slot  # the build's map of where values go: a freed node leaves it
+        self.left: dict[str, int] = {}  # edges out of a node not read yet
+        for e in graph.edges:
+            self.left[e.source] = self.left.get(e.source, 0) + 1
+        self.outs: dict[str, tuple] = {}  # a node's slots, to free
+        self.free: list[int] = []
+        self.tuples: dict[tuple, tuple] = {}
+        self.dropped = 0  # entries deleted from `left` since it was last rebuilt
+
+    def _release(self, nid: str) -> None:
+        self.free.extend(self.outs.pop(nid, ()))
+        self.slot.pop(nid, None)  # (a node of several outputs keeps its (id, port) keys)
+        self.dropped += 1
+        if self.dropped > 1024 and self.dropped > 2 * len(self.left):
+            self.left = dict(self.left)  # a dict keeps its table when entries go: copy it
+            self.dropped = 0
+
+    def same(self, t: tuple) -> tuple:
+        return self.tuples.setdefault(t, t)
+
+    def keep(self, nid: str, outs: tuple) -> tuple:
+        outs = self.outs[nid] = self.same(outs)
+        return outs
+
+    def read(self, source: str) -> None:
+        """A step reads an edge from `source`: free its slots if that was the last edge."""
+        n = self.left[source] - 1
+        if n:
+            self.left[source] = n
+        else:
+            del self.left[source]
+            self._release(source)
+
+    def take(self, nid: str, k: int, nslots: int) -> tuple[tuple, int]:
+        """`k` slots for node `nid`'s outputs, freed ones first; and the new slot count."""
+        free = self.free
+        if k == 1 and free:  # a chain's every step
+            outs = (free.pop(),)
+        else:
+            got = []
+            for _ in range(k):
+                if free:
+                    got.append(free.pop())
+                else:
+                    got.append(nslots)
+                    nslots += 1
+            outs = tuple(got)
+        outs = self.outs[nid] = self.tuples.setdefault(outs, outs)
+        if nid not in self.left:  # nothing reads it: free again for the next step
+            free.extend(self.outs.pop(nid))
+        return outs, nslots
+
+
 def _slot_of(slot: dict, e, graph: Graph) -> tuple:
     """The 1-tuple slot of the value on edge `e`'s source port (see CompiledGraph)."""
     one = slot.get(e.source)
@@ -305,13 +383,13 @@ def _slot_of(slot: dict, e, graph: Graph) -> tuple:
 def _share_key(node, cls) -> tuple | None:
     """What makes two meta modules interchangeable: a built-in block without bodies and
     its params (a user block may read more of the node, so it is always built)."""
-    if node.body or not cls.__module__.startswith("diffwire."):
+    if node.bodies() or not cls.__module__.startswith("diffwire."):
         return None
-    key = params_key(cls, node.params)  # plain scalars: no JSON text per node
+    key = params_key(cls, node.read_params())  # plain scalars: no JSON text per node
     if key is not None:
         return key
     try:
-        return node.type, json.dumps(node.params, sort_keys=True)
+        return node.type, json.dumps(node.read_params(), sort_keys=True)
     except (TypeError, ValueError):
         return None
 

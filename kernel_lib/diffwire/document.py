@@ -13,7 +13,8 @@ import os
 import pathlib
 import re
 import tempfile
-from collections.abc import Iterator
+import types
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import jsontext
@@ -54,17 +55,100 @@ def use_registry(blocks: dict, get_block) -> None:
     _BLOCKS, _get_block = blocks, get_block
 
 
-@dataclasses.dataclass(slots=True)  # slots: a large document holds 200,000 of them
+_NO_BODY: Mapping = types.MappingProxyType({})  # what bodies() reads for a node without any
+
+
+class SharedParams(dict):
+    """Checked params that equal nodes share: :meth:`Graph.validate` gives the nodes of equal
+    plain-scalar params one dict, not one each (184 bytes a node, 37 MB of a 200,000-node
+    chain). Read only: a node's :attr:`Node.params` gives it a dict of its own on first
+    read, so a write through it changes that node alone. Copies and pickles are plain
+    dicts."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("params shared by equal nodes are read only: write through node.params")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    update = pop = popitem = clear = setdefault = _read_only
+
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __deepcopy__(self, memo) -> dict:
+        return dict(self)  # plain scalars only (check_params shares nothing else)
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+
 class Node:
     """One block instance: a stable `id`, a block `type`, its `params`, a canvas `position`,
     an optional `label`, and `body` graphs for blocks that own subgraphs."""
 
-    id: str
-    type: str
-    params: dict = dataclasses.field(default_factory=dict)
-    position: list = dataclasses.field(default_factory=lambda: [0.0, 0.0])
-    label: str | None = None
-    body: dict[str, Graph] = dataclasses.field(default_factory=dict)
+    # slots: a large document holds 200,000 of them. `_body` is None until the node has a
+    # body or `body` is first read: an empty dict per node was 64 bytes, 13 MB of a
+    # 200,000-node chain, and nearly every node has no body. `_params` may be a
+    # SharedParams (see there) until `params` is first read.
+    __slots__ = ("id", "type", "_params", "position", "label", "_body")
+
+    def __init__(self, id: str, type: str, params: dict | None = None,
+                 position: list | None = None, label: str | None = None,
+                 body: dict[str, Graph] | None = None):
+        self.id = id
+        self.type = type
+        self._params = {} if params is None else params
+        self.position = [0.0, 0.0] if position is None else position
+        self.label = label
+        self._body = body
+
+    @property
+    def params(self) -> dict:
+        """The node's params: a dict of the node's own (made on first read when the node
+        shares its checked params with equal nodes), so writing into it works on any node."""
+        p = self._params
+        if p.__class__ is SharedParams:
+            p = self._params = dict(p)
+        return p
+
+    @params.setter
+    def params(self, value: dict) -> None:
+        self._params = value
+
+    def read_params(self) -> dict:
+        """The params to read, never to write into: they may be shared with equal nodes.
+        What the library's passes over every node read (ports, checks, builds), so that
+        checking and compiling a document does not give every node a dict again."""
+        return self._params
+
+    @property
+    def body(self) -> dict[str, Graph]:
+        """The node's body graphs by name: a dict of the node's own, made on first read
+        (so writing into it works on any node)."""
+        b = self._body
+        if b is None:
+            b = self._body = {}
+        return b
+
+    @body.setter
+    def body(self, value: dict[str, Graph]) -> None:
+        self._body = value
+
+    def bodies(self) -> Mapping[str, Graph]:
+        """The body graphs, read only, without giving a node that has none a dict: what
+        the library's passes over every node read (walk, to_dict, compile)."""
+        b = self._body
+        return _NO_BODY if b is None else b
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Node:
+            return NotImplemented
+        return ((self.id, self.type, self._params, self.position, self.label)
+                == (other.id, other.type, other._params, other.position, other.label)
+                and dict(self.bodies()) == dict(other.bodies()))
+
+    __hash__ = None  # mutable, as the dataclass it was
 
     @property
     def block(self):
@@ -72,22 +156,22 @@ class Node:
         return cls if cls is not None else _get_block(self.type, node=self.id)
 
     def input_ports(self) -> tuple[Port, ...]:
-        return self.block.input_ports(self.params)
+        return self.block.input_ports(self._params)
 
     def output_ports(self) -> tuple[Port, ...]:
-        return self.block.output_ports(self.params)
+        return self.block.output_ports(self._params)
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {
             "id": self.id,
             "type": self.type,
-            "params": copy.deepcopy(self.params),
+            "params": copy.deepcopy(self._params),
             "position": [float(self.position[0]), float(self.position[1])],
         }
         if self.label is not None:
             out["label"] = self.label
-        if self.body:
-            out["body"] = {name: g.to_dict(top=False) for name, g in self.body.items()}
+        if self._body:
+            out["body"] = {name: g.to_dict(top=False) for name, g in self._body.items()}
         return out
 
     def __repr__(self) -> str:
@@ -309,7 +393,7 @@ class Graph:
             raise UnknownNode("expected a node or a node id", found=repr(ref))
         graph, parts = self, ref.split("/")
         for i in range(0, len(parts) - 1, 2):
-            graph = graph.node(parts[i]).body.get(parts[i + 1]) or _no_body(parts, i)
+            graph = graph.node(parts[i]).bodies().get(parts[i + 1]) or _no_body(parts, i)
         try:
             return graph.nodes[parts[-1]]
         except KeyError:
@@ -344,7 +428,7 @@ class Graph:
         for n in self.nodes.values():
             path = f"{prefix}{n.id}"
             yield path, n
-            for name, body in n.body.items():
+            for name, body in n.bodies().items():
                 yield from body.walk(f"{path}/{name}/")
 
     # -- analysis and compile ---------------------------------------------------------
@@ -413,11 +497,12 @@ class Graph:
                 raise DuplicateId(f"two nodes share the id '{nid}'", node=nid)
             params = nd.get("params", {})
             position = nd.get("position", [0.0, 0.0])
+            body = nd.get("body")
             node = Node(
                 id=nid, type=nd["type"], params=params if owned else _copy_plain(params),
                 position=position if owned and type(position) is list else list(position),
                 label=nd.get("label"),
-                body={k: cls._build(v, False, owned) for k, v in (nd.get("body") or {}).items()},
+                body={k: cls._build(v, False, owned) for k, v in body.items()} if body else None,
             )
             g.nodes[nid] = node
             if owned:
@@ -548,31 +633,33 @@ def check_params(node: Node, seen: dict | None = None) -> dict:
     """The node's params checked against its block's declarations (raises ParamError).
 
     `seen` (a dict the caller keeps for one pass over a graph) remembers params that passed:
-    a node whose block and params equal an earlier one's gets a copy of its result, so a
-    document of 200,000 identical layers checks each distinct set of params once."""
+    a node whose block and params equal an earlier one's gets the same result, one
+    read-only :class:`SharedParams` for all of them (plain scalars only), so a document of
+    200,000 identical layers checks each distinct set of params once and holds it once."""
     from .errors import ParamError
 
     cls = node.block
+    params = node.read_params()
     key = None
     if seen is not None:
-        key = params_key(cls, node.params)
+        key = params_key(cls, params)
         done = seen.get(key) if key is not None else None
         if done is not None:
-            return dict(done)  # scalar values only (see params_key): a shallow copy is a copy
+            return done
     out = {}
     known = {p.name: p for p in cls.params}
-    for name in node.params:
+    for name in params:
         if name not in known:
             raise ParamError(f"{node.type} has no parameter '{name}'", node=node.id, port=name,
                              expected=f"one of {sorted(known)}", found=name)
     for name, p in known.items():
-        if name not in node.params:
+        if name not in params:
             if p.required:
                 raise ParamError("required parameter is missing", node=node.id, port=name,
                                  expected=p.kind, found="nothing")
             out[name] = copy.deepcopy(p.default)  # a file may leave defaults out
             continue
-        out[name] = p.check(node.params[name], node.id)
+        out[name] = p.check(params[name], node.id)
     cls.check_params(out, node.id)
     # Port names made from params (Map state names, Expression inputs) go into edges, which
     # the file schema limits to 1..200 characters: refuse here, or the graph would save a
@@ -584,8 +671,7 @@ def check_params(node: Node, seen: dict | None = None) -> dict:
                                  node=node.id, expected=f"1..{MAX_NAME} characters",
                                  found=repr(port.name)[:60])
     if key is not None and all(type(v) in _SCALARS for v in out.values()):
-        seen[key] = out  # a default filled in may be a list: then nothing is kept
-        return dict(out)
+        out = seen[key] = SharedParams(out)  # a default filled in may be a list: not shared
     return out
 
 

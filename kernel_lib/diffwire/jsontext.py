@@ -40,12 +40,31 @@ def _object_hook():
     return pairs_to_dict
 
 
+def _float_pool(size: int = 4096):
+    """The parser's float maker: one object per distinct number text among the first `size`
+    texts (keyed by text, so -0.0 stays apart from 0.0). A canvas repeats its coordinates
+    (every node of a row has its y), and each float was an object of 32 bytes; the pool
+    stops growing at `size` so that a document of unique numbers does not keep a map of
+    them all while it is parsed."""
+    memo: dict[str, float] = {}
+
+    def parse_float(text: str) -> float:
+        got = memo.get(text)
+        if got is None:
+            got = float(text)
+            if len(memo) < size:
+                memo[text] = got
+        return got
+
+    return parse_float
+
+
 def loads(text: str):
     """Parse `text`; a duplicate key is a :class:`FormatError` naming it and its line.
 
     Other JSON errors propagate as ``json.JSONDecodeError`` (the caller words them)."""
     try:
-        return json.loads(text, object_pairs_hook=_object_hook())
+        return json.loads(text, object_pairs_hook=_object_hook(), parse_float=_float_pool())
     except _Duplicate as dup:
         line = duplicate_line(text, dup.key)
         where = f" on line {line}" if line else ""

@@ -180,7 +180,7 @@ def _auto_params(node: Node) -> list[str]:
     for p in params:
         if not p.auto:
             continue
-        value = node.params.get(p.name)
+        value = node.read_params().get(p.name)
         if value == AUTO or (isinstance(value, list) and value and value[0] == AUTO):
             out.append(p.name)
     return out
@@ -212,5 +212,5 @@ def _resolve(graph: Graph, shapes: dict, prefix: str) -> None:
                 if e.node is None:
                     e.at(prefix + node.id)
                 raise
-        for name, body in node.body.items():
+        for name, body in node.bodies().items():
             _resolve(body, shapes, f"{prefix}{node.id}/{name}/")

@@ -24,7 +24,7 @@ class Activation(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        module = activation(node.params["fn"])  # without nn.Module.__init__: see construct
+        module = activation(node.read_params()["fn"])  # without nn.Module.__init__: see construct
         return _ShapeOnly(module) if ctx.meta else module
 
     @classmethod

@@ -270,7 +270,7 @@ class FunctionalBlock(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return cls.call(node.params)
+        return cls.call(node.read_params())
 
     @classmethod
     def export(cls, node, ctx):
@@ -309,7 +309,7 @@ class LayerBlock(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return cls.layer(node.params).build()
+        return cls.layer(node.read_params()).build()
 
     @classmethod
     def export(cls, node, ctx):

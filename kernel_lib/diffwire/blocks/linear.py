@@ -35,7 +35,7 @@ class Linear(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         if p["in_features"] == AUTO:
             if not ctx.meta:
                 raise unresolved_auto(node, "in_features")

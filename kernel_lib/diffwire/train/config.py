@@ -234,7 +234,7 @@ def has_data_dependent_loop(graph: Graph) -> bool:
         if node.type == "Loop" and (node.params.get("mode") == "while"
                                     or "n" in graph.edges_into(node.id)):
             return True
-        if any(has_data_dependent_loop(body) for body in node.body.values()):
+        if any(has_data_dependent_loop(body) for body in node.bodies().values()):
             return True
     return False
 

@@ -140,7 +140,8 @@ def structure(g: Graph) -> tuple:
     graph's structure differs from the built one's."""
     nodes = []
     for n in g.nodes.values():
-        body = {k: structure(b) for k, b in n.body.items()}
-        nodes.append((n.id, n.type, repr(sorted(n.params.items())), repr(sorted(body.items()))))
+        body = {k: structure(b) for k, b in n.bodies().items()}
+        nodes.append((n.id, n.type, repr(sorted(n.read_params().items())),
+                      repr(sorted(body.items()))))
     return tuple(nodes), tuple(sorted((e.source, e.source_port, e.target, e.target_port)
                                       for e in g.edges))
