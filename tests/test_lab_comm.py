@@ -214,3 +214,32 @@ def test_the_starter_program_is_valid_and_trains_as_it_is():
         from diffwire.train.config import resolve
 
         resolve(g)  # data bindings, loss and optimizer all resolve
+
+
+def test_registering_the_target_imports_jsonschema_beside_the_kernel():
+    # a fresh process: the first document's training check must not wait 2-4 s for the
+    # jsonschema import; registering the comm target starts it in a thread
+    import subprocess
+    import sys
+
+    code = """
+import sys, time
+from diffwire.widget import comm
+from diffwire.train import section_schema
+class Manager:
+    def register_target(self, name, fn):
+        self.name = name
+class Kernel:
+    comm_manager = Manager()
+assert "jsonschema" not in sys.modules and section_schema._VALIDATOR is None
+assert comm.register(Kernel())
+for _ in range(600):
+    if section_schema._VALIDATOR is not None:
+        break
+    time.sleep(0.05)
+print(section_schema._VALIDATOR is not None)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

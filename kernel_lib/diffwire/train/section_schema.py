@@ -37,6 +37,12 @@ def _validator():
     return _VALIDATOR
 
 
+def warm_up() -> None:
+    """Build the validator now (the jsonschema import): a kernel does it in a thread at
+    start-up, so a document's first check does not wait for it."""
+    _validator()
+
+
 def _where(path) -> str:
     return ".".join(["training", *(str(p) for p in path)])
 

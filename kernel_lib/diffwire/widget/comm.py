@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import pathlib
+import threading
 import weakref
 from typing import Any
 
@@ -60,7 +61,16 @@ def register(kernel: Any = None) -> bool:
         return True
     kernel.comm_manager.register_target(TARGET, _open)
     _registered.add(id(kernel))
+    # a document's first training check needs jsonschema, 2-4 s of import on a 2-core
+    # machine: started now, beside the kernel, it is ready before the first tab asks
+    threading.Thread(target=_warm_up, name="diffwire-warm-up", daemon=True).start()
     return True
+
+
+def _warm_up() -> None:
+    from ..train import section_schema
+
+    section_schema.warm_up()
 
 
 def _open(comm: Any, open_msg: dict) -> None:
