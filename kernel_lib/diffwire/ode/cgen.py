@@ -39,7 +39,7 @@ aten = torch.ops.aten
 MAX_WORK_PER_OP = 12000
 
 #: in the library's file name: a change to what is written here builds new libraries
-VERSION = 3
+VERSION = 4
 
 
 class Unsupported(Exception):
@@ -95,8 +95,10 @@ _UNARY = {
     aten.sigmoid.default: "(T)(1.0 / (1.0 + exp(-(double){a})))",
     aten.relu.default: "({a} > 0 ? {a} : ({a} != {a} ? {a} : (T)0))",
     aten.reciprocal.default: "((T)1 / {a})", aten.expm1.default: "(T)expm1((double){a})",
-    aten.log1p.default: "(T)log1p((double){a})", aten.sign.default:
-        "(T)(({a} > 0) - ({a} < 0))",
+    aten.log1p.default: "(T)log1p((double){a})",
+    # torch's sign of NaN is 0, as these comparisons give
+    aten.sign.default: "(T)(({a} > 0) - ({a} < 0))",
+    aten.sgn.default: "(T)(({a} > 0) - ({a} < 0))",
     aten.clone.default: "{a}", aten.alias.default: "{a}", aten.lift_fresh_copy.default: "{a}",
     aten.detach.default: "{a}", aten.softplus.default: None,  # has scalar args: below
 }
@@ -119,6 +121,9 @@ for _op in [*_UNARY, *_BINARY, aten.add.Tensor, aten.sub.Tensor, aten.pow.Tensor
     if _inplace is not None and hasattr(_inplace, _op._overloadname):
         _INPLACE[getattr(_inplace, _op._overloadname)] = _op
 
+# ops whose result shares its input's memory in torch (written here as copies, which is
+# the same unless something writes into the result in place)
+_ALIASES = {aten.detach.default, aten.alias.default}
 _MATMULS = {aten.mm.default, aten.mv.default, aten.dot.default, aten.bmm.default,
             aten.addmm.default, aten.addmv.default, aten.baddbmm.default}
 _VIEWS = {aten.view.default, aten._unsafe_view.default, aten.reshape.default,
@@ -394,8 +399,8 @@ class _Writer:
             # buffer: a temporary of an op (not a view, not an input) read by this op alone
             src = n.args[0]
             if (not isinstance(src, fx.Node) or src.op != "call_function"
-                    or src.target in _VIEWS or src.target is operator.getitem
-                    or len(src.users) != 1):
+                    or src.target in _VIEWS or src.target in _ALIASES
+                    or src.target is operator.getitem or len(src.users) != 1):
                 raise Unsupported(f"{op} writes into a value that is read elsewhere")
             op = _INPLACE[op]
         if op in (aten.add.Tensor, aten.sub.Tensor, aten.add.Scalar, aten.sub.Scalar,
@@ -416,13 +421,13 @@ class _Writer:
             e = float(args[1])
             expr = {2.0: "({a} * {a})", 1.0: "({a})", 0.5: "(T)sqrt((double){a})",
                     3.0: "({a} * {a} * {a})", 0.0: "((T)1)", -1.0: "((T)1 / {a})"}.get(
-                e, f"(T)pow((double){{a}}, {e!r})")
+                e, f"(T)pow((double){{a}}, (double){lit(e)})")
             return self.elementwise(expr, {"a": args[0]}, tuple(val.shape))
         if op in _BINARY:
             return self.elementwise(_BINARY[op], {"a": args[0], "b": args[1]},
                                     tuple(val.shape))
         if op is aten.softplus.default or op is aten.softplus_backward.default:
-            return self.softplus(op, args, tuple(val.shape))
+            return self.softplus(op, args, kw, tuple(val.shape))
         if op in (aten.gelu.default, aten.gelu_backward.default):
             return self.gelu(op, args, kw, tuple(val.shape))
         if op is aten.threshold_backward.default:
@@ -485,14 +490,19 @@ class _Writer:
             return out
         raise Unsupported(str(op))
 
-    def softplus(self, op, args, shape):
-        beta, thr = (args[1], args[2]) if op is aten.softplus.default else (args[2], args[3])
+    def softplus(self, op, args, kw, shape):
+        # the dispatcher drops arguments equal to their defaults (F.softplus(x): beta=1,
+        # threshold=20 as ints), so they may be missing
+        first = 1 if op is aten.softplus.default else 2
+        beta = args[first] if len(args) > first else kw.get("beta", 1)
+        thr = args[first + 1] if len(args) > first + 1 else kw.get("threshold", 20)
+        b = f"(double){lit(beta)}"
         if op is aten.softplus.default:
             expr = (f"({lit(beta)} * {{a}} > {lit(thr)} ? {{a}} : "
-                    f"(T)(log1p(exp({beta!r} * (double){{a}})) / {beta!r}))")
+                    f"(T)(log1p(exp({b} * (double){{a}})) / {b}))")
             return self.elementwise(expr, {"a": args[0]}, shape)
         expr = (f"({lit(beta)} * {{b}} > {lit(thr)} ? {{a}} : "
-                f"(T)((double){{a}} / (1.0 + exp(-{beta!r} * (double){{b}}))))")
+                f"(T)((double){{a}} / (1.0 + exp(-{b} * (double){{b}}))))")
         return self.elementwise(expr, {"a": args[0], "b": args[1]}, shape)
 
     def gelu(self, op, args, kw, shape):

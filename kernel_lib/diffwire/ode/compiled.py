@@ -38,6 +38,7 @@ import hashlib
 import logging
 import os
 import pathlib
+import subprocess
 import threading
 import time
 
@@ -330,10 +331,14 @@ class CompiledStep:
             log.info("compiled solve %s: the C writer does not cover %s; using AOTInductor",
                      key, e)
             return None
+        except Exception as e:  # noqa: BLE001 - a gap in the writer: the fallback still runs
+            log.warning("compiled solve %s: the C writer failed (%s: %s); using AOTInductor",
+                        key, type(e).__name__, e)
+            return None
+        path = cache_dir() / "solves" / f"{key}-native{cgen.VERSION}.so"
         try:
-            lib, source = native.load(cache_dir() / "solves" / f"{key}-native{cgen.VERSION}.so", code,
-                                      tuple(y0.shape), theta.numel(), y0.dtype)
-        except RuntimeError as e:
+            lib, source = native.load(path, code, tuple(y0.shape), theta.numel(), y0.dtype)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             log.warning("compiled solve %s: %s; using AOTInductor", key, e)
             return None
         return _Programs(lib.forward, lib.adjoint, key, source)

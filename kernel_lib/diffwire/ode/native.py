@@ -34,7 +34,14 @@ CFLAGS = ["-O2", "-ftree-vectorize", "-march=native", "-fPIC", "-shared", "-fno-
 
 def _mvec() -> tuple[list[str], list[str]]:
     """Flags for glibc's vector math library where this machine has it (x86-64 glibc)."""
-    if platform.machine() in ("x86_64", "AMD64") and ctypes.util.find_library("mvec"):
+    # tanh, erf, expm1 and log1p came to libmvec in glibc 2.35: an older one links but
+    # fails to load
+    lib, version = platform.libc_ver()
+    try:
+        recent = lib == "glibc" and tuple(int(x) for x in version.split(".")[:2]) >= (2, 35)
+    except ValueError:
+        recent = False
+    if recent and platform.machine() in ("x86_64", "AMD64") and ctypes.util.find_library("mvec"):
         return ["-DDW_MVEC"], ["-lmvec"]
     return [], []
 
@@ -99,29 +106,26 @@ def build(path: pathlib.Path, code: str) -> None:
     if cc is None:
         raise RuntimeError("no C compiler (cc, gcc or clang) on the PATH")
     path.parent.mkdir(parents=True, exist_ok=True)
-    # both files under names of their own until done: two kernels may build one key at
-    # once, and a library must never be rewritten in place (a process that has it loaded
-    # would crash on its next page); os.replace gives the new one a new inode
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".so.tmp")
-    os.close(fd)
-    fd, tmp_c = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".c")
+    # built in a folder of its own under fixed names (the same code gives the same bytes,
+    # so two kernels building one key at once write the same library and checksum), then
+    # renamed into place: a library is never rewritten in place (a process that has it
+    # loaded would crash on its next page); os.replace gives the new one a new inode
+    work = tempfile.mkdtemp(dir=path.parent, prefix=f".{path.stem}-")
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(code)
+        pathlib.Path(work, "solve.c").write_text(code)
         define, link = _mvec()
-        done = subprocess.run([cc, *CFLAGS, *define, "-o", tmp, tmp_c, *link, "-lm"],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run([cc, *CFLAGS, *define, "-o", "solve.so", "solve.c", *link, "-lm"],
+                              capture_output=True, text=True, timeout=300, cwd=work)
         if done.returncode:
             raise RuntimeError(f"{cc} failed on the solve's C source: "
                                f"{done.stderr.strip()[-2000:]}")
-        os.replace(tmp_c, path.with_suffix(".c"))  # kept beside it: what runs can be read
-        digest = _digest(pathlib.Path(tmp))
-        os.replace(tmp, path)
+        built = pathlib.Path(work, "solve.so")
+        digest = _digest(built)
+        os.replace(pathlib.Path(work, "solve.c"), path.with_suffix(".c"))  # what runs, readable
+        os.replace(built, path)
         _write_atomically(_sum_path(path), digest)
     finally:
-        for name in (tmp, tmp_c):
-            if os.path.exists(name):
-                os.unlink(name)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _sum_path(path: pathlib.Path) -> pathlib.Path:
@@ -157,7 +161,11 @@ def load(path: pathlib.Path, code: str, state_shape, n_theta: int,
                 return Library(path, state_shape, n_theta, dtype), "cache"
             except (OSError, AttributeError) as e:
                 why = str(e)
+        # not removed first: the new build replaces it atomically, and another process
+        # may be between writing a library and its checksum
         log.warning("cached solve %s does not load (%s): compiling it again", path.name, why)
-        path.unlink(missing_ok=True)
     build(path, code)
-    return Library(path, state_shape, n_theta, dtype), "compiled"
+    try:
+        return Library(path, state_shape, n_theta, dtype), "compiled"
+    except (OSError, AttributeError) as e:
+        raise RuntimeError(f"the solve's library was built but does not load: {e}") from e
