@@ -137,6 +137,7 @@ def test_a_new_process_loads_the_library_and_a_damaged_one_is_built_again(cache)
     (lib,) = cache.glob("solves/*-native*.so")
     assert lib.with_suffix(".c").read_text().count("dw_adjoint") == 1  # the source is kept
     assert fresh() == ("['cache']", "")  # found, nothing compiled, nothing to say
+    digest = lib.with_suffix(".sha256").read_text()
     # a library cut short (a full disk, a copy interrupted) is said, removed, built again
     damaged = lib.with_name("damaged")
     damaged.write_bytes(lib.read_bytes()[:2000])
@@ -144,6 +145,8 @@ def test_a_new_process_loads_the_library_and_a_damaged_one_is_built_again(cache)
     out, said = fresh()
     assert out == "['compiled']" and "does not load" in said
     assert lib.stat().st_size > 2000
+    # the same code builds the same bytes: two kernels building one key at once agree
+    assert lib.with_suffix(".sha256").read_text() == digest
     assert sorted(p.name for p in cache.glob("solves/*")) == sorted(
         lib.with_suffix(s).name for s in (".c", ".sha256", ".so"))  # no temporaries left
 
