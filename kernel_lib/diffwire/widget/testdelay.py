@@ -5,7 +5,9 @@ A fresh kernel's first ``check_training`` imports jsonschema (2-4 s on the test 
 more under load), and the front end's panels must work however long that takes. With
 ``DIFFWIRE_TEST_DELAY="check_training=8"`` in the kernel's environment, the first time this
 kernel handles each named command it first sleeps that many seconds, blocking the kernel
-as that import does. Unset (always, outside tests) it costs one environment lookup.
+as that import does. With ``DIFFWIRE_TEST_RELEASE`` naming a file, the sleep ends as soon
+as that file exists, so a test holds the answer exactly as long as it needs, however
+loaded the machine is. Unset (always, outside tests) it costs one environment lookup.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 import time
 
 VARIABLE = "DIFFWIRE_TEST_DELAY"
+RELEASE = "DIFFWIRE_TEST_RELEASE"
 
 _answered: set[str] = set()
 _lock = threading.Lock()
@@ -42,4 +45,9 @@ def wait(cmd: str) -> None:
         if seconds is None or cmd in _answered:
             return
         _answered.add(cmd)
-    time.sleep(seconds)
+    release = os.environ.get(RELEASE)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if release and os.path.exists(release):
+            return
+        time.sleep(0.05)
