@@ -30,7 +30,7 @@ def main() -> None:
     import torch
 
     import diffwire as dw
-    from diffwire.ode import cgen, compiled
+    from diffwire.ode import compiled
 
     torch.set_num_threads(1)
     logging.getLogger("diffwire.compile").setLevel(logging.ERROR)
@@ -69,7 +69,7 @@ def main() -> None:
         per_op = "declined" if cstep is None else ""
         if cstep is not None:
             (progs,) = cstep.programs.values()
-            per_op = _per_op(cgen, cstep, progs)
+            per_op = _per_op(progs)
         times = {k: [] for k in steps}
         for r in range(5):  # interleaved rounds of 3 steps
             for k in (list(steps) if r % 2 == 0 else list(steps)[::-1]):
@@ -83,11 +83,10 @@ def main() -> None:
     print(f"load average {os.getloadavg()}", flush=True)
 
 
-def _per_op(cgen, cstep, progs) -> str:
+def _per_op(progs) -> str:
     """The mean work per op the writer computed for this field (its C source's first line)."""
-    from diffwire.ode import compiled
+    from diffwire.ode import cgen, compiled
 
-    del cstep
     src = compiled.cache_dir() / "solves" / f"{progs.key}-native{cgen.VERSION}.c"
     first = src.read_text().splitlines()[0] if src.exists() else ""
     words = first.split()

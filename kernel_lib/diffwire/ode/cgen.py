@@ -62,7 +62,8 @@ class View:
         return math.prod(self.shape)
 
     def contiguous(self) -> bool:
-        return self.strides == _contiguous(self.shape) or self.numel <= 1 or all(
+        # a dimension of size 1 may have any stride
+        return self.numel <= 1 or all(
             st == c for st, c, s in zip(self.strides, _contiguous(self.shape), self.shape)
             if s != 1)
 
@@ -100,7 +101,7 @@ _UNARY = {
     aten.sign.default: "(T)(({a} > 0) - ({a} < 0))",
     aten.sgn.default: "(T)(({a} > 0) - ({a} < 0))",
     aten.clone.default: "{a}", aten.alias.default: "{a}", aten.lift_fresh_copy.default: "{a}",
-    aten.detach.default: "{a}", aten.softplus.default: None,  # has scalar args: below
+    aten.detach.default: "{a}",
 }
 _BINARY = {
     aten.mul.Tensor: "({a} * {b})", aten.mul.Scalar: "({a} * {b})",
@@ -444,7 +445,7 @@ class _Writer:
             if hi is not None:
                 expr = f"dw_min({expr}, {lit(hi)})"
             return self.elementwise(expr, {"a": args[0]}, tuple(val.shape))
-        if op in _UNARY and _UNARY[op] is not None:
+        if op in _UNARY:
             return self.elementwise(_UNARY[op], {"a": args[0]}, tuple(val.shape))
         if op in (aten.mm.default, aten.mv.default, aten.dot.default, aten.bmm.default):
             return self.matmul(args[0], args[1])
@@ -689,7 +690,6 @@ def source(step_graph: fx.GraphModule, vjp_graph: fx.GraphModule, dtype: torch.d
         *v_lines, *v_copy, "}",
         "static void step_pre(const T *restrict theta, T *restrict ws) {", *fw.pre, "}",
         "static void vjp_pre(const T *restrict theta, T *restrict ws) {", *vj.pre, "}",
-        f"int dw_workspace(void) {{ return {ws}; }}",
         "int dw_forward(const T *y0, const T *theta, const T *dts, int64_t n, T *ys) {",
         f"  T *ws = malloc(sizeof(T) * {ws});",
         "  if (!ws) return 1;",

@@ -51,8 +51,9 @@ log = logging.getLogger("diffwire.compile")
 
 #: how the traced solve programs run: "native" (one C program from :mod:`diffwire.ode.cgen`,
 #: AOTInductor where that cannot write the graphs), "aoti" (AOTInductor: native code,
-#: cached on disk) or "eager" (the same traced graphs and scans run by torch, no code generation: tests); or a
-#: callable ``(module, example_args) -> callable`` (tests give one that fails)
+#: cached on disk) or "eager" (the same traced graphs and scans run by torch, no code
+#: generation: tests); or a callable ``(module, example_args) -> callable`` (tests give one
+#: that fails)
 BACKEND = "native"
 
 #: bumped when the programs' shape changes, so old packages in the cache are not loaded
@@ -275,13 +276,23 @@ class CompiledStep:
     def _build(self, y0, theta, dts, names, shapes) -> _Programs:
         step_graph, vjp_graph = self._trace(y0, theta, dts[0], names, shapes)
         h = _graph_key(step_graph, vjp_graph)
-        h.update(repr((_FORMAT, torch.__version__, aoti.machine(), self.method, str(y0.device), y0.dtype,
-                       tuple(y0.shape), theta.dtype, theta.numel(), dts.shape[0])).encode())
+        h.update(repr((_FORMAT, torch.__version__, aoti.machine(), self.method,
+                       str(y0.device), y0.dtype, tuple(y0.shape), theta.dtype, theta.numel(),
+                       dts.shape[0])).encode())
         key = h.hexdigest()[:32]
         memo = (key, BACKEND if isinstance(BACKEND, str) else id(BACKEND))
         with _LOCK:
             if memo in _LOADED:
                 return _LOADED[memo]
+            t0 = time.perf_counter()
+            progs = self._native(key, step_graph, vjp_graph, y0, theta) \
+                if BACKEND == "native" else None
+            if progs is not None:
+                log.info("compiled solve %s: %s (C) in %.1f s", key, progs.source,
+                         time.perf_counter() - t0)
+                _LOADED[memo] = progs
+                return progs
+            # the scans as modules, for torch (eager, a test's callable) or AOTInductor
             fwd_mod, adj_mod = _Forward(step_graph), _Adjoint(vjp_graph)
             n = dts.shape[0]
             fwd_args = (y0, theta, dts)
@@ -294,14 +305,6 @@ class CompiledStep:
                 progs = _Programs(BACKEND(fwd_mod, fwd_args), BACKEND(adj_mod, adj_args),
                                   key, "custom")
             else:
-                t0 = time.perf_counter()
-                progs = self._native(key, step_graph, vjp_graph, y0, theta) \
-                    if BACKEND == "native" else None
-                if progs is not None:
-                    log.info("compiled solve %s: %s (C) in %.1f s", key, progs.source,
-                             time.perf_counter() - t0)
-                    _LOADED[memo] = progs
-                    return progs
                 if not self.aoti:
                     raise RuntimeError("the C writer does not cover this field, and an "
                                        "AOTInductor compile (about 35 s) would not pay for "

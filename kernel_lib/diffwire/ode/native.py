@@ -1,12 +1,12 @@
 """The solve's C program (:mod:`diffwire.ode.cgen`) built into a shared library with the
 system's C compiler, kept on disk by key, and called through ``ctypes``.
 
-The library is compiled into a temporary file next to its place in the cache and renamed,
-so a kernel that dies mid-compile leaves no half-written library behind. Its SHA-256 is
-kept beside it and checked before loading: ``dlopen`` of a library cut short (a full disk,
-an interrupted copy) does not fail, it kills the process with SIGBUS. One that does not
-match or does not load is removed and built again. ``ctypes``
-releases the GIL for the call, so the training thread does not hold up the kernel.
+The library is compiled in a folder of its own beside its place in the cache and renamed
+into place, so a kernel that dies mid-compile leaves no half-written library behind. Its
+SHA-256 is kept beside it and checked before loading: ``dlopen`` of a library cut short (a
+full disk, an interrupted copy) does not fail, it kills the process with SIGBUS. One that
+does not match or does not load is built again over it. ``ctypes`` releases the GIL for
+the call, so the training thread does not hold up the kernel.
 """
 
 from __future__ import annotations
