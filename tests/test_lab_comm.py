@@ -216,30 +216,30 @@ def test_the_starter_program_is_valid_and_trains_as_it_is():
         resolve(g)  # data bindings, loss and optimizer all resolve
 
 
-def test_registering_the_target_imports_jsonschema_beside_the_kernel():
+def test_the_first_tab_imports_jsonschema_beside_the_kernel_after_its_hello():
     # a fresh process: the first document's training check must not wait 2-4 s for the
-    # jsonschema import; registering the comm target starts it in a thread
+    # jsonschema import; the first tab starts it in a thread once its hello is out
     import subprocess
     import sys
 
     code = """
-import sys, time
+import sys
+sys.path.insert(0, sys.argv[1])
+from test_lab_comm import FakeComm
 from diffwire.widget import comm
 from diffwire.train import section_schema
-class Manager:
-    def register_target(self, name, fn):
-        self.name = name
-class Kernel:
-    comm_manager = Manager()
-assert "jsonschema" not in sys.modules and section_schema._VALIDATOR is None
-assert comm.register(Kernel())
-for _ in range(600):
-    if section_schema._VALIDATOR is not None:
-        break
-    time.sleep(0.05)
+class Comm(FakeComm):
+    def send(self, data=None, metadata=None, buffers=None):
+        if (data or {}).get("method") == "hello":
+            self.hello_with_jsonschema = "jsonschema" in sys.modules
+        super().send(data, metadata, buffers)
+c = Comm()
+comm.DocumentSession(c, text=None, path=None)
+assert c.hello_with_jsonschema is False  # not started before the tab is open
+comm._warming[0].join(120)
 print(section_schema._VALIDATOR is not None)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-c", code, str(pathlib.Path(__file__).parent)],
+                          capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"

@@ -318,3 +318,23 @@ def test_a_large_graph_reuses_plan_slots_and_computes_the_same(monkeypatch):
     want, got = plain(xs), reused(xs)
     assert want.keys() == got.keys() == {"y", "half", "same"}
     assert all(torch.equal(want[k], got[k]) for k in want) and torch.equal(got["same"], xs)
+
+
+def test_compiling_keeps_checked_params_shared():
+    """Blocks read their params through `read_params` when they build, so compiling a
+    document does not give every node its own dict again (before: Dropout, Conv2d, MLP...
+    read `node.params`, which copies)."""
+    from diffwire.document import SharedParams
+
+    g = dw.Graph()
+    prev = g.add("Input", name="x", shape=[None, 4])
+    drops = []
+    for _ in range(3):
+        d = g.add("Dropout", p=0.1)
+        g.connect(prev, d)
+        drops.append(d)
+        prev = d
+    g.add_output(prev, name="y")
+    g.compile(seed=0)  # validates first: the nodes' params checked and shared there
+    shared = drops[0].read_params()
+    assert type(shared) is SharedParams and all(d.read_params() is shared for d in drops)

@@ -146,7 +146,7 @@ class Node:
             return NotImplemented
         return ((self.id, self.type, self._params, self.position, self.label)
                 == (other.id, other.type, other._params, other.position, other.label)
-                and dict(self.bodies()) == dict(other.bodies()))
+                and self.bodies() == other.bodies())
 
     __hash__ = None  # mutable, as the dataclass it was
 

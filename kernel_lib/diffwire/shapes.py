@@ -207,7 +207,7 @@ def _resolve(graph: Graph, shapes: dict, prefix: str) -> None:
                 if shape is not None:
                     inputs[port] = shape
             try:
-                node.params = node.block.resolve_auto(dict(node.params), inputs)
+                node.params = node.block.resolve_auto(dict(node.read_params()), inputs)
             except GraphError as e:
                 if e.node is None:
                     e.at(prefix + node.id)

@@ -38,13 +38,14 @@ export function WorkbenchPanel({ transport, doc, specs, hidden, onTraining, onMa
   const onSection = useCallback((s: Section) => { dismissNeeded(); onTrainingRef.current?.(s); }, [dismissNeeded]);
   const onTrain = useCallback(() => transport.send({ cmd: "train" }), [transport]);
 
-  // every change of the section (or the graph's inputs and outputs) is checked by the kernel
   // the rows the form is about, the same objects until the graph's inputs, outputs or
-  // Optimizer nodes change (the form is memoized on them)
-  const formText = JSON.stringify(trainingForm(doc, specs));
-  const form = useMemo(() => trainingForm(doc, specs), [formText]); // eslint-disable-line react-hooks/exhaustive-deps
-  const sectionText = JSON.stringify(section ?? null);
-  const shapeText = JSON.stringify(doc.nodes.map((n) => [n.id, n.type, n.params.name]));
+  // Optimizer nodes change (the form is memoized on them); worked out when the document
+  // changes, not on every render (a run re-renders this panel with each status)
+  const formText = useMemo(() => JSON.stringify(trainingForm(doc, specs)), [doc, specs]);
+  const form = useMemo(() => JSON.parse(formText) as ReturnType<typeof trainingForm>, [formText]);
+  const sectionText = useMemo(() => JSON.stringify(section ?? null), [section]);
+  const shapeText = useMemo(() => JSON.stringify(doc.nodes.map((n) => [n.id, n.type, n.params.name])), [doc.nodes]);
+  // every change of the section (or the graph's inputs and outputs) is checked by the kernel
   useEffect(() => {
     const t = window.setTimeout(() => { if (transport.readCatalog().blocks.length) wb.send("check_training"); }, 150);
     return () => window.clearTimeout(t);

@@ -29,7 +29,7 @@ class Activation(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        return ExportedNode(forward=[ctx.assign(ACTIVATION_CODE[node.params["fn"]][0].format(x=ctx.args[0]))])
+        return ExportedNode(forward=[ctx.assign(ACTIVATION_CODE[node.read_params()["fn"]][0].format(x=ctx.args[0]))])
 
 
 class _ShapeOnly(nn.Module):

@@ -44,7 +44,7 @@ class MultiheadAttention(LayerBlock):
         k = q if k == "None" else k
         v = k if v == "None" else v
         call = f"{ctx.slot}({q}, {k}, {v}, need_weights=False)[0]"
-        return ExportedNode(init=cls.layer(node.params).code(ctx), forward=[ctx.assign(call)])
+        return ExportedNode(init=cls.layer(node.read_params()).code(ctx), forward=[ctx.assign(call)])
 
 
 class _Attention(nn.MultiheadAttention):

@@ -274,7 +274,7 @@ class FunctionalBlock(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        return ExportedNode(forward=[ctx.assign(cls.call(node.params).code(ctx))])
+        return ExportedNode(forward=[ctx.assign(cls.call(node.read_params()).code(ctx))])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -313,7 +313,7 @@ class LayerBlock(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        return ExportedNode(init=cls.layer(node.params).code(ctx),
+        return ExportedNode(init=cls.layer(node.read_params()).code(ctx),
                             forward=[ctx.assign(f"{ctx.slot}({ctx.args[0]})")])
 
 

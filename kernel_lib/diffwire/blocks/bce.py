@@ -21,7 +21,7 @@ class BCE(LossBlock):
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         fn = "binary_cross_entropy_with_logits" if p["logits"] else "binary_cross_entropy"
         pred, target = ctx.args
         return ExportedNode(forward=[ctx.assign(f"F.{fn}({pred}, {target}, reduction={ctx.literal(p['reduction'])})")])

@@ -25,11 +25,11 @@ class Compare(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Compare(node.params["op"], node.params["value"], node.params["reduce"])
+        return _Compare(node.read_params()["op"], node.read_params()["value"], node.read_params()["reduce"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         a, b = ctx.args
         other = ctx.literal(p["value"]) if b == "None" else b
         expr = f"torch.{_OPS[p['op']].__name__}({a}, {other})"

@@ -25,11 +25,11 @@ class Concat(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Cat(node.params["dim"])
+        return _Cat(node.read_params()["dim"])
 
     @classmethod
     def export(cls, node, ctx):
-        return ExportedNode(forward=[ctx.assign(f"torch.cat([{', '.join(ctx.args)}], dim={node.params['dim']})")])
+        return ExportedNode(forward=[ctx.assign(f"torch.cat([{', '.join(ctx.args)}], dim={node.read_params()['dim']})")])
 
 
 class _Cat(nn.Module):

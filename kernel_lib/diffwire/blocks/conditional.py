@@ -39,13 +39,13 @@ class Conditional(NamedBody, Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return ConditionalModule(body_call(node, ctx, "then"), body_call(node, ctx, "else"),
                                  p["mode"], p["inputs"], p["outputs"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         then, other = ctx.body("then"), ctx.body("else")
         cond, values = ctx.args[0], dict(zip(p["inputs"], ctx.args[1:]))
         outs = dict(zip(p["outputs"], ctx.outs))

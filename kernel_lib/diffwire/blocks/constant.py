@@ -33,14 +33,14 @@ class Constant(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        value = torch.tensor(node.params["value"], dtype=torch.float32)
-        shape = node.params.get("shape")
+        value = torch.tensor(node.read_params()["value"], dtype=torch.float32)
+        shape = node.read_params().get("shape")
         return _Const(value if shape is None else value.reshape(shape))
 
     @classmethod
     def export(cls, node, ctx):
-        value = f"torch.tensor({ctx.literal([float(v) for v in node.params['value']])})"
-        shape = node.params.get("shape")
+        value = f"torch.tensor({ctx.literal([float(v) for v in node.read_params()['value']])})"
+        shape = node.read_params().get("shape")
         if shape is not None:
             value = f"{value}.reshape({ctx.literal(list(shape))})"
         return ExportedNode(init=f"{ctx.helper('Constant')}({value})",

@@ -26,13 +26,13 @@ class Conv2d(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return _Conv2d(p["in_channels"], p["out_channels"], p["kernel_size"], stride=p["stride"],
                        padding=p["padding"], bias=p["bias"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         extra = "".join(f", {k}={p[k]}" for k in ("stride", "padding") if p[k] != (1 if k == "stride" else 0))
         if not p["bias"]:
             extra += ", bias=False"

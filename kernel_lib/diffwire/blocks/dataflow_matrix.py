@@ -90,7 +90,7 @@ class DataflowMatrix(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         update = _Update(body_call(node, ctx, "update"))
         return DataflowMatrixModule(p["streams"], p["inputs"], own_matrix=p["matrix"] != "port",
                                     init_scale=p["init_scale"], update=update,
@@ -98,7 +98,7 @@ class DataflowMatrix(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         ctx.helper("DataflowMatrix", inspect.getsource(dmm.DataflowMatrix))
         ctx.helper("_DmmSelf", _EXPORTED_UPDATE)
         ref = ctx.body("update")
@@ -202,8 +202,8 @@ def self_update(node, hidden: int = 8, scale: float = 0.05) -> None:
     papers: ``W <- W + scale * tanh(MLP(y))``, an MLP (streams -> `hidden` -> every link)
     reading the streams at each step and rewriting the matrix (the starter body hands W
     through unchanged)."""
-    n = len(node.params["streams"])
-    m = n + node.params["inputs"] + 1
+    n = len(node.read_params()["streams"])
+    m = n + node.read_params()["inputs"] + 1
     body = node.body["update"]
     y = body.add("Input", name="y", kind="state")
     f = body.add("MLP", id="f", widths=[n, hidden, n * m], final_activation="tanh")

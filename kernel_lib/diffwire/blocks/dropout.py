@@ -20,12 +20,12 @@ class Dropout(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return nn.Dropout(node.params["p"])
+        return nn.Dropout(node.read_params()["p"])
 
     @classmethod
     def export(cls, node, ctx):
         # Stateless, and `self.training` follows the exported model's train()/eval().
-        p = ctx.literal(node.params["p"])
+        p = ctx.literal(node.read_params()["p"])
         return ExportedNode(forward=[ctx.assign(f"F.dropout({ctx.args[0]}, p={p}, "
                                                 "training=self.training)")])
 

@@ -27,12 +27,12 @@ class Embedding(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return _Embedding(p["num_embeddings"], p["embedding_dim"], padding_idx=p["padding_idx"])
 
     @classmethod
     def export(cls, node, ctx):
-        p, slot, i = node.params, ctx.slot, ctx.args[0]
+        p, slot, i = node.read_params(), ctx.slot, ctx.args[0]
         pad = "" if p["padding_idx"] is None else f", padding_idx={p['padding_idx']}"
         init = f"nn.Embedding({p['num_embeddings']}, {p['embedding_dim']}{pad})"
         idx = ctx.fresh(f"{node.id}_idx")

@@ -70,20 +70,20 @@ class Expression(Block):
 
     @classmethod
     def symbolic(cls, node, args, width):
-        return sym.expression(ex.parse(node.params["expr"]), args)
+        return sym.expression(ex.parse(node.read_params()["expr"]), args)
 
     @classmethod
     def formula(cls, node, path, shapes):
-        return sym.expression_lines(node.params["expr"])
+        return sym.expression_lines(node.read_params()["expr"])
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return ExpressionModule(p["expr"], p["inputs"], p["constants"], p["learnable"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         tree = ex.parse(p["expr"])
         inputs = dict(zip(p["inputs"], ctx.args))
         learnable = dict(p["learnable"])

@@ -23,11 +23,11 @@ class Flatten(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return nn.Flatten(node.params["start_dim"], node.params["end_dim"])
+        return nn.Flatten(node.read_params()["start_dim"], node.read_params()["end_dim"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return ExportedNode(forward=[ctx.assign(
             f"torch.flatten({ctx.args[0]}, {p['start_dim']}, {p['end_dim']})")])
 

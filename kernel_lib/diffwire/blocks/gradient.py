@@ -79,11 +79,11 @@ class Gradient(Block):
 
     @classmethod
     def formula(cls, node, path, shapes):
-        return [f"grad = ∂f/∂{node.params['wrt']}"]
+        return [f"grad = ∂f/∂{node.read_params()['wrt']}"]
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return GradientModule(body_call(node, ctx, "body"),
                               p["inputs"], p["wrt"])
 
@@ -91,7 +91,7 @@ class Gradient(Block):
     def export(cls, node, ctx):
         for fn in (autodiff.per_sample_scalar, autodiff.gradient):
             ctx.helper(fn.__name__, inspect.getsource(fn))
-        p = node.params
+        p = node.read_params()
         message = f"{node.id}: the body's output f is one number or one per sample, got shape "
         ref = ctx.body("body")
         values = dict(zip(p["inputs"], ctx.args))

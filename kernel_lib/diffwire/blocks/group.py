@@ -19,13 +19,13 @@ class Group(NamedBody, Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return GroupModule(body_call(node, ctx, "body"),
                            p["inputs"], p["outputs"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         ref = ctx.body("body")
         call = ctx.call_body(ref, f"{ctx.slot}.body.body", dict(zip(p["inputs"], ctx.args)),
                              dict(zip(p["outputs"], ctx.outs)))

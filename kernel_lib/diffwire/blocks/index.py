@@ -26,11 +26,11 @@ class Index(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Index(**node.params)
+        return _Index(**node.read_params())
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         if p["mode"] == "index":
             i = p["index"]
             key = (f"{i}:{i + 1 if i != -1 else ''}") if p["keepdim"] else str(i)

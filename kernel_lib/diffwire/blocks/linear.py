@@ -48,7 +48,7 @@ class Linear(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         bias = "" if p["bias"] else ", bias=False"
         linear = f"nn.Linear({p['in_features']}, {p['out_features']}{bias})"
         return ExportedNode(init=f'nn.ModuleDict({{"inner": {linear}}})',

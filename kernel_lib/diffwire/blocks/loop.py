@@ -74,13 +74,13 @@ class Loop(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         body = body_call(node, ctx, "body")
         return LoopModule(body, p["state"], p["mode"], p["iterations"], p["max_iterations"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         ref = ctx.body("body")
         names = p["state"]
         state = dict(zip(names, ctx.outs))

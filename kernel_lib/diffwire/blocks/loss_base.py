@@ -25,8 +25,8 @@ class LossBlock(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        kwargs = {k: node.params[k] for k in cls.extra}
-        return _Loss(cls.fn, node.params["reduction"], kwargs, cls.same_shape)
+        kwargs = {k: node.read_params()[k] for k in cls.extra}
+        return _Loss(cls.fn, node.read_params()["reduction"], kwargs, cls.same_shape)
 
     @classmethod
     def export(cls, node, ctx):
@@ -34,8 +34,8 @@ class LossBlock(Block):
         if getattr(F, name, None) is not cls.fn:
             return None
         pred, target = ctx.args
-        extra = "".join(f", {k}={ctx.literal(node.params[k])}" for k in cls.extra)
-        return ExportedNode(forward=[ctx.assign(f"F.{name}({pred}, {target}, reduction={ctx.literal(node.params['reduction'])}{extra})")])
+        extra = "".join(f", {k}={ctx.literal(node.read_params()[k])}" for k in cls.extra)
+        return ExportedNode(forward=[ctx.assign(f"F.{name}({pred}, {target}, reduction={ctx.literal(node.read_params()['reduction'])}{extra})")])
 
 
 class _Loss(nn.Module):

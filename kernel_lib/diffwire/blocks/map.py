@@ -66,13 +66,13 @@ class Map(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return MapModule(body_call(node, ctx, "body"),
                          p["state"], p["inputs"], p["outputs"], p["dim"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         ref = ctx.body("body")
         k = len(p["state"])
         state = dict(zip(p["state"], ctx.outs[:k]))

@@ -22,11 +22,11 @@ class Mean(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Mean(node.params["dim"], node.params["keepdim"])
+        return _Mean(node.read_params()["dim"], node.read_params()["keepdim"])
 
     @classmethod
     def export(cls, node, ctx):
-        p, x = node.params, ctx.args[0]
+        p, x = node.read_params(), ctx.args[0]
         if p["dim"] is None:
             return ExportedNode(forward=[ctx.assign(f"{x}.mean()")])
         keep = ", keepdim=True" if p["keepdim"] else ""

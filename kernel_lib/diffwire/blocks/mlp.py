@@ -38,7 +38,7 @@ class MLP(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         if p["widths"][0] == AUTO:
             if not ctx.meta:
                 raise unresolved_auto(node, "widths")
@@ -62,7 +62,7 @@ class MLP(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         widths, bias = p["widths"], "" if p["bias"] else ", bias=False"
         layers = []
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):

@@ -55,9 +55,9 @@ class Module(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        ref = node.params["ref"]
+        ref = node.read_params()["ref"]
         if ref not in MODULES:
-            raise GraphError(f"this node stands for a {node.params['class_name'] or 'module'} "
+            raise GraphError(f"this node stands for a {node.read_params()['class_name'] or 'module'} "
                              "that exists only in the Python session that imported it",
                              node=node.id, port="ref", expected="a module held in memory",
                              found="none", hint="import it again with dw.from_module, or "
@@ -67,7 +67,7 @@ class Module(Block):
 
     @classmethod
     def export(cls, node, ctx) -> ExportedNode:
-        raise GraphError(f"an opaque Module node ({node.params.get('class_name')}) has no code to "
+        raise GraphError(f"an opaque Module node ({node.read_params().get('class_name')}) has no code to "
                          "export", node=node.id, expected="blocks with code",
                          found="a module held in memory",
                          hint="replace the node with blocks, or register a block for its layer")

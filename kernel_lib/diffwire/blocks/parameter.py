@@ -23,7 +23,7 @@ class Parameter(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        shape, init, scale = node.params["shape"], node.params["init"], node.params["scale"]
+        shape, init, scale = node.read_params()["shape"], node.read_params()["init"], node.read_params()["scale"]
         t = torch.empty(shape)
         if init == "zeros":
             nn.init.zeros_(t)
@@ -41,7 +41,7 @@ class Parameter(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        shape, init, scale = node.params["shape"], node.params["init"], node.params["scale"]
+        shape, init, scale = node.read_params()["shape"], node.read_params()["init"], node.read_params()["scale"]
         s = ctx.literal(list(shape))
         if init == "zeros":
             value = f"torch.zeros({s})"

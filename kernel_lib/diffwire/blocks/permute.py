@@ -29,11 +29,11 @@ class Permute(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Permute(node.params["dims"])
+        return _Permute(node.read_params()["dims"])
 
     @classmethod
     def export(cls, node, ctx):
-        dims = ", ".join(str(d) for d in node.params["dims"])
+        dims = ", ".join(str(d) for d in node.read_params()["dims"])
         return ExportedNode(forward=[ctx.assign(f"{ctx.args[0]}.permute({dims})")])
 
 

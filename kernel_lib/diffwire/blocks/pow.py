@@ -21,11 +21,11 @@ class Pow(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Pow(node.params["exponent"])
+        return _Pow(node.read_params()["exponent"])
 
     @classmethod
     def export(cls, node, ctx):
-        return ExportedNode(forward=[ctx.assign(f"{ctx.args[0]} ** {ctx.literal(node.params['exponent'])}")])
+        return ExportedNode(forward=[ctx.assign(f"{ctx.args[0]} ** {ctx.literal(node.read_params()['exponent'])}")])
 
 
 class _Pow(nn.Module):

@@ -23,11 +23,11 @@ class Reshape(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Reshape(node.params["shape"], node.params["keep_batch"])
+        return _Reshape(node.read_params()["shape"], node.read_params()["keep_batch"])
 
     @classmethod
     def export(cls, node, ctx):
-        p, x = node.params, ctx.args[0]
+        p, x = node.read_params(), ctx.args[0]
         dims = [str(int(d)) for d in p["shape"]]
         if p["keep_batch"]:
             dims = [f"{x}.shape[0]"] + dims

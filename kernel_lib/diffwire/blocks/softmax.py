@@ -24,12 +24,12 @@ class Softmax(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return (nn.LogSoftmax if p["log"] else nn.Softmax)(dim=p["dim"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         fn = "log_softmax" if p["log"] else "softmax"
         return ExportedNode(forward=[ctx.assign(f"F.{fn}({ctx.args[0]}, dim={p['dim']})")])
 

@@ -24,11 +24,11 @@ class Split(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Split(node.params["sizes"], node.params["dim"])
+        return _Split(node.read_params()["sizes"], node.read_params()["dim"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         expr = f"torch.split({ctx.args[0]}, {ctx.literal(list(p['sizes']))}, dim={p['dim']})"
         if len(ctx.outs) == 1:
             return ExportedNode(forward=[ctx.assign(f"{expr}[0]")])

@@ -28,8 +28,8 @@ class Sum(Block):
 
     @classmethod
     def symbolic(cls, node, args, width):
-        xs = [args[f"x{i}"] for i in range(node.params["n"]) if f"x{i}" in args]
-        if node.params["dim"] is not None or len(xs) < 2 or len(xs) != node.params["n"]:
+        xs = [args[f"x{i}"] for i in range(node.read_params()["n"]) if f"x{i}" in args]
+        if node.read_params()["dim"] is not None or len(xs) < 2 or len(xs) != node.read_params()["n"]:
             return super().symbolic(node, args, width)
         total = xs[0]
         for x in xs[1:]:
@@ -38,11 +38,11 @@ class Sum(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Sum(node.params["n"], node.params["dim"], node.params["keepdim"])
+        return _Sum(node.read_params()["n"], node.read_params()["dim"], node.read_params()["keepdim"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         total = " + ".join(ctx.args)
         if p["dim"] is not None:
             keep = ", keepdim=True" if p["keepdim"] else ""

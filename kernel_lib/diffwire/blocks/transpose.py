@@ -19,11 +19,11 @@ class Transpose(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        return _Transpose(node.params["dim0"], node.params["dim1"])
+        return _Transpose(node.read_params()["dim0"], node.read_params()["dim1"])
 
     @classmethod
     def export(cls, node, ctx):
-        p = node.params
+        p = node.read_params()
         return ExportedNode(forward=[ctx.assign(
             f"{ctx.args[0]}.transpose({p['dim0']}, {p['dim1']})")])
 

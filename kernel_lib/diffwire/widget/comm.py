@@ -61,16 +61,22 @@ def register(kernel: Any = None) -> bool:
         return True
     kernel.comm_manager.register_target(TARGET, _open)
     _registered.add(id(kernel))
-    # a document's first training check needs jsonschema, 2-4 s of import on a 2-core
-    # machine: started now, beside the kernel, it is ready before the first tab asks
-    threading.Thread(target=_warm_up, name="diffwire-warm-up", daemon=True).start()
     return True
 
 
-def _warm_up() -> None:
-    from ..train import section_schema
+_warming: list[threading.Thread] = []
 
-    section_schema.warm_up()
+
+def _warm_up() -> None:
+    """A document's training checks need jsonschema, 2-4 s of import on a 2-core machine:
+    the first tab starts it in a thread once its hello is sent (not before, where it would
+    compete with opening the tab), so it is ready by the time the tab asks."""
+    if not _warming:
+        from ..train import section_schema
+
+        _warming.append(threading.Thread(target=section_schema.warm_up,
+                                         name="diffwire-warm-up", daemon=True))
+        _warming[0].start()
 
 
 def _open(comm: Any, open_msg: dict) -> None:
@@ -99,6 +105,7 @@ class DocumentSession:
         SESSIONS[comm.comm_id] = self.editor
         self._send({"method": "hello", "protocol": PROTOCOL, "state": self.editor.get_state(
             ["doc", "doc_rev", "catalog", "status"])})
+        _warm_up()
         if problem is not None:
             self.editor.send(problem)
         reattach(self.editor)  # a run of this document still going: this view takes it

@@ -54,7 +54,7 @@ class LUT(Block):
 
     @classmethod
     def build(cls, node, ctx):
-        k, table = node.params["k"], node.params["table"]
+        k, table = node.read_params()["k"], node.read_params()["table"]
         if table:
             t = torch.tensor(table, dtype=torch.float32)
         else:
@@ -63,8 +63,8 @@ class LUT(Block):
 
     @classmethod
     def export(cls, node, ctx):
-        rows = 2 ** node.params["k"]
-        init = node.params["table"] or [0] * rows
+        rows = 2 ** node.read_params()["k"]
+        init = node.read_params()["table"] or [0] * rows
         idx = ctx.fresh(f"{node.id}_row")
         terms = " | ".join(f"({x}.long() << {i})" if i else f"{x}.long()"
                            for i, x in enumerate(ctx.args))
